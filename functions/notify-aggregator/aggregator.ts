@@ -1,0 +1,171 @@
+/**
+ * The notification aggregator. The workflow hands it "started", "ready" and "failed" notices
+ * for an object; on a schedule it sends one email per recipient per batch.
+ */
+import { randomUUID } from 'node:crypto';
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { z } from 'zod';
+import type { AuditLog } from '../shared/audit.js';
+import { InvalidInputError, withWorkflowErrors } from '../shared/errors.js';
+import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../shared/notices.js';
+import type { PrincipalMap } from '../shared/principals.js';
+import { describeReader } from '../shared/reader.js';
+import type { ObjectRecords } from '../shared/records.js';
+import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
+import { renderEmail } from './email.js';
+import type { Log } from '../shared/logger.js';
+
+export interface AggregatorDeps {
+  ses: SESv2Client;
+  records: ObjectRecords;
+  notices: NoticeBook;
+  principals: PrincipalMap;
+  audit: AuditLog;
+  sender: string;
+  rules: BatchRules;
+  maxFilesPerEmail: number;
+  unresolvedRetentionMs: number;
+  now: () => Date;
+  log: Log;
+}
+
+const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
+  started: 'startedNotified',
+  ready: 'readyNotified',
+  failed: 'failureNotified',
+};
+
+export const enqueueInputSchema = z.object({
+  action: z.literal('enqueue'),
+  kind: z.enum(NOTICE_KINDS),
+  objectId: z.string().min(1),
+  cycle: z.number().int().positive(),
+});
+
+/** The schedule's input (an EventBridge rule with a constant input; the local cloud sends the same). */
+const tickSchema = z.object({ action: z.literal('tick') });
+
+export async function handleAggregatorEvent(event: unknown, deps: AggregatorDeps) {
+  const enqueue = enqueueInputSchema.safeParse(event);
+  if (enqueue.success) return withWorkflowErrors(() => enqueueNotices(enqueue.data, deps));
+  if (tickSchema.safeParse(event).success) return tick(deps);
+  throw new InvalidInputError('expected an enqueue request from the workflow or a scheduled tick');
+}
+
+/**
+ * Queues one notice per subscriber. Setting the record's flag and reading the subscribers is
+ * one atomic write, so a reader who joins concurrently is either seen here or sees the flag.
+ */
+export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: AggregatorDeps): Promise<{ queued: number; readers: number }> {
+  const now = deps.now();
+  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true });
+  if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
+  const file = noticeFileOf(record);
+  const readers = Object.values(record.subscribers ?? {});
+  let queued = 0;
+  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
+  await deps.audit.record({
+    objectId: input.objectId,
+    time: now,
+    type: 'NOTICES_QUEUED',
+    cycle: input.cycle,
+    dedupeKey: `notices#${input.cycle}#${input.kind}`,
+    detail: { kind: input.kind, readers: readers.map(describeReader) },
+  });
+  return { queued, readers: readers.length };
+}
+
+export interface TickResult {
+  pending: number;
+  emailsSent: number;
+  emailsFailed: number;
+  unresolved: number;
+  skipped?: 'another tick is running';
+}
+
+const LEASE_MS = 5 * 60_000;
+
+export async function tick(deps: AggregatorDeps): Promise<TickResult> {
+  const holder = randomUUID();
+  if (!(await deps.notices.acquireLease(holder, deps.now(), LEASE_MS))) {
+    return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, skipped: 'another tick is running' };
+  }
+  try {
+    const pending = await deps.notices.pending();
+    // Resolved at send time, so a mapping added after the read still reaches the reader.
+    const emails = await deps.principals.resolve(pending.map((n) => n.reader));
+    const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
+    let emailsSent = 0;
+    let emailsFailed = 0;
+    for (const batch of plan.due) {
+      if (await sendBatch(batch, deps)) emailsSent++;
+      else emailsFailed++;
+    }
+    await settleUnresolved(plan.unresolved, deps);
+    return { pending: pending.length, emailsSent, emailsFailed, unresolved: plan.unresolved.length };
+  } finally {
+    await deps.notices.releaseLease(holder);
+  }
+}
+
+/** Sends one batch; true when an email went out. A failed send leaves every notice pending. */
+async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
+  const files = distinctFiles(batch.notices);
+  const alreadySent = await deps.notices.alreadySent(batch.email, files.map((n) => n.noticeKey));
+  const toSend = files.filter((n) => !alreadySent.has(n.noticeKey));
+  const now = deps.now();
+  if (toSend.length > 0) {
+    const email = renderEmail(batch.kind, toSend.map((n) => n.file), deps.maxFilesPerEmail);
+    try {
+      await deps.ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: deps.sender,
+          Destination: { ToAddresses: [batch.email] },
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+            },
+          },
+        }),
+      );
+    } catch (err) {
+      deps.log.error('email not sent; the notices stay pending for the next tick', { kind: batch.kind, files: toSend.length, error: err instanceof Error ? err.name : String(err) });
+      return false;
+    }
+    for (const notice of toSend) {
+      await deps.notices.recordSent(batch.email, notice.noticeKey, now);
+      await deps.audit.record({
+        objectId: notice.file.objectId,
+        time: now,
+        type: 'EMAIL_SENT',
+        cycle: notice.file.cycle,
+        dedupeKey: `email#${notice.noticeKey}#${batch.email}`,
+        detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
+      });
+    }
+  }
+  const sentKeys = new Set(toSend.map((n) => n.noticeKey));
+  for (const notice of batch.notices) {
+    const status = sentKeys.has(notice.noticeKey) && notice === toSend.find((n) => n.noticeKey === notice.noticeKey) ? 'sent' : 'duplicate';
+    await deps.notices.transition(notice, status, now, batch.email);
+  }
+  return toSend.length > 0;
+}
+
+/** Records each unresolved reader once; gives up on a notice after the retention period. */
+async function settleUnresolved(unresolved: Notice[], deps: AggregatorDeps): Promise<void> {
+  const now = deps.now();
+  for (const notice of unresolved) {
+    const file = notice.file;
+    if (now.getTime() - Date.parse(notice.createdAt) >= deps.unresolvedRetentionMs) {
+      await deps.notices.transition(notice, 'undeliverable', now);
+      await deps.audit.record({ objectId: file.objectId, time: now, type: 'NOTICE_UNDELIVERABLE', cycle: file.cycle, dedupeKey: `undeliverable#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader) } });
+      continue;
+    }
+    if (notice.unresolvedRecorded) continue;
+    deps.log.warn('reader has no email mapping; notice kept pending', { reader: describeReader(notice.reader), kind: notice.kind });
+    await deps.audit.record({ objectId: file.objectId, time: now, type: 'RECIPIENT_UNRESOLVED', cycle: file.cycle, dedupeKey: `unresolved#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader), readerId: notice.readerId } });
+    await deps.notices.markUnresolvedRecorded(notice);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The email a recipient gets for one batch: every file, in HTML and plain text. Keys are
+ * user-controlled (any UTF-8, up to 1,024 bytes): they are escaped for HTML and quoted for
+ * the shell command we suggest, never interpreted.
+ */
+import type { NoticeFile, NoticeKind } from '../shared/notices.js';
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A POSIX shell word that stands for exactly this string. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? 'unknown' : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** How to download the restored copy, as a command the reader can paste. */
+export function fetchCommand(file: Pick<NoticeFile, 'bucket' | 'key' | 'versionId'>): string {
+  if (file.versionId) {
+    const name = file.key.split('/').pop() || 'object';
+    return `aws s3api get-object --bucket ${shellQuote(file.bucket)} --key ${shellQuote(file.key)} --version-id ${shellQuote(file.versionId)} ${shellQuote(name)}`;
+  }
+  return `aws s3 cp ${shellQuote(`s3://${file.bucket}/${file.key}`)} .`;
+}
+
+const plural = (n: number) => (n === 1 ? '1 file' : `${n} files`);
+
+const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; columns: string[] }> = {
+  started: {
+    subject: (n) => `Restoring ${plural(n)} from archive`,
+    intro: 'You tried to read archived files. They are being restored; you will get another email when they are ready.',
+    columns: ['Bucket', 'Key', 'Storage class', 'Retrieval tier', 'Expected ready by'],
+  },
+  ready: {
+    subject: (n) => `${plural(n)} restored and ready to download`,
+    intro: 'The archived files you tried to read are restored. Download them before the restored copy expires.',
+    columns: ['Bucket', 'Key', 'Available until', 'How to download'],
+  },
+  failed: {
+    subject: (n) => `${plural(n)} could not be restored`,
+    intro: 'The archived files you tried to read could not be restored.',
+    columns: ['Bucket', 'Key', 'Reason'],
+  },
+};
+
+function cells(kind: NoticeKind, file: NoticeFile): string[] {
+  switch (kind) {
+    case 'started':
+      return [file.bucket, file.key, file.storageClass ?? 'unknown', file.tier ?? 'unknown', formatTime(file.expectedReadyAt)];
+    case 'ready':
+      return [file.bucket, file.key, file.expiryDate ? formatTime(file.expiryDate) : 'no expiry', fetchCommand(file)];
+    case 'failed':
+      return [file.bucket, file.key, file.failureReason ?? 'unknown'];
+  }
+}
+
+export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxFiles: number): RenderedEmail {
+  const copy = COPY[kind];
+  const shown = files.slice(0, maxFiles);
+  const hidden = files.length - shown.length;
+  const more = hidden > 0 ? `... and ${plural(hidden)} more, not listed here (${files.length} in all).` : '';
+
+  const rows = shown.map((file) => cells(kind, file));
+  const text = [
+    copy.intro,
+    '',
+    ...rows.map((row) => row.map((cell, i) => `${copy.columns[i]}: ${cell}`).join('\n') + '\n'),
+    more,
+  ]
+    .filter((line, i, all) => line !== '' || i < all.length - 1)
+    .join('\n');
+
+  const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
+  const tr = rows.map((row) => `<tr>${row.map((cell, i) => `<td>${i === 3 && kind === 'ready' ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  const html = [
+    '<!doctype html><html><body>',
+    `<p>${escapeHtml(copy.intro)}</p>`,
+    `<table border="1" cellpadding="4" cellspacing="0"><thead><tr>${th}</tr></thead><tbody>\n${tr}\n</tbody></table>`,
+    more ? `<p>${escapeHtml(more)}</p>` : '',
+    '</body></html>',
+  ].join('\n');
+
+  return { subject: copy.subject(files.length), html, text };
+}

@@ -1,0 +1,31 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { AuditLog } from '../shared/audit.js';
+import { clients } from '../shared/clients.js';
+import { loadEnv, notifyAggregatorEnvSchema } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { NoticeBook } from '../shared/notices.js';
+import { PrincipalMap } from '../shared/principals.js';
+import { ObjectRecords } from '../shared/records.js';
+import { handleAggregatorEvent } from './aggregator.js';
+
+const env = loadEnv(notifyAggregatorEnvSchema);
+const ddb = clients.ddb();
+
+async function notifyAggregatorHandler(event: unknown) {
+  return handleAggregatorEvent(event, {
+    ses: clients.ses(),
+    records: new ObjectRecords(ddb, env.OBJECTS_TABLE),
+    notices: new NoticeBook(ddb, env.NOTICES_TABLE),
+    principals: new PrincipalMap(ddb, env.PRINCIPALS_TABLE),
+    audit: new AuditLog(ddb, env.AUDIT_TABLE),
+    sender: env.SENDER_ADDRESS,
+    rules: { debounceMs: env.DEBOUNCE_SECONDS * 1000, maxWaitMs: env.MAX_WAIT_SECONDS * 1000 },
+    maxFilesPerEmail: env.MAX_FILES_PER_EMAIL,
+    unresolvedRetentionMs: env.UNRESOLVED_RETENTION_SECONDS * 1000,
+    now: () => new Date(),
+    log: logger,
+  });
+}
+
+export const handler = middy(notifyAggregatorHandler).use(injectLambdaContext(logger));

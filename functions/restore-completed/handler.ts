@@ -1,0 +1,27 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { AuditLog } from '../shared/audit.js';
+import { clients } from '../shared/clients.js';
+import { loadEnv, restoreCompletedEnvSchema } from '../shared/config.js';
+import { logger } from '../shared/logger.js';
+import { ObjectRecords } from '../shared/records.js';
+import { restoreCompleted } from './completed.js';
+
+const env = loadEnv(restoreCompletedEnvSchema);
+const ddb = clients.ddb();
+
+async function restoreCompletedHandler(event: unknown) {
+  const result = await restoreCompleted(event, {
+    sfn: clients.sfn(),
+    records: new ObjectRecords(ddb, env.OBJECTS_TABLE),
+    audit: new AuditLog(ddb, env.AUDIT_TABLE),
+    watchedBuckets: env.WATCHED_BUCKETS,
+    accountId: env.ACCOUNT_ID,
+    now: () => new Date(),
+    log: logger,
+  });
+  logger.info('restore event handled', { ...result });
+  return result;
+}
+
+export const handler = middy(restoreCompletedHandler).use(injectLambdaContext(logger));

@@ -1,0 +1,212 @@
+/**
+ * The workflow's own steps: look at the object, ask S3 for the restore, hand the task token
+ * to the object's record, close the cycle. One function, switched on `action`, so the state
+ * machine graph shows one task per step while the code stays in one place.
+ */
+import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { expectedReadyAt, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type RestoreTier } from '../shared/archive.js';
+import type { AuditLog } from '../shared/audit.js';
+import type { TierByKind } from '../shared/config.js';
+import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
+import type { ObjectRef } from '../shared/object-id.js';
+import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
+import type { Log } from '../shared/logger.js';
+
+export interface StepDeps {
+  s3: S3Client;
+  sfn: SFNClient;
+  records: ObjectRecords;
+  audit: AuditLog;
+  tiers: TierByKind;
+  restoreDays: number;
+  maxWaitCycles: number;
+  now: () => Date;
+  log: Log;
+}
+
+const objectRef = z.object({ bucket: z.string().min(1), key: z.string().min(1), versionId: z.string().optional() });
+const cycleInput = { object: objectRef, objectId: z.string().min(1), cycle: z.number().int().positive() };
+
+export const stepInputSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('inspect'), ...cycleInput, executionArn: z.string().optional() }),
+  z.object({ action: z.literal('recheck'), ...cycleInput }),
+  z.object({ action: z.literal('requestRestore'), ...cycleInput, archiveKind: z.string() }),
+  z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
+  z.object({
+    action: z.literal('close'),
+    ...cycleInput,
+    outcome: z.enum(['NOT_ARCHIVED', 'GONE', 'FAILED', 'OVERDUE']),
+    /** The state's whole input: carries `error` when a Catch brought the workflow here. */
+    state: z.object({ error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional() }).loose().optional(),
+  }),
+]);
+export type StepInput = z.infer<typeof stepInputSchema>;
+
+export type InspectResult = { state: ArchiveInspection['state'] | 'GONE'; storageClass?: string; archiveKind?: ArchiveKind; expiryDate?: string };
+export type RecheckResult = InspectResult & { waitCount: number; overdue: boolean };
+export interface RestoreResult {
+  tier: RestoreTier;
+  days?: number;
+  outcome: 'REQUESTED' | 'ALREADY_IN_PROGRESS' | 'ALREADY_RESTORED';
+  expectedReadyAt: string;
+}
+
+export async function runStep(input: unknown, deps: StepDeps): Promise<unknown> {
+  const parsed = stepInputSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(`invalid step input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return withWorkflowErrors(() => dispatch(parsed.data, deps));
+}
+
+function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
+  switch (step.action) {
+    case 'inspect':
+      return inspect(step, deps);
+    case 'recheck':
+      return recheck(step, deps);
+    case 'requestRestore':
+      return requestRestore(step, deps);
+    case 'awaitRestore':
+      return awaitRestore(step, deps);
+    case 'close':
+      return close(step, deps);
+    default:
+      return assertNever(step);
+  }
+}
+
+async function headObject(ref: ObjectRef, deps: StepDeps): Promise<ArchiveInspection | 'GONE'> {
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+    return inspectArchiveState(head);
+  } catch (err) {
+    const code = awsErrorCode(err);
+    // HeadObject has no body, so a missing object is a bare 404 ("NotFound").
+    if (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion') return 'GONE';
+    throw translate(err, `HeadObject s3://${ref.bucket}/${ref.key}`);
+  }
+}
+
+/** Writes what HeadObject said onto the record; a finished restore is recorded as such. */
+async function applyInspection(step: { objectId: string; cycle: number }, inspection: ArchiveInspection | 'GONE', deps: StepDeps, extra: Partial<ObjectRecord> = {}): Promise<InspectResult> {
+  if (inspection === 'GONE') return { state: 'GONE' };
+  const restored = inspection.state === 'RESTORED';
+  const record = await deps.records.update(step.objectId, step.cycle, {
+    ...extra,
+    storageClass: inspection.storageClass,
+    archiveKind: inspection.archiveKind,
+    ...(restored ? { status: 'RESTORED', expiryDate: inspection.expiryDate } : {}),
+  });
+  if (restored && record && !record.restoredAt) await deps.records.update(step.objectId, step.cycle, { restoredAt: deps.now().toISOString() });
+  return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate };
+}
+
+async function inspect(step: Extract<StepInput, { action: 'inspect' }>, deps: StepDeps): Promise<InspectResult> {
+  const inspection = await headObject(step.object, deps);
+  const result = await applyInspection(step, inspection, deps, { executionArn: step.executionArn });
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'OBJECT_INSPECTED', cycle: step.cycle, detail: { ...result } });
+  return result;
+}
+
+async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: StepDeps): Promise<RecheckResult> {
+  const before = await deps.records.get(step.objectId);
+  const waitCount = (before?.cycle === step.cycle ? (before.waitCount ?? 0) : 0) + 1;
+  const inspection = await headObject(step.object, deps);
+  const result = await applyInspection(step, inspection, deps, { waitCount });
+  const overdue = result.state === 'RESTORE_IN_PROGRESS' && waitCount >= deps.maxWaitCycles;
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'RESTORE_CHECKED_AFTER_TIMEOUT', cycle: step.cycle, detail: { ...result, waitCount, overdue } });
+  return { ...result, waitCount, overdue };
+}
+
+async function requestRestore(step: Extract<StepInput, { action: 'requestRestore' }>, deps: StepDeps): Promise<RestoreResult> {
+  const kind = step.archiveKind as ArchiveKind;
+  const configured = deps.tiers[kind];
+  if (!configured) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
+  let tier: RestoreTier = configured;
+  let outcome: RestoreResult['outcome'];
+  try {
+    outcome = await sendRestore(step.object, kind, tier, deps);
+  } catch (err) {
+    if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
+    // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
+    await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
+    tier = 'Standard';
+    outcome = await sendRestore(step.object, kind, tier, deps);
+  }
+  const requestedAt = deps.now();
+  const readyAt = expectedReadyAt(kind, tier, requestedAt);
+  const days = restoreRequestFor(kind, tier, deps.restoreDays).Days;
+  const fields = { tier, restoreDays: days, expectedReadyAt: readyAt };
+  // Never move a record that the completion event already marked RESTORED back to RESTORING.
+  const moved = await deps.records.update(step.objectId, step.cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
+  if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
+  if (outcome === 'ALREADY_RESTORED') await deps.records.update(step.objectId, step.cycle, { status: 'RESTORED', restoredAt: requestedAt.toISOString() });
+  await deps.audit.record({ objectId: step.objectId, time: requestedAt, type: 'RESTORE_REQUESTED', cycle: step.cycle, detail: { tier, days, outcome, expectedReadyAt: readyAt, archiveKind: kind } });
+  return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt };
+}
+
+async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier, deps: StepDeps): Promise<RestoreResult['outcome']> {
+  if (!tierAllowed(kind, tier)) throw new RestoreNotPossibleError(`${tier} retrieval is not available for ${kind}`);
+  try {
+    const out = await deps.s3.send(
+      new RestoreObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, RestoreRequest: restoreRequestFor(kind, tier, deps.restoreDays) }),
+    );
+    // 202 Accepted: restore started. 200 OK: a restored copy existed; its expiry was extended.
+    return out.$metadata.httpStatusCode === 200 ? 'ALREADY_RESTORED' : 'REQUESTED';
+  } catch (err) {
+    const code = awsErrorCode(err);
+    if (code === 'RestoreAlreadyInProgress') return 'ALREADY_IN_PROGRESS';
+    if (code === 'GlacierExpeditedRetrievalNotAvailable') throw err;
+    if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchVersion') throw new ObjectGoneError(`s3://${ref.bucket}/${ref.key} no longer exists`);
+    throw translate(err, `RestoreObject s3://${ref.bucket}/${ref.key}`);
+  }
+}
+
+async function awaitRestore(step: Extract<StepInput, { action: 'awaitRestore' }>, deps: StepDeps): Promise<{ tokenStored: boolean; resumedNow: boolean }> {
+  const record = await deps.records.update(step.objectId, step.cycle, { taskToken: step.taskToken });
+  if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}`);
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'WAITING_FOR_RESTORE', cycle: step.cycle, detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: record.status === 'RESTORED' } });
+  if (record.status !== 'RESTORED') return { tokenStored: true, resumedNow: false };
+  // The completion event came before the token was stored: nobody else will resume us.
+  await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
+  return { tokenStored: true, resumedNow: true };
+}
+
+const FAILURE_TEXT: Record<CloseOutcome, string> = {
+  NOT_ARCHIVED: 'the object is not archived; nothing to restore',
+  GONE: 'the object was deleted',
+  FAILED: 'S3 refused the restore',
+  OVERDUE: 'the restore did not finish in the expected time',
+};
+
+async function close(step: Extract<StepInput, { action: 'close' }>, deps: StepDeps): Promise<{ outcome: CloseOutcome; reason: string }> {
+  const error = step.state?.error;
+  const reason = error?.Cause ? `${FAILURE_TEXT[step.outcome]}: ${causeMessage(error.Cause)}` : FAILURE_TEXT[step.outcome];
+  await deps.records.update(step.objectId, step.cycle, { status: 'CLOSED', outcome: step.outcome, outcomeReason: reason }, { remove: ['taskToken'] });
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'CYCLE_CLOSED', cycle: step.cycle, detail: { outcome: step.outcome, reason, error: error?.Error } });
+  return { outcome: step.outcome, reason };
+}
+
+/** A Lambda error's Cause is a JSON document ({errorType, errorMessage, trace}); keep the message. */
+function causeMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: a plain cause
+  }
+  return cause;
+}
+
+/** Maps an AWS SDK error to the workflow's error names: transient ones are retried, the rest end the cycle. */
+function translate(err: unknown, what: string): Error {
+  const code = awsErrorCode(err) ?? 'UnknownError';
+  const message = err instanceof Error ? err.message : String(err);
+  if (isTransientAwsError(err)) return new TransientServiceError(`${what}: ${code}: ${message}`);
+  return new RestoreNotPossibleError(`${what}: ${code}: ${message}`);
+}
+
+function assertNever(value: never): never {
+  throw new InvalidInputError(`unknown action ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,90 @@
+/**
+ * Each function's environment as a schema, validated once at cold start. The CDK side builds
+ * the same variables from these types, so a missing variable is a compile error in infra.
+ */
+import { z } from 'zod';
+import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from './archive.js';
+import { ConfigurationError } from './errors.js';
+
+const name = z.string().min(1);
+const positiveSeconds = z.coerce.number().positive();
+/** Comma-separated bucket names, or `*` for every bucket the account owns (the local cloud's default). */
+const bucketList = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean));
+
+export const tierByKindSchema = z
+  .record(z.enum(ARCHIVE_KINDS), z.enum(RESTORE_TIERS))
+  .refine((m) => ARCHIVE_KINDS.every((k) => m[k] !== undefined), { message: 'a tier is needed for every archive kind' })
+  .refine((m) => Object.entries(m).every(([k, t]) => tierAllowed(k as ArchiveKind, t)), {
+    message: 'Expedited retrieval is not available for Deep Archive',
+  });
+export type TierByKind = Record<ArchiveKind, RestoreTier>;
+
+const tables = {
+  OBJECTS_TABLE: name,
+  AUDIT_TABLE: name,
+};
+
+export const detectAccessEnvSchema = z.object({
+  ...tables,
+  NOTICES_TABLE: name,
+  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
+  WATCHED_BUCKETS: bucketList,
+  ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+});
+
+export const restoreCompletedEnvSchema = z.object({
+  ...tables,
+  WATCHED_BUCKETS: bucketList,
+  ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+});
+
+export const restoreStepsEnvSchema = z.object({
+  ...tables,
+  RESTORE_TIERS: z.string().transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'RESTORE_TIERS is not JSON' });
+      return z.NEVER;
+    }
+  }).pipe(tierByKindSchema),
+  RESTORE_DAYS: z.coerce.number().int().min(1).max(30_000),
+  /** After this many wait timeouts with the restore still running, the cycle ends as overdue. */
+  MAX_WAIT_CYCLES: z.coerce.number().int().min(1),
+});
+
+export const notifyAggregatorEnvSchema = z.object({
+  ...tables,
+  NOTICES_TABLE: name,
+  PRINCIPALS_TABLE: name,
+  SENDER_ADDRESS: z.string().email(),
+  DEBOUNCE_SECONDS: positiveSeconds,
+  MAX_WAIT_SECONDS: positiveSeconds,
+  MAX_FILES_PER_EMAIL: z.coerce.number().int().min(1).default(100),
+  /** How long a notice for a reader with no known email is kept, waiting for a mapping. */
+  UNRESOLVED_RETENTION_SECONDS: positiveSeconds.default(7 * 24 * 3600),
+});
+
+export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;
+export type RestoreCompletedEnv = z.infer<typeof restoreCompletedEnvSchema>;
+export type RestoreStepsEnv = z.infer<typeof restoreStepsEnvSchema>;
+export type NotifyAggregatorEnv = z.infer<typeof notifyAggregatorEnvSchema>;
+
+/** The variables as strings, for the CDK side and the local cloud to fill in. */
+export type EnvVars<S extends z.ZodObject> = { [K in keyof z.input<S>]-?: string };
+
+export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigurationError(`invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export function isWatched(bucket: string, watched: readonly string[]): boolean {
+  return watched.includes('*') || watched.includes(bucket);
+}

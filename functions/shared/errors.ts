@@ -1,0 +1,95 @@
+/**
+ * Errors that cross the boundary between a Lambda function and the state machine.
+ * Step Functions routes on `name`, so every name here is a literal that also appears in
+ * statemachines/restore-object.asl.json (a test checks both directions).
+ */
+
+/** The object (or the version we were restoring) no longer exists. */
+export class ObjectGoneError extends Error {
+  override readonly name = 'ObjectGoneError';
+}
+
+/** S3 refused the restore for a reason that retrying will not fix (wrong class, bad request, access denied). */
+export class RestoreNotPossibleError extends Error {
+  override readonly name = 'RestoreNotPossibleError';
+}
+
+/** An AWS call failed in a way that is worth retrying (throttling, 5xx) after the SDK's own retries gave up. */
+export class TransientServiceError extends Error {
+  override readonly name = 'TransientServiceError';
+}
+
+/** The input handed to a function does not have the expected shape. Never retried. */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+}
+
+/** The function's environment is missing or malformed; raised once at cold start. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** Error classes the workflow may catch by name. */
+export const WORKFLOW_ERROR_NAMES = [
+  'ObjectGoneError',
+  'RestoreNotPossibleError',
+  'TransientServiceError',
+  'InvalidInputError',
+] as const;
+
+/**
+ * Errors raised by the Lambda service integration itself (not by our code); the documented
+ * transient ones are retried by the workflow.
+ */
+export const LAMBDA_TRANSIENT_ERROR_NAMES = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+const TRANSIENT_AWS_CODES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalServerError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/** True when an AWS SDK error is one that a later attempt may not hit. */
+export function isTransientAwsError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const meta = (err as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }).$metadata;
+  const status = meta?.httpStatusCode ?? 0;
+  return TRANSIENT_AWS_CODES.has(err.name) || status >= 500 || (err as { $retryable?: unknown }).$retryable !== undefined;
+}
+
+/** The error code of an AWS SDK v3 error (`name`, which the SDK sets to the service's error code). */
+export function awsErrorCode(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+const OWN_ERRORS = new Set<string>(WORKFLOW_ERROR_NAMES);
+
+/**
+ * Runs a workflow step so that the state machine sees only names it knows: our own errors
+ * pass through; a transient AWS error that outlasted the SDK's retries becomes
+ * TransientServiceError (retried by the workflow); anything else keeps its name and ends the
+ * cycle through the catch-all.
+ */
+export async function withWorkflowErrors<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof Error && !OWN_ERRORS.has(err.name) && isTransientAwsError(err)) {
+      throw new TransientServiceError(`${err.name}: ${err.message}`);
+    }
+    throw err;
+  }
+}

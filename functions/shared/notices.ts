@@ -1,0 +1,208 @@
+/**
+ * Pending notices: what each reader must be told about each object. Keyed by reader and
+ * (object, cycle, kind), so a notice is written once however many times it is queued. While
+ * a notice waits to be emailed it carries `pendingPartition`, which puts it in a sparse index:
+ * the aggregator's tick queries that index and so costs in proportion to what is pending,
+ * never to the size of the table.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ObjectRecord } from './records.js';
+import type { Reader } from './reader.js';
+
+export const NOTICE_KINDS = ['started', 'ready', 'failed'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export const PENDING_INDEX = 'pending';
+export const PENDING_PARTITION = 'PENDING';
+
+/** What an email says about one file. */
+export interface NoticeFile {
+  objectId: string;
+  cycle: number;
+  bucket: string;
+  key: string;
+  versionId?: string;
+  storageClass?: string;
+  archiveKind?: string;
+  tier?: string;
+  expectedReadyAt?: string;
+  expiryDate?: string;
+  failureReason?: string;
+}
+
+export type NoticeStatus = 'pending' | 'sent' | 'superseded' | 'duplicate' | 'undeliverable';
+
+export interface Notice {
+  readerId: string;
+  noticeKey: string;
+  kind: NoticeKind;
+  reader: Reader;
+  file: NoticeFile;
+  createdAt: string;
+  status: NoticeStatus;
+  pendingPartition?: typeof PENDING_PARTITION;
+  unresolvedRecorded?: boolean;
+  sentTo?: string;
+  sentAt?: string;
+}
+
+export function noticeKeyOf(file: Pick<NoticeFile, 'objectId' | 'cycle'>, kind: NoticeKind): string {
+  return `${file.objectId}#${file.cycle}#${kind}`;
+}
+
+/** The file as the notice describes it, from the object's record. */
+export function noticeFileOf(record: ObjectRecord): NoticeFile {
+  return {
+    objectId: record.objectId,
+    cycle: record.cycle,
+    bucket: record.bucket,
+    key: record.key,
+    versionId: record.versionId,
+    storageClass: record.storageClass,
+    archiveKind: record.archiveKind,
+    tier: record.tier,
+    expectedReadyAt: record.expectedReadyAt,
+    expiryDate: record.expiryDate,
+    failureReason: record.outcomeReason,
+  };
+}
+
+/** Partition of the ledger that remembers which (recipient, object, kind) was emailed. */
+const ledgerPartition = (email: string) => `#sent#${email.toLowerCase()}`;
+
+export class NoticeBook {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Queues a notice for a reader. A "ready" replaces a "started" that has not gone out yet.
+   * Returns false when this notice already existed (queued twice).
+   */
+  async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Promise<boolean> {
+    const notice: Notice = {
+      readerId: reader.id,
+      noticeKey: noticeKeyOf(file, kind),
+      kind,
+      reader,
+      file,
+      createdAt: now.toISOString(),
+      status: 'pending',
+      pendingPartition: PENDING_PARTITION,
+    };
+    const created = await this.ifConditionHolds(() =>
+      this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })),
+    );
+    if (created && kind !== 'started') {
+      // The reader no longer needs to hear that the restore started.
+      await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
+    }
+    return created;
+  }
+
+  /** Every pending notice, through the sparse index (Query, never Scan). */
+  async pending(): Promise<Notice[]> {
+    const notices: Notice[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: PENDING_INDEX,
+          KeyConditionExpression: 'pendingPartition = :p',
+          ExpressionAttributeValues: { ':p': PENDING_PARTITION },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      notices.push(...((page.Items ?? []) as Notice[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return notices;
+  }
+
+  /** Moves a pending notice out of the pending index. False if it was no longer pending. */
+  async transition(key: Pick<Notice, 'readerId' | 'noticeKey'>, status: Exclude<NoticeStatus, 'pending'>, now: Date, sentTo?: string): Promise<boolean> {
+    return this.ifConditionHolds(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET #status = :status, sentAt = :now, sentTo = :to REMOVE pendingPartition',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':now': now.toISOString(), ':pending': 'pending', ':to': sentTo ?? null },
+        }),
+      ),
+    );
+  }
+
+  async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'SET unresolvedRecorded = :t', ExpressionAttributeValues: { ':t': true } }),
+    );
+  }
+
+  /** Which of these (object, cycle, kind) keys were already emailed to this address. */
+  async alreadySent(email: string, noticeKeys: string[]): Promise<Set<string>> {
+    const sent = new Set<string>();
+    const unique = [...new Set(noticeKeys)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: unique.slice(i, i + 100).map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey })) },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.table] ?? []) sent.add(item.noticeKey as string);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return sent;
+  }
+
+  async recordSent(email: string, noticeKey: string, now: Date): Promise<void> {
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() } }));
+  }
+
+  /**
+   * A lease so that only one tick sends at a time (a slow tick may overlap the next one).
+   * Conditional put with an expiry: a crashed holder never blocks the next tick for long.
+   */
+  async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
+    return this.ifConditionHolds(() =>
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { readerId: '#lease', noticeKey: '#aggregator', holder, expiresAt: now.getTime() + ttlMs },
+          ConditionExpression: 'attribute_not_exists(readerId) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now.getTime() },
+        }),
+      ),
+    );
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.ifConditionHolds(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { readerId: '#lease', noticeKey: '#aggregator' },
+          UpdateExpression: 'SET expiresAt = :zero',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
+        }),
+      ),
+    );
+  }
+
+  private async ifConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** The principal map: access key id, IAM ARN, user name or role session name -> email address. */
+import { BatchGetCommand, DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { principalLookupKeys, type Reader } from './reader.js';
+
+export interface PrincipalMapping {
+  principal: string;
+  email: string;
+  updatedAt: string;
+}
+
+export class PrincipalMap {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async put(principal: string, email: string, now: Date): Promise<void> {
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { principal, email, updatedAt: now.toISOString() } }));
+  }
+
+  async remove(principal: string): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { principal } }));
+  }
+
+  /**
+   * Resolves many readers at once (one BatchGetItem per 100 identifiers). The most specific
+   * identifier that has a mapping wins. Readers with no mapping are absent from the result.
+   */
+  async resolve(readers: Reader[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(readers.flatMap(principalLookupKeys))];
+    const emails = new Map<string, string>();
+    for (let i = 0; i < wanted.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.table]: { Keys: wanted.slice(i, i + 100).map((principal) => ({ principal })) },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.table] ?? []) emails.set(item.principal as string, item.email as string);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    const byReader = new Map<string, string>();
+    for (const reader of readers) {
+      const key = principalLookupKeys(reader).find((k) => emails.has(k));
+      if (key) byReader.set(reader.id, emails.get(key)!);
+    }
+    return byReader;
+  }
+}

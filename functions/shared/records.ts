@@ -1,0 +1,183 @@
+/**
+ * The object's restore record: one item per object, holding the current restore cycle.
+ * Every write is conditional on the cycle it belongs to, so a late step of an old cycle can
+ * never overwrite a new one (the local DynamoDB has no transactions; none are needed).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ArchiveKind, RestoreTier } from './archive.js';
+import { objectIdOf, type ObjectRef } from './object-id.js';
+import type { Reader } from './reader.js';
+
+export type RecordStatus = 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
+export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE';
+
+export interface ObjectRecord {
+  objectId: string;
+  bucket: string;
+  key: string;
+  versionId?: string;
+  cycle: number;
+  status: RecordStatus;
+  cycleStartedAt: string;
+  executionName: string;
+  executionArn?: string;
+  subscribers: Record<string, Reader>;
+  storageClass?: string;
+  archiveKind?: ArchiveKind;
+  tier?: RestoreTier;
+  restoreDays?: number;
+  expectedReadyAt?: string;
+  restoredAt?: string;
+  expiryDate?: string;
+  taskToken?: string;
+  waitCount?: number;
+  startedNotified?: boolean;
+  readyNotified?: boolean;
+  failureNotified?: boolean;
+  outcome?: CloseOutcome;
+  outcomeReason?: string;
+  updatedAt: string;
+}
+
+export type CycleDecision = { action: 'open'; cycle: number; previousCycle?: number } | { action: 'join'; cycle: number };
+
+/**
+ * Whether a failed read belongs to the object's current restore cycle or starts a new one.
+ * A failed read after the restored copy appeared means the copy has expired (even if the
+ * expiry event was lost); one from before belongs to the cycle that restored it.
+ */
+export function decideCycle(record: ObjectRecord | undefined, readTime: Date): CycleDecision {
+  if (!record) return { action: 'open', cycle: 1 };
+  const next = { action: 'open', cycle: record.cycle + 1, previousCycle: record.cycle } as const;
+  switch (record.status) {
+    case 'STARTING':
+    case 'RESTORING':
+      return { action: 'join', cycle: record.cycle };
+    case 'RESTORED':
+      return record.restoredAt && readTime.getTime() > Date.parse(record.restoredAt) ? next : { action: 'join', cycle: record.cycle };
+    case 'CLOSED':
+    case 'EXPIRED':
+      return next;
+  }
+}
+
+/** The ARN of an execution, derived from its state machine's ARN and its name. */
+export function executionArnOf(stateMachineArn: string, executionName: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
+}
+
+/** What the waiting task resumes with, whoever resumes it. */
+export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expiryDate'>): { restoredAt?: string; expiryDate?: string } {
+  return { restoredAt: record.restoredAt, expiryDate: record.expiryDate };
+}
+
+type Fields = Partial<Omit<ObjectRecord, 'objectId' | 'cycle'>>;
+
+export class ObjectRecords {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(objectId: string): Promise<ObjectRecord | undefined> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId }, ConsistentRead: true }));
+    return out.Item as ObjectRecord | undefined;
+  }
+
+  /** Starts a new cycle for the object; false when another detection got there first. */
+  async openCycle(ref: ObjectRef, decision: Extract<CycleDecision, { action: 'open' }>, fields: { reader: Reader; executionName: string; now: Date }): Promise<ObjectRecord | undefined> {
+    const now = fields.now.toISOString();
+    const record: ObjectRecord = {
+      objectId: objectIdOf(ref),
+      bucket: ref.bucket,
+      key: ref.key,
+      versionId: ref.versionId,
+      cycle: decision.cycle,
+      status: 'STARTING',
+      cycleStartedAt: now,
+      executionName: fields.executionName,
+      subscribers: { [fields.reader.id]: fields.reader },
+      updatedAt: now,
+    };
+    const condition =
+      decision.previousCycle === undefined
+        ? { ConditionExpression: 'attribute_not_exists(objectId)' }
+        : { ConditionExpression: 'cycle = :previous', ExpressionAttributeValues: { ':previous': decision.previousCycle } };
+    return (await this.conditional(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ...condition })))) ? record : undefined;
+  }
+
+  /**
+   * Adds a reader to the cycle's subscribers. Returns the record as it was before, so the
+   * caller knows which notices already went out to the others; undefined if the cycle moved on.
+   */
+  async addSubscriber(objectId: string, cycle: number, reader: Reader, now: Date): Promise<ObjectRecord | undefined> {
+    const out = await this.conditional(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId },
+          UpdateExpression: 'SET subscribers.#reader = :reader, updatedAt = :now',
+          ConditionExpression: 'cycle = :cycle',
+          ExpressionAttributeNames: { '#reader': reader.id },
+          ExpressionAttributeValues: { ':reader': reader, ':cycle': cycle, ':now': now.toISOString() },
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    return out ? (out.Attributes as ObjectRecord) : undefined;
+  }
+
+  /**
+   * Sets fields on the record of this cycle and returns the record after the write, or
+   * undefined when the record is on another cycle (or `onlyIf` does not hold).
+   */
+  async update(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':cycle': cycle };
+    const sets = Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([field, value], i) => {
+        names[`#f${i}`] = field;
+        values[`:v${i}`] = value;
+        return `#f${i} = :v${i}`;
+      });
+    let condition = 'cycle = :cycle';
+    if (options.onlyIfStatus) {
+      names['#status'] = 'status';
+      const placeholders = options.onlyIfStatus.map((s, i) => {
+        values[`:s${i}`] = s;
+        return `:s${i}`;
+      });
+      condition += ` AND #status IN (${placeholders.join(', ')})`;
+    }
+    const removes = (options.remove ?? []).map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    const out = await this.conditional(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out ? (out.Attributes as ObjectRecord) : undefined;
+  }
+
+  private async conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/** Every function's defaults in one place: runtime, architecture, tracing, logs, bundling. */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface AutorestoreFunctionProps {
+  /** Folder under functions/ holding handler.ts. */
+  name: 'detect-access' | 'restore-completed' | 'restore-steps' | 'notify-aggregator';
+  description: string;
+  environment: Record<string, string>;
+  timeout?: Duration;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  reservedConcurrentExecutions?: number;
+}
+
+export class AutorestoreFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AutorestoreFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    // Own role instead of AWSLambdaBasicExecutionRole: it may write to its log group only.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Runs the ${props.name} function` });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      entry: `${repoRoot}functions/${props.name}/handler.ts`,
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: `${repoRoot}package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: `s3-autorestore-${props.name}`,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // Local esbuild (a devDependency): no Docker. keepNames: Step Functions routes on error class names.
+        minify: true,
+        keepNames: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+      },
+    });
+  }
+}

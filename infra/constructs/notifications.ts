@@ -1,0 +1,75 @@
+/** The notification aggregator: receives notices from the workflow, emails batches on a schedule. */
+import { Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { EnvVars, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
+import type { DeploymentConfig } from '../config.js';
+import { AutorestoreFunction } from './autorestore-function.js';
+import type { StateTables } from './state-tables.js';
+
+export interface NotificationsProps {
+  config: DeploymentConfig;
+  tables: StateTables;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+export class Notifications extends Construct {
+  readonly aggregator: AutorestoreFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: NotificationsProps) {
+    super(scope, id);
+    const { config, tables } = props;
+    const environment: EnvVars<typeof notifyAggregatorEnvSchema> = {
+      OBJECTS_TABLE: tables.objects.tableName,
+      AUDIT_TABLE: tables.audit.tableName,
+      NOTICES_TABLE: tables.notices.tableName,
+      PRINCIPALS_TABLE: tables.principals.tableName,
+      SENDER_ADDRESS: config.senderAddress,
+      DEBOUNCE_SECONDS: String(config.debounceSeconds),
+      MAX_WAIT_SECONDS: String(config.maxWaitSeconds),
+      MAX_FILES_PER_EMAIL: '100',
+      UNRESOLVED_RETENTION_SECONDS: String(7 * 24 * 3600),
+    };
+    this.aggregator = new AutorestoreFunction(this, 'NotifyAggregator', {
+      name: 'notify-aggregator',
+      description: 'Queues restore notices from the workflow and emails them in batches, one per recipient',
+      environment,
+      timeout: Duration.minutes(2),
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    tables.objects.grantReadWriteData(this.aggregator);
+    tables.notices.grantReadWriteData(this.aggregator);
+    tables.principals.grantReadData(this.aggregator);
+    tables.audit.grantWriteData(this.aggregator);
+    // SES sending only as the configured identity.
+    this.aggregator.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [Arn.format({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }, Stack.of(this))],
+        conditions: { StringEquals: { 'ses:FromAddress': config.senderAddress } },
+      }),
+    );
+
+    this.schedule = new Rule(this, 'Tick', {
+      description: 'Sends the notification batches that are due',
+      schedule: Schedule.rate(Duration.minutes(config.aggregatorScheduleMinutes)),
+      targets: [new LambdaFunction(this.aggregator, { event: RuleTargetInput.fromObject({ action: 'tick' }), retryAttempts: 0 })],
+    });
+
+    new Alarm(this, 'AggregatorErrors', {
+      alarmDescription: 'The notification aggregator failed: emails may be delayed',
+      metric: this.aggregator.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

@@ -1,0 +1,45 @@
+/** Every cdk-nag finding we accept, on the narrowest construct, each with its reason. */
+import { Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { AutorestoreStack } from './stack.js';
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id, reason });
+}
+
+export function acknowledgeFindings(stack: AutorestoreStack): void {
+  const functions = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
+  for (const fn of functions) {
+    acknowledge(fn, 'AwsSolutions-L1', 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.');
+    acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).');
+  }
+  for (const fn of [stack.detection.detectAccess, stack.notifications.aggregator]) {
+    acknowledge(
+      fn.role!,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.tables.notices.node.defaultChild as never)}.Arn>/index/*]`,
+      'The notices table grant covers its own indexes: the aggregator queries the sparse pending-notice index; nothing outside this table is granted.',
+    );
+  }
+  for (const bucket of stack.config.watchedBuckets) {
+    acknowledge(
+      stack.workflow.steps.role!,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`,
+      'HeadObject and RestoreObject apply to any object a reader may hit, so the grant is every object of each configured watched bucket, and only those buckets.',
+    );
+  }
+  const machineRole = stack.workflow.stateMachine.role;
+  acknowledge(machineRole, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions logging (logs:CreateLogDelivery and related) and X-Ray tracing actions support no resource-level permissions.');
+  for (const fn of [stack.workflow.steps, stack.notifications.aggregator]) {
+    acknowledge(
+      machineRole,
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
+      'lambda:InvokeFunction on the function and its versions/aliases (CDK grantInvoke); only the two workflow functions.',
+    );
+  }
+  acknowledge(stack.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
+  const notificationsHandler = Stack.of(stack).node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+  if (notificationsHandler) {
+    acknowledge(notificationsHandler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "CDK's own handler that turns on EventBridge notifications for the imported watched buckets; its role is defined by aws-cdk-lib.");
+    acknowledge(notificationsHandler, 'AwsSolutions-IAM5[Resource::*]', "CDK's own bucket-notifications handler needs s3:PutBucketNotification on buckets it does not own; defined by aws-cdk-lib.");
+  }
+}
