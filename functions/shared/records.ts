@@ -103,7 +103,7 @@ export class ObjectRecords {
     const condition =
       decision.previousCycle === undefined
         ? { ConditionExpression: 'attribute_not_exists(objectId)' }
-        : { ConditionExpression: 'cycle = :previous', ExpressionAttributeValues: { ':previous': decision.previousCycle } };
+        : { ConditionExpression: '#cycle = :previous', ExpressionAttributeNames: { '#cycle': 'cycle' }, ExpressionAttributeValues: { ':previous': decision.previousCycle } };
     return (await this.conditional(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ...condition })))) ? record : undefined;
   }
 
@@ -118,8 +118,8 @@ export class ObjectRecords {
           TableName: this.table,
           Key: { objectId },
           UpdateExpression: 'SET subscribers.#reader = :reader, updatedAt = :now',
-          ConditionExpression: 'cycle = :cycle',
-          ExpressionAttributeNames: { '#reader': reader.id },
+          ConditionExpression: '#cycle = :cycle',
+          ExpressionAttributeNames: { '#reader': reader.id, '#cycle': 'cycle' },
           ExpressionAttributeValues: { ':reader': reader, ':cycle': cycle, ':now': now.toISOString() },
           ReturnValues: 'ALL_OLD',
         }),
@@ -133,7 +133,7 @@ export class ObjectRecords {
    * undefined when the record is on another cycle (or `onlyIf` does not hold).
    */
   async update(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
-    const names: Record<string, string> = {};
+    const names: Record<string, string> = { '#cycle': 'cycle' };
     const values: Record<string, unknown> = { ':cycle': cycle };
     const sets = Object.entries(fields)
       .filter(([, v]) => v !== undefined)
@@ -142,7 +142,7 @@ export class ObjectRecords {
         values[`:v${i}`] = value;
         return `#f${i} = :v${i}`;
       });
-    let condition = 'cycle = :cycle';
+    let condition = '#cycle = :cycle';
     if (options.onlyIfStatus) {
       names['#status'] = 'status';
       const placeholders = options.onlyIfStatus.map((s, i) => {

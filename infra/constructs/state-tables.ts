@@ -1,8 +1,8 @@
 /** The system's state: restore records, the principal map, pending notices, the audit history. */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type TableProps } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { PENDING_INDEX } from '../../functions/shared/notices.js';
+import { TABLES, type TableDefinition, type TableRole } from '../table-definitions.js';
 
 export interface StateTablesProps {
   production: boolean;
@@ -16,30 +16,25 @@ export class StateTables extends Construct {
 
   constructor(scope: Construct, id: string, props: StateTablesProps) {
     super(scope, id);
-    const common: Partial<TableProps> = {
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.production,
-      removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    const table = (constructId: string, role: TableRole) => {
+      const def: TableDefinition = TABLES[role];
+      const key = (name: string | undefined) => (name ? { name, type: AttributeType.STRING } : undefined);
+      const created = new Table(this, constructId, {
+        partitionKey: key(def.partitionKey)!,
+        sortKey: key(def.sortKey),
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: props.production,
+        removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      for (const index of def.indexes ?? []) {
+        created.addGlobalSecondaryIndex({ indexName: index.name, partitionKey: key(index.partitionKey)!, sortKey: key(index.sortKey), projectionType: ProjectionType.ALL });
+      }
+      return created;
     };
-    this.objects = new Table(this, 'Objects', { ...common, partitionKey: { name: 'objectId', type: AttributeType.STRING } });
-    this.principals = new Table(this, 'Principals', { ...common, partitionKey: { name: 'principal', type: AttributeType.STRING } });
-    this.notices = new Table(this, 'Notices', {
-      ...common,
-      partitionKey: { name: 'readerId', type: AttributeType.STRING },
-      sortKey: { name: 'noticeKey', type: AttributeType.STRING },
-    });
-    // Sparse: only pending notices carry the partition attribute, so the tick reads what is pending.
-    this.notices.addGlobalSecondaryIndex({
-      indexName: PENDING_INDEX,
-      partitionKey: { name: 'pendingPartition', type: AttributeType.STRING },
-      sortKey: { name: 'createdAt', type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
-    });
-    this.audit = new Table(this, 'Audit', {
-      ...common,
-      partitionKey: { name: 'objectId', type: AttributeType.STRING },
-      sortKey: { name: 'at', type: AttributeType.STRING },
-    });
+    this.objects = table('Objects', 'objects');
+    this.principals = table('Principals', 'principals');
+    this.notices = table('Notices', 'notices');
+    this.audit = table('Audit', 'audit');
   }
 }

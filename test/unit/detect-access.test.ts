@@ -1,0 +1,153 @@
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
+import { objectIdOf } from '../../functions/shared/object-id.js';
+import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, iamUser } from '../fixtures/events.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+import { recordingLog } from '../support/log.js';
+
+const STATE_MACHINE = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:restore-object`;
+const sfnMock = mockClient(SFNClient);
+let state: TestState;
+let log: ReturnType<typeof recordingLog>;
+let key: string;
+let n = 0;
+
+beforeAll(async () => {
+  state = await startTestState();
+});
+afterAll(() => state.stop());
+beforeEach(() => {
+  sfnMock.reset();
+  sfnMock.on(StartExecutionCommand).callsFake(startsExecution);
+  log = recordingLog();
+  key = `reports/file-${++n}.csv`;
+});
+
+function startsExecution(input: { name: string }) {
+  return { executionArn: `${STATE_MACHINE.replace(':stateMachine:', ':execution:')}:${input.name}`, startDate: new Date() };
+}
+
+function deps(overrides: Partial<DetectDeps> = {}): DetectDeps {
+  return {
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    records: state.records,
+    audit: state.audit,
+    notices: state.notices,
+    stateMachineArn: STATE_MACHINE,
+    watchedBuckets: [BUCKET],
+    accountId: ACCOUNT,
+    now: () => new Date('2026-11-22T10:00:05Z'),
+    log,
+    ...overrides,
+  };
+}
+
+const auditTypes = async (k: string) => (await state.audit.history(objectIdOf({ bucket: BUCKET, key: k }))).map((e) => e.type).reverse();
+
+describe('detect-access', () => {
+  it('records the read, opens cycle 1 and starts one execution with a deterministic name', async () => {
+    const result = await detectAccess(archivedReadEvent({ key }), deps());
+    expect(result).toMatchObject({ outcome: 'started', cycle: 1, executionName: expect.stringMatching(/^file-\d+_csv-[0-9a-f]{16}-c1$/) });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(input).toEqual({ object: { bucket: BUCKET, key }, objectId: `s3://${BUCKET}/${key}`, cycle: 1 });
+    const record = await state.records.get(`s3://${BUCKET}/${key}`);
+    expect(record).toMatchObject({ status: 'STARTING', cycle: 1, executionArn: expect.stringContaining(':execution:') });
+    expect(Object.keys(record!.subscribers)).toEqual(['arn:aws:iam::111122223333:user/alice']);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+  });
+
+  it('duplicate deliveries of one event give one audit entry and one execution', async () => {
+    const event = archivedReadEvent({ key, eventId: 'dup-1' });
+    for (let i = 0; i < 10; i++) await detectAccess(structuredClone(event), deps());
+    const names = new Set(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name));
+    expect(names.size).toBe(1);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+  });
+
+  it('concurrent detections of one object start one execution', async () => {
+    const events = Array.from({ length: 10 }, (_, i) => archivedReadEvent({ key, eventId: `c-${i}` }));
+    const results = await Promise.all(events.map((e) => detectAccess(e, deps())));
+    expect(results.filter((r) => r.outcome === 'started')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'joined')).toHaveLength(9);
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+  });
+
+  it('a second reader joins the running restore and is subscribed', async () => {
+    await detectAccess(archivedReadEvent({ key, eventId: 'r1' }), deps());
+    const joined = await detectAccess(archivedReadEvent({ key, eventId: 'r2', identity: assumedRole('Analysts', 'bob@example.com') }), deps());
+    expect(joined).toMatchObject({ outcome: 'joined', cycle: 1 });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    const record = await state.records.get(`s3://${BUCKET}/${key}`);
+    expect(Object.keys(record!.subscribers).sort()).toEqual(['arn:aws:iam::111122223333:user/alice', 'arn:aws:sts::111122223333:assumed-role/Analysts/bob@example.com']);
+    // Reads are recorded at CloudTrail's event time, the rest when they happen.
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'READ_DETECTED', 'EXECUTION_STARTED', 'READER_JOINED']);
+  });
+
+  it('a reader joining after the "started" notices went out gets one of their own', async () => {
+    await detectAccess(archivedReadEvent({ key, eventId: 'r1' }), deps());
+    await state.records.update(`s3://${BUCKET}/${key}`, 1, { startedNotified: true, status: 'RESTORING' });
+    await detectAccess(archivedReadEvent({ key, eventId: 'r2', identity: iamUser('carol') }), deps());
+    const pending = (await state.notices.pending()).filter((p) => p.file.key === key);
+    expect(pending.map((p) => [p.readerId, p.kind])).toEqual([['arn:aws:iam::111122223333:user/carol', 'started']]);
+  });
+
+  it('opens a new cycle once the previous one closed', async () => {
+    await detectAccess(archivedReadEvent({ key, eventId: 'r1' }), deps());
+    await state.records.update(`s3://${BUCKET}/${key}`, 1, { status: 'EXPIRED' });
+    const result = await detectAccess(archivedReadEvent({ key, eventId: 'r2', eventTime: '2026-12-01T00:00:00Z' }), deps());
+    expect(result).toMatchObject({ outcome: 'started', cycle: 2, executionName: expect.stringMatching(/-c2$/) });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
+  });
+
+  it('a read with a version id is its own object', async () => {
+    const result = await detectAccess(archivedReadEvent({ key, versionId: 'v42' }), deps());
+    expect(result).toMatchObject({ outcome: 'started', objectId: `s3://${BUCKET}/${key}?versionId=v42` });
+    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!).object).toEqual({ bucket: BUCKET, key, versionId: 'v42' });
+  });
+
+  it('ExecutionAlreadyExists (the cycle already ran) is not an error', async () => {
+    sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    const result = await detectAccess(archivedReadEvent({ key }), deps());
+    expect(result).toMatchObject({ outcome: 'started', executionArn: expect.stringMatching(/:execution:restore-object:/) });
+  });
+
+  it('throttled StartExecution: the read is recorded, the error surfaces for redelivery, and the retry starts the same execution', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    sfnMock.on(StartExecutionCommand).rejectsOnce(throttled).callsFake(startsExecution);
+    const event = archivedReadEvent({ key, eventId: 'throttled' });
+    await expect(detectAccess(event, deps())).rejects.toThrow('Rate exceeded');
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED']);
+    const retried = await detectAccess(structuredClone(event), deps());
+    expect(retried).toMatchObject({ outcome: 'joined', cycle: 1 });
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
+    const names = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names[0]).toBe(names[1]);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+  });
+
+  it.each([
+    ['a foreign account', () => archivedReadEvent({ key: 'x', account: '999988887777' }), /foreign account 999988887777/],
+    ['an unwatched bucket', () => archivedReadEvent({ key: 'x', bucket: 'other-bucket' }), /other-bucket is not watched/],
+    ['a missing key', () => { const e = archivedReadEvent(); delete (e.detail.requestParameters as Record<string, unknown>).key; return e; }, /requestParameters.key/],
+    ['another error code', () => { const e = archivedReadEvent(); e.detail.errorCode = 'AccessDenied'; return e; }, /errorCode/],
+    ['not an object at all', () => 'hello', /not an archived-object read/],
+  ])('ignores %s with a log line and no side effect', async (_, make, reason) => {
+    const result = await detectAccess(make(), deps());
+    expect(result).toEqual({ outcome: 'ignored', reason: expect.stringMatching(reason) });
+    expect(log.warn).toHaveBeenCalledWith('read ignored', expect.objectContaining({ reason: expect.stringMatching(reason) }));
+    expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(await state.records.get(`s3://${BUCKET}/x`)).toBeUndefined();
+    expect(await state.audit.history(`s3://other-bucket/x`)).toEqual([]);
+  });
+
+  it('a caller CloudTrail cannot name is still recorded', async () => {
+    const result = await detectAccess(archivedReadEvent({ key, identity: { type: 'AWSAccount' } }), deps());
+    expect(result.outcome).toBe('started');
+    const [read] = await state.audit.history(`s3://${BUCKET}/${key}`).then((h) => h.filter((e) => e.type === 'READ_DETECTED'));
+    expect(read!.detail.readerId).toBe('anonymous:203.0.113.10');
+  });
+});

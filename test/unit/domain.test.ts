@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { expectedReadyAt, inspectArchiveState, parseRestoreHeader, restoreRequestFor } from '../../functions/shared/archive.js';
+import { decodeS3EventKey, executionNameOf, objectIdOf } from '../../functions/shared/object-id.js';
+import { principalLookupKeys, readerFromIdentity } from '../../functions/shared/reader.js';
+import { decideCycle, type ObjectRecord } from '../../functions/shared/records.js';
+import { assumedRole, encodeS3EventKey, iamUser } from '../fixtures/events.js';
+
+describe('archive state from HeadObject', () => {
+  it.each([
+    [{}, 'NOT_ARCHIVED'],
+    [{ StorageClass: 'GLACIER_IR' }, 'NOT_ARCHIVED'],
+    [{ StorageClass: 'STANDARD_IA' }, 'NOT_ARCHIVED'],
+    [{ StorageClass: 'INTELLIGENT_TIERING' }, 'NOT_ARCHIVED'],
+    [{ StorageClass: 'GLACIER' }, 'ARCHIVED'],
+    [{ StorageClass: 'DEEP_ARCHIVE' }, 'ARCHIVED'],
+    [{ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'ARCHIVE_ACCESS' }, 'ARCHIVED'],
+    [{ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'DEEP_ARCHIVE_ACCESS' }, 'ARCHIVED'],
+    [{ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' }, 'RESTORE_IN_PROGRESS'],
+    [{ StorageClass: 'DEEP_ARCHIVE', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"' }, 'RESTORED'],
+  ])('%j -> %s', (head, state) => {
+    expect(inspectArchiveState(head).state).toBe(state);
+  });
+
+  it('reads the expiry date of a restored copy', () => {
+    expect(parseRestoreHeader('ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"')).toEqual({ ongoing: false, expiryDate: '2012-12-21T00:00:00.000Z' });
+    expect(parseRestoreHeader('garbage')).toBeUndefined();
+  });
+
+  it('names the Intelligent-Tiering archive tier', () => {
+    expect(inspectArchiveState({ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'DEEP_ARCHIVE_ACCESS' }).archiveKind).toBe('INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS');
+  });
+});
+
+describe('restore request shape', () => {
+  it('sends Days for Glacier and Deep Archive', () => {
+    expect(restoreRequestFor('GLACIER', 'Bulk', 3)).toEqual({ Days: 3, GlacierJobParameters: { Tier: 'Bulk' } });
+    expect(restoreRequestFor('DEEP_ARCHIVE', 'Standard', 7)).toEqual({ Days: 7, GlacierJobParameters: { Tier: 'Standard' } });
+  });
+
+  it('omits Days for Intelligent-Tiering archive tiers', () => {
+    expect(restoreRequestFor('INTELLIGENT_TIERING_ARCHIVE_ACCESS', 'Standard', 7)).toEqual({ GlacierJobParameters: { Tier: 'Standard' } });
+  });
+
+  it('refuses Expedited for Deep Archive', () => {
+    expect(() => restoreRequestFor('DEEP_ARCHIVE', 'Expedited', 1)).toThrow(/not available/);
+    expect(() => restoreRequestFor('INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', 'Expedited', 1)).toThrow(/not available/);
+  });
+
+  it('expects Deep Archive Bulk within 48 hours and Flexible Expedited within 5 minutes', () => {
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    expect(expectedReadyAt('DEEP_ARCHIVE', 'Bulk', t0)).toBe('2026-01-03T00:00:00.000Z');
+    expect(expectedReadyAt('GLACIER', 'Expedited', t0)).toBe('2026-01-01T00:05:00.000Z');
+  });
+});
+
+describe('execution names', () => {
+  const hostile = ['a b+c%20<script>alert(1)</script>', 'ünïcødé/файл.txt', 'x'.repeat(1024), 'dir/', '+++'];
+  it.each(hostile)('is valid for %s', (key) => {
+    const name = executionNameOf({ bucket: 'b', key }, 12);
+    expect(name).toMatch(/^[0-9A-Za-z_-]{1,80}$/);
+  });
+
+  it('is deterministic, readable, and differs per version and cycle', () => {
+    const ref = { bucket: 'archive-bucket', key: 'reports/2019/q4.csv' };
+    expect(executionNameOf(ref, 1)).toBe(executionNameOf(ref, 1));
+    expect(executionNameOf(ref, 1)).toMatch(/^q4_csv-[0-9a-f]{16}-c1$/);
+    expect(executionNameOf(ref, 2)).not.toBe(executionNameOf(ref, 1));
+    expect(executionNameOf({ ...ref, versionId: 'v1' }, 1)).not.toBe(executionNameOf(ref, 1));
+  });
+
+  it('object ids keep the version', () => {
+    expect(objectIdOf({ bucket: 'b', key: 'k', versionId: 'v' })).toBe('s3://b/k?versionId=v');
+  });
+});
+
+describe('S3 event keys', () => {
+  it.each(['with space.txt', 'plus+sign.txt', '100%.txt', 'ünïcødé.txt', 'a/b/c d+e%f.txt'])('round-trips %s', (key) => {
+    expect(decodeS3EventKey(encodeS3EventKey(key))).toBe(key);
+  });
+});
+
+describe('readers', () => {
+  it('an IAM user is looked up by access key, ARN, then user name', () => {
+    const reader = readerFromIdentity(iamUser('alice', 'AKIAALICE'))!;
+    expect(principalLookupKeys(reader)).toEqual(['AKIAALICE', 'arn:aws:iam::111122223333:user/alice', 'alice']);
+  });
+
+  it('an assumed role is looked up by session name too', () => {
+    const reader = readerFromIdentity(assumedRole('DataEngineers', 'bob@example.com'))!;
+    expect(reader.sessionName).toBe('bob@example.com');
+    expect(principalLookupKeys(reader)).toContain('bob@example.com');
+  });
+
+  it('an identity with nothing to name the caller gives no reader', () => {
+    expect(readerFromIdentity({ type: 'AWSService' })).toBeUndefined();
+  });
+});
+
+describe('restore cycles', () => {
+  const base: ObjectRecord = { objectId: 'id', bucket: 'b', key: 'k', cycle: 3, status: 'RESTORING', cycleStartedAt: '', executionName: 'n', subscribers: {}, updatedAt: '' };
+  it('opens the first cycle for an unknown object', () => expect(decideCycle(undefined, new Date())).toEqual({ action: 'open', cycle: 1 }));
+  it('joins a running cycle', () => expect(decideCycle(base, new Date())).toEqual({ action: 'join', cycle: 3 }));
+  it('opens a new cycle after close or expiry', () => {
+    expect(decideCycle({ ...base, status: 'CLOSED' }, new Date())).toEqual({ action: 'open', cycle: 4, previousCycle: 3 });
+    expect(decideCycle({ ...base, status: 'EXPIRED' }, new Date())).toEqual({ action: 'open', cycle: 4, previousCycle: 3 });
+  });
+  it('a read from before the restore finished belongs to that cycle; one after means the copy expired', () => {
+    const restored = { ...base, status: 'RESTORED' as const, restoredAt: '2026-01-01T12:00:00Z' };
+    expect(decideCycle(restored, new Date('2026-01-01T11:00:00Z'))).toEqual({ action: 'join', cycle: 3 });
+    expect(decideCycle(restored, new Date('2026-01-09T00:00:00Z'))).toEqual({ action: 'open', cycle: 4, previousCycle: 3 });
+  });
+});
