@@ -128,7 +128,7 @@ export class NoticeBook {
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key,
+          Key: { readerId: key.readerId, noticeKey: key.noticeKey },
           UpdateExpression: 'SET #status = :status, sentAt = :now, sentTo = :to REMOVE pendingPartition',
           ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -140,7 +140,7 @@ export class NoticeBook {
 
   async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
     await this.ddb.send(
-      new UpdateCommand({ TableName: this.table, Key: key, UpdateExpression: 'SET unresolvedRecorded = :t', ExpressionAttributeValues: { ':t': true } }),
+      new UpdateCommand({ TableName: this.table, Key: { readerId: key.readerId, noticeKey: key.noticeKey }, UpdateExpression: 'SET unresolvedRecorded = :t', ExpressionAttributeValues: { ':t': true } }),
     );
   }
 

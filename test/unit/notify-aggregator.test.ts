@@ -1,0 +1,175 @@
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
+import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { BUCKET } from '../fixtures/events.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+import { recordingLog } from '../support/log.js';
+import { seedCycle } from '../support/records.js';
+
+const sesMock = mockClient(SESv2Client);
+let state: TestState;
+let clock: number;
+let run = 0;
+
+beforeAll(async () => {
+  state = await startTestState();
+});
+afterAll(() => state.stop());
+beforeEach(async () => {
+  sesMock.reset();
+  sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  clock = Date.parse('2026-11-22T10:00:00Z');
+  run++;
+  // Each test has its own readers so earlier tests' notices never mix in.
+  await state.principals.put(`AKIA${run}ALICE`, `alice-${run}@example.com`, new Date());
+});
+
+const DEBOUNCE = 120_000;
+const MAX_WAIT = 900_000;
+function deps(overrides: Partial<AggregatorDeps> = {}): AggregatorDeps {
+  return {
+    ses: new SESv2Client({ region: 'us-east-1' }),
+    records: state.records,
+    notices: state.notices,
+    principals: state.principals,
+    audit: state.audit,
+    sender: 'restores@example.com',
+    rules: { debounceMs: DEBOUNCE, maxWaitMs: MAX_WAIT },
+    maxFilesPerEmail: 100,
+    unresolvedRetentionMs: 7 * 24 * 3600_000,
+    now: () => new Date(clock),
+    log: recordingLog(),
+    ...overrides,
+  };
+}
+const advance = (ms: number) => (clock += ms);
+const tick = (d = deps()) => handleAggregatorEvent({ action: 'tick' }, d) as Promise<{ emailsSent: number; emailsFailed: number; unresolved: number }>;
+
+/** Seeds an object read by the given test readers (by access key) and queues a notice of `kind`. */
+async function objectWithNotice(name: string, kind: 'started' | 'ready' | 'failed', readers: string[] = ['ALICE'], fields = {}): Promise<ObjectRef> {
+  const ref = { bucket: BUCKET, key: `run-${run}/${name}` };
+  const record = await seedCycle(state, ref, { readers: readers.map((r) => `${r.toLowerCase()}-${run}`), fields: { storageClass: 'GLACIER', tier: 'Standard', expectedReadyAt: '2026-11-22T15:00:00Z', ...fields } });
+  // seedCycle names readers by IAM user; give them this run's access keys.
+  for (const reader of Object.values(record.subscribers)) {
+    await state.records.addSubscriber(record.objectId, 1, { ...reader, accessKeyId: `AKIA${run}${reader.userName!.split('-')[0]!.toUpperCase()}` }, new Date(clock));
+  }
+  await handleAggregatorEvent({ action: 'enqueue', kind, objectId: objectIdOf(ref), cycle: 1 }, deps());
+  return ref;
+}
+const sentEmails = () => sesMock.commandCalls(SendEmailCommand).map((c) => c.args[0].input);
+
+describe('enqueue', () => {
+  it('queues one notice per subscriber, once, and audits it', async () => {
+    const ref = await objectWithNotice('a.csv', 'started', ['ALICE', 'BOB']);
+    await handleAggregatorEvent({ action: 'enqueue', kind: 'started', objectId: objectIdOf(ref), cycle: 1 }, deps());
+    const pending = (await state.notices.pending()).filter((p) => p.file.key === ref.key);
+    expect(pending.map((p) => p.kind)).toEqual(['started', 'started']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ startedNotified: true });
+    expect((await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('rejects a request for a cycle that is over', async () => {
+    const ref = await objectWithNotice('b.csv', 'started');
+    await expect(handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 7 }, deps())).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(handleAggregatorEvent({ action: 'something' }, deps())).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});
+
+describe('tick', () => {
+  beforeEach(async () => {
+    // Send whatever earlier tests left pending, then start from a clean outbox and clock.
+    advance(MAX_WAIT);
+    await tick();
+    sesMock.reset();
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+    clock = Date.parse('2026-11-22T10:00:00Z');
+  });
+
+  it('debounce: nothing until the newest notice is older than the window, then one email listing every file', async () => {
+    for (let i = 0; i < 20; i++) {
+      await objectWithNotice(`file-${i}.csv`, 'started');
+      advance(5_000);
+    }
+    expect((await tick()).emailsSent).toBe(0);
+    advance(DEBOUNCE);
+    expect(await tick()).toMatchObject({ emailsSent: 1 });
+    const [email] = sentEmails();
+    expect(email!.Destination!.ToAddresses).toEqual([`alice-${run}@example.com`]);
+    expect(email!.Content!.Simple!.Subject!.Data).toBe('Restoring 20 files from archive');
+    for (let i = 0; i < 20; i++) expect(email!.Content!.Simple!.Body!.Text!.Data).toContain(`run-${run}/file-${i}.csv`);
+    expect((await tick()).emailsSent).toBe(0);
+    expect(sentEmails()).toHaveLength(1);
+  });
+
+  it('max wait: a reader who keeps reading still gets an email', async () => {
+    for (let i = 0; i < 20; i++) {
+      await objectWithNotice(`busy-${i}.csv`, 'started');
+      advance(60_000);
+      const result = await tick();
+      if (result.emailsSent) break;
+    }
+    expect(sentEmails()).toHaveLength(1);
+    expect(clock - Date.parse('2026-11-22T10:00:00Z')).toBe(MAX_WAIT);
+  });
+
+  it('a "ready" replaces a "started" that has not gone out', async () => {
+    const ref = await objectWithNotice('quick.csv', 'started', ['ALICE'], { expiryDate: '2026-11-29T00:00:00Z' });
+    await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
+    advance(DEBOUNCE);
+    await tick();
+    expect(sentEmails().map((e) => e.Content!.Simple!.Subject!.Data)).toEqual(['1 file restored and ready to download']);
+    expect(sentEmails()[0]!.Content!.Simple!.Body!.Text!.Data).toContain('2026-11-29 00:00 UTC');
+  });
+
+  it('each (recipient, object, kind) is emailed once, even when two identities share an address', async () => {
+    await state.principals.put(`AKIA${run}ALIAS`, `alice-${run}@example.com`, new Date());
+    await objectWithNotice('shared.csv', 'started', ['ALICE', 'ALIAS']);
+    advance(DEBOUNCE);
+    await tick();
+    expect(sentEmails()).toHaveLength(1);
+    expect(sentEmails()[0]!.Content!.Simple!.Body!.Text!.Data.match(/shared\.csv/g)).toHaveLength(1);
+    expect(await state.notices.pending().then((p) => p.filter((n) => n.file.key.startsWith(`run-${run}/`)))).toEqual([]);
+  });
+
+  it('an unknown reader gets no email, is recorded once, and is caught when a mapping is added later', async () => {
+    const ref = await objectWithNotice('orphan.csv', 'started', ['NOBODY']);
+    advance(DEBOUNCE);
+    expect(await tick()).toMatchObject({ emailsSent: 0, unresolved: expect.any(Number) });
+    await tick();
+    const unresolved = (await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'RECIPIENT_UNRESOLVED');
+    expect(unresolved).toHaveLength(1);
+    expect(sentEmails()).toHaveLength(0);
+    await state.principals.put(`nobody-${run}`, `late-${run}@example.com`, new Date());
+    await tick();
+    expect(sentEmails().map((e) => e.Destination!.ToAddresses)).toEqual([[`late-${run}@example.com`]]);
+  });
+
+  it('a failed send leaves the notices pending and the next tick delivers them once', async () => {
+    await objectWithNotice('flaky.csv', 'started');
+    advance(DEBOUNCE);
+    sesMock.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ok' });
+    expect(await tick()).toMatchObject({ emailsSent: 0, emailsFailed: 1 });
+    expect(await tick()).toMatchObject({ emailsSent: 1, emailsFailed: 0 });
+    expect(await tick()).toMatchObject({ emailsSent: 0 });
+    expect(sesMock).toHaveReceivedCommandTimes(SendEmailCommand, 2);
+  });
+
+  it('audits each email on the objects it lists', async () => {
+    const ref = await objectWithNotice('audited.csv', 'started');
+    advance(DEBOUNCE);
+    await tick();
+    expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'EMAIL_SENT', detail: { kind: 'started', recipient: `alice-${run}@example.com` } });
+  });
+
+  it('a second tick while one runs does nothing', async () => {
+    await objectWithNotice('lease.csv', 'started');
+    advance(DEBOUNCE);
+    expect(await state.notices.acquireLease('someone-else', new Date(clock), 60_000)).toBe(true);
+    expect(await tick()).toMatchObject({ skipped: 'another tick is running' });
+    expect(sentEmails()).toHaveLength(0);
+    await state.notices.releaseLease('someone-else');
+    expect((await tick()).emailsSent).toBe(1);
+  });
+});

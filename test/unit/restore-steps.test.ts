@@ -1,0 +1,193 @@
+import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
+import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { BUCKET } from '../fixtures/events.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+import { recordingLog } from '../support/log.js';
+import { seedCycle } from '../support/records.js';
+
+const s3Mock = mockClient(S3Client);
+const sfnMock = mockClient(SFNClient);
+let state: TestState;
+let ref: ObjectRef;
+let objectId: string;
+let n = 0;
+
+beforeAll(async () => {
+  state = await startTestState();
+});
+afterAll(() => state.stop());
+beforeEach(async () => {
+  s3Mock.reset();
+  sfnMock.reset();
+  ref = { bucket: BUCKET, key: `data/object-${++n}.parquet` };
+  objectId = objectIdOf(ref);
+  await seedCycle(state, ref);
+});
+
+const NOW = new Date('2026-11-22T10:01:00Z');
+function deps(overrides: Partial<StepDeps> = {}): StepDeps {
+  return {
+    s3: new S3Client({ region: 'us-east-1' }),
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    records: state.records,
+    audit: state.audit,
+    tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' },
+    restoreDays: 7,
+    maxWaitCycles: 3,
+    now: () => NOW,
+    log: recordingLog(),
+    ...overrides,
+  };
+}
+const step = (action: string, extra: object = {}) => ({ action, object: ref, objectId, cycle: 1, ...extra });
+function s3Error(name: string, status: number) {
+  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+}
+
+describe('inspect', () => {
+  it.each([
+    [{ StorageClass: 'GLACIER' }, 'ARCHIVED'],
+    [{ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' }, 'RESTORE_IN_PROGRESS'],
+    [{ StorageClass: 'STANDARD' }, 'NOT_ARCHIVED'],
+    [{ StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'ARCHIVE_ACCESS' }, 'ARCHIVED'],
+  ] as const)('%j -> %s, recorded in the audit history', async (head, expected) => {
+    s3Mock.on(HeadObjectCommand).resolves(head);
+    const result = await runStep(step('inspect', { executionArn: 'arn:exec' }), deps());
+    expect(result).toMatchObject({ state: expected });
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ executionArn: 'arn:exec', storageClass: head.StorageClass });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['OBJECT_INSPECTED']);
+  });
+
+  it('already restored: the record says RESTORED with the expiry date', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' });
+    expect(await runStep(step('inspect'), deps())).toMatchObject({ state: 'RESTORED', expiryDate: '2026-11-29T00:00:00.000Z' });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-29T00:00:00.000Z', restoredAt: NOW.toISOString() });
+  });
+
+  it('a deleted object is GONE', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    expect(await runStep(step('inspect'), deps())).toEqual({ state: 'GONE' });
+  });
+
+  it('a throttled HeadObject is a TransientServiceError (retried by the workflow)', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(s3Error('SlowDown', 503));
+    await expect(runStep(step('inspect'), deps())).rejects.toMatchObject({ name: 'TransientServiceError' });
+  });
+
+  it('malformed input is an InvalidInputError', async () => {
+    await expect(runStep({ action: 'inspect', object: { bucket: '' } }, deps())).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(runStep({ action: 'explode' }, deps())).rejects.toMatchObject({ name: 'InvalidInputError' });
+  });
+});
+
+describe('requestRestore', () => {
+  it('Glacier: Days and the configured tier, status RESTORING, expected time from the tier', async () => {
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
+    const result = await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps());
+    expect(result).toEqual({ tier: 'Standard', days: 7, outcome: 'REQUESTED', expectedReadyAt: '2026-11-22T15:01:00.000Z' });
+    expect(s3Mock).toHaveReceivedCommandWith(RestoreObjectCommand, { Bucket: BUCKET, Key: ref.key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', tier: 'Standard', restoreDays: 7 });
+    expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'RESTORE_REQUESTED', detail: { tier: 'Standard', days: 7, outcome: 'REQUESTED' } });
+  });
+
+  it('Intelligent-Tiering: no Days', async () => {
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
+    await runStep(step('requestRestore', { archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' }), deps());
+    const sent = s3Mock.commandCalls(RestoreObjectCommand)[0]!.args[0].input.RestoreRequest!;
+    expect(sent).toEqual({ GlacierJobParameters: { Tier: 'Bulk' } });
+    expect(sent).not.toHaveProperty('Days');
+  });
+
+  it('RestoreAlreadyInProgress joins the running restore', async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('RestoreAlreadyInProgress', 409));
+    expect(await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_IN_PROGRESS' });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
+  });
+
+  it('Expedited unavailable falls back to Standard, and says so in the audit', async () => {
+    s3Mock.on(RestoreObjectCommand).rejectsOnce(s3Error('GlacierExpeditedRetrievalNotAvailable', 503)).resolves({ $metadata: { httpStatusCode: 202 } });
+    let t = NOW.getTime();
+    const ticking = () => new Date((t += 1000));
+    const result = await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps({ tiers: { ...deps().tiers, GLACIER: 'Expedited' }, now: ticking }));
+    expect(result).toMatchObject({ tier: 'Standard', outcome: 'REQUESTED' });
+    const tiers = s3Mock.commandCalls(RestoreObjectCommand).map((c) => c.args[0].input.RestoreRequest!.GlacierJobParameters!.Tier);
+    expect(tiers).toEqual(['Expedited', 'Standard']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['EXPEDITED_UNAVAILABLE', 'RESTORE_REQUESTED']);
+  });
+
+  it('200 (a restored copy already existed) records the object as restored', async () => {
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+    expect(await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
+  });
+
+  it('a deleted object is ObjectGoneError; a refused restore is RestoreNotPossibleError', async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('InvalidObjectState', 403));
+    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'RestoreNotPossibleError' });
+  });
+
+  it('does not move a record that the completion already marked RESTORED back to RESTORING', async () => {
+    await state.records.update(objectId, 1, { status: 'RESTORED', restoredAt: NOW.toISOString() });
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('RestoreAlreadyInProgress', 409));
+    await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps());
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', tier: 'Standard' });
+  });
+});
+
+describe('awaitRestore', () => {
+  it('stores the token and waits', async () => {
+    expect(await runStep(step('awaitRestore', { taskToken: 'token-1' }), deps())).toEqual({ tokenStored: true, resumedNow: false });
+    expect(await state.records.get(objectId)).toMatchObject({ taskToken: 'token-1' });
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('completion came before the token: resumes its own task at once', async () => {
+    await state.records.update(objectId, 1, { status: 'RESTORED', restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    expect(await runStep(step('awaitRestore', { taskToken: 'token-2' }), deps())).toEqual({ tokenStored: true, resumedNow: true });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2', output: JSON.stringify({ restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' }) });
+  });
+});
+
+describe('recheck after a wait timeout', () => {
+  it('counts the waits and declares the restore overdue after the maximum', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE', Restore: 'ongoing-request="true"' });
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await runStep(step('recheck'), deps()));
+    expect(results.map((r) => (r as { waitCount: number; overdue: boolean }).waitCount)).toEqual([1, 2, 3]);
+    expect(results.map((r) => (r as { overdue: boolean }).overdue)).toEqual([false, false, true]);
+  });
+
+  it('finds the restore done when the completion event was lost', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' });
+    expect(await runStep(step('recheck'), deps())).toMatchObject({ state: 'RESTORED', overdue: false });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
+  });
+});
+
+describe('close', () => {
+  it('closes the cycle with the reason from the caught error', async () => {
+    await state.records.update(objectId, 1, { taskToken: 'stale' });
+    const cause = JSON.stringify({ errorType: 'RestoreNotPossibleError', errorMessage: 'RestoreObject: InvalidObjectState' });
+    const result = await runStep(step('close', { outcome: 'FAILED', state: { error: { Error: 'RestoreNotPossibleError', Cause: cause } } }), deps());
+    expect(result).toEqual({ outcome: 'FAILED', reason: 'S3 refused the restore: RestoreObject: InvalidObjectState' });
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ status: 'CLOSED', outcome: 'FAILED' });
+    expect(record).not.toHaveProperty('taskToken');
+    expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'CYCLE_CLOSED', detail: { outcome: 'FAILED', error: 'RestoreNotPossibleError' } });
+  });
+
+  it('a step of an old cycle never changes the new one', async () => {
+    await state.records.update(objectId, 1, { status: 'CLOSED' });
+    await seedCycle(state, ref, { cycle: 2 });
+    await runStep(step('close', { outcome: 'GONE' }), deps());
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 2, status: 'STARTING' });
+  });
+});
