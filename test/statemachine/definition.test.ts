@@ -1,0 +1,71 @@
+/** The ASL file: placeholders, lint, and that every error it routes on exists in code. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import * as errors from '../../functions/shared/errors.js';
+import { definitionTemplate, placeholdersIn, renderDefinition, type DefinitionSubstitutions } from '../../statemachines/definition.js';
+
+const require = createRequire(import.meta.url);
+const statelint = require('@wmfs/statelint') as () => { validate(definition: unknown): string[] };
+
+const SUBSTITUTIONS: DefinitionSubstitutions = {
+  RestoreStepsFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps',
+  NotifyAggregatorFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator',
+  WaitTimeoutSeconds: '86400',
+};
+
+interface State {
+  Type: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[] }[];
+}
+const definition = JSON.parse(renderDefinition(SUBSTITUTIONS)) as { States: Record<string, State> };
+
+/** The names our code throws with, read from the classes' `name` literals. */
+function errorNamesInCode(): Set<string> {
+  const names = new Set<string>();
+  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  for (const file of sources('functions')) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/override readonly name = '([A-Za-z.]+)'/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+describe('restore-object.asl.json', () => {
+  it('every placeholder has a substitution and every substitution a placeholder', () => {
+    expect(placeholdersIn(definitionTemplate())).toEqual(Object.keys(SUBSTITUTIONS).sort());
+    expect(() => renderDefinition({ ...SUBSTITUTIONS, WaitTimeoutSeconds: undefined } as unknown as DefinitionSubstitutions)).toThrow(/WaitTimeoutSeconds/);
+  });
+
+  it('passes statelint after substitution', () => {
+    expect(statelint().validate(definition)).toEqual([]);
+  });
+
+  it('every error name in Catch and Retry exists in code or is a Step Functions / Lambda service error the code lists', () => {
+    const inCode = errorNamesInCode();
+    for (const name of errors.WORKFLOW_ERROR_NAMES) expect(inCode).toContain(name);
+    const known = new Set<string>([...inCode, ...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'States.ALL', 'States.Timeout']);
+    const used = Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals));
+    expect(used.length).toBeGreaterThan(0);
+    for (const name of used) expect(known, `${name} is routed on but thrown nowhere`).toContain(name);
+  });
+
+  it('retries only transient errors', () => {
+    const retried = new Set(Object.values(definition.States).flatMap((s) => (s.Retry ?? []).flatMap((r) => r.ErrorEquals)));
+    expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
+  });
+
+  it('the wait for the completion event has an explicit timeout and a HeadObject fallback on States.Timeout', () => {
+    const wait = definition.States['Wait for restore'] as State & { Resource: string; TimeoutSeconds: number; Catch: { ErrorEquals: string[]; Next: string }[] };
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.TimeoutSeconds).toBe(86_400);
+    expect(wait.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Check restore after timeout' });
+  });
+
+  it('every Task has a timeout (the local interpreter defaults to 60 s)', () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Task') expect((state as { TimeoutSeconds?: number }).TimeoutSeconds, name).toBeGreaterThan(0);
+    }
+  });
+});
