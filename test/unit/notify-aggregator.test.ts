@@ -129,7 +129,7 @@ describe('tick', () => {
     advance(DEBOUNCE);
     await tick();
     expect(sentEmails()).toHaveLength(1);
-    expect(sentEmails()[0]!.Content!.Simple!.Body!.Text!.Data.match(/shared\.csv/g)).toHaveLength(1);
+    expect(sentEmails()[0]!.Content!.Simple!.Body!.Text!.Data!.match(/shared\.csv/g)).toHaveLength(1);
     expect(await state.notices.pending().then((p) => p.filter((n) => n.file.key.startsWith(`run-${run}/`)))).toEqual([]);
   });
 

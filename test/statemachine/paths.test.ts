@@ -1,0 +1,179 @@
+/**
+ * The real restore-object.asl.json, run by the local interpreter with the real step and
+ * aggregator logic: each scenario asserts the path of states taken.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { restoreCompleted } from '../../functions/restore-completed/completed.js';
+import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { RestoreObjectCommand as RestoreObjectCommandRef, S3ServiceException as S3ServiceExceptionRef } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ACCOUNT, BUCKET, restoreCompletedEvent } from '../fixtures/events.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+import { eventually } from '../support/eventually.js';
+import { recordingLog } from '../support/log.js';
+import { seedCycle } from '../support/records.js';
+import { workflowWorld, type WorkflowWorld } from '../support/workflow.js';
+
+let state: TestState;
+let world: WorkflowWorld;
+let ref: ObjectRef;
+let n = 0;
+
+beforeAll(async () => {
+  state = await startTestState();
+});
+afterAll(() => state.stop());
+beforeEach(async () => {
+  ref = { bucket: BUCKET, key: `paths/object ${++n}.bin` };
+  await seedCycle(state, ref, { readers: ['alice', 'bob'] });
+});
+
+/** S3 finishes the restore and tells EventBridge, which runs the completion function. */
+async function s3CompletesRestore() {
+  world.s3.objects.get(`${ref.bucket}/${ref.key}`)!.restore = 'done';
+  return restoreCompleted(restoreCompletedEvent({ key: ref.key, id: `done-${n}`, time: new Date().toISOString() }), {
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    records: state.records,
+    audit: state.audit,
+    watchedBuckets: [BUCKET],
+    accountId: ACCOUNT,
+    now: () => new Date(),
+    log: recordingLog(),
+  });
+}
+const waitingForRestore = () => eventually(async () => (await state.records.get(objectIdOf(ref)))?.taskToken, 'the task token to be stored');
+const pendingKinds = async () => (await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => `${p.kind}:${p.reader.userName}`).sort();
+const auditTypes = async () => (await state.audit.history(objectIdOf(ref))).map((e) => e.type).reverse();
+
+const HAPPY_PATH = ['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready'];
+
+describe('restore-object state machine', () => {
+  beforeEach(() => {
+    world = workflowWorld(state);
+  });
+
+  it('fresh restore: request, tell readers, wait for the completion event, tell readers it is ready', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    expect(await s3CompletesRestore()).toMatchObject({ resumed: 'now' });
+    const { path, status } = await execution.done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path).toEqual(HAPPY_PATH);
+    expect(path.length).toBeLessThanOrEqual(8);
+    expect(world.s3.mock.commandCalls(RestoreObjectCommandRef).length).toBe(1);
+    expect(await pendingKinds()).toEqual(['ready:alice', 'ready:bob']);
+    expect(await auditTypes()).toEqual(['OBJECT_INSPECTED', 'RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'RESTORE_COMPLETED', 'NOTICES_QUEUED']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'RESTORED', readyNotified: true, startedNotified: true });
+  });
+
+  it('restore already in progress: no RestoreObject, straight to the wait', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'DEEP_ARCHIVE', restore: 'ongoing' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    await s3CompletesRestore();
+    const { path } = await execution.done;
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready']);
+    expect(world.s3.mock.commandCalls(RestoreObjectCommandRef)).toHaveLength(0);
+  });
+
+  it('already restored: straight to "ready", no RestoreObject (which would reset the expiry and bill again)', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER', restore: 'done' });
+    const { path, status } = await world.run(ref).done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: file ready', 'File is ready']);
+    expect(world.s3.mock.commandCalls(RestoreObjectCommandRef)).toHaveLength(0);
+    expect(await pendingKinds()).toEqual(['ready:alice', 'ready:bob']);
+  });
+
+  it('not archived: closes the cycle, tells nobody', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'STANDARD' });
+    const { path, status } = await world.run(ref).done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Close cycle: nothing to restore']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'NOT_ARCHIVED' });
+    expect(await pendingKinds()).toEqual([]);
+  });
+
+  it('Intelligent-Tiering archive tier: restored without Days', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'ARCHIVE_ACCESS' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    await s3CompletesRestore();
+    expect((await execution.done).path).toEqual(HAPPY_PATH);
+    expect(world.s3.mock.commandCalls(RestoreObjectCommandRef)[0]!.args[0].input.RestoreRequest).toEqual({ GlacierJobParameters: { Tier: 'Standard' } });
+  });
+
+  it('completion before the token is stored: the wait resumes itself', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    // S3 finishes the instant the restore is requested, before the workflow reaches its wait.
+    world.s3.mock.on(RestoreObjectCommandRef).callsFakeOnce(async () => {
+      world.s3.objects.get(`${ref.bucket}/${ref.key}`)!.restore = 'ongoing';
+      await s3CompletesRestore();
+      return { $metadata: { httpStatusCode: 202 } };
+    });
+    const { path, status } = await world.run(ref).done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path).toEqual(HAPPY_PATH);
+    expect((await state.audit.history(objectIdOf(ref))).find((e) => e.type === 'WAITING_FOR_RESTORE')!.detail).toMatchObject({ alreadyRestored: true });
+  });
+});
+
+describe('restore-object state machine, when the completion event does not come', () => {
+  beforeEach(() => {
+    world = workflowWorld(state, { waitTimeoutSeconds: 1, maxWaitCycles: 3 });
+  });
+
+  it('timeout -> still ongoing -> waits again -> completed', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'DEEP_ARCHIVE' });
+    const execution = world.run(ref);
+    await eventually(() => execution.path.includes('Is the restore done?') && execution.path.filter((s) => s === 'Wait for restore').length === 2, 'the second wait');
+    await s3CompletesRestore();
+    const { path, status } = await execution.done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path).toEqual([
+      'Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore',
+      'Check restore after timeout', 'Is the restore done?', 'Wait for restore', 'Notify: file ready', 'File is ready',
+    ]);
+  });
+
+  it('events lost entirely: the HeadObject fallback finds the restore done', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    world.s3.objects.get(`${ref.bucket}/${ref.key}`)!.restore = 'done'; // and no event
+    const { path } = await execution.done;
+    expect(path.slice(-4)).toEqual(['Check restore after timeout', 'Is the restore done?', 'Notify: file ready', 'File is ready']);
+  });
+
+  it('object deleted during the wait: closes the cycle and tells the readers', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    world.s3.objects.get(`${ref.bucket}/${ref.key}`)!.deleted = true;
+    const { path, status } = await execution.done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path.slice(-5)).toEqual(['Is the restore done?', 'Close cycle: object deleted', 'Notify readers of the failure', 'How did it end?', 'Ended: object deleted']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'GONE' });
+    expect(await pendingKinds()).toEqual(['failed:alice', 'failed:bob']);
+  });
+
+  it('a restore that never finishes ends as overdue, failed and audible', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'DEEP_ARCHIVE', restore: 'ongoing' });
+    const { path, status, error } = await world.run(ref).done;
+    expect(status).toBe('FAILED');
+    expect(error).toBe('RestoreFailed');
+    expect(path.filter((s) => s === 'Wait for restore')).toHaveLength(3);
+    expect(path.slice(-4)).toEqual(['Close cycle: restore overdue', 'Notify readers of the failure', 'How did it end?', 'Restore failed']);
+    expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'NOTICES_QUEUED', detail: { kind: 'failed' } });
+  });
+
+  it('a refused restore ends the cycle as failed', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    world.s3.mock.on(RestoreObjectCommandRef).rejects(new S3ServiceExceptionRef({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    const { path, status } = await world.run(ref).done;
+    expect(status).toBe('FAILED');
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Request restore', 'Close cycle: restore failed', 'Notify readers of the failure', 'How did it end?', 'Restore failed']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'FAILED', outcomeReason: expect.stringContaining('AccessDenied') });
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Runs the real restore-object.asl.json with the real step and aggregator logic behind its
+ * Task states, a local DynamoDB, and a scripted S3 (aws-sdk-client-mock) whose objects
+ * change state as a test says.
+ */
+import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { InvalidToken, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
+import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
+import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { failureOf, runDefinition, type Definition, type EventLog } from '../../local/asl-runner.js';
+import { TaskTokens, TaskTokenError } from '../../local/task-tokens.js';
+import { renderDefinition } from '../../statemachines/definition.js';
+import type { TestState } from './dynamo.js';
+import { recordingLog } from './log.js';
+
+export const STEPS_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps';
+export const AGGREGATOR_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator';
+
+export interface ScriptedObject {
+  StorageClass?: string;
+  ArchiveStatus?: string;
+  restore?: 'ongoing' | 'done';
+  deleted?: boolean;
+}
+
+export class ScriptedS3 {
+  readonly objects = new Map<string, ScriptedObject>();
+  readonly mock = mockClient(S3Client);
+
+  constructor() {
+    this.mock.on(HeadObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
+      const object = this.objects.get(`${input.Bucket}/${input.Key}`);
+      if (!object || object.deleted) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+      const restore =
+        object.restore === 'ongoing' ? 'ongoing-request="true"' : object.restore === 'done' ? 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' : undefined;
+      return { StorageClass: object.StorageClass, ArchiveStatus: object.ArchiveStatus, Restore: restore };
+    });
+    this.mock.on(RestoreObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
+      const object = this.objects.get(`${input.Bucket}/${input.Key}`);
+      if (!object || object.deleted) throw new S3ServiceException({ name: 'NoSuchKey', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'NoSuchKey' });
+      if (object.restore === 'ongoing') throw new S3ServiceException({ name: 'RestoreAlreadyInProgress', $fault: 'client', $metadata: { httpStatusCode: 409 }, message: 'busy' });
+      const already = object.restore === 'done';
+      object.restore = already ? 'done' : 'ongoing';
+      return { $metadata: { httpStatusCode: already ? 200 : 202 } };
+    });
+  }
+}
+
+/** Step Functions' task-token API, answered by the interpreter's token registry. */
+export function taskTokenApi(tokens: TaskTokens) {
+  const mock = mockClient(SFNClient);
+  mock.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
+    try {
+      tokens.succeed(input.taskToken, JSON.parse(input.output));
+      return {};
+    } catch (err) {
+      if (!(err instanceof TaskTokenError)) throw err;
+      const Sdk = { TaskTimedOut, TaskDoesNotExist, InvalidToken }[err.name];
+      throw new Sdk({ message: err.message, $metadata: { httpStatusCode: 400 } });
+    }
+  });
+  return mock;
+}
+
+export interface WorkflowWorld {
+  s3: ScriptedS3;
+  tokens: TaskTokens;
+  stepDeps: StepDeps;
+  aggregatorDeps: AggregatorDeps;
+  run(ref: ObjectRef, cycle?: number): { path: string[]; events: EventLog[]; result: Promise<unknown>; done: Promise<{ path: string[]; status: 'SUCCEEDED' | 'FAILED'; error?: string }> };
+}
+
+/** Lambda's contract: JSON in, JSON out, errors by name. */
+async function asLambda(handler: (payload: unknown) => Promise<unknown>, payload: unknown): Promise<unknown> {
+  const result = await handler(JSON.parse(JSON.stringify(payload)));
+  return result === undefined ? null : JSON.parse(JSON.stringify(result));
+}
+
+export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: number; maxWaitCycles?: number } = {}): WorkflowWorld {
+  const s3 = new ScriptedS3();
+  const tokens = new TaskTokens();
+  taskTokenApi(tokens);
+  mockClient(SESv2Client).on(SendEmailCommand).resolves({ MessageId: 'm' });
+  const log = recordingLog();
+  const stepDeps: StepDeps = {
+    s3: new S3Client({ region: 'us-east-1' }),
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    records: state.records,
+    audit: state.audit,
+    tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' },
+    restoreDays: 7,
+    maxWaitCycles: options.maxWaitCycles ?? 3,
+    now: () => new Date(),
+    log,
+  };
+  const aggregatorDeps: AggregatorDeps = {
+    ses: new SESv2Client({ region: 'us-east-1' }),
+    records: state.records,
+    notices: state.notices,
+    principals: state.principals,
+    audit: state.audit,
+    sender: 'restores@example.com',
+    rules: { debounceMs: 0, maxWaitMs: 0 },
+    maxFilesPerEmail: 100,
+    unresolvedRetentionMs: 3600_000,
+    now: () => new Date(),
+    log,
+  };
+  const definition = JSON.parse(
+    renderDefinition({ RestoreStepsFunctionArn: STEPS_ARN, NotifyAggregatorFunctionArn: AGGREGATOR_ARN, WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600) }),
+  ) as Definition;
+  const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
+    [STEPS_ARN]: (p) => runStep(p, stepDeps),
+    [AGGREGATOR_ARN]: (p) => handleAggregatorEvent(p, aggregatorDeps),
+  };
+
+  return {
+    s3,
+    tokens,
+    stepDeps,
+    aggregatorDeps,
+    run(ref, cycle = 1) {
+      const name = executionNameOf(ref, cycle);
+      const executionArn = `arn:aws:states:us-east-1:111122223333:execution:restore-object:${name}`;
+      const run = runDefinition(definition, { object: ref, objectId: objectIdOf(ref), cycle }, {
+        executionArn,
+        executionName: name,
+        startTime: new Date(),
+        tokens,
+        retryIntervalMs: 0,
+        invoke: (arn, payload) => asLambda(functions[arn]!, payload),
+      });
+      const path: string[] = [];
+      const events: EventLog[] = [];
+      const collecting = (async () => {
+        for await (const event of run.events as AsyncGenerator<EventLog>) {
+          events.push(event);
+          if (event.type === 'StateEntered') path.push(event.state!.name);
+        }
+      })();
+      const done = run.result.then(
+        async () => {
+          await collecting;
+          return { path, status: 'SUCCEEDED' as const };
+        },
+        async (err: unknown) => {
+          await collecting;
+          tokens.closeExecution(executionArn);
+          return { path, status: 'FAILED' as const, error: failureOf(err).error };
+        },
+      );
+      return { path, events, result: run.result, done };
+    },
+  };
+}
