@@ -1,17 +1,7 @@
-/** The CDK app: `npx cdk synth` (offline) and `npx cdk deploy`. */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+/** The CDK app: `npx cdk synth` (offline, no credentials) and `npx cdk deploy`. */
+import { App } from 'aws-cdk-lib';
+import { buildApp } from './build-app.js';
 import { configFromContext } from './config.js';
-import { acknowledgeFindings } from './nag-acknowledgements.js';
-import { AutorestoreStack } from './stack.js';
 
 const app = new App();
-const config = configFromContext((key) => app.node.tryGetContext(key));
-const stack = new AutorestoreStack(app, config.stackName, {
-  config,
-  env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
-  description: 'S3 Autorestore: restores archived S3 objects when they are read and emails the readers',
-});
-acknowledgeFindings(stack);
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-app.synth();
+buildApp(configFromContext((key) => app.node.tryGetContext(key)), app).app.synth();

@@ -3,11 +3,19 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AutorestoreStack } from './stack.js';
 
-function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
+export interface Acknowledgement {
+  path: string;
+  id: string;
+  reason: string;
 }
 
-export function acknowledgeFindings(stack: AutorestoreStack): void {
+/** Acknowledges the findings and returns them, so the reasons can be reviewed and tested. */
+export function acknowledgeFindings(stack: AutorestoreStack): Acknowledgement[] {
+  const acknowledged: Acknowledgement[] = [];
+  const acknowledge = (scope: IConstruct, id: string, reason: string) => {
+    Validations.of(scope).acknowledge({ id, reason });
+    acknowledged.push({ path: scope.node.path, id, reason });
+  };
   const functions = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
   for (const fn of functions) {
     acknowledge(fn, 'AwsSolutions-L1', 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.');
@@ -42,4 +50,5 @@ export function acknowledgeFindings(stack: AutorestoreStack): void {
     acknowledge(notificationsHandler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "CDK's own handler that turns on EventBridge notifications for the imported watched buckets; its role is defined by aws-cdk-lib.");
     acknowledge(notificationsHandler, 'AwsSolutions-IAM5[Resource::*]', "CDK's own bucket-notifications handler needs s3:PutBucketNotification on buckets it does not own; defined by aws-cdk-lib.");
   }
+  return acknowledged;
 }
