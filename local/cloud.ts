@@ -1,0 +1,298 @@
+/**
+ * The whole system on one machine: one loopback endpoint that routes each request by the
+ * service in its SigV4 credential scope to S3 (s3rver + archive semantics), DynamoDB
+ * (dynalite), Step Functions, SES v2 and EventBridge; the project's handlers run in process
+ * against it through the ordinary AWS SDK clients.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import S3Object from 's3rver/lib/models/object.js';
+import type { DetectAccessEnv } from '../functions/shared/config.js';
+import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
+import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
+import { renderDefinition } from '../statemachines/definition.js';
+import { SimulatedClock } from './clock.js';
+import { identityFor, refusedReadEvent, restoreLifecycleEvent } from './cloudtrail.js';
+import { EventBus, type BusEvent } from './event-bus.js';
+import { happens, NO_FAULTS, RateLimiter, type Faults } from './faults.js';
+import { LocalFunctions } from './functions.js';
+import { ArchiveIndex } from './s3/archive-index.js';
+import { ArchiveLayer } from './s3/archive-layer.js';
+import { SesService } from './ses.js';
+import { StepFunctionsService } from './step-functions.js';
+import { TaskTokens } from './task-tokens.js';
+import { parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+export const STATE_MACHINE_NAME = 'autorestore-restore-object';
+
+export interface LocalCloudOptions {
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  /** Start from an empty data folder. */
+  fresh?: boolean;
+  realMsPerSimulatedHour?: number;
+  faults?: Partial<Faults>;
+  /** Buckets whose reads are watched; `*` (the default) watches every bucket. */
+  watchedBuckets?: string[];
+  restoreDays?: number;
+  /** Simulated seconds, as on AWS. */
+  debounceSeconds?: number;
+  maxWaitSeconds?: number;
+  waitTimeoutSeconds?: number;
+  maxWaitCycles?: number;
+  senderAddress?: string;
+  /** Function log level (Powertools): WARN by default so the console stays readable. */
+  functionLogLevel?: string;
+  log?: (message: string) => void;
+}
+
+export const TABLE_NAMES: Record<TableRole, string> = { objects: 'autorestore-objects', principals: 'autorestore-principals', notices: 'autorestore-notices', audit: 'autorestore-audit' };
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export class LocalCloud {
+  readonly faults: Faults;
+  private constructor(
+    readonly endpoint: string,
+    readonly clock: SimulatedClock,
+    readonly stateMachineArn: string,
+    readonly bus: EventBus,
+    readonly ses: SesService,
+    readonly stepFunctions: StepFunctionsService,
+    readonly functions: LocalFunctions,
+    private readonly stopParts: () => Promise<void>,
+    faults: Faults,
+  ) {
+    this.faults = faults;
+  }
+
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+    if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+    const dirs = { s3: join(options.dataDir, 's3'), dynamodb: join(options.dataDir, 'dynamodb'), outbox: join(options.dataDir, 'outbox') };
+    for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+    const clock = new SimulatedClock(options.realMsPerSimulatedHour ?? 1000);
+    const faults: Faults = { ...NO_FAULTS, ...options.faults };
+    const watched = options.watchedBuckets?.length ? options.watchedBuckets : ['*'];
+
+    // --- the HTTP front: bound to loopback only.
+    const routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
+    const server = createServer((req, res) => {
+      route(req, res, routes).catch((err: unknown) => {
+        log(`local cloud: unhandled error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+        if (!res.headersSent) sendJsonError(res, new ServiceError(500, 'InternalFailure', 'The local cloud failed to handle the request'));
+        else res.destroy();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, '127.0.0.1', () => resolve());
+    });
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // --- DynamoDB: dynalite's request listener, on disk in the data folder.
+    const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    routes.dynamodb = dynamo.listeners('request')[0] as Listener;
+
+    // --- Lambda functions, configured like the CDK stack configures them.
+    const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+    const simulatedSeconds = (s: number) => String(clock.realSeconds(s));
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONS00',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
+      OBJECTS_TABLE: TABLE_NAMES.objects,
+      AUDIT_TABLE: TABLE_NAMES.audit,
+      NOTICES_TABLE: TABLE_NAMES.notices,
+      PRINCIPALS_TABLE: TABLE_NAMES.principals,
+      STATE_MACHINE_ARN: stateMachineArn,
+      WATCHED_BUCKETS: watched.join(','),
+      ACCOUNT_ID: LOCAL_ACCOUNT,
+      RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' }),
+      RESTORE_DAYS: String(options.restoreDays ?? 7),
+      MAX_WAIT_CYCLES: String(options.maxWaitCycles ?? 4),
+      SENDER_ADDRESS: options.senderAddress ?? 'restores@autorestore.local',
+      DEBOUNCE_SECONDS: simulatedSeconds(options.debounceSeconds ?? 120),
+      MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
+      MAX_FILES_PER_EMAIL: '100',
+      UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
+    } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
+    const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
+
+    // --- EventBridge: the stack's own patterns route to the handlers.
+    const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log);
+    bus.addRule({ name: 'ArchivedRead', pattern: archivedReadPattern(watched), target: (e) => functions.invoke('detect-access', e) });
+    bus.addRule({ name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e) => functions.invoke('restore-completed', e) });
+
+    // --- S3: s3rver with the archive layer in front of its router.
+    if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
+    const s3 = new S3rver({ directory: dirs.s3, silent: true, allowMismatchedSignatures: true, vhostBuckets: false });
+    const index = new ArchiveIndex(join(options.dataDir, 's3-archive.json'));
+    const publishS3Event = (event: BusEvent, dropShare: number) => {
+      if (happens(dropShare)) return;
+      for (let copy = 0; copy <= faults.duplicateS3Events; copy++) bus.publish(event);
+    };
+    const archive = new ArchiveLayer({
+      index,
+      clock,
+      store: s3.store,
+      onReadRefused: (read) => publishS3Event(refusedReadEvent(bus, read, LOCAL_ACCOUNT, LOCAL_REGION), faults.dropReadEvents),
+      onRestoreCompleted: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
+      onRestoreExpired: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
+    });
+    // After s3rver's XML encoder (index 1), so listings are still objects when the layer edits them.
+    s3.middleware.splice(2, 0, archive.middleware() as never);
+    s3.middleware.splice(2, 0, (async (ctx: { state: Record<string, unknown>; req: IncomingMessage }, next: () => Promise<void>) => {
+      ctx.state.accessKeyId = sigV4Scope(ctx.req)?.accessKeyId;
+      await next();
+    }) as never);
+    // Composed only now: Koa fixes the middleware chain when the callback is made.
+    const s3Listener = s3.callback();
+    routes.s3 = (req, res) => {
+      const scope = sigV4Scope(req);
+      // s3rver only knows its own keys; every local key is a valid one (signatures are not checked).
+      if (scope) DUMMY_ACCOUNT.createKeyPair(scope.accessKeyId, 'local');
+      s3Listener(req, res);
+    };
+    archive.resumeTimers();
+
+    // --- Step Functions and SES.
+    const tokens = new TaskTokens();
+    const stepFunctions = new StepFunctionsService({
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      invoke: (arn, payload) => functions.invoke(arn, payload),
+      tokens,
+      startLimiter: new RateLimiter(faults.startExecutionPerSecond),
+      retryIntervalMs: 100,
+      stateFile: join(options.dataDir, 'stepfunctions.json'),
+      log,
+    });
+    const ses = new SesService(dirs.outbox, () => faults.sesFailureRate);
+    routes.handleJson = async (service, req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const body = await readBody(req);
+      if (service === 'states') {
+        const operation = target.replace(/^AWSStepFunctions\./, '');
+        return sendJson(res, 200, await stepFunctions.handle(operation, parseJsonBody(body)));
+      }
+      if (service === 'events') {
+        if (target !== 'AWSEvents.PutEvents') throw new ServiceError(400, 'UnknownOperationException', `Operation ${target} is not supported by the local EventBridge`);
+        return sendJson(res, 200, putEvents(bus, parseJsonBody(body)), 'application/x-amz-json-1.1');
+      }
+      if (service === 'ses' || service === 'email') {
+        if (req.method !== 'POST' || !/^\/v2\/email\/outbound-emails\/?$/.test(new URL(req.url ?? '/', endpoint).pathname)) {
+          throw new ServiceError(404, 'NotFoundException', `${req.method} ${req.url} is not supported by the local SES (SendEmail only)`);
+        }
+        return sendJson(res, 200, ses.send(parseJsonBody(body)), 'application/json');
+      }
+      throw new ServiceError(400, 'UnknownServiceException', `The local cloud does not serve '${service}'`);
+    };
+
+    // Tables and the state machine, as `cdk deploy` would create them.
+    const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'AKIALOCALSETUP000000', secretAccessKey: 'local' } });
+    for (const role of Object.keys(TABLES) as TableRole[]) {
+      try {
+        await ddb.send(new CreateTableCommand(createTableInput(role, TABLE_NAMES[role])));
+      } catch (err) {
+        if (!(err instanceof ResourceInUseException)) throw err;
+      }
+    }
+    ddb.destroy();
+    stepFunctions.upsertStateMachine(
+      STATE_MACHINE_NAME,
+      renderDefinition({
+        RestoreStepsFunctionArn: functions.arn('restore-steps'),
+        NotifyAggregatorFunctionArn: functions.arn('notify-aggregator'),
+        // TimeoutSeconds must be a whole number of seconds.
+        WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(options.waitTimeoutSeconds ?? 86_400)))),
+      }),
+    );
+    stepFunctions.restore();
+
+    // The aggregator's schedule (rate 1 minute on AWS), on the simulated clock.
+    let ticking = false;
+    const ticker = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      functions
+        .invoke('notify-aggregator', { action: 'tick' })
+        .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
+        .finally(() => (ticking = false));
+    }, Math.max(50, clock.real(60_000)));
+
+    const stop = async () => {
+      clearInterval(ticker);
+      archive.stop();
+      stepFunctions.shutdown();
+      await bus.drain();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    };
+    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, stop, faults);
+  }
+
+  /** Every delivery started so far (events, and what they set off) has finished. */
+  async settle(): Promise<void> {
+    await this.bus.drain();
+  }
+
+  identityFor(accessKeyId: string) {
+    return identityFor(accessKeyId, LOCAL_ACCOUNT);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopParts();
+  }
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> }): Promise<void> {
+  const scope = sigV4Scope(req);
+  const service = scope?.service ?? 's3';
+  try {
+    if (service === 's3') return routes.s3!(req, res);
+    if (service === 'dynamodb') return routes.dynamodb!(req, res);
+    await routes.handleJson!(service, req, res);
+  } catch (err) {
+    if (err instanceof ServiceError) return sendJsonError(res, err, service === 'events' ? 'application/x-amz-json-1.1' : 'application/x-amz-json-1.0');
+    throw err;
+  }
+}
+
+/** EventBridge PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
+function putEvents(bus: EventBus, input: Record<string, unknown>) {
+  const entries = input.Entries;
+  if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) throw new ServiceError(400, 'ValidationException', 'Entries must hold 1 to 10 events');
+  const results = entries.map((raw: Record<string, unknown>) => {
+    if (typeof raw.Source !== 'string' || typeof raw.DetailType !== 'string' || typeof raw.Detail !== 'string') {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' };
+    }
+    if (raw.EventBusName !== undefined && raw.EventBusName !== 'default' && !String(raw.EventBusName).endsWith(':event-bus/default')) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: `Event bus ${String(raw.EventBusName)} does not exist.` };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(raw.Detail);
+      if (!detail || typeof detail !== 'object' || Array.isArray(detail)) throw new Error('not an object');
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    const time = raw.Time === undefined ? undefined : new Date(typeof raw.Time === 'number' ? raw.Time * 1000 : String(raw.Time));
+    const event = bus.event(raw.Source, raw.DetailType, detail, { time: time && !Number.isNaN(time.getTime()) ? time : undefined, resources: Array.isArray(raw.Resources) ? raw.Resources.map(String) : [] });
+    bus.publish(event);
+    return { EventId: event.id };
+  });
+  return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+}

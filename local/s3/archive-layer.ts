@@ -1,0 +1,298 @@
+/**
+ * Archive semantics on top of s3rver's plain object protocol, as a Koa middleware placed
+ * before s3rver's router: GetObject on an archived object answers 403 InvalidObjectState,
+ * RestoreObject starts a restore that completes after the tier's (simulated) duration and
+ * later expires, HeadObject carries `x-amz-restore` and `x-amz-archive-status`, and
+ * ListObjectsV2 reports real storage classes and, when asked, RestoreStatus.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SimulatedClock } from '../clock.js';
+import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
+
+// s3rver's own error type renders the S3 XML error document with the right status.
+import S3ErrorModule from 's3rver/lib/models/error.js';
+
+const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
+
+/** Local extension: the Intelligent-Tiering archive tier an object is put into (S3 moves objects there itself). */
+export const ARCHIVE_STATUS_HEADER = 'x-autorestore-archive-status';
+
+const HOUR = 3_600_000;
+/** Simulated restore durations, within the documented ranges. */
+const RESTORE_DURATION: Record<'flexible' | 'deep', Record<string, number | undefined>> = {
+  flexible: { Expedited: 3 * 60_000, Standard: 4 * HOUR, Bulk: 8 * HOUR },
+  deep: { Standard: 12 * HOUR, Bulk: 48 * HOUR, Expedited: undefined },
+};
+
+const OBJECT_SUBRESOURCES = ['acl', 'tagging', 'torrent', 'legal-hold', 'retention', 'attributes', 'uploadId', 'uploads', 'restore', 'select'];
+
+export interface ReadRefused {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  accessKeyId?: string;
+  sourceIp: string;
+  userAgent: string;
+  requestId: string;
+}
+
+export interface ArchiveLayerOptions {
+  index: ArchiveIndex;
+  clock: SimulatedClock;
+  store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>>; existsObject(bucket: string, key: string): Promise<boolean> };
+  onReadRefused(read: ReadRefused): void;
+  onRestoreCompleted(bucket: string, key: string, entry: ArchiveEntry): void;
+  onRestoreExpired(bucket: string, key: string, entry: ArchiveEntry): void;
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | undefined>;
+  status: number;
+  body: unknown;
+  ip: string;
+  get(name: string): string;
+  set(name: string, value: string): void;
+  req: { on(event: string, cb: (chunk?: Buffer) => void): void };
+  state: Record<string, unknown>;
+}
+
+export class ArchiveLayer {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: ArchiveLayerOptions) {}
+
+  /** Restarts the timers of restores that were pending when the local cloud stopped. */
+  resumeTimers(): void {
+    for (const [bucket, key, entry] of this.options.index.withPendingRestore()) this.schedule(bucket, key, entry);
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.options.index.flush();
+  }
+
+  middleware() {
+    return async (ctx: KoaContext, next: () => Promise<void>) => {
+      const { bucket, key } = splitPath(ctx.path);
+      if (!bucket) return next();
+      if (!key) return this.bucketRequest(ctx, bucket, next);
+      const has = (q: string) => q in ctx.query;
+      const isObjectRead = !OBJECT_SUBRESOURCES.some(has);
+      switch (ctx.method) {
+        case 'GET':
+          if (isObjectRead) await this.refuseIfArchived(ctx, bucket, key);
+          return next();
+        case 'HEAD':
+          await next();
+          if (ctx.status === 200) this.addArchiveHeaders(ctx, bucket, key);
+          return;
+        case 'POST':
+          if (has('restore')) return this.restore(ctx, bucket, key);
+          await next();
+          if (has('uploadId') && ctx.status === 200) await this.recordPut(bucket, key, undefined);
+          return;
+        case 'PUT': {
+          if (has('partNumber') || !isObjectRead) return next();
+          const copySource = ctx.get('x-amz-copy-source');
+          if (copySource) await this.refuseArchivedCopySource(copySource);
+          const archiveStatus = this.archiveStatusOf(ctx);
+          await next();
+          if (ctx.status === 200) await this.recordPut(bucket, key, archiveStatus);
+          return;
+        }
+        case 'DELETE':
+          await next();
+          if (isObjectRead && ctx.status === 204) this.forget(bucket, key);
+          return;
+        default:
+          return next();
+      }
+    };
+  }
+
+  private async bucketRequest(ctx: KoaContext, bucket: string, next: () => Promise<void>): Promise<void> {
+    await next();
+    if (ctx.method === 'DELETE' && ctx.status === 204 && Object.keys(ctx.query).length === 0) this.options.index.deleteBucket(bucket);
+    const listing = (ctx.body as { ListBucketResult?: { Contents?: Record<string, unknown>[]; CommonPrefixes?: { Prefix: string }[]; Prefix?: string; EncodingType?: string } } | undefined)?.ListBucketResult;
+    if (ctx.method !== 'GET' || !listing) return;
+    const optional = String(ctx.headers['x-amz-optional-object-attributes'] ?? '');
+    const withRestoreStatus = optional.split(',').map((s) => s.trim()).includes('RestoreStatus');
+    const now = Date.now();
+    for (const item of listing.Contents ?? []) {
+      const entry = this.options.index.get(bucket, String(item.Key));
+      if (entry) item.StorageClass = entry.storageClass;
+      if (withRestoreStatus && entry?.restore) {
+        const restoreStatus: Record<string, unknown> = { IsRestoreInProgress: entry.restore.ongoing };
+        if (!entry.restore.ongoing && entry.restore.expiresAt !== undefined && entry.restore.expiresAt > now) restoreStatus.RestoreExpiryDate = new Date(entry.restore.expiresAt).toISOString();
+        item.RestoreStatus = restoreStatus;
+      }
+    }
+    // s3rver ignores encoding-type=url; clients that ask for it (the AWS CLI does) decode every key.
+    if (ctx.query['encoding-type'] === 'url') {
+      for (const item of listing.Contents ?? []) item.Key = encodeURIComponent(String(item.Key));
+      for (const prefix of listing.CommonPrefixes ?? []) prefix.Prefix = encodeURIComponent(prefix.Prefix);
+      if (listing.Prefix) listing.Prefix = encodeURIComponent(listing.Prefix);
+      listing.EncodingType = 'url';
+    }
+  }
+
+  private async refuseIfArchived(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+    const entry = this.options.index.get(bucket, key);
+    if (!entry || isReadable(entry, Date.now())) return;
+    if (!(await this.options.store.existsObject(bucket, key))) return this.forget(bucket, key);
+    const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
+    const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+    this.options.onReadRefused({
+      bucket,
+      key,
+      ...(versionId ? { versionId } : {}),
+      accessKeyId: ctx.state.accessKeyId as string | undefined,
+      sourceIp: ctx.ip || '127.0.0.1',
+      userAgent: ctx.get('user-agent'),
+      requestId,
+    });
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", { StorageClass: entry.storageClass, ...(entry.archiveStatus ? { AccessTier: entry.archiveStatus } : {}), RequestId: requestId });
+  }
+
+  private async refuseArchivedCopySource(copySource: string): Promise<void> {
+    const { bucket, key } = splitPath(`/${decodeURIComponent(copySource.split('?')[0]!).replace(/^\//, '')}`);
+    if (!bucket || !key) return;
+    const entry = this.options.index.get(bucket, key);
+    if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.");
+  }
+
+  private addArchiveHeaders(ctx: KoaContext, bucket: string, key: string): void {
+    const entry = this.options.index.get(bucket, key);
+    if (!entry) return;
+    if (entry.storageClass !== 'STANDARD') ctx.set('x-amz-storage-class', entry.storageClass);
+    const header = restoreHeader(entry);
+    if (header) ctx.set('x-amz-restore', header);
+    if (entry.archiveStatus) ctx.set('x-amz-archive-status', entry.archiveStatus);
+  }
+
+  private archiveStatusOf(ctx: KoaContext): ArchiveStatus | undefined {
+    const value = ctx.get(ARCHIVE_STATUS_HEADER);
+    if (!value) return undefined;
+    if (value !== 'ARCHIVE_ACCESS' && value !== 'DEEP_ARCHIVE_ACCESS') throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
+    if ((ctx.get('x-amz-storage-class') || 'STANDARD') !== 'INTELLIGENT_TIERING') throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} applies to INTELLIGENT_TIERING objects only`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
+    return value;
+  }
+
+  private async recordPut(bucket: string, key: string, archiveStatus: ArchiveStatus | undefined): Promise<void> {
+    this.cancel(bucket, key);
+    const metadata = await this.options.store.getMetadata(bucket, key);
+    const storageClass = metadata['x-amz-storage-class'] ?? 'STANDARD';
+    this.options.index.set(bucket, key, { storageClass, ...(archiveStatus ? { archiveStatus } : {}) });
+  }
+
+  private forget(bucket: string, key: string): void {
+    this.cancel(bucket, key);
+    this.options.index.delete(bucket, key);
+  }
+
+  /** RestoreObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_RestoreObject.html */
+  private async restore(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+    const body = await readRequest(ctx);
+    if (!(await this.options.store.existsObject(bucket, key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    const entry = this.options.index.get(bucket, key) ?? { storageClass: 'STANDARD' };
+    if (!isArchived(entry) && !entry.restore) throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class");
+    const days = /<Days>\s*([^<]*?)\s*<\/Days>/.exec(body)?.[1];
+    const tier = /<Tier>\s*([^<]*?)\s*<\/Tier>/.exec(body)?.[1] ?? 'Standard';
+    if (body.trim() && !/<RestoreRequest[\s>][\s\S]*<\/RestoreRequest>\s*$/.test(body.trim())) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    if (/<Type>/.test(body)) throw new S3Error('NotImplemented', 'A parameter you provided implies functionality that is not implemented', { Parameter: 'Type' });
+    if (!['Standard', 'Bulk', 'Expedited'].includes(tier)) throw new S3Error('MalformedXML', `Invalid tier: ${tier}`);
+    const intelligentTiering = entry.storageClass === 'INTELLIGENT_TIERING';
+    let dayCount: number | undefined;
+    if (intelligentTiering) {
+      if (days !== undefined) throw new S3Error('InvalidArgument', 'Days must not be specified for objects in the Intelligent-Tiering archive tiers', { ArgumentName: 'Days' });
+    } else {
+      dayCount = Number(days);
+      if (days === undefined || !Number.isInteger(dayCount) || dayCount < 1) throw new S3Error('InvalidArgument', 'Days must be a positive integer for objects in S3 Glacier Flexible Retrieval and S3 Glacier Deep Archive', { ArgumentName: 'Days', ArgumentValue: days ?? '' });
+    }
+    const deep = entry.storageClass === 'DEEP_ARCHIVE' || entry.archiveStatus === 'DEEP_ARCHIVE_ACCESS';
+    const duration = RESTORE_DURATION[deep ? 'deep' : 'flexible'][tier];
+    if (duration === undefined) throw new S3Error('InvalidArgument', `${tier} retrieval is not supported for this storage class`, { ArgumentName: 'Tier', ArgumentValue: tier });
+
+    const now = Date.now();
+    if (entry.restore?.ongoing) throw new S3Error('RestoreAlreadyInProgress', 'Object restore is already in progress');
+    if (entry.restore && !entry.restore.ongoing && dayCount !== undefined && isReadable(entry, now)) {
+      // A restored copy exists: S3 resets its expiry (and bills again) and answers 200.
+      entry.restore.expiresAt = now + this.options.clock.real(dayCount * 24 * HOUR);
+      entry.restore.days = dayCount;
+      this.options.index.set(bucket, key, entry);
+      this.schedule(bucket, key, entry);
+      ctx.status = 200;
+      ctx.body = '';
+      return;
+    }
+    entry.restore = { ongoing: true, tier, ...(dayCount ? { days: dayCount } : {}), requestedAt: now, completesAt: now + this.options.clock.real(duration) };
+    this.options.index.set(bucket, key, entry);
+    this.schedule(bucket, key, entry);
+    ctx.status = 202;
+    ctx.body = '';
+  }
+
+  private schedule(bucket: string, key: string, entry: ArchiveEntry): void {
+    this.cancel(bucket, key);
+    const restore = entry.restore;
+    if (!restore) return;
+    const id = `${bucket}/${key}`;
+    const at = restore.ongoing ? restore.completesAt : restore.expiresAt;
+    if (at === undefined) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      const current = this.options.index.get(bucket, key);
+      if (current !== entry || !current.restore) return;
+      if (current.restore.ongoing) this.complete(bucket, key, current);
+      else this.expire(bucket, key, current);
+    }, Math.max(0, at - Date.now()));
+    this.timers.set(id, timer);
+  }
+
+  private complete(bucket: string, key: string, entry: ArchiveEntry): void {
+    const restore = entry.restore!;
+    restore.ongoing = false;
+    if (ARCHIVE_CLASSES.has(entry.storageClass)) {
+      // S3 rounds the expiry up to the next midnight UTC; locally the simulated days suffice.
+      restore.expiresAt = Date.now() + this.options.clock.real((restore.days ?? 1) * 24 * HOUR);
+    } else {
+      // Intelligent-Tiering: the object moves back to the Frequent Access tier.
+      delete entry.archiveStatus;
+    }
+    this.options.index.set(bucket, key, entry);
+    this.options.onRestoreCompleted(bucket, key, entry);
+    this.schedule(bucket, key, entry);
+  }
+
+  private expire(bucket: string, key: string, entry: ArchiveEntry): void {
+    delete entry.restore;
+    this.options.index.set(bucket, key, entry);
+    this.options.onRestoreExpired(bucket, key, entry);
+  }
+
+  private cancel(bucket: string, key: string): void {
+    const id = `${bucket}/${key}`;
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+  }
+}
+
+/** Path-style addressing: /bucket/key (the key may contain slashes). */
+export function splitPath(path: string): { bucket?: string; key?: string } {
+  const match = /^\/([^/]+)(?:\/(.*))?$/.exec(path);
+  if (!match) return {};
+  return { bucket: decodeURIComponent(match[1]!), key: match[2] ? decodeURIComponent(match[2]) : undefined };
+}
+
+function readRequest(ctx: KoaContext): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    ctx.req.on('data', (chunk) => chunks.push(chunk!));
+    ctx.req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    ctx.req.on('error', reject as never);
+  });
+}
