@@ -50,6 +50,8 @@ export interface LocalCloudOptions {
   waitTimeoutSeconds?: number;
   maxWaitCycles?: number;
   senderAddress?: string;
+  /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
+  restoreTiers?: Partial<Record<'GLACIER' | 'DEEP_ARCHIVE' | 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' | 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', 'Standard' | 'Bulk' | 'Expedited'>>;
   /** Function log level (Powertools): WARN by default so the console stays readable. */
   functionLogLevel?: string;
   log?: (message: string) => void;
@@ -69,6 +71,7 @@ export class LocalCloud {
     readonly ses: SesService,
     readonly stepFunctions: StepFunctionsService,
     readonly functions: LocalFunctions,
+    readonly s3: ArchiveLayer,
     private readonly stopParts: () => Promise<void>,
     faults: Faults,
   ) {
@@ -119,7 +122,7 @@ export class LocalCloud {
       STATE_MACHINE_ARN: stateMachineArn,
       WATCHED_BUCKETS: watched.join(','),
       ACCOUNT_ID: LOCAL_ACCOUNT,
-      RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' }),
+      RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard', ...options.restoreTiers }),
       RESTORE_DAYS: String(options.restoreDays ?? 7),
       MAX_WAIT_CYCLES: String(options.maxWaitCycles ?? 4),
       SENDER_ADDRESS: options.senderAddress ?? 'restores@autorestore.local',
@@ -174,7 +177,7 @@ export class LocalCloud {
       region: LOCAL_REGION,
       invoke: (arn, payload) => functions.invoke(arn, payload),
       tokens,
-      startLimiter: new RateLimiter(faults.startExecutionPerSecond),
+      startLimiter: new RateLimiter(() => faults.startExecutionPerSecond),
       retryIntervalMs: 100,
       stateFile: join(options.dataDir, 'stepfunctions.json'),
       log,
@@ -241,7 +244,7 @@ export class LocalCloud {
       server.closeAllConnections();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     };
-    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, stop, faults);
+    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, archive, stop, faults);
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */

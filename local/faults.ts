@@ -14,19 +14,18 @@ export interface Faults {
 
 export const NO_FAULTS: Faults = { dropReadEvents: 0, dropRestoreEvents: 0, duplicateS3Events: 0, startExecutionPerSecond: 0, sesFailureRate: 0 };
 
-/** A token bucket: `perSecond` tokens a second, holding at most one second's worth. */
+/** A token bucket: `perSecond()` tokens a second, holding at most one second's worth; the rate may change while running. */
 export class RateLimiter {
-  private tokens: number;
-  private last = Date.now();
+  private tokens = 0;
+  private last = 0;
 
-  constructor(private readonly perSecond: number) {
-    this.tokens = perSecond;
-  }
+  constructor(private readonly perSecond: () => number) {}
 
   tryTake(): boolean {
-    if (this.perSecond <= 0) return true;
+    const rate = this.perSecond();
+    if (rate <= 0) return true;
     const now = Date.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.tokens = Math.min(rate, this.last === 0 ? rate : this.tokens + ((now - this.last) / 1000) * rate);
     this.last = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

@@ -42,11 +42,12 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
     return { outcome: 'untracked', objectId: objectIdOf(ref) };
   }
   const eventTime = new Date(parsed.data.time);
-  const auditBase = { objectId: record.objectId, cycle: record.cycle, time: eventTime };
+  // Event times have whole seconds: the history is ordered by when we learned of it.
+  const auditBase = { objectId: record.objectId, cycle: record.cycle, time: deps.now() };
 
   if (parsed.data['detail-type'] === 'Object Restore Expired') {
     await deps.records.update(record.objectId, record.cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
-    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${parsed.data.id}`, detail: {} });
+    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${parsed.data.id}`, detail: { eventTime: eventTime.toISOString() } });
     return { outcome: 'expired', objectId: record.objectId };
   }
 
@@ -58,7 +59,7 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
     { status: 'RESTORED', restoredAt: record.restoredAt ?? eventTime.toISOString(), expiryDate: expiryDate ?? record.expiryDate },
     { onlyIfStatus: ['STARTING', 'RESTORING', 'RESTORED'] },
   );
-  await deps.audit.record({ ...auditBase, type: 'RESTORE_COMPLETED', dedupeKey: `completed#${parsed.data.id}`, detail: { expiryDate, sourceStorageClass: detail['source-storage-class'] } });
+  await deps.audit.record({ ...auditBase, type: 'RESTORE_COMPLETED', dedupeKey: `completed#${parsed.data.id}`, detail: { expiryDate, sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString() } });
   if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
   const resumed = await resume(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };

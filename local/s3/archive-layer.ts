@@ -61,6 +61,8 @@ interface KoaContext {
 
 export class ArchiveLayer {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** S3 API calls by operation, for tests and benchmarks. */
+  readonly calls = new Map<string, number>();
 
   constructor(private readonly options: ArchiveLayerOptions) {}
 
@@ -82,6 +84,7 @@ export class ArchiveLayer {
       if (!key) return this.bucketRequest(ctx, bucket, next);
       const has = (q: string) => q in ctx.query;
       const isObjectRead = !OBJECT_SUBRESOURCES.some(has);
+      this.count(objectOperation(ctx.method, has, isObjectRead, Boolean(ctx.get('x-amz-copy-source'))));
       switch (ctx.method) {
         case 'GET':
           if (isObjectRead) await this.refuseIfArchived(ctx, bucket, key);
@@ -114,7 +117,14 @@ export class ArchiveLayer {
     };
   }
 
+  private count(operation: string): void {
+    this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+  }
+
   private async bucketRequest(ctx: KoaContext, bucket: string, next: () => Promise<void>): Promise<void> {
+    if (ctx.method === 'GET' && Object.keys(ctx.query).every((q) => ['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'marker'].includes(q))) {
+      this.count(ctx.query['list-type'] === '2' ? 'ListObjectsV2' : 'ListObjects');
+    }
     await next();
     if (ctx.method === 'DELETE' && ctx.status === 204 && Object.keys(ctx.query).length === 0) this.options.index.deleteBucket(bucket);
     const listing = (ctx.body as { ListBucketResult?: { Contents?: Record<string, unknown>[]; CommonPrefixes?: { Prefix: string }[]; Prefix?: string; EncodingType?: string } } | undefined)?.ListBucketResult;
@@ -279,6 +289,15 @@ export class ArchiveLayer {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
   }
+}
+
+function objectOperation(method: string, has: (q: string) => boolean, plain: boolean, copy: boolean): string {
+  if (method === 'POST' && has('restore')) return 'RestoreObject';
+  if (method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
+  if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
+  if (method === 'PUT' && has('partNumber')) return 'UploadPart';
+  if (!plain) return `${method} ?${['acl', 'tagging', 'uploadId', 'attributes'].find(has) ?? 'subresource'}`;
+  return { GET: 'GetObject', HEAD: 'HeadObject', PUT: copy ? 'CopyObject' : 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }
 
 /** Path-style addressing: /bucket/key (the key may contain slashes). */

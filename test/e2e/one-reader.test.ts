@@ -1,0 +1,58 @@
+/** One reader, through the real AWS CLI: refused, restored, emailed twice, then the download works. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+
+const cli = awsCliAvailable();
+let h: Harness;
+const READER = 'AKIAREADERALICE00001';
+const BUCKET = 'media-archive';
+const KEY = 'interviews/2019/raw take #3 (final).mp4';
+
+beforeAll(async () => {
+  h = await startHarness();
+  await h.createBucket(BUCKET);
+  await h.principals.put(READER, 'alice@example.com', new Date());
+});
+afterAll(() => h.stop());
+
+describe.runIf(cli)('one reader with the AWS CLI', () => {
+  it('cp fails with InvalidObjectState, "started" then "ready" arrive, then cp succeeds', async () => {
+    await h.putObject(BUCKET, KEY, 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
+    const refused = await h.cli(['s3', 'cp', `s3://${BUCKET}/${KEY}`, 'out.mp4'], READER);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('InvalidObjectState');
+
+    const [execution] = await h.waitForExecutions(1);
+    const emails = await h.waitForEmails(2);
+    expect(emails.map((e) => [e.to, e.subject])).toEqual([
+      [['alice@example.com'], 'Restoring 1 file from archive'],
+      [['alice@example.com'], '1 file restored and ready to download'],
+    ]);
+    expect(emails[0]!.text).toContain(KEY);
+    expect(emails[1]!.html).toContain('raw take #3 (final).mp4');
+
+    expect(await h.path(execution!.executionArn!)).toEqual(['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready']);
+    const timeline = await eventually(async () => {
+      const types = await h.auditTypes(BUCKET, KEY);
+      return types.filter((t) => t === 'EMAIL_SENT').length === 2 ? types : undefined;
+    }, 'both emails in the audit history');
+    // The emails interleave with the workflow; everything else happens in this order.
+    expect(timeline.filter((t) => t !== 'EMAIL_SENT')).toEqual(['READ_DETECTED', 'EXECUTION_STARTED', 'OBJECT_INSPECTED', 'RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'RESTORE_COMPLETED', 'NOTICES_QUEUED']);
+    expect(timeline.indexOf('EMAIL_SENT')).toBeGreaterThan(timeline.indexOf('NOTICES_QUEUED'));
+    expect(h.cloud.s3.calls.get('RestoreObject')).toBe(1);
+
+    const fetched = await h.cli(['s3', 'cp', `s3://${BUCKET}/${KEY}`, 'out.mp4'], READER);
+    expect(fetched.code).toBe(0);
+  });
+
+  it('head-object shows the restore and list-objects-v2 the storage class', async () => {
+    const headOut = await h.cli(['s3api', 'head-object', '--bucket', BUCKET, '--key', KEY]);
+    expect(headOut).toMatchObject({ code: 0, stderr: '' });
+    expect(headOut.stdout).toContain('StorageClass');
+    const head = JSON.parse(headOut.stdout) as { StorageClass: string; Restore?: string };
+    expect(head).toMatchObject({ StorageClass: 'INTELLIGENT_TIERING', Restore: 'ongoing-request="false"' });
+    const list = JSON.parse((await h.cli(['s3api', 'list-objects-v2', '--bucket', BUCKET, '--optional-object-attributes', 'RestoreStatus'])).stdout) as { Contents: { Key: string; StorageClass: string; RestoreStatus?: unknown }[] };
+    expect(list.Contents).toEqual([expect.objectContaining({ Key: KEY, StorageClass: 'INTELLIGENT_TIERING', RestoreStatus: { IsRestoreInProgress: false } })]);
+  });
+});

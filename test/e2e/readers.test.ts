@@ -1,0 +1,70 @@
+/** Several readers, many files, unknown readers: who gets which email, and how many. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectIdOf } from '../../functions/shared/object-id.js';
+import { eventually } from '../support/eventually.js';
+import { startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+const BUCKET = 'team-archive';
+// At 500 ms per simulated hour: restores take 2 s (Glacier) and 6 s (Deep Archive), the debounce
+// window is half a second, so "started" goes out before "ready" replaces it.
+const DEBOUNCE_SECONDS = 3600;
+
+beforeAll(async () => {
+  h = await startHarness({ realMsPerSimulatedHour: 500, debounceSeconds: DEBOUNCE_SECONDS, maxWaitSeconds: 2 * DEBOUNCE_SECONDS });
+  await h.createBucket(BUCKET);
+});
+afterAll(() => h.stop());
+
+const emailsTo = (address: string) => h.cloud.ses.list().filter((m) => m.to.includes(address));
+
+describe('readers', () => {
+  it('five readers of one object: one restore, one execution, five people emailed twice', async () => {
+    const key = 'shared/dataset.parquet';
+    await h.putObject(BUCKET, key, 'GLACIER');
+    const readers = Array.from({ length: 5 }, (_, i) => `AKIAFIVEREADERS0000${i}`);
+    for (const [i, reader] of readers.entries()) await h.principals.put(reader, `reader${i}@example.com`, new Date());
+    expect(await Promise.all(readers.map((r) => h.read(BUCKET, key, r)))).toEqual(Array(5).fill('InvalidObjectState'));
+
+    await eventually(() => readers.every((_, i) => emailsTo(`reader${i}@example.com`).length === 2), 'two emails for each reader', 30_000);
+    for (let i = 0; i < 5; i++) expect(emailsTo(`reader${i}@example.com`).map((m) => m.subject)).toEqual(['Restoring 1 file from archive', '1 file restored and ready to download']);
+    const executions = (await h.executions()).filter((e) => e.name!.startsWith('dataset_parquet-'));
+    expect(executions).toHaveLength(1);
+    const record = await h.records.get(objectIdOf({ bucket: BUCKET, key }));
+    expect(Object.keys(record!.subscribers)).toHaveLength(5);
+    expect((await h.auditTypes(BUCKET, key)).filter((t) => t === 'READ_DETECTED')).toHaveLength(5);
+    expect((await h.auditTypes(BUCKET, key)).filter((t) => t === 'RESTORE_REQUESTED')).toHaveLength(1);
+  });
+
+  it('one reader, twenty objects within the debounce window: one "started" email listing all twenty', async () => {
+    const reader = 'AKIATWENTYFILES00001';
+    await h.principals.put(reader, 'bulk@example.com', new Date());
+    const keys = Array.from({ length: 20 }, (_, i) => `batch/part-${String(i).padStart(2, '0')}.csv`);
+    for (const key of keys) await h.putObject(BUCKET, key, 'DEEP_ARCHIVE');
+    const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
+    expect(new Set(await Promise.all(keys.map((k) => h.read(BUCKET, k, reader))))).toEqual(new Set(['InvalidObjectState']));
+
+    const mail = await eventually(() => (emailsTo('bulk@example.com').length >= 2 ? emailsTo('bulk@example.com') : undefined), 'the started and ready emails', 30_000);
+    expect(mail.map((m) => m.subject)).toEqual(['Restoring 20 files from archive', '20 files restored and ready to download']);
+    for (const key of keys) {
+      expect(mail[0]!.text).toContain(key);
+      expect(mail[1]!.text).toContain(key);
+    }
+    expect((h.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore).toBe(20);
+  });
+
+  it('an unknown reader gets no email and is recorded; a mapping added later catches the pending notices', async () => {
+    const key = 'orphans/unclaimed.bin';
+    const reader = 'AKIANOBODYKNOWSME001';
+    await h.putObject(BUCKET, key, 'GLACIER');
+    expect(await h.read(BUCKET, key, reader)).toBe('InvalidObjectState');
+    await eventually(async () => (await h.auditTypes(BUCKET, key)).includes('RECIPIENT_UNRESOLVED'), 'the unresolved reader in the audit history', 30_000);
+    await eventually(async () => (await h.auditTypes(BUCKET, key)).filter((t) => t === 'NOTICES_QUEUED').length === 2, 'both notices queued', 30_000);
+    expect(emailsTo('late@example.com')).toEqual([]);
+
+    await h.principals.put(reader, 'late@example.com', new Date());
+    const mail = await eventually(() => (emailsTo('late@example.com').length >= 1 ? emailsTo('late@example.com') : undefined), 'the email after the mapping', 30_000);
+    // The restore finished before the mapping existed: only "ready" remains to be said.
+    expect(mail.map((m) => m.subject)).toEqual(['1 file restored and ready to download']);
+  });
+});
