@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+const MARKER_PREFIX = '#dedupe#';
 
 export const AUDIT_TYPES = [
   'READ_DETECTED',
@@ -54,7 +56,12 @@ export class AuditLog {
     private readonly table: string,
   ) {}
 
-  /** Returns false when the entry was already there (a duplicate event). */
+  /**
+   * Returns false when the entry was already there (a duplicate event). A deduplicated entry
+   * first claims a marker item (`#dedupe#<key>`, sorted apart from the timeline) that names the
+   * entry's sort key; a duplicate, or a retry after a crash between the two writes, finds the
+   * marker and makes sure that very entry exists, so an entry is never doubled nor lost.
+   */
   async record(input: AuditInput): Promise<boolean> {
     const time = input.time.toISOString();
     const entry: AuditEntry = {
@@ -65,14 +72,24 @@ export class AuditLog {
       cycle: input.cycle,
       detail: input.detail ?? {},
     };
+    if (!input.dedupeKey) {
+      await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
+      return true;
+    }
+    const markerKey = { objectId: input.objectId, at: `${MARKER_PREFIX}${input.dedupeKey}` };
+    const claimed = await this.putIfAbsent({ ...markerKey, entryAt: entry.at });
+    if (claimed) {
+      await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
+      return true;
+    }
+    const marker = await this.ddb.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
+    await this.putIfAbsent({ ...entry, at: (marker.Item?.entryAt as string | undefined) ?? entry.at });
+    return false;
+  }
+
+  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     try {
-      await this.ddb.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: entry,
-          ...(input.dedupeKey ? { ConditionExpression: 'attribute_not_exists(objectId)' } : {}),
-        }),
-      );
+      await this.ddb.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(objectId)' }));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
@@ -88,8 +105,10 @@ export class AuditLog {
       const page = await this.ddb.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'objectId = :id',
-          ExpressionAttributeValues: { ':id': objectId },
+          // Timeline entries start with a year; dedupe markers start with '#' and sort below '0'.
+          KeyConditionExpression: 'objectId = :id AND #at >= :first',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
           ScanIndexForward: false,
           Limit: Math.min(limit - entries.length, 1000),
           ExclusiveStartKey: startKey,
