@@ -95,6 +95,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
+    for (const notice of plan.superseded) await deps.notices.transition(notice, 'superseded', deps.now());
     let emailsSent = 0;
     let emailsFailed = 0;
     for (const batch of plan.due) {

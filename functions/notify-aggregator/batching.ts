@@ -20,6 +20,8 @@ export interface Batch {
 
 export interface BatchPlan {
   due: Batch[];
+  /** "started" notices whose "ready" (or "failed") is pending too: the reader only needs the later news. */
+  superseded: Notice[];
   /** Notices of readers with no email yet: kept pending, so a mapping added later still catches them. */
   unresolved: Notice[];
 }
@@ -27,7 +29,11 @@ export interface BatchPlan {
 export function planBatches(pending: readonly Notice[], emailOf: (notice: Notice) => string | undefined, now: Date, rules: BatchRules): BatchPlan {
   const groups = new Map<string, Batch>();
   const unresolved: Notice[] = [];
+  // The "ready" write and the withdrawal of the "started" are two writes; a tick may see both.
+  const laterNews = new Set(pending.filter((n) => n.kind !== 'started').map((n) => `${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
+  const superseded = pending.filter((n) => n.kind === 'started' && laterNews.has(`${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
   for (const notice of pending) {
+    if (superseded.includes(notice)) continue;
     const email = emailOf(notice);
     if (!email) {
       unresolved.push(notice);
@@ -40,7 +46,7 @@ export function planBatches(pending: readonly Notice[], emailOf: (notice: Notice
   }
   const due = [...groups.values()].filter((batch) => isDue(batch, now, rules));
   due.sort((a, b) => a.email.localeCompare(b.email) || a.kind.localeCompare(b.kind));
-  return { due, unresolved };
+  return { due, superseded, unresolved };
 }
 
 function isDue(batch: Batch, now: Date, rules: BatchRules): boolean {

@@ -2,7 +2,7 @@
  * The per-object audit history: one item per thing a person would want to see later,
  * keyed by object and time so a Query returns it newest first.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -64,19 +64,21 @@ export class AuditLog {
    */
   async record(input: AuditInput): Promise<boolean> {
     const time = input.time.toISOString();
+    // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
+    const dedupe = input.dedupeKey ? createHash('sha256').update(input.dedupeKey).digest('hex').slice(0, 32) : undefined;
     const entry: AuditEntry = {
       objectId: input.objectId,
-      at: `${time}#${input.dedupeKey ?? randomUUID()}`,
+      at: `${time}#${dedupe ?? randomUUID()}`,
       time,
       type: input.type,
       cycle: input.cycle,
       detail: input.detail ?? {},
     };
-    if (!input.dedupeKey) {
+    if (!dedupe) {
       await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
       return true;
     }
-    const markerKey = { objectId: input.objectId, at: `${MARKER_PREFIX}${input.dedupeKey}` };
+    const markerKey = { objectId: input.objectId, at: `${MARKER_PREFIX}${dedupe}` };
     const claimed = await this.putIfAbsent({ ...markerKey, entryAt: entry.at });
     if (claimed) {
       await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));

@@ -5,6 +5,7 @@
  * the aggregator's tick queries that index and so costs in proportion to what is pending,
  * never to the size of the table.
  */
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ObjectRecord } from './records.js';
@@ -47,8 +48,12 @@ export interface Notice {
   sentAt?: string;
 }
 
+/**
+ * The sort key of a notice: the object id is hashed because DynamoDB sort keys hold at most
+ * 1,024 bytes and an object id (bucket + a key of up to 1,024 bytes) can be longer.
+ */
 export function noticeKeyOf(file: Pick<NoticeFile, 'objectId' | 'cycle'>, kind: NoticeKind): string {
-  return `${file.objectId}#${file.cycle}#${kind}`;
+  return `${createHash('sha256').update(file.objectId).digest('hex').slice(0, 32)}#${file.cycle}#${kind}`;
 }
 
 /** The file as the notice describes it, from the object's record. */

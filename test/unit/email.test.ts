@@ -91,6 +91,16 @@ describe('batching', () => {
     expect(plan.unresolved.map((n) => n.readerId)).toEqual(['carol']);
   });
 
+  it('a "started" seen together with its "ready" is withdrawn, not sent after it', () => {
+    const both = [notice('alice', '1', '2026-01-01T00:00:00Z'), notice('alice', '1', '2026-01-01T00:00:01Z', 'ready'), notice('alice', '2', '2026-01-01T00:00:00Z')];
+    const plan = planBatches(both, emailOf, new Date('2026-01-01T01:00:00Z'), rules);
+    expect(plan.superseded.map((n) => [n.file.key, n.kind])).toEqual([['1', 'started']]);
+    expect(plan.due.map((b) => [b.kind, b.notices.map((n) => n.file.key)])).toEqual([
+      ['ready', ['1']],
+      ['started', ['2']],
+    ]);
+  });
+
   it('a file appears once per email even when queued for two identities of one person', () => {
     const same = [notice('alice', '1', '2026-01-01T00:00:00Z'), notice('alice2', '1', '2026-01-01T00:00:00Z')];
     expect(distinctFiles(same)).toHaveLength(1);
