@@ -65,10 +65,12 @@ async function main(): Promise<void> {
     out();
     out(`The demo reader's access key ${DEMO_ACCESS_KEY} is mapped to ${DEMO_EMAIL}. Try, in another terminal:`);
     out(`  export AWS_ACCESS_KEY_ID=${DEMO_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${LOCAL_REGION}`);
-    out(`  /usr/bin/aws --endpoint-url ${cloud.endpoint} s3 cp 's3://${DEMO_BUCKET}/${DEMO_OBJECTS[0]!.key}' .`);
+    out(`  /usr/bin/aws --endpoint-url ${cloud.endpoint} s3 cp 's3://${DEMO_BUCKET}/${DEMO_OBJECTS[2]!.key}' .`);
     out(`    -> fails with InvalidObjectState; the restore starts; a "started" email lands in the outbox`);
     out(`  ls ${resolve(opts.dataDir, 'outbox')}`);
-    out(`    -> a few seconds later the "ready" email; then the same cp succeeds`);
+    out(`    -> about 4 seconds later the "ready" email; then the same cp succeeds`);
+    out(`  For GLACIER and DEEP_ARCHIVE objects \`aws s3 cp\` skips the download unless given --force-glacier-transfer`);
+    out(`  (as it does against AWS); \`aws s3api get-object\` always tries the read.`);
   }
   out();
   out('Ctrl-C stops (state is kept in the data folder; --fresh starts over).');

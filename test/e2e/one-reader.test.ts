@@ -1,4 +1,5 @@
 /** One reader, through the real AWS CLI: refused, restored, emailed twice, then the download works. */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from './harness.js';
@@ -52,7 +53,10 @@ describe.runIf(cli)('one reader with the AWS CLI', () => {
     expect(headOut.stdout).toContain('StorageClass');
     const head = JSON.parse(headOut.stdout) as { StorageClass: string; Restore?: string };
     expect(head).toMatchObject({ StorageClass: 'INTELLIGENT_TIERING', Restore: 'ongoing-request="false"' });
-    const list = JSON.parse((await h.cli(['s3api', 'list-objects-v2', '--bucket', BUCKET, '--optional-object-attributes', 'RestoreStatus'])).stdout) as { Contents: { Key: string; StorageClass: string; RestoreStatus?: unknown }[] };
-    expect(list.Contents).toEqual([expect.objectContaining({ Key: KEY, StorageClass: 'INTELLIGENT_TIERING', RestoreStatus: { IsRestoreInProgress: false } })]);
+    // Debian's AWS CLI (2.9) predates --optional-object-attributes: the SDK asks for RestoreStatus.
+    const cliList = JSON.parse((await h.cli(['s3api', 'list-objects-v2', '--bucket', BUCKET])).stdout) as { Contents: { Key: string; StorageClass: string }[] };
+    expect(cliList.Contents).toEqual([expect.objectContaining({ Key: KEY, StorageClass: 'INTELLIGENT_TIERING' })]);
+    const sdkList = await h.s3().send(new ListObjectsV2Command({ Bucket: BUCKET, OptionalObjectAttributes: ['RestoreStatus'] }));
+    expect(sdkList.Contents).toEqual([expect.objectContaining({ Key: KEY, StorageClass: 'INTELLIGENT_TIERING', RestoreStatus: { IsRestoreInProgress: false } })]);
   });
 });
