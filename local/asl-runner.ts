@@ -10,6 +10,8 @@ import type { TaskTokens } from './task-tokens.js';
 withResolversPolyfill();
 
 export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<unknown>;
+/** Calls an `aws-sdk:*` or optimized (`dynamodb:*`) service integration with the state's Parameters. */
+export type IntegrationCaller = (resource: string, parameters: unknown) => Promise<unknown>;
 
 interface TaskState {
   Type: 'Task';
@@ -38,6 +40,8 @@ export interface RunOptions {
   executionName: string;
   startTime: Date;
   invoke: LambdaInvoker;
+  /** For resources other than Lambda; without it such a state fails as AWS would fail an unknown resource. */
+  callIntegration?: IntegrationCaller;
   tokens: TaskTokens;
   /** Retry intervals are scaled like every other duration of the simulated clock. */
   retryIntervalMs?: number;
@@ -73,6 +77,12 @@ export function runDefinition(definition: Definition, input: unknown, options: R
       handlers[name] = async (parameters) => {
         const { FunctionName, Payload } = parameters as { FunctionName: string; Payload: unknown };
         return { StatusCode: 200, Payload: await options.invoke(FunctionName, Payload) };
+      };
+    } else if (state.Resource.startsWith('arn:aws:states:::')) {
+      const resource = state.Resource;
+      handlers[name] = async (parameters) => {
+        if (!options.callIntegration) throw Object.assign(new Error(`${resource} is not supported`), { name: 'States.Runtime' });
+        return options.callIntegration(resource, parameters);
       };
     } else {
       handlers[name] = (payload) => options.invoke(state.Resource!, payload);

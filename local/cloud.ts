@@ -22,6 +22,7 @@ import { identityFor, refusedReadEvent, restoreLifecycleEvent } from './cloudtra
 import { EventBus, type BusEvent } from './event-bus.js';
 import { happens, NO_FAULTS, RateLimiter, type Faults } from './faults.js';
 import { LocalFunctions } from './functions.js';
+import { localIntegrations } from './integrations.js';
 import { ArchiveIndex } from './s3/archive-index.js';
 import { ArchiveLayer } from './s3/archive-layer.js';
 import { SesService } from './ses.js';
@@ -172,10 +173,12 @@ export class LocalCloud {
 
     // --- Step Functions and SES.
     const tokens = new TaskTokens();
+    const integrations = localIntegrations(endpoint, LOCAL_REGION);
     const stepFunctions = new StepFunctionsService({
       account: LOCAL_ACCOUNT,
       region: LOCAL_REGION,
       invoke: (arn, payload) => functions.invoke(arn, payload),
+      callIntegration: integrations.call,
       tokens,
       startLimiter: new RateLimiter(() => faults.startExecutionPerSecond),
       retryIntervalMs: 100,
@@ -240,6 +243,7 @@ export class LocalCloud {
       archive.stop();
       stepFunctions.shutdown();
       await bus.drain();
+      integrations.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { failureOf, runDefinition, type Definition, type EventLog, type LambdaInvoker } from './asl-runner.js';
+import { failureOf, runDefinition, type Definition, type EventLog, type IntegrationCaller, type LambdaInvoker } from './asl-runner.js';
 import type { RateLimiter } from './faults.js';
 import { TaskTokenError, type TaskTokens } from './task-tokens.js';
 import { ServiceError } from './wire.js';
@@ -59,6 +59,7 @@ export class StepFunctionsService {
       account: string;
       region: string;
       invoke: LambdaInvoker;
+      callIntegration?: IntegrationCaller;
       tokens: TaskTokens;
       startLimiter: RateLimiter;
       retryIntervalMs: number;
@@ -186,6 +187,7 @@ export class StepFunctionsService {
       executionName: record.name,
       startTime: new Date(record.startDate),
       invoke: this.options.invoke,
+      callIntegration: this.options.callIntegration,
       tokens: this.options.tokens,
       retryIntervalMs: this.options.retryIntervalMs,
     });

@@ -52,7 +52,7 @@ export interface Harness {
 
 export async function startHarness(options: Partial<LocalCloudOptions> = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-e2e-'));
-  const cloud = await LocalCloud.start({ port: 0, dataDir, realMsPerSimulatedHour: 50, log: () => undefined, ...options });
+  const cloud = await LocalCloud.start({ port: 0, dataDir, realMsPerSimulatedHour: 50, functionLogLevel: 'ERROR', log: () => undefined, ...options });
   const endpoint = cloud.endpoint;
   const creds = (accessKeyId: string) => ({ accessKeyId, secretAccessKey: 'local' });
   const clients: { destroy(): void }[] = [];

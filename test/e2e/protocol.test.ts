@@ -1,5 +1,6 @@
 /** The wire protocols: every call the system and its users make, through the AWS CLI; bad requests get the service's error shape. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from './harness.js';
 
 const cli = awsCliAvailable();
@@ -108,6 +109,43 @@ describe.runIf(cli)('the other services through the AWS CLI', () => {
     expect((await start('{"n":1}')).stderr).toContain('ExecutionAlreadyExists');
     const history = JSON.parse((await h.cli(['stepfunctions', 'get-execution-history', '--execution-arn', first.executionArn])).stdout) as { events: { type: string }[] };
     expect(history.events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionAborted']);
+  });
+
+  it('aws-sdk:* and dynamodb:* task states call the local services, with Step Functions error names', async () => {
+    const definition = JSON.stringify({
+      StartAt: 'Head',
+      States: {
+        Head: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::aws-sdk:s3:headObject',
+          Parameters: { Bucket: BUCKET, 'Key.$': '$.key' },
+          ResultSelector: { 'class.$': '$.StorageClass' },
+          ResultPath: '$.head',
+          Catch: [{ ErrorEquals: ['S3.NoSuchKeyException', 'S3.NotFoundException'], ResultPath: '$.error', Next: 'Missing' }],
+          Next: 'Remember',
+        },
+        Remember: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::dynamodb:putItem',
+          Parameters: { TableName: 'autorestore-principals', Item: { principal: { 'S.$': '$.key' }, email: { 'S.$': '$.head.class' } } },
+          ResultPath: null,
+          End: true,
+        },
+        Missing: { Type: 'Fail', Error: 'Missing' },
+      },
+    });
+    const created = await h.cli(['stepfunctions', 'create-state-machine', '--name', 'integrations', '--definition', definition, '--role-arn', 'arn:aws:iam::000000000000:role/x']);
+    const { stateMachineArn } = JSON.parse(created.stdout) as { stateMachineArn: string };
+    const run = async (key: string) => {
+      const { executionArn } = JSON.parse((await h.cli(['stepfunctions', 'start-execution', '--state-machine-arn', stateMachineArn, '--input', JSON.stringify({ key })])).stdout) as { executionArn: string };
+      return eventually(async () => {
+        const d = JSON.parse((await h.cli(['stepfunctions', 'describe-execution', '--execution-arn', executionArn])).stdout) as { status: string; error?: string };
+        return d.status === 'RUNNING' ? undefined : d;
+      }, 'the execution');
+    };
+    expect(await run('deep.bin')).toMatchObject({ status: 'SUCCEEDED' });
+    expect((await h.principals.resolve([{ id: 'k', accessKeyId: 'deep.bin' }])).get('k')).toBe('DEEP_ARCHIVE');
+    expect(await run('nothing-here.bin')).toMatchObject({ status: 'FAILED', error: 'Missing' });
   });
 
   it('EventBridge: malformed entries are reported per entry, too many is a ValidationException', async () => {
