@@ -18,6 +18,7 @@ import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-pat
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
 import { SimulatedClock } from './clock.js';
+import { cloudFormationErrorXml, describeStacks } from './cloudformation.js';
 import { identityFor, refusedReadEvent, restoreLifecycleEvent } from './cloudtrail.js';
 import { EventBus, type BusEvent } from './event-bus.js';
 import { happens, NO_FAULTS, RateLimiter, type Faults } from './faults.js';
@@ -33,6 +34,8 @@ import { parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Sc
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
 export const STATE_MACHINE_NAME = 'autorestore-restore-object';
+/** The stack name the CLI looks for by default, as `cdk deploy` names it. */
+export const LOCAL_STACK_NAME = 'S3Autorestore';
 
 export interface LocalCloudOptions {
   /** 0 picks a free port. */
@@ -85,6 +88,7 @@ export class LocalCloud {
     const dirs = { s3: join(options.dataDir, 's3'), dynamodb: join(options.dataDir, 'dynamodb'), outbox: join(options.dataDir, 'outbox') };
     for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
     const clock = new SimulatedClock(options.realMsPerSimulatedHour ?? 1000);
+    const startedAt = new Date();
     const faults: Faults = { ...NO_FAULTS, ...options.faults };
     const watched = options.watchedBuckets?.length ? options.watchedBuckets : ['*'];
 
@@ -196,6 +200,21 @@ export class LocalCloud {
       if (service === 'events') {
         if (target !== 'AWSEvents.PutEvents') throw new ServiceError(400, 'UnknownOperationException', `Operation ${target} is not supported by the local EventBridge`);
         return sendJson(res, 200, putEvents(bus, parseJsonBody(body)), 'application/x-amz-json-1.1');
+      }
+      if (service === 'cloudformation') {
+        try {
+          const xml = describeStacks(body.toString('utf8'), {
+            name: LOCAL_STACK_NAME,
+            id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${LOCAL_STACK_NAME}/local`,
+            createdAt: startedAt,
+            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals },
+          });
+          res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
+        } catch (err) {
+          if (!(err instanceof ServiceError)) throw err;
+          res.writeHead(err.status, { 'content-type': 'text/xml' }).end(cloudFormationErrorXml(err));
+        }
+        return;
       }
       if (service === 'ses' || service === 'email') {
         if (req.method !== 'POST' || !/^\/v2\/email\/outbound-emails\/?$/.test(new URL(req.url ?? '/', endpoint).pathname)) {

@@ -6,7 +6,7 @@
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { expectedReadyAt, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type RestoreTier } from '../shared/archive.js';
+import { RESTORE_TIERS, expectedReadyAt, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type RestoreTier } from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import type { TierByKind } from '../shared/config.js';
 import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
@@ -32,7 +32,13 @@ const cycleInput = { object: objectRef, objectId: z.string().min(1), cycle: z.nu
 export const stepInputSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('inspect'), ...cycleInput, executionArn: z.string().optional() }),
   z.object({ action: z.literal('recheck'), ...cycleInput }),
-  z.object({ action: z.literal('requestRestore'), ...cycleInput, archiveKind: z.string() }),
+  z.object({
+    action: z.literal('requestRestore'),
+    ...cycleInput,
+    archiveKind: z.string(),
+    /** Overrides from the request that opened the cycle (the CLI's --tier / --days). */
+    options: z.object({ tier: z.enum(RESTORE_TIERS).optional(), days: z.number().int().min(1).max(30_000).optional() }).default({}),
+  }),
   z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
   z.object({
     action: z.literal('close'),
@@ -123,20 +129,21 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   const kind = step.archiveKind as ArchiveKind;
   const configured = deps.tiers[kind];
   if (!configured) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
-  let tier: RestoreTier = configured;
+  let tier: RestoreTier = step.options.tier ?? configured;
+  const restoreDays = step.options.days ?? deps.restoreDays;
   let outcome: RestoreResult['outcome'];
   try {
-    outcome = await sendRestore(step.object, kind, tier, deps);
+    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
   } catch (err) {
     if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
     // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
     await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
     tier = 'Standard';
-    outcome = await sendRestore(step.object, kind, tier, deps);
+    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
   }
   const requestedAt = deps.now();
   const readyAt = expectedReadyAt(kind, tier, requestedAt);
-  const days = restoreRequestFor(kind, tier, deps.restoreDays).Days;
+  const days = restoreRequestFor(kind, tier, restoreDays).Days;
   const fields = { tier, restoreDays: days, expectedReadyAt: readyAt };
   // Never move a record that the completion event already marked RESTORED back to RESTORING.
   const moved = await deps.records.update(step.objectId, step.cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
@@ -146,11 +153,11 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt };
 }
 
-async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier, deps: StepDeps): Promise<RestoreResult['outcome']> {
+async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier, days: number, deps: StepDeps): Promise<RestoreResult['outcome']> {
   if (!tierAllowed(kind, tier)) throw new RestoreNotPossibleError(`${tier} retrieval is not available for ${kind}`);
   try {
     const out = await deps.s3.send(
-      new RestoreObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, RestoreRequest: restoreRequestFor(kind, tier, deps.restoreDays) }),
+      new RestoreObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, RestoreRequest: restoreRequestFor(kind, tier, days) }),
     );
     // 202 Accepted: restore started. 200 OK: a restored copy existed; its expiry was extended.
     return out.$metadata.httpStatusCode === 200 ? 'ALREADY_RESTORED' : 'REQUESTED';

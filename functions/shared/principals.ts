@@ -1,5 +1,5 @@
 /** The principal map: access key id, IAM ARN, user name or role session name -> email address. */
-import { BatchGetCommand, DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { principalLookupKeys, type Reader } from './reader.js';
 
 export interface PrincipalMapping {
@@ -18,8 +18,22 @@ export class PrincipalMap {
     await this.ddb.send(new PutCommand({ TableName: this.table, Item: { principal, email, updatedAt: now.toISOString() } }));
   }
 
-  async remove(principal: string): Promise<void> {
-    await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { principal } }));
+  /** False when there was no such mapping. */
+  async remove(principal: string): Promise<boolean> {
+    const out = await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { principal }, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes !== undefined;
+  }
+
+  /** Every mapping, for the operator's listing (a Scan: an admin command, never per event). */
+  async list(): Promise<PrincipalMapping[]> {
+    const items: PrincipalMapping[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey }));
+      items.push(...((page.Items ?? []) as PrincipalMapping[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.sort((a, b) => a.principal.localeCompare(b.principal));
   }
 
   /**
@@ -41,6 +55,10 @@ export class PrincipalMap {
     }
     const byReader = new Map<string, string>();
     for (const reader of readers) {
+      if (reader.email) {
+        byReader.set(reader.id, reader.email);
+        continue;
+      }
       const key = principalLookupKeys(reader).find((k) => emails.has(k));
       if (key) byReader.set(reader.id, emails.get(key)!);
     }

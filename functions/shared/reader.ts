@@ -12,6 +12,8 @@ export interface Reader {
   userName?: string;
   /** For assumed roles: the session name (often the person's email under SSO). */
   sessionName?: string;
+  /** An address given directly (the CLI's --notify): no principal-map lookup needed. */
+  email?: string;
 }
 
 export interface CloudTrailUserIdentity {
@@ -43,7 +45,7 @@ export function principalLookupKeys(reader: Reader): string[] {
 
 /** A short human label for logs, audit entries and emails. */
 export function describeReader(reader: Reader): string {
-  return reader.sessionName ?? reader.userName ?? reader.arn ?? reader.accessKeyId ?? reader.id;
+  return reader.email ?? reader.sessionName ?? reader.userName ?? reader.arn ?? reader.accessKeyId ?? reader.id;
 }
 
 function compact<T extends object>(value: T): T {

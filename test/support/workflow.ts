@@ -125,7 +125,7 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
     run(ref, cycle = 1) {
       const name = executionNameOf(ref, cycle);
       const executionArn = `arn:aws:states:us-east-1:111122223333:execution:restore-object:${name}`;
-      const run = runDefinition(definition, { object: ref, objectId: objectIdOf(ref), cycle }, {
+      const run = runDefinition(definition, { object: ref, objectId: objectIdOf(ref), cycle, options: {} }, {
         executionArn,
         executionName: name,
         startTime: new Date(),

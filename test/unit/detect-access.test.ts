@@ -52,7 +52,7 @@ describe('detect-access', () => {
     expect(result).toMatchObject({ outcome: 'started', cycle: 1, executionName: expect.stringMatching(/^file-\d+_csv-[0-9a-f]{16}-c1$/) });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
-    expect(input).toEqual({ object: { bucket: BUCKET, key }, objectId: `s3://${BUCKET}/${key}`, cycle: 1 });
+    expect(input).toEqual({ object: { bucket: BUCKET, key }, objectId: `s3://${BUCKET}/${key}`, cycle: 1, options: {} });
     const record = await state.records.get(`s3://${BUCKET}/${key}`);
     expect(record).toMatchObject({ status: 'STARTING', cycle: 1, executionArn: expect.stringContaining(':execution:') });
     expect(Object.keys(record!.subscribers)).toEqual(['arn:aws:iam::111122223333:user/alice']);

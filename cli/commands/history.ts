@@ -1,0 +1,25 @@
+/** `autorestore history s3://bucket/key`: the object's audit timeline, oldest first. */
+import { objectIdOf } from '../../functions/shared/object-id.js';
+import { executionLink, type Context } from '../context.js';
+import { EXIT, printJson, printLine } from '../output.js';
+import { parseObjectUrl } from '../s3-url.js';
+
+export async function historyCommand(ctx: Context, target: string, options: { versionId?: string }): Promise<number> {
+  const url = parseObjectUrl(target);
+  const objectId = objectIdOf({ bucket: url.bucket, key: url.key, ...(options.versionId ? { versionId: options.versionId } : {}) });
+  const { audit } = await ctx.repositories();
+  const entries = (await audit.history(objectId)).reverse();
+  const endpoint = ctx.options.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
+  if (ctx.options.json) {
+    printJson({ objectId, entries });
+    return EXIT.OK;
+  }
+  if (entries.length === 0) printLine(`no history for ${objectId}`);
+  for (const e of entries) {
+    const detail = { ...e.detail };
+    const link = typeof detail.executionArn === 'string' ? `  ${executionLink(detail.executionArn, endpoint)}` : '';
+    delete detail.executionArn;
+    printLine(`${e.time}  c${e.cycle ?? '-'}  ${e.type.padEnd(30)} ${JSON.stringify(detail)}${link}`);
+  }
+  return EXIT.OK;
+}

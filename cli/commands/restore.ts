@@ -1,0 +1,84 @@
+/** `autorestore restore s3://bucket/key-or-prefix`: plan, confirm, start the workflow per object. */
+import { createInterface } from 'node:readline/promises';
+import pLimit from 'p-limit';
+import type { RestoreTier } from '../../functions/shared/archive.js';
+import type { Reader } from '../../functions/shared/reader.js';
+import { startOrJoinRestore, type RestoreStart } from '../../functions/shared/start-restore.js';
+import type { Context } from '../context.js';
+import { listObjects } from '../listing.js';
+import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';
+import { needsConfirmation, planRestore } from '../plan.js';
+import { parseS3Url, UsageError } from '../s3-url.js';
+
+export interface RestoreCommandOptions {
+  days?: number;
+  tier?: RestoreTier;
+  notify?: string;
+  dryRun: boolean;
+  yes: boolean;
+  concurrency: number;
+}
+
+export async function restoreCommand(ctx: Context, target: string, options: RestoreCommandOptions, signal: AbortSignal): Promise<number> {
+  const url = parseS3Url(target);
+  const objects = await listObjects(ctx.s3, url, { resolveTiers: true });
+  if (objects.length === 0) throw new UsageError(`nothing at ${target}`);
+  const plan = planRestore(objects, { tier: options.tier, days: options.days }, new Date());
+
+  if (!ctx.options.json) {
+    printLine(`${plan.restore.length} to restore (${formatBytes(plan.totals.bytes)}), ${plan.skipped.length} skipped`);
+    for (const s of plan.skipped.slice(0, 20)) printLine(`  skip  ${s.key}  (${s.reason})`);
+    if (plan.skipped.length > 20) printLine(`  ... and ${plan.skipped.length - 20} more skipped`);
+    for (const e of plan.estimates) printLine(`  ${e.tier.padEnd(9)} ${e.available ? `$${e.costUsd.toFixed(4)}, ready by ${e.readyBy ?? '-'}` : 'not available for these objects'}`);
+  }
+  const summary = { target, toRestore: plan.restore.map((o) => ({ key: o.key, storageClass: o.storageClass, archiveKind: o.kind, size: o.size })), skipped: plan.skipped, estimates: plan.estimates };
+  if (options.dryRun || plan.restore.length === 0) {
+    if (ctx.options.json) printJson({ ...summary, dryRun: options.dryRun, started: [] });
+    return EXIT.OK;
+  }
+  if (needsConfirmation(plan, options.tier) && !options.yes) {
+    if (!process.stdin.isTTY) throw new UsageError(`restoring ${plan.restore.length} objects${options.tier === 'Expedited' ? ' with Expedited retrieval' : ''} needs confirmation: run again with --yes`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`Restore ${plan.restore.length} objects (${formatBytes(plan.totals.bytes)})? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      logLine('nothing started');
+      return EXIT.DECLINED;
+    }
+  }
+
+  const repos = await ctx.repositories();
+  const accessKeyId = await ctx.callerAccessKey();
+  const reader: Reader = { id: options.notify ? `email:${options.notify}` : accessKeyId, accessKeyId, ...(options.notify ? { email: options.notify } : {}) };
+  const deps = { sfn: ctx.sfn, records: repos.records, audit: repos.audit, notices: repos.notices, stateMachineArn: repos.stateMachineArn, now: () => new Date() };
+  const limit = pLimit(options.concurrency);
+  const bar = progress(plan.restore.length);
+  const started: (RestoreStart & { key: string })[] = [];
+  const failed: { key: string; error: string }[] = [];
+  await Promise.all(
+    plan.restore.map((o) =>
+      limit(async () => {
+        if (signal.aborted) return;
+        const ref = { bucket: url.bucket, key: o.key };
+        try {
+          const now = new Date();
+          const result = await startOrJoinRestore(deps, ref, reader, now, { ...(options.tier ? { tier: options.tier } : {}), ...(options.days ? { days: options.days } : {}) });
+          await repos.audit.record({ objectId: result.objectId, time: now, type: 'RESTORE_ORDERED', cycle: result.cycle, detail: { by: accessKeyId, notify: options.notify, tier: options.tier, days: options.days } });
+          started.push({ ...result, key: o.key });
+        } catch (err) {
+          failed.push({ key: o.key, error: `${(err as Error).name}: ${(err as Error).message}` });
+        }
+        bar.tick();
+      }),
+    ),
+  );
+  bar.done();
+  const interrupted = signal.aborted;
+  if (ctx.options.json) printJson({ ...summary, started: started.map((s) => ({ key: s.key, executionArn: s.executionArn, cycle: s.cycle, joined: !s.opened })), failed, interrupted });
+  else {
+    printLine(`${started.length} started${interrupted ? ` before the interruption (${plan.restore.length - started.length - failed.length} not started)` : ''}, ${failed.length} failed`);
+    for (const f of failed) printLine(`  failed  ${f.key}: ${f.error}`);
+  }
+  if (interrupted) return EXIT.INTERRUPTED;
+  return failed.length ? EXIT.FAILED : EXIT.OK;
+}

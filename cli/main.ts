@@ -1,0 +1,133 @@
+/**
+ * `autorestore`: act on archived objects directly and look things up. Argument wiring only;
+ * each command lives in cli/commands/. Exit codes: 0 done, 1 failed, 2 bad input (nothing
+ * started), 3 restore pending (get), 4 declined at the prompt, 130 interrupted.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
+import { getCommand } from './commands/get.js';
+import { historyCommand } from './commands/history.js';
+import { restoreCommand } from './commands/restore.js';
+import { statusCommand } from './commands/status.js';
+import { usersAdd, usersList, usersRemove } from './commands/users.js';
+import { Context, type GlobalOptions } from './context.js';
+import { EXIT, logLine } from './output.js';
+import { UsageError } from './s3-url.js';
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+};
+
+export async function run(argv: string[]): Promise<number> {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    logLine('interrupted: finishing the requests under way, starting no more (Ctrl-C again to quit now)');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let exitCode: number = EXIT.OK;
+  let ctx: Context | undefined;
+  const withContext = (action: (ctx: Context, ...args: never[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      ctx = new Context(program.opts<GlobalOptions>());
+      // commander passes the arguments, then the options, then the command itself.
+      exitCode = await action(ctx, ...(args.slice(0, -1) as never[]));
+    };
+
+  const program = new Command()
+    .name('autorestore')
+    .description('Restore archived S3 objects through the S3 Autorestore workflow, and look up their state and history.')
+    .option('--endpoint-url <url>', 'AWS endpoint (the local cloud: http://127.0.0.1:4566); default AWS_ENDPOINT_URL or AWS itself')
+    .option('--region <region>', 'AWS region (default: the credential chain\'s)')
+    .option('--stack-name <name>', 'the deployed stack whose outputs name the resources', 'S3Autorestore')
+    .option('--state-machine-arn <arn>', 'instead of the stack output')
+    .option('--objects-table <name>', 'instead of the stack output')
+    .option('--audit-table <name>', 'instead of the stack output')
+    .option('--notices-table <name>', 'instead of the stack output')
+    .option('--principals-table <name>', 'instead of the stack output')
+    .option('--json', 'results as JSON on stdout', false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('restore')
+    .description('restore an object, or every archived object under a prefix, through the workflow (same emails, same audit history)')
+    .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
+    .option('--days <n>', 'days the restored copy stays (Glacier and Deep Archive only)', positiveInt)
+    .addOption(new Option('--tier <tier>', 'retrieval tier').choices(RESTORE_TIERS))
+    .option('--notify <email>', 'also email this address when the restore starts and when it is ready')
+    .option('--dry-run', 'show what would be restored, skipped, and what it costs; change nothing', false)
+    .option('--yes', 'do not ask before large or Expedited restores', false)
+    .option('--concurrency <n>', 'workflow starts in parallel', positiveInt, 16)
+    .action(withContext((c, target: string, o: { days?: number; tier?: RestoreTier; notify?: string; dryRun: boolean; yes: boolean; concurrency: number }) => restoreCommand(c, target, o, abort.signal)));
+
+  program
+    .command('status')
+    .description('storage class, archive state and restore state of each object under a prefix (listings only, no HEAD per object)')
+    .argument('<s3url>', 's3://bucket/prefix')
+    .option('--check-tiers', 'look up the tier of Intelligent-Tiering objects (one HeadObject each)', false)
+    .action(withContext((c, target: string, o: { checkTiers: boolean }) => statusCommand(c, target, o)));
+
+  program
+    .command('history')
+    .description("an object's audit timeline: reads, restores, notices, executions")
+    .argument('<s3url>', 's3://bucket/key')
+    .option('--version-id <id>', 'the history of one version')
+    .action(withContext((c, target: string, o: { versionId?: string }) => historyCommand(c, target, o)));
+
+  const users = program.command('users').description('the principal -> email map (access key id, IAM ARN or user name, role session name)');
+  users.command('add').argument('<principal>').argument('<email>').action(withContext((c, principal: string, email: string) => usersAdd(c, principal, email)));
+  users.command('remove').argument('<principal>').action(withContext((c, principal: string) => usersRemove(c, principal)));
+  users.command('list').action(withContext((c) => usersList(c)));
+
+  program
+    .command('get')
+    .description('download an object; if it is archived, start (or join) its restore and exit 3, or --wait for it')
+    .argument('<s3url>', 's3://bucket/key')
+    .argument('[dest]', "file to write ('-' for stdout; default: the key's file name)")
+    .option('--wait', 'wait until the restore is done, then download', false)
+    .option('--poll-seconds <s>', 'how often --wait asks S3', positive, 60)
+    .option('--notify <email>', 'also email this address')
+    .action(withContext((c, target: string, dest: string | undefined, o: { wait: boolean; pollSeconds: number; notify?: string }) => getCommand(c, target, dest, o, abort.signal)));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    process.off('SIGINT', onSigint);
+    ctx?.close();
+  }
+}
+
+/** One line naming the problem; the exit code says what kind. */
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+    return EXIT.USAGE; // commander already printed the message
+  }
+  const e = err as Error & { $metadata?: { httpStatusCode?: number }; Bucket?: string };
+  if (err instanceof UsageError) {
+    logLine(`autorestore: ${err.message}`);
+    return EXIT.USAGE;
+  }
+  if (e.name === 'CredentialsProviderError' || /Could not load credentials/i.test(e.message)) {
+    logLine('autorestore: no AWS credentials found (set AWS_PROFILE or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)');
+    return EXIT.USAGE;
+  }
+  if (e.name === 'NoSuchBucket') {
+    logLine(`autorestore: the bucket does not exist${e.Bucket ? `: ${e.Bucket}` : ''}`);
+    return EXIT.USAGE;
+  }
+  logLine(`autorestore: ${e.name}: ${e.message}`);
+  return EXIT.FAILED;
+}

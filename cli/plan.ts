@@ -1,0 +1,108 @@
+/**
+ * Pure planning for `autorestore restore`: what each listed object needs, whether the
+ * requested options are valid for it, and what the restore will cost and take.
+ */
+import { readFileSync } from 'node:fs';
+import { isDeepArchive, isIntelligentTiering, restoreDurationMs, type ArchiveKind, type RestoreTier } from '../functions/shared/archive.js';
+import { UsageError } from './s3-url.js';
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  storageClass: string;
+  /** Intelligent-Tiering archive tier, when known (HeadObject). */
+  archiveStatus?: string;
+  /** Whether a HeadObject looked for the Intelligent-Tiering tier. */
+  tierChecked?: boolean;
+  restoreInProgress?: boolean;
+  restoreExpiry?: string;
+}
+
+export type ObjectState = 'NOT_ARCHIVED' | 'ARCHIVED' | 'RESTORE_IN_PROGRESS' | 'RESTORED' | 'UNKNOWN_TIER';
+
+export function archiveKindOf(o: ListedObject): ArchiveKind | undefined {
+  if (o.storageClass === 'GLACIER' || o.storageClass === 'DEEP_ARCHIVE') return o.storageClass;
+  if (o.storageClass === 'INTELLIGENT_TIERING' && o.archiveStatus === 'ARCHIVE_ACCESS') return 'INTELLIGENT_TIERING_ARCHIVE_ACCESS';
+  if (o.storageClass === 'INTELLIGENT_TIERING' && o.archiveStatus === 'DEEP_ARCHIVE_ACCESS') return 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS';
+  return undefined;
+}
+
+/**
+ * ListObjectsV2 with RestoreStatus tells restore state but not an Intelligent-Tiering object's
+ * tier; such an object is UNKNOWN_TIER until a HeadObject says.
+ */
+export function stateOf(o: ListedObject): ObjectState {
+  if (o.restoreInProgress) return 'RESTORE_IN_PROGRESS';
+  if (o.restoreExpiry || (o.restoreInProgress === false && o.storageClass !== 'INTELLIGENT_TIERING')) return 'RESTORED';
+  if (archiveKindOf(o)) return 'ARCHIVED';
+  if (o.storageClass === 'INTELLIGENT_TIERING' && !o.tierChecked) return 'UNKNOWN_TIER';
+  return 'NOT_ARCHIVED';
+}
+
+export interface RestoreRequestOptions {
+  tier?: RestoreTier;
+  days?: number;
+}
+
+export interface Plan {
+  restore: (ListedObject & { kind: ArchiveKind })[];
+  skipped: { key: string; reason: 'not archived' | 'already restored' | 'restore in progress' }[];
+  totals: { objects: number; bytes: number };
+  estimates: TierEstimate[];
+}
+
+export interface TierEstimate {
+  tier: RestoreTier;
+  available: boolean;
+  costUsd: number;
+  /** The latest documented completion among the objects, from now. */
+  readyBy?: string;
+}
+
+/** Validates the options against every object to restore; throws a UsageError naming the first problem. */
+export function planRestore(objects: ListedObject[], options: RestoreRequestOptions, now: Date, prices: PriceTable = loadPrices()): Plan {
+  const restore: Plan['restore'] = [];
+  const skipped: Plan['skipped'] = [];
+  for (const o of objects) {
+    const state = stateOf(o);
+    if (state === 'NOT_ARCHIVED') skipped.push({ key: o.key, reason: 'not archived' });
+    else if (state === 'RESTORED') skipped.push({ key: o.key, reason: 'already restored' });
+    else if (state === 'RESTORE_IN_PROGRESS') skipped.push({ key: o.key, reason: 'restore in progress' });
+    else if (state === 'UNKNOWN_TIER') throw new Error(`internal: the tier of ${o.key} was not looked up`);
+    else restore.push({ ...o, kind: archiveKindOf(o)! });
+  }
+  for (const o of restore) {
+    if (options.days !== undefined && isIntelligentTiering(o.kind)) throw new UsageError(`--days cannot be used for ${o.key}: Intelligent-Tiering archive tiers take no Days`);
+    if (options.tier === 'Expedited' && isDeepArchive(o.kind)) throw new UsageError(`Expedited retrieval is not available for ${o.key} (${o.kind})`);
+  }
+  const tiers: RestoreTier[] = ['Expedited', 'Standard', 'Bulk'];
+  const estimates = tiers.map((tier) => estimate(restore, tier, now, prices));
+  return { restore, skipped, totals: { objects: restore.length, bytes: restore.reduce((n, o) => n + o.size, 0) }, estimates };
+}
+
+function estimate(objects: Plan['restore'], tier: RestoreTier, now: Date, prices: PriceTable): TierEstimate {
+  if (objects.some((o) => !prices.restore[o.kind]?.[tier])) return { tier, available: false, costUsd: 0 };
+  let cost = 0;
+  let latest = 0;
+  for (const o of objects) {
+    const price = prices.restore[o.kind]![tier]!;
+    cost += (o.size / 1024 ** 3) * price.perGB + price.per1000Requests / 1000;
+    latest = Math.max(latest, restoreDurationMs(o.kind, tier));
+  }
+  return { tier, available: true, costUsd: Math.round(cost * 10_000) / 10_000, ...(objects.length ? { readyBy: new Date(now.getTime() + latest).toISOString() } : {}) };
+}
+
+export interface PriceTable {
+  asOf: string;
+  restore: Partial<Record<ArchiveKind, Partial<Record<RestoreTier, { perGB: number; per1000Requests: number }>>>>;
+}
+
+export function loadPrices(): PriceTable {
+  return JSON.parse(readFileSync(new URL('../pricing/us-east-1.json', import.meta.url), 'utf8')) as PriceTable;
+}
+
+/** A restore this big, or Expedited, is confirmed before it starts. */
+export function needsConfirmation(plan: Plan, tier: RestoreTier | undefined): boolean {
+  return tier === 'Expedited' || plan.restore.length > 100 || plan.totals.bytes > 100 * 1024 ** 3;
+}
+

@@ -1,0 +1,55 @@
+/**
+ * For applications: read an object, or, if it is archived, start (or join) its restore and get
+ * a typed "restore pending" answer with the expected ready time and the execution to follow.
+ * The request goes through the same path as a detected read: same audit history, same emails.
+ */
+import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { expectedReadyAt, inspectArchiveState, type RestoreTier } from '../functions/shared/archive.js';
+import type { AuditLog } from '../functions/shared/audit.js';
+import type { NoticeBook } from '../functions/shared/notices.js';
+import { objectIdOf, type ObjectRef } from '../functions/shared/object-id.js';
+import type { Reader } from '../functions/shared/reader.js';
+import type { ObjectRecords } from '../functions/shared/records.js';
+import { startOrJoinRestore } from '../functions/shared/start-restore.js';
+
+export interface GetObjectOrRestoreDeps {
+  s3: S3Client;
+  sfn: SFNClient;
+  records: ObjectRecords;
+  audit: AuditLog;
+  notices: NoticeBook;
+  stateMachineArn: string;
+  /** Deployment default tier, for the expected ready time when the record does not say yet. */
+  defaultTier?: RestoreTier;
+}
+
+export type GetObjectOrRestoreResult =
+  | { kind: 'object'; object: GetObjectCommandOutput }
+  | { kind: 'restore-pending'; objectId: string; executionArn: string; cycle: number; joined: boolean; storageClass: string; expectedReadyAt?: string };
+
+export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: ObjectRef, reader: Reader, options: { tier?: RestoreTier; days?: number } = {}): Promise<GetObjectOrRestoreResult> {
+  try {
+    const object = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+    return { kind: 'object', object };
+  } catch (err) {
+    if ((err as Error).name !== 'InvalidObjectState') throw err;
+  }
+  const now = new Date();
+  const started = await startOrJoinRestore({ ...deps, now: () => new Date() }, ref, reader, now, options);
+  await deps.audit.record({ objectId: started.objectId, time: now, type: 'RESTORE_ORDERED', cycle: started.cycle, detail: { by: reader.accessKeyId ?? reader.id, via: 'getObjectOrRestore', tier: options.tier, days: options.days } });
+  const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+  const inspection = inspectArchiveState(head);
+  const record = await deps.records.get(objectIdOf(ref));
+  const tier = record?.tier ?? options.tier ?? deps.defaultTier ?? 'Standard';
+  const readyAt = record?.expectedReadyAt ?? (inspection.archiveKind ? expectedReadyAt(inspection.archiveKind, tier, now) : undefined);
+  return {
+    kind: 'restore-pending',
+    objectId: started.objectId,
+    executionArn: started.executionArn,
+    cycle: started.cycle,
+    joined: !started.opened,
+    storageClass: inspection.storageClass,
+    ...(readyAt ? { expectedReadyAt: readyAt } : {}),
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * CloudFormation DescribeStacks (query protocol, XML), for the one stack the local cloud
+ * "deploys": its outputs name the same resources the CDK stack's outputs name, so the CLI
+ * finds them the same way on AWS and here.
+ */
+import { randomUUID } from 'node:crypto';
+import { ServiceError } from './wire.js';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+
+export class CloudFormationError extends ServiceError {}
+
+export function describeStacks(body: string, stack: { name: string; id: string; createdAt: Date; outputs: Record<string, string> }): string {
+  const params = new URLSearchParams(body);
+  const action = params.get('Action');
+  if (action !== 'DescribeStacks') throw new CloudFormationError(400, 'InvalidAction', `The local cloud answers DescribeStacks only, not ${action ?? '(no Action)'}`);
+  const name = params.get('StackName');
+  if (name && name !== stack.name && name !== stack.id) throw new CloudFormationError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+  const outputs = Object.entries(stack.outputs)
+    .map(([k, v]) => `<member><OutputKey>${escape(k)}</OutputKey><OutputValue>${escape(v)}</OutputValue></member>`)
+    .join('');
+  return `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${escape(stack.name)}</StackName><StackId>${escape(stack.id)}</StackId><CreationTime>${stack.createdAt.toISOString()}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
+}
+
+export function cloudFormationErrorXml(err: ServiceError): string {
+  return `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${escape(err.code)}</Code><Message>${escape(err.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}
