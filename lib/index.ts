@@ -4,3 +4,11 @@ export { AuditLog } from '../functions/shared/audit.js';
 export { NoticeBook } from '../functions/shared/notices.js';
 export { ObjectRecords } from '../functions/shared/records.js';
 export type { Reader } from '../functions/shared/reader.js';
+
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The DynamoDB client the repositories expect (undefined attributes are left out, as the functions do). */
+export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+}

@@ -12,6 +12,7 @@ import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
+import bucketController from 's3rver/lib/controllers/bucket.js';
 import S3Object from 's3rver/lib/models/object.js';
 import type { DetectAccessEnv } from '../functions/shared/config.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
@@ -26,6 +27,7 @@ import { LocalFunctions } from './functions.js';
 import { localIntegrations } from './integrations.js';
 import { ArchiveIndex } from './s3/archive-index.js';
 import { ArchiveLayer } from './s3/archive-layer.js';
+import { listObjectsController } from './s3/list-objects.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
@@ -159,11 +161,21 @@ export class LocalCloud {
       onRestoreCompleted: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
       onRestoreExpired: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
     });
-    // After s3rver's XML encoder (index 1), so listings are still objects when the layer edits them.
     s3.middleware.splice(2, 0, archive.middleware() as never);
+    bucketController.getBucket = listObjectsController(index);
     s3.middleware.splice(2, 0, (async (ctx: { state: Record<string, unknown>; req: IncomingMessage }, next: () => Promise<void>) => {
       ctx.state.accessKeyId = sigV4Scope(ctx.req)?.accessKeyId;
       await next();
+    }) as never);
+    // Internal failures (not S3 errors) are logged before s3rver turns them into InternalError.
+    s3.middleware.splice(1, 0, (async (ctx: { method: string; path: string }, next: () => Promise<void>) => {
+      try {
+        await next();
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 500;
+        if (status >= 500) log(`local S3: ${ctx.method} ${ctx.path} failed: ${(err as Error).stack ?? String(err)}`);
+        throw err;
+      }
     }) as never);
     // Composed only now: Koa fixes the middleware chain when the callback is made.
     const s3Listener = s3.callback();

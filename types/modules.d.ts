@@ -50,3 +50,8 @@ declare module 's3rver/lib/models/object.js' {
   const S3Object: { STORAGE_CLASSES: string[] };
   export default S3Object;
 }
+
+declare module 's3rver/lib/controllers/bucket.js' {
+  const controller: { getBucket: (ctx: never) => Promise<void> };
+  export default controller;
+}

@@ -3,7 +3,7 @@
  * before s3rver's router: GetObject on an archived object answers 403 InvalidObjectState,
  * RestoreObject starts a restore that completes after the tier's (simulated) duration and
  * later expires, HeadObject carries `x-amz-restore` and `x-amz-archive-status`, and
- * ListObjectsV2 reports real storage classes and, when asked, RestoreStatus.
+ * listings (list-objects.ts) report real storage classes and, when asked, RestoreStatus.
  */
 import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
@@ -127,27 +127,6 @@ export class ArchiveLayer {
     }
     await next();
     if (ctx.method === 'DELETE' && ctx.status === 204 && Object.keys(ctx.query).length === 0) this.options.index.deleteBucket(bucket);
-    const listing = (ctx.body as { ListBucketResult?: { Contents?: Record<string, unknown>[]; CommonPrefixes?: { Prefix: string }[]; Prefix?: string; EncodingType?: string } } | undefined)?.ListBucketResult;
-    if (ctx.method !== 'GET' || !listing) return;
-    const optional = String(ctx.headers['x-amz-optional-object-attributes'] ?? '');
-    const withRestoreStatus = optional.split(',').map((s) => s.trim()).includes('RestoreStatus');
-    const now = Date.now();
-    for (const item of listing.Contents ?? []) {
-      const entry = this.options.index.get(bucket, String(item.Key));
-      if (entry) item.StorageClass = entry.storageClass;
-      if (withRestoreStatus && entry?.restore) {
-        const restoreStatus: Record<string, unknown> = { IsRestoreInProgress: entry.restore.ongoing };
-        if (!entry.restore.ongoing && entry.restore.expiresAt !== undefined && entry.restore.expiresAt > now) restoreStatus.RestoreExpiryDate = new Date(entry.restore.expiresAt).toISOString();
-        item.RestoreStatus = restoreStatus;
-      }
-    }
-    // s3rver ignores encoding-type=url; clients that ask for it (the AWS CLI does) decode every key.
-    if (ctx.query['encoding-type'] === 'url') {
-      for (const item of listing.Contents ?? []) item.Key = encodeURIComponent(String(item.Key));
-      for (const prefix of listing.CommonPrefixes ?? []) prefix.Prefix = encodeURIComponent(prefix.Prefix);
-      if (listing.Prefix) listing.Prefix = encodeURIComponent(listing.Prefix);
-      listing.EncodingType = 'url';
-    }
   }
 
   private async refuseIfArchived(ctx: KoaContext, bucket: string, key: string): Promise<void> {
