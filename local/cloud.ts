@@ -78,6 +78,8 @@ export class LocalCloud {
     readonly stepFunctions: StepFunctionsService,
     readonly functions: LocalFunctions,
     readonly s3: ArchiveLayer,
+    /** DynamoDB API calls by operation, for tests and benchmarks. */
+    readonly dynamoCalls: Map<string, number>,
     private readonly stopParts: () => Promise<void>,
     faults: Faults,
   ) {
@@ -111,7 +113,13 @@ export class LocalCloud {
 
     // --- DynamoDB: dynalite's request listener, on disk in the data folder.
     const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    routes.dynamodb = dynamo.listeners('request')[0] as Listener;
+    const dynamoListener = dynamo.listeners('request')[0] as Listener;
+    const dynamoCalls = new Map<string, number>();
+    routes.dynamodb = (req, res) => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
+      dynamoCalls.set(operation, (dynamoCalls.get(operation) ?? 0) + 1);
+      dynamoListener(req, res);
+    };
 
     // --- Lambda functions, configured like the CDK stack configures them.
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
@@ -279,12 +287,22 @@ export class LocalCloud {
       server.closeAllConnections();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     };
-    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, archive, stop, faults);
+    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, archive, dynamoCalls, stop, faults);
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */
   async settle(): Promise<void> {
     await this.bus.drain();
+  }
+
+  /** Every counter at once: S3 and DynamoDB calls, Lambda invocations, emails sent. */
+  counters(): { s3: Record<string, number>; dynamodb: Record<string, number>; lambda: Record<string, number>; sesSent: number } {
+    return {
+      s3: Object.fromEntries(this.s3.calls),
+      dynamodb: Object.fromEntries(this.dynamoCalls),
+      lambda: Object.fromEntries(this.functions.invocations),
+      sesSent: this.ses.sent,
+    };
   }
 
   identityFor(accessKeyId: string) {

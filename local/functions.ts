@@ -12,6 +12,9 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 type Handler = (event: unknown, context: object) => Promise<unknown>;
 
 export class LocalFunctions {
+  /** Invocations per function, for tests and benchmarks. */
+  readonly invocations = new Map<FunctionName, number>();
+
   private constructor(
     private readonly handlers: Record<FunctionName, Handler>,
     private readonly account: string,
@@ -37,6 +40,7 @@ export class LocalFunctions {
     const name = nameOrArn.split(':').pop()! as FunctionName;
     const handler = this.handlers[name];
     if (!handler) throw Object.assign(new Error(`Function not found: ${nameOrArn}`), { name: 'Lambda.ResourceNotFoundException' });
+    this.invocations.set(name, (this.invocations.get(name) ?? 0) + 1);
     const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), lambdaContext(this.arn(name), name));
     return result === undefined ? null : JSON.parse(JSON.stringify(result));
   }

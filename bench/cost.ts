@@ -1,0 +1,52 @@
+/** Dollars from counts, with the dated price table the CLI uses too. */
+import type { PriceTable } from '../cli/plan.js';
+
+export interface FullPriceTable extends PriceTable {
+  stepFunctionsStandardPer1000Transitions: number;
+  lambdaPerMillionRequests: number;
+  lambdaPerGBSecond: number;
+  dynamodbOnDemandPerMillionWrites: number;
+  dynamodbOnDemandPerMillionReads: number;
+  s3PerThousandGetHeadRequests: number;
+  sesPerThousandEmails: number;
+}
+
+export interface PerObjectCounts {
+  stateTransitions: number;
+  lambdaInvocations: number;
+  dynamodbWrites: number;
+  dynamodbReads: number;
+  s3GetHead: number;
+  emails: number;
+}
+
+const WRITE_OPS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+const READ_OPS = ['GetItem', 'Query', 'BatchGetItem', 'Scan'];
+
+export function perObject(run: { objects: number; stateTransitions: number; s3: Record<string, number>; dynamodb: Record<string, number>; lambda: Record<string, number>; sesSent: number }): PerObjectCounts {
+  const sum = (m: Record<string, number>, keys: string[]) => keys.reduce((n, k) => n + (m[k] ?? 0), 0);
+  const n = run.objects;
+  return {
+    stateTransitions: run.stateTransitions / n,
+    lambdaInvocations: Object.values(run.lambda).reduce((a, b) => a + b, 0) / n,
+    dynamodbWrites: sum(run.dynamodb, WRITE_OPS) / n,
+    dynamodbReads: sum(run.dynamodb, READ_OPS) / n,
+    s3GetHead: sum(run.s3, ['GetObject', 'HeadObject']) / n,
+    emails: run.sesSent / n,
+  };
+}
+
+/** Assumed average Lambda duration: 512 MB for 100 ms (the handlers are short AWS calls). */
+const LAMBDA_GB_SECONDS = 0.5 * 0.1;
+
+export function costPer1000(counts: PerObjectCounts, prices: FullPriceTable) {
+  const k = 1000;
+  const parts = {
+    stepFunctions: (counts.stateTransitions * k * prices.stepFunctionsStandardPer1000Transitions) / 1000,
+    lambda: counts.lambdaInvocations * k * (prices.lambdaPerMillionRequests / 1e6 + LAMBDA_GB_SECONDS * prices.lambdaPerGBSecond),
+    dynamodb: (counts.dynamodbWrites * k * prices.dynamodbOnDemandPerMillionWrites) / 1e6 + (counts.dynamodbReads * k * prices.dynamodbOnDemandPerMillionReads) / 1e6,
+    s3Requests: (counts.s3GetHead * k * prices.s3PerThousandGetHeadRequests) / 1000,
+    ses: (counts.emails * k * prices.sesPerThousandEmails) / 1000,
+  };
+  return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
+}

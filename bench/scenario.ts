@@ -1,0 +1,317 @@
+/**
+ * One benchmark scenario in its own process (the local cloud hosts one set of handlers per
+ * process): `tsx bench/scenario.ts <name> [json options]`; prints one JSON result on stdout.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { EventBridgeClientStub } from './put-events.js';
+import pLimit from 'p-limit';
+import { AuditLog } from '../functions/shared/audit.js';
+import { objectIdOf } from '../functions/shared/object-id.js';
+import { PrincipalMap } from '../functions/shared/principals.js';
+import { documentClient } from '../lib/index.js';
+import { LOCAL_ACCOUNT, LocalCloud, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
+
+const BUCKET = 'bench-archive';
+const credentials = (accessKeyId: string) => ({ accessKeyId, secretAccessKey: 'local' });
+
+interface World {
+  cloud: LocalCloud;
+  s3(reader?: string): S3Client;
+  sfn: SFNClient;
+  audit: AuditLog;
+  principals: PrincipalMap;
+  close(): Promise<void>;
+}
+
+async function world(options: Partial<LocalCloudOptions>): Promise<World> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-bench-'));
+  const cloud = await LocalCloud.start({ port: 0, dataDir, functionLogLevel: 'ERROR', log: () => undefined, ...options });
+  const clients = new Map<string, S3Client>();
+  const s3 = (reader = 'AKIABENCHADMIN000001') => {
+    if (!clients.has(reader)) clients.set(reader, new S3Client({ endpoint: cloud.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: credentials(reader), maxAttempts: 1 }));
+    return clients.get(reader)!;
+  };
+  const sfn = new SFNClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
+  const ddb = documentClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
+  await s3().send(new CreateBucketCommand({ Bucket: BUCKET }));
+  return {
+    cloud,
+    s3,
+    sfn,
+    audit: new AuditLog(ddb, TABLE_NAMES.audit),
+    principals: new PrincipalMap(ddb, TABLE_NAMES.principals),
+    async close() {
+      for (const c of clients.values()) c.destroy();
+      sfn.destroy();
+      ddb.destroy();
+      await cloud.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function executions(w: World): Promise<ExecutionListItem[]> {
+  const all: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await w.sfn.send(new ListExecutionsCommand({ stateMachineArn: w.cloud.stateMachineArn, nextToken }));
+    all.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return all;
+}
+
+async function stateTransitions(w: World, list: ExecutionListItem[]): Promise<number> {
+  let total = 0;
+  for (const e of list) {
+    const history = await w.sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
+    total += (history.events ?? []).filter((ev) => ev.type?.endsWith('StateEntered')).length;
+  }
+  return total;
+}
+
+function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
+}
+
+async function putObjects(w: World, keys: string[], storageClass: string): Promise<void> {
+  const limit = pLimit(32);
+  await Promise.all(keys.map((Key) => limit(() => w.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x'.repeat(1024), StorageClass: storageClass as never })))));
+}
+
+async function read(w: World, key: string, reader: string): Promise<string> {
+  try {
+    await w.s3(reader).send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return 'OK';
+  } catch (err) {
+    return (err as Error).name;
+  }
+}
+
+/** A CloudTrail read event typed by hand (for objects whose GetObject would not fail). */
+function handRead(w: World, key: string, reader: string, id: string) {
+  return {
+    Source: 'aws.s3',
+    DetailType: 'AWS API Call via CloudTrail',
+    Detail: JSON.stringify({ eventID: id, eventTime: new Date().toISOString(), eventSource: 's3.amazonaws.com', eventName: 'GetObject', errorCode: 'InvalidObjectState', recipientAccountId: LOCAL_ACCOUNT, userIdentity: w.cloud.identityFor(reader), requestParameters: { bucketName: BUCKET, key } }),
+  };
+}
+
+type PathName = 'happy' | 'already-in-progress' | 'already-restored' | 'not-archived' | 'timeout-loop' | 'completion-events-lost' | 'deleted-mid-wait';
+
+/** One path of the workflow, on `count` objects read once each by one mapped reader. */
+async function path(name: PathName, count: number) {
+  const slowDeep = name === 'timeout-loop' || name === 'deleted-mid-wait';
+  const w = await world({ realMsPerSimulatedHour: 50, restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {}, faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {} });
+  try {
+    const reader = 'AKIABENCHREADER00001';
+    await w.principals.put(reader, 'reader@example.com', new Date());
+    const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
+    await putObjects(w, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
+    if (name === 'already-in-progress' || name === 'already-restored') {
+      for (const Key of keys) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: name === 'already-restored' ? 'Expedited' : 'Bulk' } } }));
+      if (name === 'already-restored') await until(async () => (await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }))).Restore?.includes('"false"') ?? false, 'manual restores', 30_000);
+    }
+    await w.cloud.settle();
+    const before = w.cloud.counters();
+    const started = Date.now();
+    if (name === 'already-restored' || name === 'not-archived') {
+      const bus = new EventBridgeClientStub(w.cloud.endpoint);
+      for (let i = 0; i < keys.length; i += 10) await bus.putEvents(keys.slice(i, i + 10).map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
+    } else {
+      for (const key of keys) await read(w, key, reader);
+    }
+    if (name === 'deleted-mid-wait') {
+      await until(async () => (await executions(w)).length === count, 'executions', 60_000);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const Key of keys) await w.s3().send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    }
+    await until(async () => {
+      const list = await executions(w);
+      return list.length === count && list.every((e) => e.status !== 'RUNNING');
+    }, 'every execution to end', 300_000);
+    const expectEmails = name !== 'not-archived';
+    if (expectEmails) await until(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
+    await w.cloud.settle();
+    const after = w.cloud.counters();
+    const list = await executions(w);
+    return {
+      path: name,
+      objects: count,
+      wallMs: Date.now() - started,
+      statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [s, list.filter((e) => e.status === s).length])),
+      stateTransitions: await stateTransitions(w, list),
+      s3: diff(after.s3, before.s3),
+      dynamodb: diff(after.dynamodb, before.dynamodb),
+      lambda: diff(after.lambda, before.lambda),
+      sesSent: after.sesSent - before.sesSent,
+    };
+  } finally {
+    await w.close();
+  }
+}
+
+/** Many reads of many objects by many readers within the debounce window, every CloudTrail event delivered twice. */
+async function burst(objects: number, readers: number, reads: number, msPerHour: number) {
+  // At 5,000 ms per simulated hour: Glacier Standard restores take 20 s, the debounce window
+  // (2 simulated hours here, so the whole burst falls inside it) 10 s, the maximum wait 120 s.
+  const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: 2 * 3600, maxWaitSeconds: 24 * 3600, faults: { duplicateS3Events: 1 } });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  try {
+    const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
+    for (const [r, key] of readerKeys.entries()) await w.principals.put(key, `reader${r}@example.com`, new Date());
+    const keys = Array.from({ length: objects }, (_, i) => `burst/${String(i).padStart(6, '0')}.bin`);
+    await putObjects(w, keys, 'GLACIER');
+    const perReader = Math.ceil(reads / readers);
+    const plan = readerKeys.flatMap((reader, r) => Array.from({ length: perReader }, (_, j) => ({ reader, key: keys[(r * Math.ceil(objects / readers) + j) % objects]! }))).slice(0, reads);
+    const before = w.cloud.counters();
+    const started = Date.now();
+    const limit = pLimit(64);
+    const outcomes = await Promise.all(plan.map((p) => limit(() => read(w, p.key, p.reader))));
+    const readsDone = Date.now();
+    const distinct = new Set(plan.map((p) => p.key)).size;
+    await until(async () => {
+      const list = await executions(w);
+      return list.length === distinct && list.every((e) => e.status !== 'RUNNING');
+    }, 'every execution to end', 900_000);
+    const emailsWanted = readers * 2;
+    await until(() => w.cloud.ses.sent - before.sesSent >= emailsWanted, 'the emails', 300_000);
+    // One more debounce window: any extra email would show up now.
+    await new Promise((r) => setTimeout(r, w.cloud.clock.real(2.5 * 2 * 3_600_000)));
+    await w.cloud.settle();
+    const drainedMs = Date.now() - started;
+    const after = w.cloud.counters();
+    let recorded = 0;
+    const auditLimit = pLimit(16);
+    await Promise.all(keys.map((key) => auditLimit(async () => {
+      recorded += (await w.audit.history(objectIdOf({ bucket: BUCKET, key }))).filter((e) => e.type === 'READ_DETECTED').length;
+    })));
+    const messages = w.cloud.ses.list();
+    const perReaderKinds = readerKeys.map((_, r) => {
+      const mine = messages.filter((m) => m.to.includes(`reader${r}@example.com`));
+      return { started: mine.filter((m) => m.subject.startsWith('Restoring')).length, ready: mine.filter((m) => m.subject.includes('ready')).length };
+    });
+    return {
+      objects,
+      distinctObjectsRead: distinct,
+      readers,
+      reads: plan.length,
+      refusedReads: outcomes.filter((o) => o === 'InvalidObjectState').length,
+      duplicateDeliveries: 1,
+      restoresRequested: diff(after.s3, before.s3).RestoreObject ?? 0,
+      executions: (await executions(w)).length,
+      readsRecorded: recorded,
+      readsLost: plan.length - recorded,
+      emailsSent: after.sesSent - before.sesSent,
+      startedEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.started)), max: Math.max(...perReaderKinds.map((k) => k.started)) },
+      readyEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.ready)), max: Math.max(...perReaderKinds.map((k) => k.ready)) },
+      readsWallMs: readsDone - started,
+      drainWallMs: drainedMs,
+      peakRssMiB: Math.round(peakRss / 1024 / 1024),
+      deadLetters: w.cloud.bus.deadLetters.length,
+    };
+  } finally {
+    clearInterval(sampler);
+    await w.close();
+  }
+}
+
+/** The aggregator's tick with `pending` notices waiting and `sent` old ones in the table. */
+async function tickCost(pending: number, sent: number) {
+  const w = await world({ realMsPerSimulatedHour: 1000, debounceSeconds: 10 * 24 * 3600, maxWaitSeconds: 10 * 24 * 3600 });
+  try {
+    const raw = new DynamoDBClient({ endpoint: w.cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
+    const item = (i: number, isPending: boolean) => ({
+      PutRequest: {
+        Item: {
+          readerId: { S: `arn:aws:iam::${LOCAL_ACCOUNT}:user/r${i % 50}` },
+          noticeKey: { S: `${String(i).padStart(32, '0')}#1#started` },
+          kind: { S: 'started' },
+          status: { S: isPending ? 'pending' : 'sent' },
+          createdAt: { S: new Date().toISOString() },
+          reader: { M: { id: { S: `arn:aws:iam::${LOCAL_ACCOUNT}:user/r${i % 50}` } } },
+          file: { M: { objectId: { S: `s3://${BUCKET}/k${i}` }, cycle: { N: '1' }, bucket: { S: BUCKET }, key: { S: `k${i}` } } },
+          ...(isPending ? { pendingPartition: { S: 'PENDING' } } : {}),
+        },
+      },
+    });
+    const all = [...Array.from({ length: sent }, (_, i) => item(i, false)), ...Array.from({ length: pending }, (_, i) => item(sent + i, true))];
+    const limit = pLimit(8);
+    const batches = [];
+    for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25));
+    await Promise.all(batches.map((b) => limit(() => raw.send(new BatchWriteItemCommand({ RequestItems: { [TABLE_NAMES.notices]: b } })))));
+    raw.destroy();
+    const before = w.cloud.counters();
+    const t0 = process.hrtime.bigint();
+    const result = (await w.cloud.functions.invoke('notify-aggregator', { action: 'tick' })) as { pending: number };
+    const tickMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { pending, sentInTable: sent, tickSawPending: result.pending, dynamodbCalls: diff(w.cloud.counters().dynamodb, before.dynamodb), tickMs: Math.round(tickMs) };
+  } finally {
+    await w.close();
+  }
+}
+
+/** The S3 part alone, as a script would do it: HeadObject + RestoreObject per object; against the orchestrated start of the same number. */
+async function baseline(objects: number) {
+  const w = await world({ realMsPerSimulatedHour: 60_000 });
+  try {
+    const keys = Array.from({ length: objects }, (_, i) => `baseline/${String(i).padStart(6, '0')}.bin`);
+    const orchestrated = Array.from({ length: objects }, (_, i) => `orchestrated/${String(i).padStart(6, '0')}.bin`);
+    await putObjects(w, [...keys, ...orchestrated], 'GLACIER');
+    const limit = pLimit(16);
+    const t0 = Date.now();
+    await Promise.all(keys.map((Key) => limit(async () => {
+      const head = await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+      if (!head.Restore) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } }));
+    })));
+    const scriptMs = Date.now() - t0;
+    const t1 = Date.now();
+    await Promise.all(orchestrated.map((key) => limit(() => read(w, key, 'AKIABASELINEREADER01'))));
+    await until(async () => {
+      const list = await executions(w);
+      if (list.length < objects) return false;
+      const counts = await Promise.all(orchestrated.map(async (key) => (await w.audit.history(objectIdOf({ bucket: BUCKET, key }))).some((e) => e.type === 'WAITING_FOR_RESTORE')));
+      return counts.every(Boolean);
+    }, 'every orchestrated restore to be requested and waiting', 600_000);
+    const orchestratedMs = Date.now() - t1;
+    return { objects, scriptMs, orchestratedMs, ratio: Math.round((orchestratedMs / scriptMs) * 10) / 10 };
+  } finally {
+    await w.close();
+  }
+}
+
+const [name, rawOptions] = process.argv.slice(2);
+const options = (rawOptions ? JSON.parse(rawOptions) : {}) as Record<string, number>;
+const scenarios: Record<string, () => Promise<unknown>> = {
+  path: () => path(String(options.path ?? 'happy') as PathName, options.objects ?? 20),
+  burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 5000),
+  tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
+  baseline: () => baseline(options.objects ?? 500),
+};
+const scenario = scenarios[name ?? ''];
+if (!scenario) {
+  process.stderr.write(`usage: tsx bench/scenario.ts <${Object.keys(scenarios).join('|')}> [json options]\n`);
+  process.exitCode = 2;
+} else {
+  scenario().then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
