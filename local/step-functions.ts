@@ -53,6 +53,7 @@ export class StepFunctionsService {
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, () => void>();
   private persistTimer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly options: {
@@ -324,6 +325,7 @@ export class StepFunctionsService {
   /** Stops every running execution without marking it (they resume at the next start). */
   shutdown(): void {
     this.persistNow();
+    this.closed = true;
     for (const abort of this.running.values()) {
       try {
         abort();
@@ -334,7 +336,7 @@ export class StepFunctionsService {
   }
 
   private persist(): void {
-    if (!this.options.stateFile || this.persistTimer) return;
+    if (!this.options.stateFile || this.persistTimer || this.closed) return;
     this.persistTimer = setTimeout(() => this.persistNow(), 200);
     this.persistTimer.unref();
   }
@@ -342,7 +344,7 @@ export class StepFunctionsService {
   private persistNow(): void {
     clearTimeout(this.persistTimer);
     this.persistTimer = undefined;
-    if (!this.options.stateFile) return;
+    if (!this.options.stateFile || this.closed) return;
     writeFileSync(this.options.stateFile, JSON.stringify({ machines: [...this.machines.values()], executions: [...this.executions.values()] }));
   }
 }
