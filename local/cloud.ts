@@ -80,6 +80,7 @@ export class LocalCloud {
     readonly s3: ArchiveLayer,
     /** DynamoDB API calls by operation, for tests and benchmarks. */
     readonly dynamoCalls: Map<string, number>,
+    private readonly tickCount: { value: number },
     private readonly stopParts: () => Promise<void>,
     faults: Faults,
   ) {
@@ -267,10 +268,12 @@ export class LocalCloud {
     stepFunctions.restore();
 
     // The aggregator's schedule (rate 1 minute on AWS), on the simulated clock.
+    const tickCount = { value: 0 };
     let ticking = false;
     const ticker = setInterval(() => {
       if (ticking) return;
       ticking = true;
+      tickCount.value++;
       functions
         .invoke('notify-aggregator', { action: 'tick' })
         .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
@@ -287,7 +290,7 @@ export class LocalCloud {
       server.closeAllConnections();
       await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     };
-    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, archive, dynamoCalls, stop, faults);
+    return new LocalCloud(endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, archive, dynamoCalls, tickCount, stop, faults);
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */
@@ -296,8 +299,9 @@ export class LocalCloud {
   }
 
   /** Every counter at once: S3 and DynamoDB calls, Lambda invocations, emails sent. */
-  counters(): { s3: Record<string, number>; dynamodb: Record<string, number>; lambda: Record<string, number>; sesSent: number } {
+  counters(): { s3: Record<string, number>; dynamodb: Record<string, number>; lambda: Record<string, number>; sesSent: number; ticks: number } {
     return {
+      ticks: this.tickCount.value,
       s3: Object.fromEntries(this.s3.calls),
       dynamodb: Object.fromEntries(this.dynamoCalls),
       lambda: Object.fromEntries(this.functions.invocations),

@@ -1,0 +1,39 @@
+/** A small run of the benchmark scenarios: the counts they report, not their times. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { perObject } from '../../bench/cost.js';
+
+async function scenario<T>(name: string, options: object): Promise<T> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/scenario.ts', name, JSON.stringify(options)], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+describe('benchmark smoke', () => {
+  it('burst: one restore per distinct object, one "started" and one "ready" email per reader, no read lost', { timeout: 180_000 }, async () => {
+    const result = await scenario<Record<string, unknown>>('burst', { objects: 30, readers: 5, reads: 150, msPerHour: 1000 });
+    expect(result).toMatchObject({
+      reads: 150,
+      refusedReads: 150,
+      restoresRequested: result.distinctObjectsRead,
+      executions: result.distinctObjectsRead,
+      readsRecorded: 150,
+      readsLost: 0,
+      emailsSent: 10,
+      startedEmailsPerReader: { min: 1, max: 1 },
+      readyEmailsPerReader: { min: 1, max: 1 },
+      deadLetters: 0,
+    });
+  });
+
+  it('happy path: at most 8 state transitions per object, one HeadObject and one RestoreObject each', { timeout: 120_000 }, async () => {
+    const run = await scenario<Parameters<typeof perObject>[0] & { statuses: Record<string, number> }>('path', { path: 'happy', objects: 5 });
+    expect(run.statuses).toEqual({ SUCCEEDED: 5 });
+    expect(perObject(run).stateTransitions).toBe(7);
+    expect(run.s3).toMatchObject({ GetObject: 5, HeadObject: 5, RestoreObject: 5 });
+    expect(run.lambda).toMatchObject({ 'detect-access': 5, 'restore-completed': 5, 'restore-steps': 15 });
+  });
+});
