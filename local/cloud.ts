@@ -4,10 +4,12 @@
  * (dynalite), Step Functions, SES v2 and EventBridge; the project's handlers run in process
  * against it through the ordinary AWS SDK clients.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
@@ -100,7 +102,8 @@ export class LocalCloud {
     // --- the HTTP front: bound to loopback only.
     const routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
     const server = createServer((req, res) => {
-      route(req, res, routes).catch((err: unknown) => {
+      const handled = req.url?.startsWith('/_console') ? serveConsole(req, res, () => ses.list()) : route(req, res, routes);
+      handled.catch((err: unknown) => {
         log(`local cloud: unhandled error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
         if (!res.headersSent) sendJsonError(res, new ServiceError(500, 'InternalFailure', 'The local cloud failed to handle the request'));
         else res.destroy();
@@ -316,6 +319,24 @@ export class LocalCloud {
   async stop(): Promise<void> {
     await this.stopParts();
   }
+}
+
+const CONSOLE_DIST = fileURLToPath(new URL('../console/dist/', import.meta.url));
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+
+/** The console: its bundled files, and the outbox (a folder, the one thing no AWS API reads). */
+async function serveConsole(req: IncomingMessage, res: ServerResponse, outbox: () => unknown[]): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  if (path === '/_console/api/outbox') return sendJson(res, 200, outbox(), 'application/json');
+  const relative = path.replace(/^\/_console\/?/, '') || 'index.html';
+  const file = normalize(join(CONSOLE_DIST, relative));
+  const target = file.startsWith(CONSOLE_DIST) && existsSync(file) && statSync(file).isFile() ? file : join(CONSOLE_DIST, 'index.html');
+  if (!existsSync(target)) {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('The console is not built: run `npm run build:console`.\n');
+    return;
+  }
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(target)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  res.end(await readFile(target));
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> }): Promise<void> {
