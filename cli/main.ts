@@ -3,7 +3,7 @@
  * each command lives in cli/commands/. Exit codes: 0 done, 1 failed, 2 bad input (nothing
  * started), 3 restore pending (get), 4 declined at the prompt, 130 interrupted.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
@@ -11,19 +11,9 @@ import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
 import { Context, type GlobalOptions } from './context.js';
+import { positiveInt, positiveNumber } from './parsers.js';
 import { EXIT, logLine } from './output.js';
 import { UsageError } from './s3-url.js';
-
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-};
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
-  return n;
-};
 
 export async function run(argv: string[]): Promise<number> {
   const abort = new AbortController();
@@ -94,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     .argument('<s3url>', 's3://bucket/key')
     .argument('[dest]', "file to write ('-' for stdout; default: the key's file name)")
     .option('--wait', 'wait until the restore is done, then download', false)
-    .option('--poll-seconds <s>', 'how often --wait asks S3', positive, 60)
+    .option('--poll-seconds <s>', 'how often --wait asks S3', positiveNumber, 60)
     .option('--notify <email>', 'also email this address')
     .action(withContext((c, target: string, dest: string | undefined, o: { wait: boolean; pollSeconds: number; notify?: string }) => getCommand(c, target, dest, o, abort.signal)));
 

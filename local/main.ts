@@ -2,39 +2,24 @@
  * `npm start`: the local cloud and a demo, on http://127.0.0.1:4566 by default.
  */
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveNumber, share, wholeNumber } from '../cli/parsers.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalCloud } from './cloud.js';
 import { DEMO_ACCESS_KEY, DEMO_BUCKET, DEMO_EMAIL, DEMO_OBJECTS, seedDemo } from './demo.js';
-
-const share = (value: string) => {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a share between 0 and 1');
-  return n;
-};
-const whole = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-};
-const positive = (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
-  return n;
-};
 
 const program = new Command()
   .name('autorestore-local')
   .description('Runs S3 Autorestore on this machine: S3, DynamoDB, Step Functions, SES and EventBridge on one loopback endpoint.')
-  .addOption(new Option('--port <port>', 'port of the endpoint (loopback only)').default(4566).argParser(whole))
+  .addOption(new Option('--port <port>', 'port of the endpoint (loopback only)').default(4566).argParser(wholeNumber))
   .option('--data-dir <dir>', 'where buckets, tables, executions and the outbox are kept', '.data')
   .option('--fresh', 'start from an empty data folder', false)
   .option('--no-demo', 'do not create the demo bucket and reader')
-  .addOption(new Option('--seconds-per-hour <seconds>', 'real seconds per simulated hour').default(1).argParser(positive))
+  .addOption(new Option('--seconds-per-hour <seconds>', 'real seconds per simulated hour').default(1).argParser(positiveNumber))
   .option('--watch <buckets>', 'comma-separated buckets whose reads are watched (default: all)')
   .addOption(new Option('--drop-read-events <share>', 'share of CloudTrail read events lost').default(0).argParser(share))
   .addOption(new Option('--drop-restore-events <share>', 'share of S3 restore completed/expired events lost').default(0).argParser(share))
-  .addOption(new Option('--duplicate-s3-events <n>', 'extra copies of every S3 event').default(0).argParser(whole))
-  .addOption(new Option('--start-execution-rate <perSecond>', 'StartExecution calls allowed per second (0 = no limit)').default(0).argParser(whole))
+  .addOption(new Option('--duplicate-s3-events <n>', 'extra copies of every S3 event').default(0).argParser(wholeNumber))
+  .addOption(new Option('--start-execution-rate <perSecond>', 'StartExecution calls allowed per second (0 = no limit)').default(0).argParser(wholeNumber))
   .addOption(new Option('--ses-failure-rate <share>', 'share of SES sends that fail').default(0).argParser(share))
   .option('--log-level <level>', 'log level of the functions (DEBUG, INFO, WARN, ERROR)', 'WARN');
 

@@ -14,7 +14,7 @@ import { failureOf, runDefinition, type Definition, type EventLog } from '../../
 import { TaskTokens, TaskTokenError } from '../../local/task-tokens.js';
 import { renderDefinition } from '../../statemachines/definition.js';
 import type { TestState } from './dynamo.js';
-import { recordingLog } from './log.js';
+import { aggregatorDepsFor, stepDepsFor } from './deps.js';
 
 export const STEPS_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps';
 export const AGGREGATOR_ARN = 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator';
@@ -84,31 +84,8 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
   const tokens = new TaskTokens();
   taskTokenApi(tokens);
   mockClient(SESv2Client).on(SendEmailCommand).resolves({ MessageId: 'm' });
-  const log = recordingLog();
-  const stepDeps: StepDeps = {
-    s3: new S3Client({ region: 'us-east-1' }),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    records: state.records,
-    audit: state.audit,
-    tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' },
-    restoreDays: 7,
-    maxWaitCycles: options.maxWaitCycles ?? 3,
-    now: () => new Date(),
-    log,
-  };
-  const aggregatorDeps: AggregatorDeps = {
-    ses: new SESv2Client({ region: 'us-east-1' }),
-    records: state.records,
-    notices: state.notices,
-    principals: state.principals,
-    audit: state.audit,
-    sender: 'restores@example.com',
-    rules: { debounceMs: 0, maxWaitMs: 0 },
-    maxFilesPerEmail: 100,
-    unresolvedRetentionMs: 3600_000,
-    now: () => new Date(),
-    log,
-  };
+  const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3 });
+  const aggregatorDeps = aggregatorDepsFor(state, { unresolvedRetentionMs: 3600_000 });
   const definition = JSON.parse(
     renderDefinition({ RestoreStepsFunctionArn: STEPS_ARN, NotifyAggregatorFunctionArn: AGGREGATOR_ARN, WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600) }),
   ) as Definition;

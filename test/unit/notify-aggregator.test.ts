@@ -5,7 +5,7 @@ import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/noti
 import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
-import { recordingLog } from '../support/log.js';
+import { aggregatorDepsFor } from '../support/deps.js';
 import { seedCycle } from '../support/records.js';
 
 const sesMock = mockClient(SESv2Client);
@@ -29,20 +29,7 @@ beforeEach(async () => {
 const DEBOUNCE = 120_000;
 const MAX_WAIT = 900_000;
 function deps(overrides: Partial<AggregatorDeps> = {}): AggregatorDeps {
-  return {
-    ses: new SESv2Client({ region: 'us-east-1' }),
-    records: state.records,
-    notices: state.notices,
-    principals: state.principals,
-    audit: state.audit,
-    sender: 'restores@example.com',
-    rules: { debounceMs: DEBOUNCE, maxWaitMs: MAX_WAIT },
-    maxFilesPerEmail: 100,
-    unresolvedRetentionMs: 7 * 24 * 3600_000,
-    now: () => new Date(clock),
-    log: recordingLog(),
-    ...overrides,
-  };
+  return aggregatorDepsFor(state, { rules: { debounceMs: DEBOUNCE, maxWaitMs: MAX_WAIT }, now: () => new Date(clock), ...overrides });
 }
 const advance = (ms: number) => (clock += ms);
 const tick = (d = deps()) => handleAggregatorEvent({ action: 'tick' }, d) as Promise<{ emailsSent: number; emailsFailed: number; unresolved: number }>;

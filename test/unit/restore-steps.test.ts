@@ -6,7 +6,7 @@ import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
 import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
-import { recordingLog } from '../support/log.js';
+import { stepDepsFor } from '../support/deps.js';
 import { seedCycle } from '../support/records.js';
 
 const s3Mock = mockClient(S3Client);
@@ -30,18 +30,7 @@ beforeEach(async () => {
 
 const NOW = new Date('2026-11-22T10:01:00Z');
 function deps(overrides: Partial<StepDeps> = {}): StepDeps {
-  return {
-    s3: new S3Client({ region: 'us-east-1' }),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    records: state.records,
-    audit: state.audit,
-    tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' },
-    restoreDays: 7,
-    maxWaitCycles: 3,
-    now: () => NOW,
-    log: recordingLog(),
-    ...overrides,
-  };
+  return stepDepsFor(state, { now: () => NOW, ...overrides });
 }
 const step = (action: string, extra: object = {}) => ({ action, object: ref, objectId, cycle: 1, ...extra });
 function s3Error(name: string, status: number) {
