@@ -12,9 +12,11 @@ const quick = process.argv.includes('--quick');
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : quick ? [100, 300] : [1000, 10_000];
 const PATH_OBJECTS = quick ? 5 : 20;
-const BURST = quick ? { objects: 200, readers: 10, reads: 1000 } : { objects: 2000, readers: 50, reads: 10_000 };
+const burstArg = process.argv.find((a) => a.startsWith('--burst='));
+const [burstObjects, burstReaders, burstReads] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
+const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads! };
 const TICK_TABLE_SIZES = quick ? [1000, 5000] : [1000, 10_000, 50_000];
-const BASELINE_OBJECTS = quick ? 100 : 500;
+const BASELINE_OBJECTS = quick ? 100 : 200;
 const PATHS = ['happy', 'already-in-progress', 'already-restored', 'not-archived', 'timeout-loop', 'completion-events-lost', 'deleted-mid-wait'] as const;
 
 async function scenario<T>(name: string, options: object): Promise<T> {
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
   const glacierStandard = prices.restore.GLACIER!.Standard!;
   const results = {
     date: started.toISOString(),
-    command: `npm run bench${quick ? ' -- --quick' : ''}${sizesArg ? ` -- ${sizesArg}` : ''}`,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
     pricesAsOf: prices.asOf,
     paths: paths.map((run) => ({ ...run, perObject: perObject(run), costPer1000: costPer1000(perObject(run), prices) })),
