@@ -310,11 +310,12 @@ if (!scenario) {
   process.stderr.write(`usage: tsx bench/scenario.ts <${Object.keys(scenarios).join('|')}> [json options]\n`);
   process.exitCode = 2;
 } else {
+  // Exits explicitly: an interpreter's pending state timeouts (a day-long wait, scaled) would
+  // otherwise keep the process alive after the local cloud has stopped.
   scenario().then(
-    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)),
     (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`, () => process.exit(1));
     },
   );
 }
