@@ -14,7 +14,7 @@ async function scenario<T>(name: string, options: object): Promise<T> {
 
 describe('benchmark smoke', () => {
   it('burst: one restore per distinct object, one "started" and one "ready" email per reader, no read lost', { timeout: 180_000 }, async () => {
-    const result = await scenario<Record<string, unknown>>('burst', { objects: 30, readers: 5, reads: 150, msPerHour: 1000 });
+    const result = await scenario<Record<string, unknown>>('burst', { objects: 30, readers: 5, reads: 150, msPerHour: 2000 });
     expect(result).toMatchObject({
       reads: 150,
       refusedReads: 150,
