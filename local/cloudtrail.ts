@@ -4,6 +4,7 @@
  * "Object Restore Completed" / "Object Restore Expired" with URL-encoded keys.
  */
 import { randomUUID } from 'node:crypto';
+import { encodeS3EventKey } from '../functions/shared/object-id.js';
 import type { EventBus, BusEvent } from './event-bus.js';
 import type { ArchiveEntry } from './s3/archive-index.js';
 import type { ReadRefused } from './s3/archive-layer.js';
@@ -40,16 +41,11 @@ export function refusedReadEvent(bus: EventBus, read: ReadRefused, account: stri
   }, { time: now });
 }
 
-/** S3 URL-encodes keys in event notifications, with `+` for a space. */
-export function encodeEventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
-}
-
 export function restoreLifecycleEvent(bus: EventBus, kind: 'Object Restore Completed' | 'Object Restore Expired', bucket: string, key: string, entry: ArchiveEntry): BusEvent {
   return bus.event('aws.s3', kind, {
     version: '0',
     bucket: { name: bucket },
-    object: { key: encodeEventKey(key) },
+    object: { key: encodeS3EventKey(key) },
     'request-id': randomUUID(),
     requester: 's3.amazonaws.com',
     ...(kind === 'Object Restore Completed'

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EMAIL_ADDRESS } from '../functions/shared/email-address.js';
 import { happens } from './faults.js';
 import { ServiceError } from './wire.js';
 
@@ -25,7 +26,6 @@ export interface OutboxMessage {
   date: string;
 }
 
-const ADDRESS = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
 
 export class SesService {
   sent = 0;
@@ -41,8 +41,8 @@ export class SesService {
     const from = request.FromEmailAddress;
     const to = [...(request.Destination?.ToAddresses ?? []), ...(request.Destination?.CcAddresses ?? [])];
     const simple = request.Content?.Simple;
-    if (!from || !ADDRESS.test(from)) throw new ServiceError(400, 'BadRequestException', 'FromEmailAddress is missing or not an email address');
-    if (to.length === 0 || to.some((a) => !ADDRESS.test(a))) throw new ServiceError(400, 'BadRequestException', 'Destination must contain valid email addresses');
+    if (!from || !EMAIL_ADDRESS.test(from)) throw new ServiceError(400, 'BadRequestException', 'FromEmailAddress is missing or not an email address');
+    if (to.length === 0 || to.some((a) => !EMAIL_ADDRESS.test(a))) throw new ServiceError(400, 'BadRequestException', 'Destination must contain valid email addresses');
     if (to.length + (request.Destination?.BccAddresses?.length ?? 0) > 50) throw new ServiceError(400, 'BadRequestException', 'Too many recipients: at most 50 per message');
     if (!simple?.Subject?.Data || !(simple.Body?.Text?.Data || simple.Body?.Html?.Data)) throw new ServiceError(400, 'BadRequestException', 'Content.Simple needs a Subject and a Body');
     if (happens(this.failureRate())) throw new ServiceError(500, 'InternalFailure', 'Injected SES failure');

@@ -1,13 +1,13 @@
 /** `autorestore users add|remove|list`: the principal -> email map. */
+import { EMAIL_ADDRESS } from '../../functions/shared/email-address.js';
 import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { UsageError } from '../s3-url.js';
 
-const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
 
 export async function usersAdd(ctx: Context, principal: string, email: string): Promise<number> {
   if (!principal.trim()) throw new UsageError('the principal is empty (an access key id, IAM ARN, user name or role session name)');
-  if (!EMAIL.test(email)) throw new UsageError(`not an email address: ${JSON.stringify(email)}`);
+  if (!EMAIL_ADDRESS.test(email)) throw new UsageError(`not an email address: ${JSON.stringify(email)}`);
   await (await ctx.repositories()).principals.put(principal, email, new Date());
   if (ctx.options.json) printJson({ principal, email });
   else printLine(`${principal} -> ${email}`);

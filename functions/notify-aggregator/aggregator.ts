@@ -146,11 +146,9 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
       });
     }
   }
-  const sentKeys = new Set(toSend.map((n) => n.noticeKey));
-  for (const notice of batch.notices) {
-    const status = sentKeys.has(notice.noticeKey) && notice === toSend.find((n) => n.noticeKey === notice.noticeKey) ? 'sent' : 'duplicate';
-    await deps.notices.transition(notice, status, now, batch.email);
-  }
+  // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
+  const listed = new Set(toSend);
+  for (const notice of batch.notices) await deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email);
   return toSend.length > 0;
 }
 

@@ -32,6 +32,11 @@ export function executionNameOf(ref: ObjectRef, cycle: number): string {
   return name;
 }
 
+/** The encoding S3 applies to keys in event notifications (the inverse of decodeS3EventKey). */
+export function encodeS3EventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
 /**
  * S3 event notifications (classic and EventBridge) URL-encode object keys, with `+` for a space.
  * CloudTrail request parameters carry the raw key and must not go through this.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectedReadyAt, inspectArchiveState, parseRestoreHeader, restoreRequestFor } from '../../functions/shared/archive.js';
-import { decodeS3EventKey, executionNameOf, objectIdOf } from '../../functions/shared/object-id.js';
+import { decodeS3EventKey, encodeS3EventKey, executionNameOf, objectIdOf } from '../../functions/shared/object-id.js';
 import { principalLookupKeys, readerFromIdentity } from '../../functions/shared/reader.js';
 import { decideCycle, type ObjectRecord } from '../../functions/shared/records.js';
-import { assumedRole, encodeS3EventKey, iamUser } from '../fixtures/events.js';
+import { assumedRole, iamUser } from '../fixtures/events.js';
 
 describe('archive state from HeadObject', () => {
   it.each([
