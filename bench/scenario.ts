@@ -55,13 +55,16 @@ async function world(options: Partial<LocalCloudOptions>): Promise<World> {
   };
 }
 
-async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs: number): Promise<void> {
+/** Polls `probe`; at large sizes less often, so that polling does not compete with the work it waits for. */
+async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs: number, intervalMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+const pollInterval = (objects: number) => Math.min(2000, 100 + objects / 10);
 
 async function executions(w: World): Promise<ExecutionListItem[]> {
   const all: ExecutionListItem[] = [];
@@ -75,12 +78,21 @@ async function executions(w: World): Promise<ExecutionListItem[]> {
 }
 
 async function stateTransitions(w: World, list: ExecutionListItem[]): Promise<number> {
-  let total = 0;
-  for (const e of list) {
-    const history = await w.sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
-    total += (history.events ?? []).filter((ev) => ev.type?.endsWith('StateEntered')).length;
-  }
-  return total;
+  const limit = pLimit(8);
+  const counts = await Promise.all(
+    list.map((e) =>
+      limit(async () => {
+        const history = await w.sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
+        return (history.events ?? []).filter((ev) => ev.type?.endsWith('StateEntered')).length;
+      }),
+    ),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+function allEnded(w: World, expected: number): boolean {
+  const { total, running } = w.cloud.stepFunctions.statusCounts();
+  return total === expected && running === 0;
 }
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
@@ -134,19 +146,16 @@ async function path(name: PathName, count: number) {
       const bus = new EventBridgeClientStub(w.cloud.endpoint);
       for (let i = 0; i < keys.length; i += 10) await bus.putEvents(keys.slice(i, i + 10).map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
     } else {
-      const outcomes = [];
-      for (const key of keys) outcomes.push(await read(w, key, reader));
+      const limit = pLimit(16);
+      const outcomes = await Promise.all(keys.map((key) => limit(() => read(w, key, reader))));
       expectedExecutions = outcomes.filter((o) => o === 'InvalidObjectState').length;
     }
     if (name === 'deleted-mid-wait') {
-      await until(async () => (await executions(w)).length === expectedExecutions, 'executions', 60_000);
+      await until(() => w.cloud.stepFunctions.statusCounts().total === expectedExecutions, 'executions', 60_000, pollInterval(count));
       await new Promise((r) => setTimeout(r, 300));
       for (const Key of keys) await w.s3().send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
     }
-    await until(async () => {
-      const list = await executions(w);
-      return list.length === expectedExecutions && list.every((e) => e.status !== 'RUNNING');
-    }, 'every execution to end', 300_000);
+    await until(() => allEnded(w, expectedExecutions), 'every execution to end', 300_000 + count * 100, pollInterval(count));
     const expectEmails = name !== 'not-archived';
     if (expectEmails) await until(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
     await w.cloud.settle();
@@ -171,11 +180,18 @@ async function path(name: PathName, count: number) {
 
 /** Many reads of many objects by many readers within the debounce window, every CloudTrail event delivered twice. */
 async function burst(objects: number, readers: number, reads: number, msPerHour: number) {
-  // At 5,000 ms per simulated hour: Glacier Standard restores take 20 s, the debounce window
-  // (2 simulated hours here, so the whole burst falls inside it) 10 s, the maximum wait 120 s.
-  const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: 2 * 3600, maxWaitSeconds: 24 * 3600, faults: { duplicateS3Events: 1 } });
+  // At 10,000 ms per simulated hour: Glacier Standard restores take 40 s, the debounce window
+  // (3 simulated hours) 30 s, the maximum wait 8 minutes. The local cloud is one process, so a
+  // reader's notices arrive as fast as it works through the burst; the window covers its pauses.
+  const debounceHours = 3;
+  const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: debounceHours * 3600, maxWaitSeconds: 48 * 3600, faults: { duplicateS3Events: 1 } });
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  let allRequestedAt: number | undefined;
+  let restoresWanted = Infinity;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    allRequestedAt ??= (w.cloud.s3.calls.get('RestoreObject') ?? 0) >= restoresWanted ? Date.now() : undefined;
+  }, 100);
   try {
     const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
     for (const [r, key] of readerKeys.entries()) await w.principals.put(key, `reader${r}@example.com`, new Date());
@@ -183,20 +199,18 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     await putObjects(w, keys, 'GLACIER');
     const perReader = Math.ceil(reads / readers);
     const plan = readerKeys.flatMap((reader, r) => Array.from({ length: perReader }, (_, j) => ({ reader, key: keys[(r * Math.ceil(objects / readers) + j) % objects]! }))).slice(0, reads);
+    const distinct = new Set(plan.map((p) => p.key)).size;
+    restoresWanted = distinct;
     const before = w.cloud.counters();
     const started = Date.now();
     const limit = pLimit(64);
     const outcomes = await Promise.all(plan.map((p) => limit(() => read(w, p.key, p.reader))));
     const readsDone = Date.now();
-    const distinct = new Set(plan.map((p) => p.key)).size;
-    await until(async () => {
-      const list = await executions(w);
-      return list.length === distinct && list.every((e) => e.status !== 'RUNNING');
-    }, 'every execution to end', 900_000);
+    await until(() => allEnded(w, distinct), 'every execution to end', 3_600_000, pollInterval(objects));
     const emailsWanted = readers * 2;
     await until(() => w.cloud.ses.sent - before.sesSent >= emailsWanted, 'the emails', 300_000);
-    // One more debounce window: any extra email would show up now.
-    await new Promise((r) => setTimeout(r, w.cloud.clock.real(2.5 * 2 * 3_600_000)));
+    // One more debounce window and a tick: any extra email would show up now.
+    await new Promise((r) => setTimeout(r, w.cloud.clock.real(1.5 * debounceHours * 3_600_000)));
     await w.cloud.settle();
     const drainedMs = Date.now() - started;
     const after = w.cloud.counters();
@@ -223,6 +237,8 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
       startedEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.started)), max: Math.max(...perReaderKinds.map((k) => k.started)) },
       readyEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.ready)), max: Math.max(...perReaderKinds.map((k) => k.ready)) },
       readsWallMs: readsDone - started,
+      allRestoresRequestedWallMs: allRequestedAt ? allRequestedAt - started : undefined,
+      simulatedHourMs: msPerHour,
       drainWallMs: drainedMs,
       peakRssMiB: Math.round(peakRss / 1024 / 1024),
       deadLetters: w.cloud.bus.deadLetters.length,
@@ -301,7 +317,7 @@ const [name, rawOptions] = process.argv.slice(2);
 const options = (rawOptions ? JSON.parse(rawOptions) : {}) as Record<string, number>;
 const scenarios: Record<string, () => Promise<unknown>> = {
   path: () => path(String(options.path ?? 'happy') as PathName, options.objects ?? 20),
-  burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 5000),
+  burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 10_000),
   tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
   baseline: () => baseline(options.objects ?? 500),
 };

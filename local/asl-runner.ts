@@ -89,7 +89,8 @@ export function runDefinition(definition: Definition, input: unknown, options: R
     }
   }
 
-  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } } as never);
+  // Validated once, when the machine was created (as AWS does), not at every execution.
+  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } } as never);
   const tokens = options.tokens;
   const context = {
     Execution: { Id: options.executionArn, Name: options.executionName, Input: input, StartTime: options.startTime.toISOString() },
@@ -105,6 +106,11 @@ export function runDefinition(definition: Definition, input: unknown, options: R
     context,
   } as never);
   return { result: execution.result, abort: execution.abort, events: execution.eventLogs as AsyncGenerator<EventLog> };
+}
+
+/** Throws the interpreter's validation error for a definition it cannot run. */
+export function validateDefinition(definition: Definition): void {
+  new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } } as never);
 }
 
 /** The error and cause of a failed execution, as Step Functions reports them. */

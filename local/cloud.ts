@@ -210,7 +210,7 @@ export class LocalCloud {
       tokens,
       startLimiter: new RateLimiter(() => faults.startExecutionPerSecond),
       retryIntervalMs: 100,
-      stateFile: join(options.dataDir, 'stepfunctions.json'),
+      stateFile: join(options.dataDir, 'stepfunctions.jsonl'),
       log,
     });
     const ses = new SesService(dirs.outbox, () => faults.sesFailureRate);

@@ -4,9 +4,9 @@
  * so anything that reads GetExecutionHistory reads what AWS would give it.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { failureOf, runDefinition, type Definition, type EventLog, type IntegrationCaller, type LambdaInvoker } from './asl-runner.js';
+import { failureOf, runDefinition, validateDefinition, type Definition, type EventLog, type IntegrationCaller, type LambdaInvoker } from './asl-runner.js';
 import type { RateLimiter } from './faults.js';
+import { StateJournal } from './state-journal.js';
 import { TaskTokenError, type TaskTokens } from './task-tokens.js';
 import { ServiceError } from './wire.js';
 
@@ -43,6 +43,9 @@ interface ExecutionRecord {
   history: HistoryEvent[];
 }
 
+/** What the state file records: a machine or an execution as it now is, or one more history event. */
+type JournalLine = { machine: StateMachineRecord } | { execution: Omit<ExecutionRecord, 'history'> } | { event: HistoryEvent & { executionArn: string } };
+
 /** AWS execution names: 1-80 characters, none of whitespace, brackets, wildcards or these specials. */
 const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
@@ -52,7 +55,9 @@ export class StepFunctionsService {
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, () => void>();
-  private persistTimer?: NodeJS.Timeout;
+  /** Parsed definitions and their state types, by definition text. */
+  private readonly parsed = new Map<string, { definition: Definition; types: Map<string, string> }>();
+  private readonly journal?: StateJournal<JournalLine>;
   private closed = false;
 
   constructor(
@@ -68,19 +73,29 @@ export class StepFunctionsService {
       stateFile?: string;
       log: (message: string) => void;
     },
-  ) {}
+  ) {
+    if (options.stateFile) this.journal = new StateJournal(options.stateFile);
+  }
 
   /** Loads saved state; executions that were running when the cloud stopped start again from the top. */
   restore(): void {
-    const file = this.options.stateFile;
-    if (!file || !existsSync(file)) return;
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { machines: StateMachineRecord[]; executions: ExecutionRecord[] };
-    for (const m of saved.machines) this.machines.set(m.stateMachineArn, m);
-    for (const e of saved.executions) this.executions.set(e.executionArn, e);
-    for (const e of saved.executions) {
-      if (e.status !== 'RUNNING') continue;
+    if (!this.journal) return;
+    for (const line of this.journal.read()) {
+      if ('machine' in line) this.machines.set(line.machine.stateMachineArn, line.machine);
+      else if ('execution' in line) this.executions.set(line.execution.executionArn, { ...line.execution, history: this.executions.get(line.execution.executionArn)?.history ?? [] });
+      else {
+        const { executionArn, ...event } = line.event;
+        this.executions.get(executionArn)?.history.push(event);
+      }
+    }
+    const resumed = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    for (const e of resumed) e.history = [];
+    this.journal.compact([
+      ...[...this.machines.values()].map((machine) => ({ machine })),
+      ...[...this.executions.values()].flatMap(({ history, ...execution }) => [{ execution }, ...history.map((event) => ({ event: { ...event, executionArn: execution.executionArn } }))]),
+    ]);
+    for (const e of resumed) {
       this.options.log(`resuming execution ${e.name} from its first state (it was running when the local cloud stopped)`);
-      e.history = [];
       this.launch(e);
     }
   }
@@ -118,13 +133,6 @@ export class StepFunctionsService {
     const name = str(input, 'name');
     validateName(name, 'InvalidName');
     const definition = str(input, 'definition');
-    let parsed: Definition;
-    try {
-      parsed = JSON.parse(definition) as Definition;
-      if (!parsed.StartAt || !parsed.States) throw new Error('StartAt and States are required');
-    } catch (err) {
-      throw new ServiceError(400, 'InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
-    }
     const type = (optStr(input, 'type') ?? 'STANDARD') as 'STANDARD' | 'EXPRESS';
     const arn = `arn:aws:states:${this.options.region}:${this.options.account}:stateMachine:${name}`;
     const existing = this.machines.get(arn);
@@ -132,20 +140,40 @@ export class StepFunctionsService {
       if (existing.definition !== definition) throw new ServiceError(400, 'StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
       return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
     }
+    this.parse(definition);
     const record: StateMachineRecord = { stateMachineArn: arn, name, definition, roleArn: optStr(input, 'roleArn') ?? `arn:aws:iam::${this.options.account}:role/local`, type, creationDate: Date.now() };
     this.machines.set(arn, record);
-    this.persist();
+    this.record({ machine: record });
     return { stateMachineArn: arn, creationDate: seconds(record.creationDate) };
   }
 
   /** Replaces a machine's definition (the local cloud redeploys its own machine at every start). */
   upsertStateMachine(name: string, definition: string): string {
     const arn = `arn:aws:states:${this.options.region}:${this.options.account}:stateMachine:${name}`;
+    this.parse(definition);
     const existing = this.machines.get(arn);
-    if (existing) existing.definition = definition;
-    else this.machines.set(arn, { stateMachineArn: arn, name, definition, roleArn: `arn:aws:iam::${this.options.account}:role/local`, type: 'STANDARD', creationDate: Date.now() });
-    this.persist();
+    const record: StateMachineRecord = existing
+      ? { ...existing, definition }
+      : { stateMachineArn: arn, name, definition, roleArn: `arn:aws:iam::${this.options.account}:role/local`, type: 'STANDARD', creationDate: Date.now() };
+    this.machines.set(arn, record);
+    this.record({ machine: record });
     return arn;
+  }
+
+  /** Parses and validates a definition once; CreateStateMachine answers InvalidDefinition for one that cannot run. */
+  private parse(text: string): { definition: Definition; types: Map<string, string> } {
+    const known = this.parsed.get(text);
+    if (known) return known;
+    try {
+      const definition = JSON.parse(text) as Definition;
+      if (!definition.StartAt || !definition.States) throw new Error('StartAt and States are required');
+      validateDefinition(definition);
+      const entry = { definition, types: new Map(Object.entries(definition.States).map(([n, s]) => [n, s.Type])) };
+      this.parsed.set(text, entry);
+      return entry;
+    } catch (err) {
+      throw new ServiceError(400, 'InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
+    }
   }
 
   private machine(arn: string): StateMachineRecord {
@@ -175,6 +203,7 @@ export class StepFunctionsService {
     if (!this.options.startLimiter.tryTake()) throw new ServiceError(400, 'ThrottlingException', 'Rate exceeded');
     const record: ExecutionRecord = { executionArn, stateMachineArn: machine.stateMachineArn, name, input: executionInput, status: 'RUNNING', startDate: Date.now(), history: [] };
     this.executions.set(executionArn, record);
+    this.recordExecution(record);
     this.launch(record);
     return { executionArn, startDate: seconds(record.startDate) };
   }
@@ -183,7 +212,8 @@ export class StepFunctionsService {
     const machine = this.machine(record.stateMachineArn);
     const input = JSON.parse(record.input) as unknown;
     this.addEvent(record, 'ExecutionStarted', { executionStartedEventDetails: { input: record.input, inputDetails: { truncated: false }, roleArn: machine.roleArn } });
-    const run = runDefinition(JSON.parse(machine.definition) as Definition, input, {
+    const { definition, types } = this.parse(machine.definition);
+    const run = runDefinition(definition, input, {
       executionArn: record.executionArn,
       executionName: record.name,
       startTime: new Date(record.startDate),
@@ -193,7 +223,6 @@ export class StepFunctionsService {
       retryIntervalMs: this.options.retryIntervalMs,
     });
     this.running.set(record.executionArn, run.abort);
-    const types = new Map(Object.entries((JSON.parse(machine.definition) as Definition).States).map(([n, s]) => [n, s.Type]));
     const recording = (async () => {
       for await (const event of run.events as AsyncGenerator<EventLog>) this.recordEvent(record, event, types);
     })();
@@ -246,13 +275,14 @@ export class StepFunctionsService {
     this.addEvent(record, type, details);
     this.running.delete(record.executionArn);
     this.options.tokens.closeExecution(record.executionArn);
-    this.persist();
+    this.recordExecution(record);
   }
 
   private addEvent(record: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const id = record.history.length + 1;
-    record.history.push({ timestamp: seconds(Date.now()), type, id, previousEventId: id - 1, ...details });
-    if (record.history.length % 20 === 0) this.persist();
+    const event: HistoryEvent = { timestamp: seconds(Date.now()), type, id, previousEventId: id - 1, ...details };
+    record.history.push(event);
+    this.record({ event: { ...event, executionArn: record.executionArn } });
   }
 
   private execution(arn: string): ExecutionRecord {
@@ -281,9 +311,8 @@ export class StepFunctionsService {
     const machineArn = str(input, 'stateMachineArn');
     this.machine(machineArn);
     const filter = optStr(input, 'statusFilter');
-    const all = [...this.executions.values()]
-      .filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter))
-      .sort((a, b) => b.startDate - a.startDate);
+    // Newest first: the map holds executions in the order they started.
+    const all = [...this.executions.values()].reverse().filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter));
     const { page, nextToken } = paginate(all, input, 1000);
     return {
       executions: page.map((e) => ({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}) })),
@@ -317,14 +346,16 @@ export class StepFunctionsService {
     }
   }
 
-  /** Every execution of a machine (the benchmarks and tests read histories from here too). */
-  executionArns(): string[] {
-    return [...this.executions.keys()];
+  /** How many executions are in each status: the benchmarks wait on this rather than list thousands through the API. */
+  statusCounts(): { total: number; running: number } {
+    let running = 0;
+    for (const e of this.executions.values()) if (e.status === 'RUNNING') running++;
+    return { total: this.executions.size, running };
   }
 
   /** Stops every running execution without marking it (they resume at the next start). */
   shutdown(): void {
-    this.persistNow();
+    this.journal?.flush();
     this.closed = true;
     for (const abort of this.running.values()) {
       try {
@@ -335,17 +366,12 @@ export class StepFunctionsService {
     }
   }
 
-  private persist(): void {
-    if (!this.options.stateFile || this.persistTimer || this.closed) return;
-    this.persistTimer = setTimeout(() => this.persistNow(), 200);
-    this.persistTimer.unref();
+  private recordExecution({ history: _history, ...execution }: ExecutionRecord): void {
+    this.record({ execution });
   }
 
-  private persistNow(): void {
-    clearTimeout(this.persistTimer);
-    this.persistTimer = undefined;
-    if (!this.options.stateFile || this.closed) return;
-    writeFileSync(this.options.stateFile, JSON.stringify({ machines: [...this.machines.values()], executions: [...this.executions.values()] }));
+  private record(line: JournalLine): void {
+    if (!this.closed) this.journal?.append(line);
   }
 }
 

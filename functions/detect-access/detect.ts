@@ -44,6 +44,7 @@ export async function detectAccess(event: unknown, deps: DetectDeps): Promise<De
     time: readTime,
     type: 'READ_DETECTED',
     dedupeKey: `read#${detail.eventID}`,
+    timeIsTheEvents: true,
     detail: { reader: describeReader(reader), readerId: reader.id, eventId: detail.eventID, sourceIp: detail.sourceIPAddress, userAgent: detail.userAgent },
   });
 

@@ -49,6 +49,11 @@ export interface AuditInput {
    * deliver at least once) leaves one entry.
    */
   dedupeKey?: string;
+  /**
+   * The time belongs to the deduplicated event itself (a CloudTrail event's eventTime), so
+   * every delivery computes the same sort key and one conditional write is enough.
+   */
+  timeIsTheEvents?: boolean;
 }
 
 export class AuditLog {
@@ -58,7 +63,8 @@ export class AuditLog {
   ) {}
 
   /**
-   * Returns false when the entry was already there (a duplicate event). A deduplicated entry
+   * Returns false when the entry was already there (a duplicate event). An entry whose time
+   * is the event's own is keyed by that time and the dedupe key. Any other deduplicated entry
    * first claims a marker item (`#dedupe#<key>`, sorted apart from the timeline) that names the
    * entry's sort key; a duplicate, or a retry after a crash between the two writes, finds the
    * marker and makes sure that very entry exists, so an entry is never doubled nor lost.
@@ -79,6 +85,7 @@ export class AuditLog {
       await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
       return true;
     }
+    if (input.timeIsTheEvents) return this.putIfAbsent({ ...entry });
     const markerKey = { objectId: input.objectId, at: `${MARKER_PREFIX}${dedupe}` };
     const claimed = await this.putIfAbsent({ ...markerKey, entryAt: entry.at });
     if (claimed) {
