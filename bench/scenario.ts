@@ -2,119 +2,43 @@
  * One benchmark scenario in its own process (the local cloud hosts one set of handlers per
  * process): `tsx bench/scenario.ts <name> [json options]`; prints one JSON result on stdout.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
-import { EventBridgeClientStub } from './put-events.js';
 import pLimit from 'p-limit';
-import { AuditLog } from '../functions/shared/audit.js';
 import { objectIdOf } from '../functions/shared/object-id.js';
-import { PrincipalMap } from '../functions/shared/principals.js';
-import { documentClient } from '../lib/index.js';
-import { LOCAL_ACCOUNT, LocalCloud, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
+import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
+import { startHarness, type Harness } from '../test/e2e/harness.js';
+import { eventually } from '../test/support/eventually.js';
+import { EventBridgeClientStub } from './put-events.js';
 
 const BUCKET = 'bench-archive';
-const credentials = (accessKeyId: string) => ({ accessKeyId, secretAccessKey: 'local' });
 
-interface World {
-  cloud: LocalCloud;
-  s3(reader?: string): S3Client;
-  sfn: SFNClient;
-  audit: AuditLog;
-  principals: PrincipalMap;
-  close(): Promise<void>;
+async function world(options: Partial<LocalCloudOptions>): Promise<Harness> {
+  const h = await startHarness(options);
+  await h.createBucket(BUCKET);
+  return h;
 }
 
-async function world(options: Partial<LocalCloudOptions>): Promise<World> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-bench-'));
-  const cloud = await LocalCloud.start({ port: 0, dataDir, functionLogLevel: 'ERROR', log: () => undefined, ...options });
-  const clients = new Map<string, S3Client>();
-  const s3 = (reader = 'AKIABENCHADMIN000001') => {
-    if (!clients.has(reader)) clients.set(reader, new S3Client({ endpoint: cloud.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: credentials(reader), maxAttempts: 1 }));
-    return clients.get(reader)!;
-  };
-  const sfn = new SFNClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
-  const ddb = documentClient({ endpoint: cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
-  await s3().send(new CreateBucketCommand({ Bucket: BUCKET }));
-  return {
-    cloud,
-    s3,
-    sfn,
-    audit: new AuditLog(ddb, TABLE_NAMES.audit),
-    principals: new PrincipalMap(ddb, TABLE_NAMES.principals),
-    async close() {
-      for (const c of clients.values()) c.destroy();
-      sfn.destroy();
-      ddb.destroy();
-      await cloud.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls `probe`; at large sizes less often, so that polling does not compete with the work it waits for. */
-async function until(probe: () => Promise<boolean> | boolean, what: string, timeoutMs: number, intervalMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
+/** Polls less often at large sizes, so that polling does not compete with the work it waits for. */
 const pollInterval = (objects: number) => Math.min(2000, 100 + objects / 10);
 
-async function executions(w: World): Promise<ExecutionListItem[]> {
-  const all: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await w.sfn.send(new ListExecutionsCommand({ stateMachineArn: w.cloud.stateMachineArn, nextToken }));
-    all.push(...(page.executions ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return all;
-}
-
-async function stateTransitions(w: World, list: ExecutionListItem[]): Promise<number> {
-  const limit = pLimit(8);
-  const counts = await Promise.all(
-    list.map((e) =>
-      limit(async () => {
-        const history = await w.sfn.send(new GetExecutionHistoryCommand({ executionArn: e.executionArn, maxResults: 1000 }));
-        return (history.events ?? []).filter((ev) => ev.type?.endsWith('StateEntered')).length;
-      }),
-    ),
-  );
-  return counts.reduce((a, b) => a + b, 0);
-}
-
-function allEnded(w: World, expected: number): boolean {
+function allEnded(w: Harness, expected: number): boolean {
   const { total, running } = w.cloud.stepFunctions.statusCounts();
   return total === expected && running === 0;
+}
+
+async function stateTransitions(w: Harness, arns: string[]): Promise<number> {
+  const limit = pLimit(8);
+  const counts = await Promise.all(arns.map((arn) => limit(async () => (await w.path(arn)).length)));
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
 }
 
-async function putObjects(w: World, keys: string[], storageClass: string): Promise<void> {
-  const limit = pLimit(32);
-  await Promise.all(keys.map((Key) => limit(() => w.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x'.repeat(1024), StorageClass: storageClass as never })))));
-}
-
-async function read(w: World, key: string, reader: string): Promise<string> {
-  try {
-    await w.s3(reader).send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return 'OK';
-  } catch (err) {
-    return (err as Error).name;
-  }
-}
-
 /** A CloudTrail read event typed by hand (for objects whose GetObject would not fail). */
-function handRead(w: World, key: string, reader: string, id: string) {
+function handRead(w: Harness, key: string, reader: string, id: string) {
   return {
     Source: 'aws.s3',
     DetailType: 'AWS API Call via CloudTrail',
@@ -133,10 +57,10 @@ async function path(name: PathName, count: number) {
     const reader = 'AKIABENCHREADER00001';
     await w.principals.put(reader, 'reader@example.com', new Date());
     const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
-    await putObjects(w, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
+    await w.putObjects(BUCKET, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
     if (name === 'already-in-progress' || name === 'already-restored') {
       for (const Key of keys) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: name === 'already-restored' ? 'Expedited' : 'Bulk' } } }));
-      if (name === 'already-restored') await until(async () => (await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }))).Restore?.includes('"false"') ?? false, 'manual restores', 30_000);
+      if (name === 'already-restored') await eventually(async () => (await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }))).Restore?.includes('"false"') ?? false, 'manual restores', 30_000);
     }
     await w.cloud.settle();
     const before = w.cloud.counters();
@@ -147,26 +71,26 @@ async function path(name: PathName, count: number) {
       for (let i = 0; i < keys.length; i += 10) await bus.putEvents(keys.slice(i, i + 10).map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
     } else {
       const limit = pLimit(16);
-      const outcomes = await Promise.all(keys.map((key) => limit(() => read(w, key, reader))));
+      const outcomes = await Promise.all(keys.map((key) => limit(() => w.read(BUCKET, key, reader))));
       expectedExecutions = outcomes.filter((o) => o === 'InvalidObjectState').length;
     }
     if (name === 'deleted-mid-wait') {
-      await until(() => w.cloud.stepFunctions.statusCounts().total === expectedExecutions, 'executions', 60_000, pollInterval(count));
+      await eventually(() => w.cloud.stepFunctions.statusCounts().total === expectedExecutions, 'executions', 60_000, pollInterval(count));
       await new Promise((r) => setTimeout(r, 300));
       for (const Key of keys) await w.s3().send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
     }
-    await until(() => allEnded(w, expectedExecutions), 'every execution to end', 300_000 + count * 100, pollInterval(count));
+    await eventually(() => allEnded(w, expectedExecutions), 'every execution to end', 300_000 + count * 100, pollInterval(count));
     const expectEmails = name !== 'not-archived';
-    if (expectEmails) await until(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
+    if (expectEmails) await eventually(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
     await w.cloud.settle();
     const after = w.cloud.counters();
-    const list = await executions(w);
+    const list = await w.executions();
     return {
       path: name,
       objects: expectedExecutions,
       wallMs: Date.now() - started,
       statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [s, list.filter((e) => e.status === s).length])),
-      stateTransitions: await stateTransitions(w, list),
+      stateTransitions: await stateTransitions(w, list.map((e) => e.executionArn!)),
       s3: diff(after.s3, before.s3),
       dynamodb: diff(after.dynamodb, before.dynamodb),
       lambda: diff(after.lambda, before.lambda),
@@ -174,7 +98,7 @@ async function path(name: PathName, count: number) {
       ticks: after.ticks - before.ticks,
     };
   } finally {
-    await w.close();
+    await w.stop();
   }
 }
 
@@ -196,7 +120,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
     for (const [r, key] of readerKeys.entries()) await w.principals.put(key, `reader${r}@example.com`, new Date());
     const keys = Array.from({ length: objects }, (_, i) => `burst/${String(i).padStart(6, '0')}.bin`);
-    await putObjects(w, keys, 'GLACIER');
+    await w.putObjects(BUCKET, keys, 'GLACIER');
     const perReader = Math.ceil(reads / readers);
     const plan = readerKeys.flatMap((reader, r) => Array.from({ length: perReader }, (_, j) => ({ reader, key: keys[(r * Math.ceil(objects / readers) + j) % objects]! }))).slice(0, reads);
     const distinct = new Set(plan.map((p) => p.key)).size;
@@ -204,11 +128,11 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     const before = w.cloud.counters();
     const started = Date.now();
     const limit = pLimit(64);
-    const outcomes = await Promise.all(plan.map((p) => limit(() => read(w, p.key, p.reader))));
+    const outcomes = await Promise.all(plan.map((p) => limit(() => w.read(BUCKET, p.key, p.reader))));
     const readsDone = Date.now();
-    await until(() => allEnded(w, distinct), 'every execution to end', 3_600_000, pollInterval(objects));
+    await eventually(() => allEnded(w, distinct), 'every execution to end', 3_600_000, pollInterval(objects));
     const emailsWanted = readers * 2;
-    await until(() => w.cloud.ses.sent - before.sesSent >= emailsWanted, 'the emails', 300_000);
+    await eventually(() => w.cloud.ses.sent - before.sesSent >= emailsWanted, 'the emails', 300_000);
     // One more debounce window and a tick: any extra email would show up now.
     await new Promise((r) => setTimeout(r, w.cloud.clock.real(1.5 * debounceHours * 3_600_000)));
     await w.cloud.settle();
@@ -230,7 +154,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
       refusedReads: outcomes.filter((o) => o === 'InvalidObjectState').length,
       duplicateDeliveries: 1,
       restoresRequested: diff(after.s3, before.s3).RestoreObject ?? 0,
-      executions: (await executions(w)).length,
+      executions: (await w.executions()).length,
       readsRecorded: recorded,
       readsLost: plan.length - recorded,
       emailsSent: after.sesSent - before.sesSent,
@@ -245,15 +169,17 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     };
   } finally {
     clearInterval(sampler);
-    await w.close();
+    await w.stop();
   }
 }
 
 /** The aggregator's tick with `pending` notices waiting and `sent` old ones in the table. */
 async function tickCost(pending: number, sent: number) {
-  const w = await world({ realMsPerSimulatedHour: 1000, debounceSeconds: 10 * 24 * 3600, maxWaitSeconds: 10 * 24 * 3600 });
+  // Ten real minutes per simulated minute: the scheduled tick does not run during the scenario,
+  // so the one measured tick holds the lease and its calls are the only ones counted.
+  const w = await world({ realMsPerSimulatedHour: 600_000 * 60, debounceSeconds: 10 * 24 * 3600, maxWaitSeconds: 10 * 24 * 3600 });
   try {
-    const raw = new DynamoDBClient({ endpoint: w.cloud.endpoint, region: 'us-east-1', credentials: credentials('AKIABENCHADMIN000001') });
+    const raw = new DynamoDBClient({ endpoint: w.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIABENCHADMIN000001', secretAccessKey: 'local' } });
     const item = (i: number, isPending: boolean) => ({
       PutRequest: {
         Item: {
@@ -280,7 +206,7 @@ async function tickCost(pending: number, sent: number) {
     const tickMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return { pending, sentInTable: sent, tickSawPending: result.pending, dynamodbCalls: diff(w.cloud.counters().dynamodb, before.dynamodb), tickMs: Math.round(tickMs) };
   } finally {
-    await w.close();
+    await w.stop();
   }
 }
 
@@ -290,7 +216,7 @@ async function baseline(objects: number) {
   try {
     const keys = Array.from({ length: objects }, (_, i) => `baseline/${String(i).padStart(6, '0')}.bin`);
     const orchestrated = Array.from({ length: objects }, (_, i) => `orchestrated/${String(i).padStart(6, '0')}.bin`);
-    await putObjects(w, [...keys, ...orchestrated], 'GLACIER');
+    await w.putObjects(BUCKET, [...keys, ...orchestrated], 'GLACIER');
     const limit = pLimit(16);
     const t0 = Date.now();
     await Promise.all(keys.map((Key) => limit(async () => {
@@ -299,17 +225,13 @@ async function baseline(objects: number) {
     })));
     const scriptMs = Date.now() - t0;
     const t1 = Date.now();
-    await Promise.all(orchestrated.map((key) => limit(() => read(w, key, 'AKIABASELINEREADER01'))));
-    await until(async () => {
-      const list = await executions(w);
-      if (list.length < objects) return false;
-      const counts = await Promise.all(orchestrated.map(async (key) => (await w.audit.history(objectIdOf({ bucket: BUCKET, key }))).some((e) => e.type === 'WAITING_FOR_RESTORE')));
-      return counts.every(Boolean);
-    }, 'every orchestrated restore to be requested and waiting', 600_000);
+    await Promise.all(orchestrated.map((key) => limit(() => w.read(BUCKET, key, 'AKIABASELINEREADER01'))));
+    // The script is done when its last RestoreObject returns; so is the system (counted in process, so that polling costs nothing).
+    await eventually(() => (w.cloud.s3.calls.get('RestoreObject') ?? 0) >= 2 * objects, 'every orchestrated restore to be requested', 600_000, 50);
     const orchestratedMs = Date.now() - t1;
     return { objects, scriptMs, orchestratedMs, ratio: Math.round((orchestratedMs / scriptMs) * 10) / 10 };
   } finally {
-    await w.close();
+    await w.stop();
   }
 }
 

@@ -272,19 +272,19 @@ export class LocalCloud {
 
     // The aggregator's schedule (rate 1 minute on AWS), on the simulated clock.
     const tickCount = { value: 0 };
-    let ticking = false;
+    let ticking: Promise<unknown> | undefined;
     const ticker = setInterval(() => {
       if (ticking) return;
-      ticking = true;
       tickCount.value++;
-      functions
+      ticking = functions
         .invoke('notify-aggregator', { action: 'tick' })
         .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
-        .finally(() => (ticking = false));
+        .finally(() => (ticking = undefined));
     }, Math.max(50, clock.real(60_000)));
 
     const stop = async () => {
       clearInterval(ticker);
+      await ticking; // a tick cut off half way would log a failed send
       archive.stop();
       stepFunctions.shutdown();
       await bus.drain();

@@ -1,9 +1,10 @@
 /**
  * End-to-end harness: one local cloud per test file (handlers read their environment once
- * per process), driven through the AWS SDK and the real AWS CLI like a user would.
+ * per process), driven through the AWS SDK and the real AWS CLI like a user would. The
+ * benchmark scenarios drive the local cloud through it too.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
 import { AuditLog } from '../../functions/shared/audit.js';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { PrincipalMap } from '../../functions/shared/principals.js';
@@ -38,6 +40,8 @@ export interface Harness {
   principals: PrincipalMap;
   createBucket(bucket: string): Promise<void>;
   putObject(bucket: string, key: string, storageClass?: string, archiveStatus?: 'ARCHIVE_ACCESS' | 'DEEP_ARCHIVE_ACCESS'): Promise<void>;
+  /** Many objects of one storage class, a few at a time. */
+  putObjects(bucket: string, keys: string[], storageClass: string): Promise<void>;
   /** A GetObject as `accessKeyId`; returns the error code, or 'OK'. */
   read(bucket: string, key: string, accessKeyId: string, versionId?: string): Promise<string>;
   cli(args: string[], accessKeyId?: string): Promise<{ code: number; stdout: string; stderr: string }>;
@@ -91,6 +95,10 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
       }
       await s3().send(put);
     },
+    async putObjects(bucket, keys, storageClass) {
+      const limit = pLimit(32);
+      await Promise.all(keys.map((key) => limit(() => harness.putObject(bucket, key, storageClass))));
+    },
     async read(bucket, key, accessKeyId, versionId) {
       try {
         const out = await s3(accessKeyId).send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
@@ -143,6 +151,7 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     async stop() {
       for (const client of clients) client.destroy();
       await cloud.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return harness;
