@@ -32,8 +32,10 @@ export function planBatches(pending: readonly Notice[], emailOf: (notice: Notice
   // The "ready" write and the withdrawal of the "started" are two writes; a tick may see both.
   const laterNews = new Set(pending.filter((n) => n.kind !== 'started').map((n) => `${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
   const superseded = pending.filter((n) => n.kind === 'started' && laterNews.has(`${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
+  // A set, not a list: a tick handles every pending notice, so each step must cost O(1) per notice.
+  const skip = new Set(superseded);
   for (const notice of pending) {
-    if (superseded.includes(notice)) continue;
+    if (skip.has(notice)) continue;
     const email = emailOf(notice);
     if (!email) {
       unresolved.push(notice);
@@ -50,9 +52,14 @@ export function planBatches(pending: readonly Notice[], emailOf: (notice: Notice
 }
 
 function isDue(batch: Batch, now: Date, rules: BatchRules): boolean {
-  const times = batch.notices.map((n) => Date.parse(n.createdAt));
-  const newest = Math.max(...times);
-  const oldest = Math.min(...times);
+  let newest = -Infinity;
+  let oldest = Infinity;
+  // A loop, not Math.max(...times): a batch may hold more notices than a call has arguments.
+  for (const n of batch.notices) {
+    const t = Date.parse(n.createdAt);
+    newest = Math.max(newest, t);
+    oldest = Math.min(oldest, t);
+  }
   return now.getTime() - newest >= rules.debounceMs || now.getTime() - oldest >= rules.maxWaitMs;
 }
 

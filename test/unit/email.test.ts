@@ -101,6 +101,12 @@ describe('batching', () => {
     ]);
   });
 
+  it('plans a batch larger than a function call takes arguments (200,000 notices for one reader)', () => {
+    const many = Array.from({ length: 200_000 }, (_, i) => notice('alice', `k${i}`, new Date(Date.UTC(2026, 0, 1) + i).toISOString()));
+    const plan = planBatches(many, emailOf, new Date('2026-01-01T01:00:00Z'), rules);
+    expect(plan.due.map((b) => [b.email, b.kind, b.notices.length])).toEqual([['a@x', 'started', 200_000]]);
+  });
+
   it('a file appears once per email even when queued for two identities of one person', () => {
     const same = [notice('alice', '1', '2026-01-01T00:00:00Z'), notice('alice2', '1', '2026-01-01T00:00:00Z')];
     expect(distinctFiles(same)).toHaveLength(1);
