@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { AuditLog } from '../shared/audit.js';
 import { InvalidInputError, withWorkflowErrors } from '../shared/errors.js';
@@ -95,7 +96,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
-    for (const notice of plan.superseded) await deps.notices.transition(notice, 'superseded', deps.now());
+    await forEach(plan.superseded, (notice) => deps.notices.transition(notice, 'superseded', deps.now()));
     let emailsSent = 0;
     let emailsFailed = 0;
     for (const batch of plan.due) {
@@ -134,7 +135,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
       deps.log.error('email not sent; the notices stay pending for the next tick', { kind: batch.kind, files: toSend.length, error: err instanceof Error ? err.name : String(err) });
       return false;
     }
-    for (const notice of toSend) {
+    await forEach(toSend, async (notice) => {
       await deps.notices.recordSent(batch.email, notice.noticeKey, now);
       await deps.audit.record({
         objectId: notice.file.objectId,
@@ -144,27 +145,38 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
         dedupeKey: `email#${notice.noticeKey}#${batch.email}`,
         detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
       });
-    }
+    });
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);
-  for (const notice of batch.notices) await deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email);
+  await forEach(batch.notices, (notice) => deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email));
   return toSend.length > 0;
+}
+
+/**
+ * Notices are settled a few writes at a time: one at a time, a burst's thousands of notices
+ * would outlast the function's timeout, and the next tick would email the unsettled ones again.
+ */
+const WRITES_AT_ONCE = 16;
+
+async function forEach<T>(items: readonly T[], write: (item: T) => Promise<unknown>): Promise<void> {
+  const limit = pLimit(WRITES_AT_ONCE);
+  await Promise.all(items.map((item) => limit(() => write(item))));
 }
 
 /** Records each unresolved reader once; gives up on a notice after the retention period. */
 async function settleUnresolved(unresolved: Notice[], deps: AggregatorDeps): Promise<void> {
   const now = deps.now();
-  for (const notice of unresolved) {
+  await forEach(unresolved, async (notice) => {
     const file = notice.file;
     if (now.getTime() - Date.parse(notice.createdAt) >= deps.unresolvedRetentionMs) {
       await deps.notices.transition(notice, 'undeliverable', now);
       await deps.audit.record({ objectId: file.objectId, time: now, type: 'NOTICE_UNDELIVERABLE', cycle: file.cycle, dedupeKey: `undeliverable#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader) } });
-      continue;
+      return;
     }
-    if (notice.unresolvedRecorded) continue;
+    if (notice.unresolvedRecorded) return;
     deps.log.warn('reader has no email mapping; notice kept pending', { reader: describeReader(notice.reader), kind: notice.kind });
     await deps.audit.record({ objectId: file.objectId, time: now, type: 'RECIPIENT_UNRESOLVED', cycle: file.cycle, dedupeKey: `unresolved#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader), readerId: notice.readerId } });
     await deps.notices.markUnresolvedRecorded(notice);
-  }
+  });
 }

@@ -101,6 +101,28 @@ describe('tick', () => {
     expect(clock - Date.parse('2026-11-22T10:00:00Z')).toBe(MAX_WAIT);
   });
 
+  it('settles a large batch a few writes at a time (at most 16 at once), every notice once', async () => {
+    for (let i = 0; i < 40; i++) await objectWithNotice(`bulk-${i}.csv`, 'started');
+    advance(DEBOUNCE);
+    let inFlight = 0;
+    let most = 0;
+    const tracked = <T>(write: Promise<T>) => {
+      most = Math.max(most, ++inFlight);
+      return write.finally(() => inFlight--);
+    };
+    const base = deps();
+    const notices = Object.assign(Object.create(base.notices) as typeof base.notices, {
+      transition: (...args: Parameters<typeof base.notices.transition>) => tracked(base.notices.transition(...args)),
+      recordSent: (...args: Parameters<typeof base.notices.recordSent>) => tracked(base.notices.recordSent(...args)),
+    });
+    expect(await tick({ ...base, notices })).toMatchObject({ emailsSent: 1 });
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(16);
+    expect(sentEmails()[0]!.Content!.Simple!.Subject!.Data).toBe('Restoring 40 files from archive');
+    expect((await state.notices.pending()).filter((n) => n.file.key.startsWith(`run-${run}/`))).toEqual([]);
+    expect((await tick()).emailsSent).toBe(0);
+  });
+
   it('a "ready" replaces a "started" that has not gone out', async () => {
     const ref = await objectWithNotice('quick.csv', 'started', ['ALICE'], { expiryDate: '2026-11-29T00:00:00Z' });
     await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
