@@ -146,7 +146,7 @@ function renderBurst(b: Record<string, unknown>): string[] {
   };
   const seconds = (k: string) => (b[k] === undefined ? 'not reached' : `${(n(k) / 1000).toFixed(1)} s`);
   return [
-    `${n('reads')} reads of ${n('distinctObjectsRead')} Glacier objects by ${n('readers')} readers, as fast as the local cloud takes them, every CloudTrail event delivered ${1 + n('duplicateDeliveries')} times; one simulated hour = ${n('simulatedHourMs') / 1000} s.`,
+    `${n('reads')} reads of ${n('distinctObjectsRead')} Deep Archive objects (Standard tier, 12 simulated hours) by ${n('readers')} readers, as fast as the local cloud takes them, every CloudTrail event delivered ${1 + n('duplicateDeliveries')} times; one simulated hour = ${n('simulatedHourMs') / 1000} s.`,
     '',
     '| figure | result | target |',
     '| --- | ---: | ---: |',

@@ -104,9 +104,10 @@ async function path(name: PathName, count: number) {
 
 /** Many reads of many objects by many readers within the debounce window, every CloudTrail event delivered twice. */
 async function burst(objects: number, readers: number, reads: number, msPerHour: number) {
-  // At 10,000 ms per simulated hour: Glacier Standard restores take 40 s, the debounce window
-  // (3 simulated hours) 30 s, the maximum wait 8 minutes. The local cloud is one process, so a
-  // reader's notices arrive as fast as it works through the burst; the window covers its pauses.
+  // Deep Archive objects, Standard tier: restores take 12 simulated hours (6 real minutes at the
+  // default 30 s per hour), longer than the local cloud takes to absorb the whole burst, so every
+  // reader is subscribed before the first restore completes, as on AWS where detection takes
+  // seconds. The debounce window is 3 simulated hours (90 s), the maximum wait 48.
   const debounceHours = 3;
   const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: debounceHours * 3600, maxWaitSeconds: 48 * 3600, faults: { duplicateS3Events: 1 } });
   let peakRss = process.memoryUsage().rss;
@@ -120,7 +121,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
     for (const [r, key] of readerKeys.entries()) await w.principals.put(key, `reader${r}@example.com`, new Date());
     const keys = Array.from({ length: objects }, (_, i) => `burst/${String(i).padStart(6, '0')}.bin`);
-    await w.putObjects(BUCKET, keys, 'GLACIER');
+    await w.putObjects(BUCKET, keys, 'DEEP_ARCHIVE');
     const perReader = Math.ceil(reads / readers);
     const plan = readerKeys.flatMap((reader, r) => Array.from({ length: perReader }, (_, j) => ({ reader, key: keys[(r * Math.ceil(objects / readers) + j) % objects]! }))).slice(0, reads);
     const distinct = new Set(plan.map((p) => p.key)).size;
@@ -239,7 +240,7 @@ const [name, rawOptions] = process.argv.slice(2);
 const options = (rawOptions ? JSON.parse(rawOptions) : {}) as Record<string, number>;
 const scenarios: Record<string, () => Promise<unknown>> = {
   path: () => path(String(options.path ?? 'happy') as PathName, options.objects ?? 20),
-  burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 10_000),
+  burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 30_000),
   tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
   baseline: () => baseline(options.objects ?? 500),
 };

@@ -1,9 +1,12 @@
 /**
  * The local default event bus: rules with the stack's own patterns, Lambda targets invoked
  * asynchronously with retries (as EventBridge does), and a dead-letter list for events that
- * still fail, so nothing is dropped silently.
+ * still fail, so nothing is dropped silently. Each target runs a bounded number of
+ * invocations at once and queues the rest, as Lambda's asynchronous queue does: a burst of
+ * events waits its turn instead of starving the workflow's own invocations.
  */
 import { randomUUID } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { matchesPattern } from './event-pattern.js';
 
 export interface BusEvent {
@@ -33,6 +36,7 @@ export interface DeadLetter {
 export class EventBus {
   private readonly rules: Rule[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly concurrency = new Map<string, LimitFunction>();
   readonly deadLetters: DeadLetter[] = [];
 
   constructor(
@@ -40,10 +44,13 @@ export class EventBus {
     private readonly region: string,
     private readonly retry: { attempts: number; baseDelayMs: number },
     private readonly log: (message: string) => void,
+    /** Invocations of one rule's target at once (Lambda's concurrency for the function). */
+    private readonly concurrentPerTarget = 16,
   ) {}
 
   addRule(rule: Rule): void {
     this.rules.push(rule);
+    this.concurrency.set(rule.name, pLimit(this.concurrentPerTarget));
   }
 
   /** Builds an event the way PutEvents does. */
@@ -79,7 +86,7 @@ export class EventBus {
   private async deliver(rule: Rule, event: BusEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await rule.target(structuredClone(event));
+        await this.concurrency.get(rule.name)!(() => rule.target(structuredClone(event)));
         return;
       } catch (err) {
         const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
