@@ -146,7 +146,7 @@ function renderBurst(b: Record<string, unknown>): string[] {
   };
   const seconds = (k: string) => (b[k] === undefined ? 'not reached' : `${(n(k) / 1000).toFixed(1)} s`);
   return [
-    `${n('reads')} reads of ${n('distinctObjectsRead')} Deep Archive objects (Standard tier, 12 simulated hours) by ${n('readers')} readers, as fast as the local cloud takes them, every CloudTrail event delivered ${1 + n('duplicateDeliveries')} times; one simulated hour = ${n('simulatedHourMs') / 1000} s.`,
+    `${n('reads')} reads of ${n('distinctObjectsRead')} Deep Archive objects (Standard tier, 12 simulated hours) by ${n('readers')} readers, as fast as the local cloud takes them, every CloudTrail event delivered ${1 + n('duplicateDeliveries')} times; one simulated hour = ${n('simulatedHourMs') / 1000} s, debounce window ${n('debounceWindowMs') / 1000} s.`,
     '',
     '| figure | result | target |',
     '| --- | ---: | ---: |',
@@ -161,7 +161,7 @@ function renderBurst(b: Record<string, unknown>): string[] {
     `| events in the dead-letter queue | ${n('deadLetters')} | 0 |`,
     `| wall time: all reads answered | ${seconds('readsWallMs')} | |`,
     `| wall time: every restore requested | ${seconds('allRestoresRequestedWallMs')} | |`,
-    `| wall time: drained (every execution ended, every email sent, one more debounce window) | ${seconds('drainWallMs')} | |`,
+    `| wall time: drained (every execution ended, no notice left pending) | ${seconds('drainWallMs')} | |`,
     `| peak memory (the whole local cloud) | ${n('peakRssMiB')} MiB | |`,
   ];
 }

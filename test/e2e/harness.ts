@@ -14,6 +14,7 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type Exec
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { AuditLog } from '../../functions/shared/audit.js';
+import { NoticeBook } from '../../functions/shared/notices.js';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { PrincipalMap } from '../../functions/shared/principals.js';
 import { ObjectRecords } from '../../functions/shared/records.js';
@@ -37,6 +38,7 @@ export interface Harness {
   sfn: SFNClient;
   audit: AuditLog;
   records: ObjectRecords;
+  notices: NoticeBook;
   principals: PrincipalMap;
   createBucket(bucket: string): Promise<void>;
   putObject(bucket: string, key: string, storageClass?: string, archiveStatus?: 'ARCHIVE_ACCESS' | 'DEEP_ARCHIVE_ACCESS'): Promise<void>;
@@ -81,6 +83,7 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     sfn,
     audit,
     records: new ObjectRecords(ddb, TABLE_NAMES.objects),
+    notices: new NoticeBook(ddb, TABLE_NAMES.notices),
     principals: new PrincipalMap(ddb, TABLE_NAMES.principals),
     async createBucket(bucket) {
       await s3().send(new CreateBucketCommand({ Bucket: bucket }));
