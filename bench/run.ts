@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every scenario on the local cloud, each in its own process; writes
- * bench/RESULTS.md and bench/results.json. `--quick` runs small sizes (a minute or two).
+ * bench/RESULTS.md and bench/results.json. `--quick` runs small sizes (a minute or two);
+ * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,16 @@ const [burstObjects, burstReaders, burstReads] = burstArg ? burstArg.slice('--bu
 const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads! };
 const TICK_TABLE_SIZES = quick ? [1000, 5000] : [1000, 10_000, 50_000];
 const BASELINE_OBJECTS = quick ? 100 : 200;
+const SECTIONS = ['paths', 'burst', 'tick', 'baseline', 'scaling'] as const;
+type Section = (typeof SECTIONS)[number];
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const ONLY = onlyArg ? onlyArg.slice('--only='.length).split(',') : undefined;
+const unknownSection = ONLY?.find((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknownSection) {
+  process.stderr.write(`bench: unknown section ${unknownSection} (sections: ${SECTIONS.join(', ')})\n`);
+  process.exit(2);
+}
+const runs = (section: Section) => !ONLY || ONLY.includes(section);
 const PATHS = ['happy', 'already-in-progress', 'already-restored', 'not-archived', 'timeout-loop', 'completion-events-lost', 'deleted-mid-wait'] as const;
 
 async function scenario<T>(name: string, options: object): Promise<T> {
@@ -42,14 +53,19 @@ interface Results {
   aggregatorTick: Record<string, unknown>[];
   baseline?: { objects: number; scriptMs: number; orchestratedMs: number; ratio: number };
   restoreFeesPer1000: { glacierStandardRequests: number; glacierStandardPerGB: number; note: string };
+  /** Sections run again later with `--only`. */
+  reruns?: { date: string; command: string; sections: string[] }[];
 }
 
 async function main(): Promise<void> {
   const prices = JSON.parse(readFileSync(new URL('../pricing/us-east-1.json', import.meta.url), 'utf8')) as FullPriceTable & { asOf: string };
   const glacierStandard = prices.restore.GLACIER!.Standard!;
-  const results: Results = {
-    date: new Date().toISOString(),
-    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  const date = new Date().toISOString();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const resultsFile = new URL('./results.json', import.meta.url);
+  const results: Results = ONLY ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : {
+    date,
+    command,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
     pricesAsOf: prices.asOf,
     paths: [],
@@ -57,28 +73,42 @@ async function main(): Promise<void> {
     aggregatorTick: [],
     restoreFeesPer1000: { glacierStandardRequests: glacierStandard.per1000Requests, glacierStandardPerGB: glacierStandard.perGB, note: 'plus $/GB retrieved: 1,000 objects of 1 GB cost $10 to retrieve at Glacier Standard' },
   };
+  if (ONLY) results.reruns = [...(results.reruns ?? []), { date, command, sections: ONLY }];
   // Written after every scenario: a long run that stops part way still leaves what it measured.
   const save = () => {
-    writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     writeFileSync(new URL('./RESULTS.md', import.meta.url), render(results));
   };
-  for (const path of PATHS) {
-    const run = await scenario<PathRun>('path', { path, objects: PATH_OBJECTS });
-    results.paths.push({ ...run, perObject: perObject(run), costPer1000: costPer1000(perObject(run), prices) });
+  if (runs('paths')) {
+    results.paths = [];
+    for (const path of PATHS) {
+      const run = await scenario<PathRun>('path', { path, objects: PATH_OBJECTS });
+      results.paths.push({ ...run, perObject: perObject(run), costPer1000: costPer1000(perObject(run), prices) });
+      save();
+    }
+  }
+  if (runs('burst')) {
+    results.burst = await scenario<Record<string, unknown>>('burst', BURST);
     save();
   }
-  results.burst = await scenario<Record<string, unknown>>('burst', BURST);
-  save();
-  for (const sent of TICK_TABLE_SIZES) {
-    results.aggregatorTick.push(await scenario('tick', { pending: 100, sent }));
+  if (runs('tick')) {
+    results.aggregatorTick = [];
+    for (const sent of TICK_TABLE_SIZES) {
+      results.aggregatorTick.push(await scenario('tick', { pending: 100, sent }));
+      save();
+    }
+  }
+  if (runs('baseline')) {
+    results.baseline = await scenario('baseline', { objects: BASELINE_OBJECTS });
     save();
   }
-  results.baseline = await scenario('baseline', { objects: BASELINE_OBJECTS });
-  save();
-  for (const objects of SIZES) {
-    const run = await scenario<PathRun>('path', { path: 'happy', objects });
-    results.scaling.push({ objects: run.objects, wallMs: run.wallMs, msPerObject: run.wallMs / run.objects, perObject: perObject(run) });
-    save();
+  if (runs('scaling')) {
+    results.scaling = [];
+    for (const objects of SIZES) {
+      const run = await scenario<PathRun>('path', { path: 'happy', objects });
+      results.scaling.push({ objects: run.objects, wallMs: run.wallMs, msPerObject: run.wallMs / run.objects, perObject: perObject(run) });
+      save();
+    }
   }
   process.stderr.write('bench: wrote bench/RESULTS.md and bench/results.json\n');
 }
@@ -89,6 +119,7 @@ function render(r: Results): string {
     '# Benchmark results',
     '',
     `Run ${r.date} with \`${r.command}\` on ${r.machine.cpus} × ${r.machine.cpuModel ?? 'CPU'}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; prices: \`pricing/us-east-1.json\` (as of ${r.pricesAsOf}).`,
+    ...(r.reruns ?? []).map((x) => `Rerun ${x.date} with \`${x.command}\`: ${x.sections.join(', ')}.`),
     'Everything runs on the local cloud (one process per scenario); counts are exact, times are this machine\'s.',
     '',
     '## Work and cost per object, by path',
@@ -120,13 +151,13 @@ function render(r: Results): string {
       return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${f(s.msPerObject, 1)} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
     }),
     '',
-    '## The aggregator\'s tick against table size (100 pending notices)',
+    '## The aggregator\'s tick against table size (100 pending notices of 50 readers, due)',
     '',
     'The tick reads pending notices through a sparse index, so its cost follows the pending notices, not the table.',
     '',
-    '| sent notices in the table | pending seen | DynamoDB calls | tick time |',
-    '| ---: | ---: | --- | ---: |',
-    ...r.aggregatorTick.map((t) => `| ${t.sentInTable as number} | ${t.tickSawPending as number} | ${Object.entries(t.dynamodbCalls as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')} | ${t.tickMs as number} ms |`),
+    '| sent notices in the table | pending seen | emails sent | DynamoDB calls | tick time |',
+    '| ---: | ---: | ---: | --- | ---: |',
+    ...r.aggregatorTick.map((t) => `| ${t.sentInTable as number} | ${t.tickSawPending as number} | ${t.emailsSent as number} | ${Object.entries(t.dynamodbCalls as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')} | ${t.tickMs as number} ms |`),
     '',
     '## Against a plain script',
     '',

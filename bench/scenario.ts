@@ -177,19 +177,23 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
 /** The aggregator's tick with `pending` notices waiting and `sent` old ones in the table. */
 async function tickCost(pending: number, sent: number) {
   // Ten real minutes per simulated minute: the scheduled tick does not run during the scenario,
-  // so the one measured tick holds the lease and its calls are the only ones counted.
-  const w = await world({ realMsPerSimulatedHour: 600_000 * 60, debounceSeconds: 10 * 24 * 3600, maxWaitSeconds: 10 * 24 * 3600 });
+  // so the one measured tick holds the lease and its calls are the only ones counted. The
+  // pending notices are a day old, past the debounce window: the tick emails their 50 readers.
+  const w = await world({ realMsPerSimulatedHour: 600_000 * 60, debounceSeconds: 60, maxWaitSeconds: 3600 });
   try {
+    const readerArn = (i: number) => `arn:aws:iam::${LOCAL_ACCOUNT}:user/r${i % 50}`;
+    for (let r = 0; r < 50; r++) await w.principals.put(readerArn(r), `reader${r}@example.com`, new Date());
+    const dayAgo = new Date(Date.now() - 24 * 3_600_000).toISOString();
     const raw = new DynamoDBClient({ endpoint: w.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIABENCHADMIN000001', secretAccessKey: 'local' } });
     const item = (i: number, isPending: boolean) => ({
       PutRequest: {
         Item: {
-          readerId: { S: `arn:aws:iam::${LOCAL_ACCOUNT}:user/r${i % 50}` },
+          readerId: { S: readerArn(i) },
           noticeKey: { S: `${String(i).padStart(32, '0')}#1#started` },
           kind: { S: 'started' },
           status: { S: isPending ? 'pending' : 'sent' },
-          createdAt: { S: new Date().toISOString() },
-          reader: { M: { id: { S: `arn:aws:iam::${LOCAL_ACCOUNT}:user/r${i % 50}` } } },
+          createdAt: { S: dayAgo },
+          reader: { M: { id: { S: readerArn(i) }, arn: { S: readerArn(i) } } },
           file: { M: { objectId: { S: `s3://${BUCKET}/k${i}` }, cycle: { N: '1' }, bucket: { S: BUCKET }, key: { S: `k${i}` } } },
           ...(isPending ? { pendingPartition: { S: 'PENDING' } } : {}),
         },
@@ -203,9 +207,9 @@ async function tickCost(pending: number, sent: number) {
     raw.destroy();
     const before = w.cloud.counters();
     const t0 = process.hrtime.bigint();
-    const result = (await w.cloud.functions.invoke('notify-aggregator', { action: 'tick' })) as { pending: number };
+    const result = (await w.cloud.functions.invoke('notify-aggregator', { action: 'tick' })) as { pending: number; emailsSent: number };
     const tickMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    return { pending, sentInTable: sent, tickSawPending: result.pending, dynamodbCalls: diff(w.cloud.counters().dynamodb, before.dynamodb), tickMs: Math.round(tickMs) };
+    return { pending, sentInTable: sent, tickSawPending: result.pending, emailsSent: result.emailsSent, dynamodbCalls: diff(w.cloud.counters().dynamodb, before.dynamodb), tickMs: Math.round(tickMs) };
   } finally {
     await w.stop();
   }
