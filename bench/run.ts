@@ -104,10 +104,12 @@ async function main(): Promise<void> {
     save();
   }
   if (runs('scaling')) {
-    results.scaling = [];
+    // A rerun replaces the sizes it measures and keeps the others (`--only=scaling --sizes=50000`).
+    results.scaling = ONLY ? results.scaling.filter((s) => !SIZES.includes(s.objects)) : [];
     for (const objects of SIZES) {
       const run = await scenario<PathRun>('path', { path: 'happy', objects });
       results.scaling.push({ objects: run.objects, wallMs: run.wallMs, msPerObject: run.wallMs / run.objects, perObject: perObject(run) });
+      results.scaling.sort((a, b) => a.objects - b.objects);
       save();
     }
   }
