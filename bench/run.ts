@@ -41,7 +41,7 @@ async function scenario<T>(name: string, options: object): Promise<T> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
 }
 
-type PathRun = Parameters<typeof perObject>[0] & { path: string; wallMs: number; statuses: Record<string, number> };
+type PathRun = Parameters<typeof perObject>[0] & { path: string; wallMs: number; allRestoresRequestedMs?: number; statuses: Record<string, number> };
 
 interface Results {
   date: string;
@@ -49,7 +49,7 @@ interface Results {
   machine: { cpus: number; cpuModel?: string; memoryGiB: number; node: string };
   pricesAsOf: string;
   paths: (PathRun & { perObject: ReturnType<typeof perObject>; costPer1000: ReturnType<typeof costPer1000> })[];
-  scaling: { objects: number; wallMs: number; msPerObject: number; perObject: ReturnType<typeof perObject> }[];
+  scaling: { objects: number; wallMs: number; allRestoresRequestedMs?: number; perObject: ReturnType<typeof perObject> }[];
   burst?: Record<string, unknown>;
   aggregatorTick: Record<string, unknown>[];
   baseline?: { objects: number; scriptMs: number; orchestratedMs: number; ratio: number };
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     results.scaling = ONLY ? results.scaling.filter((s) => !SIZES.includes(s.objects)) : [];
     for (const objects of SIZES) {
       const run = await scenario<PathRun>('path', { path: 'happy', objects });
-      results.scaling.push({ objects: run.objects, wallMs: run.wallMs, msPerObject: run.wallMs / run.objects, perObject: perObject(run) });
+      results.scaling.push({ objects: run.objects, wallMs: run.wallMs, allRestoresRequestedMs: run.allRestoresRequestedMs, perObject: perObject(run) });
       results.scaling.sort((a, b) => a.objects - b.objects);
       save();
     }
@@ -146,12 +146,16 @@ function render(r: Results): string {
     '',
     'Growth is each figure per object against the smallest run: flat work per object reads ×1.00.',
     '',
-    '| objects | wall time | ms per object | state transitions / object | Lambda / object | DynamoDB writes / object | DynamoDB reads / object | growth (transitions, Lambda, writes, reads) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    'Wall time runs from the first read to the last email; the restores themselves take 2 s (4 simulated hours). The local cloud is one process: "until every restore is requested" is how fast it absorbs reads.',
+    '',
+    '| objects | wall time | until every restore is requested | ms per object (requested) | state transitions / object | Lambda / object | DynamoDB writes / object | DynamoDB reads / object | growth (transitions, Lambda, writes, reads) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...r.scaling.map((s) => {
       const first = r.scaling[0]!.perObject;
       const growth = (['stateTransitions', 'lambdaInvocations', 'dynamodbWrites', 'dynamodbReads'] as const).map((k) => `×${f(s.perObject[k] / first[k])}`).join(', ');
-      return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${f(s.msPerObject, 1)} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
+      const requested = s.allRestoresRequestedMs === undefined ? 'not reached' : `${f(s.allRestoresRequestedMs / 1000, 1)} s`;
+      const perObjectMs = s.allRestoresRequestedMs === undefined ? '' : f(s.allRestoresRequestedMs / s.objects, 1);
+      return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${requested} | ${perObjectMs} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
     }),
     '',
     '## The aggregator\'s tick against table size and pending notices',
