@@ -22,6 +22,18 @@ async function world(options: Partial<LocalCloudOptions>): Promise<Harness> {
 /** Polls less often at large sizes, so that polling does not compete with the work it waits for. */
 const pollInterval = (objects: number) => Math.min(2000, 100 + objects / 10);
 
+/**
+ * Notes the moment `wanted` more RestoreObject calls than now have reached the local S3
+ * (counted in process, so watching costs the work nothing).
+ */
+function restoreWatch(w: Harness, wanted: number): { at(): number | undefined; msSince(start: number): number | undefined; stop(): void } {
+  const restores = () => w.cloud.s3.calls.get('RestoreObject') ?? 0;
+  const from = restores();
+  let at: number | undefined;
+  const timer = setInterval(() => (at ??= restores() - from >= wanted ? Date.now() : undefined), 50);
+  return { at: () => at, msSince: (start) => (at === undefined ? undefined : at - start), stop: () => clearInterval(timer) };
+}
+
 function allEnded(w: Harness, expected: number): boolean {
   const { total, running } = w.cloud.stepFunctions.statusCounts();
   return total === expected && running === 0;
@@ -57,8 +69,7 @@ async function path(name: PathName, count: number) {
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
   const longLived = name === 'happy' ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
   const w = await world({ realMsPerSimulatedHour: 500, ...longLived, restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {}, faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {} });
-  let allRequestedAt: number | undefined;
-  let sampler: NodeJS.Timeout | undefined;
+  let restoresRequested: ReturnType<typeof restoreWatch> | undefined;
   try {
     const reader = 'AKIABENCHREADER00001';
     await w.principals.put(reader, 'reader@example.com', new Date());
@@ -71,8 +82,7 @@ async function path(name: PathName, count: number) {
     await w.cloud.settle();
     const before = w.cloud.counters();
     const started = Date.now();
-    const restoresBefore = before.s3.RestoreObject ?? 0;
-    sampler = setInterval(() => (allRequestedAt ??= (w.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore >= count ? Date.now() : undefined), 100);
+    restoresRequested = restoreWatch(w, count);
     let expectedExecutions = count;
     if (name === 'already-restored' || name === 'not-archived') {
       const bus = new EventBridgeClientStub(w.cloud.endpoint);
@@ -97,7 +107,7 @@ async function path(name: PathName, count: number) {
       path: name,
       objects: expectedExecutions,
       wallMs: Date.now() - started,
-      allRestoresRequestedMs: allRequestedAt ? allRequestedAt - started : undefined,
+      allRestoresRequestedMs: restoresRequested.msSince(started),
       statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [s, list.filter((e) => e.status === s).length])),
       stateTransitions: await stateTransitions(w, list.map((e) => e.executionArn!)),
       s3: diff(after.s3, before.s3),
@@ -107,7 +117,7 @@ async function path(name: PathName, count: number) {
       ticks: after.ticks - before.ticks,
     };
   } finally {
-    clearInterval(sampler);
+    restoresRequested?.stop();
     await w.stop();
   }
 }
@@ -122,12 +132,8 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
   const debounceHours = 6;
   const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: debounceHours * 3600, maxWaitSeconds: 48 * 3600, faults: { duplicateS3Events: 1 } });
   let peakRss = process.memoryUsage().rss;
-  let allRequestedAt: number | undefined;
-  let restoresWanted = Infinity;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    allRequestedAt ??= (w.cloud.s3.calls.get('RestoreObject') ?? 0) >= restoresWanted ? Date.now() : undefined;
-  }, 100);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  let restoresRequested: ReturnType<typeof restoreWatch> | undefined;
   try {
     const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
     for (const [r, key] of readerKeys.entries()) await w.principals.put(key, `reader${r}@example.com`, new Date());
@@ -136,8 +142,8 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     const perReader = Math.ceil(reads / readers);
     const plan = readerKeys.flatMap((reader, r) => Array.from({ length: perReader }, (_, j) => ({ reader, key: keys[(r * Math.ceil(objects / readers) + j) % objects]! }))).slice(0, reads);
     const distinct = new Set(plan.map((p) => p.key)).size;
-    restoresWanted = distinct;
     const before = w.cloud.counters();
+    restoresRequested = restoreWatch(w, distinct);
     const started = Date.now();
     const limit = pLimit(64);
     const outcomes = await Promise.all(plan.map((p) => limit(() => w.read(BUCKET, p.key, p.reader))));
@@ -171,7 +177,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
       startedEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.started)), max: Math.max(...perReaderKinds.map((k) => k.started)) },
       readyEmailsPerReader: { min: Math.min(...perReaderKinds.map((k) => k.ready)), max: Math.max(...perReaderKinds.map((k) => k.ready)) },
       readsWallMs: readsDone - started,
-      allRestoresRequestedWallMs: allRequestedAt ? allRequestedAt - started : undefined,
+      allRestoresRequestedWallMs: restoresRequested.msSince(started),
       simulatedHourMs: msPerHour,
       debounceWindowMs: w.cloud.clock.real(debounceHours * 3_600_000),
       drainWallMs: drainedMs,
@@ -180,6 +186,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     };
   } finally {
     clearInterval(sampler);
+    restoresRequested?.stop();
     await w.stop();
   }
 }
@@ -239,11 +246,13 @@ async function baseline(objects: number) {
       if (!head.Restore) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } }));
     })));
     const scriptMs = Date.now() - t0;
+    const restoresRequested = restoreWatch(w, objects);
     const t1 = Date.now();
     await Promise.all(orchestrated.map((key) => limit(() => w.read(BUCKET, key, 'AKIABASELINEREADER01'))));
-    // The script is done when its last RestoreObject returns; so is the system (counted in process, so that polling costs nothing).
-    await eventually(() => (w.cloud.s3.calls.get('RestoreObject') ?? 0) >= 2 * objects, 'every orchestrated restore to be requested', 600_000, 50);
-    const orchestratedMs = Date.now() - t1;
+    // The script is done when its last RestoreObject returns; so is the system.
+    const requestedAt = await eventually(() => restoresRequested.at(), 'every orchestrated restore to be requested', 600_000, 50);
+    restoresRequested.stop();
+    const orchestratedMs = requestedAt - t1;
     return { objects, scriptMs, orchestratedMs, ratio: Math.round((orchestratedMs / scriptMs) * 10) / 10 };
   } finally {
     await w.stop();
