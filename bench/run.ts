@@ -3,11 +3,10 @@
  * bench/RESULTS.md and bench/results.json. `--quick` runs small sizes (a minute or two);
  * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { promisify } from 'node:util';
 import { costPer1000, perObject, type FullPriceTable } from './cost.js';
+import { runScenario } from './run-scenario.js';
 
 const quick = process.argv.includes('--quick');
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
@@ -33,12 +32,7 @@ const PATHS = ['happy', 'already-in-progress', 'already-restored', 'not-archived
 
 async function scenario<T>(name: string, options: object): Promise<T> {
   process.stderr.write(`bench: ${name} ${JSON.stringify(options)}\n`);
-  // The largest runs keep tens of thousands of executions (with their histories) in one process.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--max-old-space-size=12288', '--import', 'tsx', 'bench/scenario.ts', name, JSON.stringify(options)], {
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+  return runScenario<T>(name, options);
 }
 
 type PathRun = Parameters<typeof perObject>[0] & { path: string; wallMs: number; allRestoresRequestedMs?: number; statuses: Record<string, number> };

@@ -1,16 +1,7 @@
 /** A small run of the benchmark scenarios: the counts they report, not their times. */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { perObject } from '../../bench/cost.js';
-
-async function scenario<T>(name: string, options: object): Promise<T> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/scenario.ts', name, JSON.stringify(options)], {
-    maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
-}
+import { runScenario as scenario } from '../../bench/run-scenario.js';
 
 describe('benchmark smoke', () => {
   it('burst: one restore per distinct object, one "started" and one "ready" email per reader, no read lost', { timeout: 180_000 }, async () => {
