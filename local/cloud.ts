@@ -160,7 +160,7 @@ export class LocalCloud {
     // --- S3: s3rver with the archive layer in front of its router.
     if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
     const s3 = new S3rver({ directory: dirs.s3, silent: true, allowMismatchedSignatures: true, vhostBuckets: false });
-    const index = new ArchiveIndex(join(options.dataDir, 's3-archive.json'));
+    const index = new ArchiveIndex(join(options.dataDir, 's3-archive.jsonl'), join(options.dataDir, 's3-archive.json'));
     const publishS3Event = (event: BusEvent, dropShare: number) => {
       if (happens(dropShare)) return;
       for (let copy = 0; copy <= faults.duplicateS3Events; copy++) bus.publish(event);

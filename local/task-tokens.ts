@@ -37,6 +37,8 @@ const PREFIX = 'AQB';
 export class TaskTokens {
   private readonly minted = new Map<string, { executionArn: string }>();
   private readonly waiters = new Map<string, Waiter>();
+  /** The tokens each execution is waiting on, so closing one does not walk every waiter ever made. */
+  private readonly waitingByExecution = new Map<string, Set<string>>();
 
   mint(executionArn: string): string {
     const token = `${PREFIX}${randomBytes(48).toString('base64url')}`;
@@ -62,6 +64,8 @@ export class TaskTokens {
     if (!owner) return Promise.reject(new TaskTokenError('InvalidToken', 'Invalid Token'));
     return new Promise((resolve, reject) => {
       this.waiters.set(token, { executionArn: owner.executionArn, deadline: Date.now() + timeoutMs, resolve, reject, settled: false });
+      const waiting = this.waitingByExecution.get(owner.executionArn) ?? new Set<string>();
+      this.waitingByExecution.set(owner.executionArn, waiting.add(token));
     });
   }
 
@@ -80,7 +84,8 @@ export class TaskTokens {
 
   /** Forgets an execution's tokens (stopped or finished): later calls get TaskTimedOut. */
   closeExecution(executionArn: string): void {
-    for (const waiter of this.waiters.values()) if (waiter.executionArn === executionArn) waiter.settled = true;
+    for (const token of this.waitingByExecution.get(executionArn) ?? []) this.waiters.get(token)!.settled = true;
+    this.waitingByExecution.delete(executionArn);
   }
 
   private live(token: string): Waiter {

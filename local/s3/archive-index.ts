@@ -1,8 +1,10 @@
 /**
  * What the local S3 knows beyond bytes: each object's storage class, Intelligent-Tiering
- * archive tier, and restore. Kept in memory and in one JSON file beside the objects.
+ * archive tier, and restore. Kept in memory and in a journal of changes beside the objects
+ * (rewriting the whole index every 100 ms cost a 50,000-object bucket 40% of the CPU).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { StateJournal } from '../state-journal.js';
 
 export type ArchiveStatus = 'ARCHIVE_ACCESS' | 'DEEP_ARCHIVE_ACCESS';
 
@@ -44,14 +46,29 @@ export function restoreHeader(entry: ArchiveEntry | undefined): string | undefin
   return restore.expiresAt === undefined ? 'ongoing-request="false"' : `ongoing-request="false", expiry-date="${new Date(restore.expiresAt).toUTCString()}"`;
 }
 
+type JournalLine = { id: string; entry: ArchiveEntry } | { id: string; deleted: true } | { bucketDeleted: string };
+
 export class ArchiveIndex {
   private readonly entries = new Map<string, ArchiveEntry>();
-  private saveTimer?: NodeJS.Timeout;
+  private readonly journal?: StateJournal<JournalLine>;
 
-  constructor(private readonly file?: string) {
-    if (file && existsSync(file)) {
-      for (const [k, v] of Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, ArchiveEntry>)) this.entries.set(k, v);
+  /**
+   * `file`: the journal of changes (one JSON line each), replayed and compacted here; a whole-map
+   * `legacyFile` left by an earlier version is read first and then removed.
+   */
+  constructor(file?: string, legacyFile?: string) {
+    if (!file) return;
+    this.journal = new StateJournal(file, 100);
+    if (legacyFile && existsSync(legacyFile)) {
+      for (const [id, entry] of Object.entries(JSON.parse(readFileSync(legacyFile, 'utf8')) as Record<string, ArchiveEntry>)) this.entries.set(id, entry);
     }
+    for (const line of this.journal.read()) {
+      if ('bucketDeleted' in line) this.forgetBucket(line.bucketDeleted);
+      else if ('deleted' in line) this.entries.delete(line.id);
+      else this.entries.set(line.id, line.entry);
+    }
+    this.journal.compact([...this.entries].map(([id, entry]) => ({ id, entry })));
+    if (legacyFile) rmSync(legacyFile, { force: true });
   }
 
   static id(bucket: string, key: string): string {
@@ -62,19 +79,22 @@ export class ArchiveIndex {
     return this.entries.get(ArchiveIndex.id(bucket, key));
   }
 
+  /** Stores `entry` as it is now (callers change an entry in place, then set it). */
   set(bucket: string, key: string, entry: ArchiveEntry): void {
-    this.entries.set(ArchiveIndex.id(bucket, key), entry);
-    this.save();
+    const id = ArchiveIndex.id(bucket, key);
+    this.entries.set(id, entry);
+    this.journal?.append({ id, entry });
   }
 
   delete(bucket: string, key: string): void {
-    this.entries.delete(ArchiveIndex.id(bucket, key));
-    this.save();
+    const id = ArchiveIndex.id(bucket, key);
+    this.entries.delete(id);
+    this.journal?.append({ id, deleted: true });
   }
 
   deleteBucket(bucket: string): void {
-    for (const id of this.entries.keys()) if (id.startsWith(`${bucket}/`)) this.entries.delete(id);
-    this.save();
+    this.forgetBucket(bucket);
+    this.journal?.append({ bucketDeleted: bucket });
   }
 
   /** Every entry with a restore still to finish or to expire. */
@@ -86,15 +106,11 @@ export class ArchiveIndex {
     }
   }
 
-  save(): void {
-    if (!this.file || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.flush(), 100);
-    this.saveTimer.unref();
+  flush(): void {
+    this.journal?.flush();
   }
 
-  flush(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (this.file) writeFileSync(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+  private forgetBucket(bucket: string): void {
+    for (const id of this.entries.keys()) if (id.startsWith(`${bucket}/`)) this.entries.delete(id);
   }
 }
