@@ -25,7 +25,6 @@ export class TaskFailure extends Error {
 }
 
 interface Waiter {
-  executionArn: string;
   deadline: number;
   resolve(output: unknown): void;
   reject(error: Error): void;
@@ -37,8 +36,8 @@ const PREFIX = 'AQB';
 export class TaskTokens {
   private readonly minted = new Map<string, { executionArn: string }>();
   private readonly waiters = new Map<string, Waiter>();
-  /** The tokens each execution is waiting on, so closing one does not walk every waiter ever made. */
-  private readonly waitingByExecution = new Map<string, Set<string>>();
+  /** The waiters of each execution, so closing one does not walk every waiter ever made. */
+  private readonly waitersByExecution = new Map<string, Waiter[]>();
 
   mint(executionArn: string): string {
     const token = `${PREFIX}${randomBytes(48).toString('base64url')}`;
@@ -63,9 +62,9 @@ export class TaskTokens {
     const owner = this.minted.get(token);
     if (!owner) return Promise.reject(new TaskTokenError('InvalidToken', 'Invalid Token'));
     return new Promise((resolve, reject) => {
-      this.waiters.set(token, { executionArn: owner.executionArn, deadline: Date.now() + timeoutMs, resolve, reject, settled: false });
-      const waiting = this.waitingByExecution.get(owner.executionArn) ?? new Set<string>();
-      this.waitingByExecution.set(owner.executionArn, waiting.add(token));
+      const waiter: Waiter = { deadline: Date.now() + timeoutMs, resolve, reject, settled: false };
+      this.waiters.set(token, waiter);
+      this.waitersByExecution.set(owner.executionArn, [...(this.waitersByExecution.get(owner.executionArn) ?? []), waiter]);
     });
   }
 
@@ -84,8 +83,8 @@ export class TaskTokens {
 
   /** Forgets an execution's tokens (stopped or finished): later calls get TaskTimedOut. */
   closeExecution(executionArn: string): void {
-    for (const token of this.waitingByExecution.get(executionArn) ?? []) this.waiters.get(token)!.settled = true;
-    this.waitingByExecution.delete(executionArn);
+    for (const waiter of this.waitersByExecution.get(executionArn) ?? []) waiter.settled = true;
+    this.waitersByExecution.delete(executionArn);
   }
 
   private live(token: string): Waiter {
