@@ -9,6 +9,10 @@ export interface FullPriceTable extends PriceTable {
   dynamodbOnDemandPerMillionReads: number;
   s3PerThousandGetHeadRequests: number;
   sesPerThousandEmails: number;
+  cloudtrailDataEventsPer100000: number;
+  /** CloudTrail's events reach the default bus as AWS service events. */
+  eventbridgeAwsServiceEventsPerMillion: number;
+  eventbridgeCustomEventsPerMillion: number;
 }
 
 export interface PerObjectCounts {
@@ -18,6 +22,8 @@ export interface PerObjectCounts {
   dynamodbReads: number;
   s3GetHead: number;
   emails: number;
+  /** Read events that reached detect-access: one CloudTrail GetObject data event each. */
+  readEvents: number;
 }
 
 const WRITE_OPS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
@@ -38,11 +44,24 @@ export function perObject(run: { objects: number; stateTransitions: number; s3: 
     dynamodbReads: (sum(run.dynamodb, READ_OPS) - run.ticks) / n,
     s3GetHead: sum(run.s3, ['GetObject', 'HeadObject']) / n,
     emails: run.sesSent / n,
+    readEvents: (run.lambda['detect-access'] ?? 0) / n,
   };
 }
 
 /** Assumed average Lambda duration: 512 MB for 100 ms (the handlers are short AWS calls). */
 const LAMBDA_GB_SECONDS = 0.5 * 0.1;
+
+/**
+ * What detecting one read costs: the trail logs every GetObject on a watched bucket, refused or
+ * not, as one data event, and hands it to the default event bus as an AWS service event.
+ */
+export function detectionCostPerRead(prices: FullPriceTable) {
+  const parts = {
+    cloudTrailDataEvent: prices.cloudtrailDataEventsPer100000 / 100_000,
+    eventBridge: prices.eventbridgeAwsServiceEventsPerMillion / 1e6,
+  };
+  return { ...parts, total: parts.cloudTrailDataEvent + parts.eventBridge };
+}
 
 export function costPer1000(counts: PerObjectCounts, prices: FullPriceTable) {
   const k = 1000;
@@ -52,6 +71,7 @@ export function costPer1000(counts: PerObjectCounts, prices: FullPriceTable) {
     dynamodb: (counts.dynamodbWrites * k * prices.dynamodbOnDemandPerMillionWrites) / 1e6 + (counts.dynamodbReads * k * prices.dynamodbOnDemandPerMillionReads) / 1e6,
     s3Requests: (counts.s3GetHead * k * prices.s3PerThousandGetHeadRequests) / 1000,
     ses: (counts.emails * k * prices.sesPerThousandEmails) / 1000,
+    detection: counts.readEvents * k * detectionCostPerRead(prices).total,
   };
   return { ...parts, total: Object.values(parts).reduce((a, b) => a + b, 0) };
 }

@@ -8,20 +8,35 @@ import { z } from 'zod';
 import { tierByKindSchema } from '../functions/shared/config.js';
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name');
+const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS Region name');
+/** A bucket by name, or with the Region it lives in, so a bucket outside the stack's Region is refused at synth. */
+const watchedBucket = z.union([bucketName, z.object({ name: bucketName, region: regionName.optional() }).strict()]);
+/**
+ * One advanced event selector holds 3 fixed conditions plus one `resources.ARN` prefix per bucket,
+ * and CloudTrail allows 500 condition values per trail.
+ */
+const MAX_WATCHED_BUCKETS = 497;
 
 export const deploymentConfigSchema = z
   .object({
     /** `prod` turns on deletion protection and keeps tables and logs when the stack is deleted. */
     stage: z.enum(['dev', 'prod']).default('dev'),
-    stackName: z.string().min(1).default('S3Autorestore'),
+    /** Also the prefix of the state machine's and the EventBridge rules' names (a rule name has at most 64 characters). */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,45}$/, 'a stack name of 1-46 letters, digits and hyphens, starting with a letter')
+      .default('S3Autorestore'),
     /** The account that owns the watched buckets; events from any other account are ignored. */
     account: z.string().regex(/^\d{12}$/).optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
-    watchedBuckets: z.array(bucketName).min(1),
+    region: regionName.optional(),
+    /** Names, or `{ "name": ..., "region": ... }`; every bucket must be in the stack's Region (checked at synth when declared). */
+    watchedBuckets: z.array(watchedBucket).min(1).max(MAX_WATCHED_BUCKETS, `at most ${MAX_WATCHED_BUCKETS} buckets (CloudTrail allows 500 selector conditions per trail)`),
     /** The From address of every email; must belong to `sesIdentity`. */
     senderAddress: z.string().email(),
     /** The verified SES identity (domain or address) the functions may send as. */
     sesIdentity: z.string().min(3),
+    /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). */
+    sesConfigurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name: 1-64 letters, digits, _ and -').optional(),
     restoreTiers: tierByKindSchema.default({
       GLACIER: 'Standard',
       DEEP_ARCHIVE: 'Standard',
@@ -35,8 +50,16 @@ export const deploymentConfigSchema = z
     /** Waits (of waitTimeoutSeconds each) before a still-running restore is declared overdue. */
     maxWaitCycles: z.number().int().min(1).default(4),
     aggregatorScheduleMinutes: z.number().int().min(1).max(60).default(1),
-    /** Create a trail with S3 data events for the watched buckets, or rely on an existing one. */
-    createTrail: z.boolean().default(true),
+    /**
+     * Create a trail that logs GetObject data events of the watched buckets. Defaults to true
+     * unless `existingTrailArn` names a trail that does it already.
+     */
+    createTrail: z.boolean().optional(),
+    /** A trail of the account that already logs GetObject data events for the watched buckets (CloudTrail allows 5 trails per Region). */
+    existingTrailArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[A-Za-z0-9._-]{3,128}$/, 'a CloudTrail trail ARN, arn:aws:cloudtrail:<region>:<account>:trail/<name>')
+      .optional(),
     /** Turn on EventBridge notifications on the watched buckets (needed for restore completion events). */
     enableBucketEventBridge: z.boolean().default(true),
     logRetentionDays: z.number().int().min(1).default(365),
@@ -45,12 +68,53 @@ export const deploymentConfigSchema = z
     message: 'senderAddress must be the SES identity itself or an address in its domain',
     path: ['senderAddress'],
   })
-  .refine((c) => c.maxWaitSeconds >= c.debounceSeconds, { message: 'maxWaitSeconds must be at least debounceSeconds', path: ['maxWaitSeconds'] });
+  .refine((c) => c.maxWaitSeconds >= c.debounceSeconds, { message: 'maxWaitSeconds must be at least debounceSeconds', path: ['maxWaitSeconds'] })
+  .refine((c) => !(c.createTrail === true && c.existingTrailArn), {
+    message: 'createTrail and existingTrailArn exclude each other: the stack either creates its trail or relies on the existing one',
+    path: ['existingTrailArn'],
+  })
+  .refine((c) => new Set(c.watchedBuckets.map(nameOf)).size === c.watchedBuckets.length, { message: 'a bucket is listed twice', path: ['watchedBuckets'] })
+  .transform(({ watchedBuckets, createTrail, ...rest }) => ({
+    ...rest,
+    watchedBuckets: watchedBuckets.map(nameOf),
+    /** The Region each bucket was declared in, for those declared with one. */
+    watchedBucketRegions: Object.fromEntries(watchedBuckets.flatMap((b) => (typeof b === 'object' && b.region ? [[b.name, b.region] as const] : []))) as Record<string, string>,
+    createTrail: createTrail ?? !rest.existingTrailArn,
+  }));
+
+function nameOf(bucket: z.infer<typeof watchedBucket>): string {
+  return typeof bucket === 'string' ? bucket : bucket.name;
+}
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 
 export class InvalidDeploymentConfigError extends Error {
   override readonly name = 'InvalidDeploymentConfigError';
+}
+
+export class WatchedBucketRegionError extends Error {
+  override readonly name = 'WatchedBucketRegionError';
+}
+
+/**
+ * Detection is regional: a trail logs, and EventBridge delivers, the data events of its own
+ * Region only, so a watched bucket elsewhere would never start a restore. Refuse it at synth.
+ * `stackRegion` is undefined for an environment-agnostic stack.
+ */
+export function assertWatchedBucketsInRegion(config: DeploymentConfig, stackRegion: string | undefined): void {
+  const declared = Object.entries(config.watchedBucketRegions);
+  if (declared.length === 0) return;
+  if (stackRegion === undefined) {
+    throw new WatchedBucketRegionError(
+      `watched buckets declare their Region (${declared.map(([b, r]) => `${b}: ${r}`).join(', ')}) but the stack has none to compare with: set "region" in the autorestore configuration`,
+    );
+  }
+  const elsewhere = declared.filter(([, region]) => region !== stackRegion);
+  if (elsewhere.length > 0) {
+    throw new WatchedBucketRegionError(
+      `watched buckets outside the stack's Region ${stackRegion}: ${elsewhere.map(([b, r]) => `${b} (${r})`).join(', ')}. CloudTrail and EventBridge detect reads per Region: deploy one stack per Region, each watching its own buckets`,
+    );
+  }
 }
 
 export function parseDeploymentConfig(raw: unknown): DeploymentConfig {

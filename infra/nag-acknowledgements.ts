@@ -1,5 +1,5 @@
 /** Every cdk-nag finding we accept, on the narrowest construct, each with its reason. */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { AutorestoreStack } from './stack.js';
 
@@ -34,7 +34,25 @@ export function acknowledgeFindings(stack: AutorestoreStack): Acknowledgement[] 
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`,
       'HeadObject and RestoreObject apply to any object a reader may hit, so the grant is every object of each configured watched bucket, and only those buckets.',
     );
+    acknowledge(
+      stack.detection.restoreCompleted.role!,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`,
+      'HeadObject (s3:GetObject / s3:GetObjectVersion) confirms a restore before the waiting workflow is resumed; a completion event can name any object of a watched bucket, and only those buckets are granted.',
+    );
   }
+  // How cdk-nag renders the stack's Region and account in a finding: the value, or the pseudo parameter.
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  acknowledge(
+    stack.detection.detectAccess.role!,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${stack.workflow.stateMachineName}:*]`,
+    'states:DescribeExecution on the executions of the restore state machine only: joining a cycle checks that its execution (named per object and cycle, so not known in advance) is still running.',
+  );
+  acknowledge(
+    stack.notifications.aggregator.role!,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${region}:${account}:identity/*]`,
+    'SES authorizes SendEmail against every identity involved: the sender address when verified on its own besides its domain, and each recipient while the account is in the SES sandbox; recipients are not known in advance. The ses:FromAddress condition restricts the sender to the configured address.',
+  );
   const machineRole = stack.workflow.stateMachine.role;
   acknowledge(machineRole, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions logging (logs:CreateLogDelivery and related) and X-Ray tracing actions support no resource-level permissions.');
   for (const fn of [stack.workflow.steps, stack.notifications.aggregator]) {

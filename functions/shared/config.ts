@@ -66,6 +66,8 @@ export const notifyAggregatorEnvSchema = z.object({
   MAX_FILES_PER_EMAIL: z.coerce.number().int().min(1).default(100),
   /** How long a notice for a reader with no known email is kept, waiting for a mapping. */
   UNRESOLVED_RETENTION_SECONDS: positiveSeconds.default(7 * 24 * 3600),
+  /** The SES configuration set every email is sent through, when the deployment names one. */
+  SES_CONFIGURATION_SET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
 });
 
 export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;
@@ -73,8 +75,10 @@ export type RestoreCompletedEnv = z.infer<typeof restoreCompletedEnvSchema>;
 export type RestoreStepsEnv = z.infer<typeof restoreStepsEnvSchema>;
 export type NotifyAggregatorEnv = z.infer<typeof notifyAggregatorEnvSchema>;
 
-/** The variables as strings, for the CDK side and the local cloud to fill in. */
-export type EnvVars<S extends z.ZodObject> = { [K in keyof z.input<S>]-?: string };
+/** Variables the function runs without (no default either): undefined after parsing. */
+type OptionalVars<T> = { [K in keyof T]-?: undefined extends T[K] ? K : never }[keyof T];
+/** The variables as strings, for the CDK side and the local cloud to fill in; only optional ones may be left out. */
+export type EnvVars<S extends z.ZodObject> = { [K in Exclude<keyof z.output<S>, OptionalVars<z.output<S>>>]-?: string } & { [K in OptionalVars<z.output<S>>]?: string };
 
 export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);

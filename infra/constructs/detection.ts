@@ -1,11 +1,12 @@
 /**
  * Detection: failed reads of archived objects (CloudTrail data events) start restores; S3's
- * restore events resume the waiting workflow. Events that cannot be delivered after
- * EventBridge's retries land in a dead-letter queue, so no read is lost.
+ * restore events resume the waiting workflow. CloudTrail hands data events to EventBridge on a
+ * best-effort basis; once EventBridge has an event, its retries and then a dead-letter queue
+ * keep it from being lost on the way to the functions.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { ReadWriteType, Trail } from 'aws-cdk-lib/aws-cloudtrail';
+import { type CfnTrail, Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -18,11 +19,14 @@ import type { DeploymentConfig } from '../config.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../event-patterns.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
+import { watchedBucketArns, watchedObjectArns } from './watched-buckets.js';
 
 export interface DetectionProps {
   config: DeploymentConfig;
   tables: StateTables;
   stateMachineArn: string;
+  /** Every execution of the state machine, for DescribeExecution. */
+  executionsArn: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -62,6 +66,8 @@ export class Detection extends Construct {
     tables.audit.grantWriteData(this.detectAccess);
     tables.notices.grantWriteData(this.detectAccess);
     this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }));
+    // Joining a cycle first checks that its execution is still running.
+    this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [props.executionsArn] }));
 
     const completedEnv: EnvVars<typeof restoreCompletedEnvSchema> = {
       OBJECTS_TABLE: tables.objects.tableName,
@@ -79,6 +85,10 @@ export class Detection extends Construct {
     tables.objects.grantReadWriteData(this.restoreCompleted);
     tables.audit.grantWriteData(this.restoreCompleted);
     this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [props.stateMachineArn] }));
+    // Before resuming a wait, S3 is asked whether the restore really finished (HeadObject, which
+    // s3:GetObject / s3:GetObjectVersion authorise); ListBucket makes a deleted object a 404, not a 403.
+    this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: watchedObjectArns(config.watchedBuckets, stack) }));
+    this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: watchedBucketArns(config.watchedBuckets, stack) }));
 
     this.deadLetterQueue = new Queue(this, 'UndeliveredEvents', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -89,11 +99,13 @@ export class Detection extends Construct {
       new LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
 
     this.archivedReadRule = new Rule(this, 'ArchivedRead', {
+      ruleName: `${stack.stackName}-archived-read`,
       description: 'GetObject refused with InvalidObjectState on a watched bucket',
       eventPattern: archivedReadPattern(config.watchedBuckets),
       targets: [target(this.detectAccess)],
     });
     this.restoreLifecycleRule = new Rule(this, 'RestoreLifecycle', {
+      ruleName: `${stack.stackName}-restore-lifecycle`,
       description: 'S3 Object Restore Completed / Expired on a watched bucket',
       eventPattern: restoreLifecyclePattern(config.watchedBuckets),
       targets: [target(this.restoreCompleted)],
@@ -108,7 +120,6 @@ export class Detection extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
-    const watchedBuckets = config.watchedBuckets.map((name, i) => Bucket.fromBucketName(this, `Watched${i}`, name));
     if (config.createTrail) {
       const privateBucket = {
         encryption: BucketEncryption.S3_MANAGED,
@@ -129,12 +140,33 @@ export class Detection extends Construct {
         includeGlobalServiceEvents: false,
         isMultiRegionTrail: false,
         enableFileValidation: true,
-        managementEvents: ReadWriteType.NONE,
       });
-      this.trail.addS3EventSelector(watchedBuckets.map((bucket) => ({ bucket })), { readWriteType: ReadWriteType.READ_ONLY, includeManagementEvents: false });
+      // Trail has no advanced event selectors: set them on the CloudFormation resource. Basic and
+      // advanced selectors exclude each other (the basic S3 selector logs every read data event).
+      // A trail logs only what its advanced selectors match, so no management events either.
+      const cfnTrail = this.trail.node.defaultChild as CfnTrail;
+      cfnTrail.eventSelectors = undefined;
+      cfnTrail.advancedEventSelectors = [getObjectSelector(config.watchedBuckets, stack)];
     }
     if (config.enableBucketEventBridge) {
-      for (const bucket of watchedBuckets) bucket.enableEventBridgeNotification();
+      config.watchedBuckets.forEach((name, i) => Bucket.fromBucketName(this, `Watched${i}`, name).enableEventBridgeNotification());
     }
   }
+}
+
+/**
+ * Only GetObject data events of the watched buckets' objects: the reads that can find an object
+ * archived. Every such GetObject is billed as a data event, successful or not (CloudTrail cannot
+ * select on the error code of a data event).
+ */
+export function getObjectSelector(buckets: readonly string[], stack: Stack): CfnTrail.AdvancedEventSelectorProperty {
+  return {
+    name: 'GetObject on the watched buckets',
+    fieldSelectors: [
+      { field: 'eventCategory', equalTo: ['Data'] },
+      { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+      { field: 'eventName', equalTo: ['GetObject'] },
+      { field: 'resources.ARN', startsWith: buckets.map((bucket) => `arn:${stack.partition}:s3:::${bucket}/`) },
+    ],
+  };
 }

@@ -35,6 +35,7 @@ export class Notifications extends Construct {
       MAX_WAIT_SECONDS: String(config.maxWaitSeconds),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: String(7 * 24 * 3600),
+      ...(config.sesConfigurationSet ? { SES_CONFIGURATION_SET: config.sesConfigurationSet } : {}),
     };
     this.aggregator = new AutorestoreFunction(this, 'NotifyAggregator', {
       name: 'notify-aggregator',
@@ -48,11 +49,15 @@ export class Notifications extends Construct {
     tables.notices.grantReadWriteData(this.aggregator);
     tables.principals.grantReadData(this.aggregator);
     tables.audit.grantWriteData(this.aggregator);
-    // SES sending only as the configured identity.
+    // SES authorizes SendEmail against every identity involved: the sender's (its address, when
+    // verified on its own, rather than the domain), each recipient's while the account is in the
+    // sandbox, and the configuration set. Any identity of this account and Region may therefore be
+    // checked; the From address condition is what keeps the function to the configured sender.
+    const sesArn = (resource: string, resourceName: string) => Arn.format({ service: 'ses', resource, resourceName }, Stack.of(this));
     this.aggregator.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
-        resources: [Arn.format({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }, Stack.of(this))],
+        resources: [sesArn('identity', '*'), ...(config.sesConfigurationSet ? [sesArn('configuration-set', config.sesConfigurationSet)] : [])],
         conditions: { StringEquals: { 'ses:FromAddress': config.senderAddress } },
       }),
     );

@@ -11,6 +11,7 @@ import { definitionTemplate, type DefinitionSubstitutions } from '../../statemac
 import type { DeploymentConfig } from '../config.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
+import { watchedBucketArns, watchedObjectArns } from './watched-buckets.js';
 
 export interface RestoreWorkflowProps {
   config: DeploymentConfig;
@@ -22,7 +23,10 @@ export interface RestoreWorkflowProps {
 
 export class RestoreWorkflow extends Construct {
   readonly stateMachine: StateMachine;
+  readonly stateMachineName: string;
   readonly stateMachineArn: string;
+  /** Every execution of the state machine: `...:execution:<state machine name>:*`. */
+  readonly executionsArn: string;
   readonly steps: AutorestoreFunction;
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
@@ -30,9 +34,11 @@ export class RestoreWorkflow extends Construct {
     const { config, tables } = props;
     const stack = Stack.of(this);
     const stateMachineName = `${stack.stackName}-restore-object`;
+    this.stateMachineName = stateMachineName;
     // Built from the name rather than referenced, so the functions' policies can name the
     // state machine without a dependency cycle (it already depends on them).
     this.stateMachineArn = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+    this.executionsArn = Arn.format({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
 
     const environment: EnvVars<typeof restoreStepsEnvSchema> = {
       OBJECTS_TABLE: tables.objects.tableName,
@@ -54,9 +60,12 @@ export class RestoreWorkflow extends Construct {
       new PolicyStatement({
         // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).
         actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:RestoreObject'],
-        resources: config.watchedBuckets.map((b) => Arn.format({ service: 's3', region: '', account: '', resource: b, resourceName: '*' }, stack)),
+        resources: watchedObjectArns(config.watchedBuckets, stack),
       }),
     );
+    // With ListBucket, HeadObject on a deleted object answers 404 (the "object deleted" path);
+    // without it S3 answers 403, which reads as a refused restore.
+    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: watchedBucketArns(config.watchedBuckets, stack) }));
     // The wait step resumes its own task when the restore finished before the token was stored.
     this.steps.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachineArn] }));
 

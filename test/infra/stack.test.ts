@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
-import { parseDeploymentConfig, type DeploymentConfig } from '../../infra/config.js';
+import { parseDeploymentConfig, WatchedBucketRegionError, type DeploymentConfig } from '../../infra/config.js';
 import { acknowledgeFindings } from '../../infra/nag-acknowledgements.js';
 import { AutorestoreStack } from '../../infra/stack.js';
 
@@ -16,10 +16,14 @@ beforeAll(() => {
   template = Template.fromStack(buildApp(config(), noBundling()).stack);
 });
 
-const policyStatementsOf = (roleLogicalIdPrefix: string) =>
-  Object.entries(template.findResources('AWS::IAM::Policy'))
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+const policyStatementsOf = (roleLogicalIdPrefix: string, from: Template = template) =>
+  Object.entries(from.findResources('AWS::IAM::Policy'))
     .filter(([id]) => id.startsWith(roleLogicalIdPrefix))
-    .flatMap(([, r]) => (r as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement);
+    .flatMap(([, r]) => (r as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+const withAction = (statements: Statement[], action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+/** `arn:<partition>:<rest>` as CDK renders it. */
+const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
 describe('event rules', () => {
   it('routes GetObject refused with InvalidObjectState on the watched buckets to detect-access', () => {
@@ -47,17 +51,88 @@ describe('event rules', () => {
     });
   });
 
-  it('creates a trail with read data events for the watched buckets only', () => {
+  it('has explicit rule names derived from the stack name', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-archived-read', EventPattern: Match.objectLike({ 'detail-type': ['AWS API Call via CloudTrail'] }) });
+    template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-restore-lifecycle', EventPattern: Match.objectLike({ 'detail-type': ['Object Restore Completed', 'Object Restore Expired'] }) });
+  });
+});
+
+describe('detection trail', () => {
+  it('logs only GetObject data events of the watched buckets, through advanced event selectors', () => {
+    template.resourceCountIs('AWS::CloudTrail::Trail', 1);
     template.hasResourceProperties('AWS::CloudTrail::Trail', {
-      EventSelectors: [Match.objectLike({ IncludeManagementEvents: false, ReadWriteType: 'ReadOnly', DataResources: [{ Type: 'AWS::S3::Object', Values: Match.arrayWith([Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':s3:::archive-one/'])] })]) }] })],
+      IsMultiRegionTrail: false,
+      IncludeGlobalServiceEvents: false,
+      AdvancedEventSelectors: [
+        {
+          Name: Match.anyValue(),
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Data'] },
+            { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+            { Field: 'eventName', Equals: ['GetObject'] },
+            { Field: 'resources.ARN', StartsWith: [arn(':s3:::archive-one/'), arn(':s3:::archive-two/')] },
+          ],
+        },
+      ],
     });
     template.resourceCountIs('Custom::S3BucketNotifications', 2);
+  });
+
+  it('emits no basic event selectors (they exclude advanced ones and would log every read data event)', () => {
+    const [trail] = Object.values(template.findResources('AWS::CloudTrail::Trail')) as { Properties: Record<string, unknown> }[];
+    expect(trail!.Properties).not.toHaveProperty('EventSelectors');
   });
 
   it('can rely on an existing trail and existing bucket notifications', () => {
     const t = Template.fromStack(new AutorestoreStack(noBundling(), 'NoTrail', { config: config({ createTrail: false, enableBucketEventBridge: false }) }));
     t.resourceCountIs('AWS::CloudTrail::Trail', 0);
     t.resourceCountIs('Custom::S3BucketNotifications', 0);
+    expect(t.findOutputs('TrailArn')).toEqual({});
+  });
+
+  it('with existingTrailArn creates no trail and names the existing one in the TrailArn output', () => {
+    const existing = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/organisation-reads';
+    const t = Template.fromStack(buildApp(config({ existingTrailArn: existing }), noBundling()).stack);
+    t.resourceCountIs('AWS::CloudTrail::Trail', 0);
+    t.resourceCountIs('AWS::S3::Bucket', 0);
+    t.hasOutput('TrailArn', { Value: existing });
+  });
+
+  it('refuses createTrail together with existingTrailArn', () => {
+    expect(() => config({ createTrail: true, existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/reads' })).toThrow(/createTrail and existingTrailArn exclude each other/);
+  });
+});
+
+describe('watched bucket Regions', () => {
+  it('refuses at synth a watched bucket declared in another Region than the stack', () => {
+    const cfg = config({ watchedBuckets: ['archive-one', { name: 'archive-far', region: 'us-west-2' }] });
+    const build = () => buildApp(cfg, noBundling());
+    expect(build).toThrow(WatchedBucketRegionError);
+    expect(build).toThrow(/archive-far \(us-west-2\).*outside the stack's Region eu-west-1|outside the stack's Region eu-west-1: archive-far \(us-west-2\)/);
+  });
+
+  it('refuses a declared Region when the stack has none to compare with', () => {
+    const cfg = parseDeploymentConfig({ watchedBuckets: [{ name: 'archive-one', region: 'eu-west-1' }], senderAddress: 'restores@example.com', sesIdentity: 'example.com' });
+    expect(() => new AutorestoreStack(noBundling(), 'NoRegion', { config: cfg })).toThrow(/set "region"/);
+  });
+
+  it('accepts buckets declared in the stack Region and watches them by name', () => {
+    const cfg = config({ watchedBuckets: [{ name: 'archive-one', region: 'eu-west-1' }, 'archive-two'] });
+    expect(cfg.watchedBuckets).toEqual(['archive-one', 'archive-two']);
+    const t = Template.fromStack(buildApp(cfg, noBundling()).stack);
+    t.hasOutput('WatchedBuckets', { Value: 'archive-one,archive-two' });
+  });
+});
+
+describe('outputs', () => {
+  it('name the watched buckets, the trail, the rules and the SES sender', () => {
+    template.hasOutput('WatchedBuckets', { Value: 'archive-one,archive-two' });
+    template.hasOutput('TrailArn', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectionReadTrail'), 'Arn'] } });
+    template.hasOutput('ArchivedReadRuleName', { Value: { Ref: Match.stringLikeRegexp('^DetectionArchivedRead') } });
+    template.hasOutput('RestoreLifecycleRuleName', { Value: { Ref: Match.stringLikeRegexp('^DetectionRestoreLifecycle') } });
+    template.hasOutput('SesIdentity', { Value: 'example.com' });
+    template.hasOutput('SenderAddress', { Value: 'restores@example.com' });
+    expect(template.findOutputs('SesConfigurationSet')).toEqual({});
   });
 });
 
@@ -87,37 +162,68 @@ describe('workflow', () => {
 });
 
 describe('least privilege', () => {
-  it('S3 actions only on the watched buckets, only in the workflow steps function', () => {
-    const s3 = policyStatementsOf('Workflow').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
-    expect(s3).toHaveLength(1);
-    expect(s3[0]!.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:RestoreObject']);
-    expect(JSON.stringify(s3[0]!.Resource)).toMatch(/archive-one\/\*.*archive-two\/\*/);
-    // Detection's only S3 permission: CDK's handler turning on EventBridge notifications for each watched bucket.
-    const detectionS3 = policyStatementsOf('Detection').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
-    expect(new Set(detectionS3.flatMap((s) => [s.Action].flat()))).toEqual(new Set(['s3:PutBucketNotification', 's3:GetBucketNotification']));
-    for (const statement of detectionS3) expect(JSON.stringify(statement.Resource)).toMatch(/:s3:::archive-(one|two)"/);
+  const objects = [arn(':s3:::archive-one/*'), arn(':s3:::archive-two/*')];
+  const buckets = [arn(':s3:::archive-one'), arn(':s3:::archive-two')];
+
+  it('S3 object actions only on the watched buckets, only in the functions that inspect or restore objects', () => {
+    const steps = policyStatementsOf('WorkflowRestoreSteps').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(steps).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:RestoreObject'], Resource: objects },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets },
+    ]);
+    const completed = policyStatementsOf('DetectionRestoreCompleted').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(completed).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets },
+    ]);
+    expect(policyStatementsOf('DetectionDetectAccess').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')))).toEqual([]);
+    // Otherwise only CDK's handler turning on EventBridge notifications for each watched bucket.
+    const handlers = policyStatementsOf('DetectionWatched').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(new Set(handlers.flatMap((s) => [s.Action].flat()))).toEqual(new Set(['s3:PutBucketNotification', 's3:GetBucketNotification']));
     expect(policyStatementsOf('Notifications').filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')))).toEqual([]);
   });
 
-  it('SES send restricted to the configured identity and From address', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: 'ses:SendEmail',
-            Effect: 'Allow',
-            Resource: { 'Fn::Join': ['', Match.arrayWith([':ses:eu-west-1:111122223333:identity/example.com'])] },
-            Condition: { StringEquals: { 'ses:FromAddress': 'restores@example.com' } },
-          },
-        ]),
-      },
-    });
+  it('ListBucket on the watched buckets for the HeadObject callers, so a deleted object answers 404, not 403', () => {
+    for (const role of ['WorkflowRestoreSteps', 'DetectionRestoreCompleted']) {
+      expect(withAction(policyStatementsOf(role), 's3:ListBucket'), role).toEqual([{ Effect: 'Allow', Action: 's3:ListBucket', Resource: buckets }]);
+    }
   });
 
-  it('StartExecution and SendTaskSuccess only on the restore state machine', () => {
-    const states = ['Detection', 'Workflow'].flatMap(policyStatementsOf).filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
-    expect(states.map((s) => s.Action).sort()).toEqual(['states:SendTaskSuccess', 'states:SendTaskSuccess', 'states:StartExecution']);
-    for (const s of states) expect(JSON.stringify(s.Resource)).toContain(':stateMachine:S3Autorestore-restore-object');
+  it('SES send on the identities SES checks, only from the configured From address', () => {
+    expect(withAction(policyStatementsOf('NotificationsNotifyAggregator'), 'ses:SendEmail')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: arn(':ses:eu-west-1:111122223333:identity/*'),
+        Condition: { StringEquals: { 'ses:FromAddress': 'restores@example.com' } },
+      },
+    ]);
+  });
+
+  it('with a configuration set: SES send also on it, the aggregator told its name, and an output', () => {
+    const t = Template.fromStack(buildApp(config({ sesConfigurationSet: 'restore-mail' }), noBundling()).stack);
+    expect(withAction(policyStatementsOf('NotificationsNotifyAggregator', t), 'ses:SendEmail')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: [arn(':ses:eu-west-1:111122223333:identity/*'), arn(':ses:eu-west-1:111122223333:configuration-set/restore-mail')],
+        Condition: { StringEquals: { 'ses:FromAddress': 'restores@example.com' } },
+      },
+    ]);
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Queues restore notices'), Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: 'restore-mail' }) } });
+    t.hasOutput('SesConfigurationSet', { Value: 'restore-mail' });
+    // Without one, nothing names a configuration set.
+    const [aggregator] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Queues restore notices') } })) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+    expect(aggregator!.Properties.Environment.Variables).not.toHaveProperty('SES_CONFIGURATION_SET');
+  });
+
+  it('StartExecution, DescribeExecution and SendTaskSuccess only on the restore state machine and its executions', () => {
+    const states = ['Detection', 'Workflow'].flatMap((prefix) => policyStatementsOf(prefix)).filter((s) => [s.Action].flat().some((a) => a.startsWith('states:')));
+    expect(states.map((s) => s.Action).sort()).toEqual(['states:DescribeExecution', 'states:SendTaskSuccess', 'states:SendTaskSuccess', 'states:StartExecution']);
+    for (const s of states.filter((s) => s.Action !== 'states:DescribeExecution')) expect(JSON.stringify(s.Resource)).toContain(':stateMachine:S3Autorestore-restore-object"');
+    expect(withAction(policyStatementsOf('DetectionDetectAccess'), 'states:DescribeExecution')).toEqual([
+      { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: arn(':states:eu-west-1:111122223333:execution:S3Autorestore-restore-object:*') },
+    ]);
   });
 
   it('no function uses AWSLambdaBasicExecutionRole', () => {
@@ -146,6 +252,20 @@ describe('cdk-nag AwsSolutions', () => {
   it('has no unacknowledged finding', () => {
     const { app } = buildApp(config(), noBundling());
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('acknowledges the SES identity and execution wildcards, for a fixed and an environment-agnostic stack', () => {
+    const cases = [
+      { extra: { sesConfigurationSet: 'restore-mail' }, where: 'eu-west-1:111122223333' },
+      { extra: { account: undefined, region: undefined }, where: '<AWS::Region>:<AWS::AccountId>' },
+    ];
+    for (const { extra, where } of cases) {
+      const { app, stack } = buildApp(config({ ...extra, stackName: 'Wildcards' }), noBundling());
+      const ids = acknowledgeFindings(stack).map((a) => a.id);
+      expect(ids).toContain(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${where}:identity/*]`);
+      expect(ids).toContain(`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${where}:execution:Wildcards-restore-object:*]`);
+      expect(() => app.synth(), where).not.toThrow();
+    }
   });
 
   it('would fail without the acknowledgements (the check is live)', async () => {

@@ -30,6 +30,7 @@ describe('function environments', () => {
     const env = { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', NOTICES_TABLE: 'n', PRINCIPALS_TABLE: 'p', DEBOUNCE_SECONDS: '120', MAX_WAIT_SECONDS: '900' };
     expect(() => loadEnv(notifyAggregatorEnvSchema, { ...env, SENDER_ADDRESS: 'nobody' })).toThrow(/SENDER_ADDRESS/);
     expect(loadEnv(notifyAggregatorEnvSchema, { ...env, SENDER_ADDRESS: 'a@b.co' }).MAX_FILES_PER_EMAIL).toBe(100);
+    expect(loadEnv(notifyAggregatorEnvSchema, { ...env, SENDER_ADDRESS: 'a@b.co', SES_CONFIGURATION_SET: 'restore-mail' }).SES_CONFIGURATION_SET).toBe('restore-mail');
   });
 });
 
@@ -38,6 +39,10 @@ describe('deployment configuration', () => {
   it('fills in defaults', () => {
     expect(parseDeploymentConfig(valid)).toMatchObject({ stage: 'dev', restoreDays: 7, debounceSeconds: 120, maxWaitSeconds: 900, waitTimeoutSeconds: 86_400, createTrail: true });
   });
+  it('takes buckets with their Region and an existing trail instead of a new one', () => {
+    const parsed = parseDeploymentConfig({ ...valid, watchedBuckets: [{ name: 'archive-bucket', region: 'eu-west-1' }, 'other-bucket'], existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/reads' });
+    expect(parsed).toMatchObject({ watchedBuckets: ['archive-bucket', 'other-bucket'], watchedBucketRegions: { 'archive-bucket': 'eu-west-1' }, createTrail: false });
+  });
   it.each([
     [{ ...valid, watchedBuckets: [] }, /watchedBuckets/],
     [{ ...valid, watchedBuckets: ['Bad_Bucket'] }, /not a valid S3 bucket name/],
@@ -45,6 +50,11 @@ describe('deployment configuration', () => {
     [{ ...valid, restoreTiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Expedited', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' } }, /Expedited/],
     [{ ...valid, debounceSeconds: 600, maxWaitSeconds: 300 }, /maxWaitSeconds/],
     [{ ...valid, account: '12' }, /account/],
+    [{ ...valid, watchedBuckets: ['archive-bucket', { name: 'archive-bucket', region: 'eu-west-1' }] }, /a bucket is listed twice/],
+    [{ ...valid, watchedBuckets: [{ name: 'archive-bucket', region: 'Europe' }] }, /not an AWS Region name/],
+    [{ ...valid, sesConfigurationSet: 'has spaces' }, /SES configuration set name/],
+    [{ ...valid, existingTrailArn: 'arn:aws:s3:::not-a-trail' }, /CloudTrail trail ARN/],
+    [{ ...valid, stackName: 'A'.repeat(47) }, /stack name of 1-46/],
   ])('rejects %j', (raw, message) => {
     expect(() => parseDeploymentConfig(raw)).toThrow(message);
   });
