@@ -9,6 +9,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { type CfnTrail, Trail } from 'aws-cdk-lib/aws-cloudtrail';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -95,8 +96,16 @@ export class Detection extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const target = (fn: AutorestoreFunction) =>
-      new LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
+    // Two hops, each with its own failure path, both ending in this queue:
+    // - EventBridge -> Lambda: EventBridge retries only when it cannot hand the event to Lambda
+    //   (throttled, function missing, no permission): up to 185 times over 24 h, then the rule's DLQ.
+    // - Lambda's asynchronous queue: once Lambda accepted the event, a function error is retried
+    //   by Lambda itself (at most 2 more attempts, events kept up to 6 h) and then sent to the
+    //   function's on-failure destination. Without one, the event would be discarded.
+    const target = (fn: AutorestoreFunction) => {
+      fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(this.deadLetterQueue) });
+      return new LambdaFunction(fn, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) });
+    };
 
     this.archivedReadRule = new Rule(this, 'ArchivedRead', {
       ruleName: `${stack.stackName}-archived-read`,

@@ -51,6 +51,19 @@ describe('event rules', () => {
     });
   });
 
+  it('sends events whose function failed after the Lambda retries to the dead-letter queue (the rule DLQ only sees delivery failures)', () => {
+    const queue = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('DetectionUndeliveredEvents'));
+    expect(queue).toBeTruthy();
+    for (const fn of ['DetectionDetectAccess', 'DetectionRestoreCompleted']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(`^${fn}`) },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+      });
+    }
+  });
+
   it('has explicit rule names derived from the stack name', () => {
     template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-archived-read', EventPattern: Match.objectLike({ 'detail-type': ['AWS API Call via CloudTrail'] }) });
     template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-restore-lifecycle', EventPattern: Match.objectLike({ 'detail-type': ['Object Restore Completed', 'Object Restore Expired'] }) });
