@@ -66,6 +66,9 @@ export const notifyAggregatorEnvSchema = z.object({
   MAX_FILES_PER_EMAIL: z.coerce.number().int().min(1).default(100),
   /** How long a notice for a reader with no known email is kept, waiting for a mapping. */
   UNRESOLVED_RETENTION_SECONDS: positiveSeconds.default(7 * 24 * 3600),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  /** How long a tick holds the sending lease: at least the function's timeout; a crashed tick's lease lapses after it. */
+  AGGREGATOR_LEASE_SECONDS: positiveSeconds.default(300),
 });
 
 export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;
@@ -73,8 +76,11 @@ export type RestoreCompletedEnv = z.infer<typeof restoreCompletedEnvSchema>;
 export type RestoreStepsEnv = z.infer<typeof restoreStepsEnvSchema>;
 export type NotifyAggregatorEnv = z.infer<typeof notifyAggregatorEnvSchema>;
 
-/** The variables as strings, for the CDK side and the local cloud to fill in. */
-export type EnvVars<S extends z.ZodObject> = { [K in keyof z.input<S>]-?: string };
+/** Variables that may be left out: optional, with no default. */
+type OptionalVars<S extends z.ZodObject> = { [K in keyof z.output<S>]-?: undefined extends z.output<S>[K] ? K : never }[keyof z.output<S>];
+
+/** The variables as strings, for the CDK side and the local cloud to fill in; every one with a default is still required. */
+export type EnvVars<S extends z.ZodObject> = { [K in Exclude<keyof z.input<S>, OptionalVars<S>>]-?: string } & { [K in OptionalVars<S>]?: string };
 
 export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);

@@ -35,6 +35,8 @@ export class Notifications extends Construct {
       MAX_WAIT_SECONDS: String(config.maxWaitSeconds),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: String(7 * 24 * 3600),
+      // At least the function's timeout (2 minutes), so a tick still running is never overlapped.
+      AGGREGATOR_LEASE_SECONDS: '300',
     };
     this.aggregator = new AutorestoreFunction(this, 'NotifyAggregator', {
       name: 'notify-aggregator',
