@@ -206,7 +206,7 @@ async function handleSendFailure(batch: Batch, err: unknown, deps: AggregatorDep
       detail: { kind: notice.kind, reader: describeReader(notice.reader), recipient: batch.email, reason: 'rejected by SES', error, attempts: rejections },
     });
   });
-  deps.log.error(givenUp > 0 ? 'SES refused the email again: notices given up' : 'SES refused the email; it will be tried again', { ...context, givenUp, attempts: ATTEMPTS_WHEN_REJECTED });
+  deps.log.error(givenUp > 0 ? 'SES refused the email again: notices given up' : 'SES refused the email; it will be tried again', { ...context, givenUp, attemptsBeforeGivingUp: ATTEMPTS_WHEN_REJECTED });
   return givenUp;
 }
 
