@@ -14,11 +14,11 @@ describe('checkRestoreRequest', () => {
     expect(() => checkRestoreRequest({ days })).toThrow(expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'days', message: `days must be a whole number from 1 to 30000, got ${days}` }));
   });
 
-  it.each(['ops@example.com', 'first.last+tag@sub.example.co.uk'])('accepts the address %s', (notify) => {
+  it.each(['ops@example.com', 'first.last+tag@sub.example.co.uk', 'ops@xn--bcher-kva.example'])('accepts the address %s', (notify) => {
     expect(() => checkRestoreRequest({ notify })).not.toThrow();
   });
 
-  it.each(['not-an-email', 'ops@localhost', 'two words@example.com', '<ops@example.com>', '', 'a@b@c.d'])('refuses %j as an address', (notify) => {
+  it.each(['not-an-email', 'ops@localhost', 'two words@example.com', '<ops@example.com>', '', 'a@b@c.d', 'josé@example.com', 'ops@bücher.example', 'ops@example.com\n'])('refuses %j as an address', (notify) => {
     expect(() => checkRestoreRequest({ notify })).toThrow(expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'notify' }));
   });
 
