@@ -12,6 +12,7 @@ import { objectIdOf, type ObjectRef } from '../functions/shared/object-id.js';
 import type { Reader } from '../functions/shared/reader.js';
 import type { ObjectRecords } from '../functions/shared/records.js';
 import { startOrJoinRestore } from '../functions/shared/start-restore.js';
+import { checkRestoreRequest } from './restore-request.js';
 
 export interface GetObjectOrRestoreDeps {
   s3: S3Client;
@@ -28,7 +29,12 @@ export type GetObjectOrRestoreResult =
   | { kind: 'object'; object: GetObjectCommandOutput }
   | { kind: 'restore-pending'; objectId: string; executionArn: string; cycle: number; joined: boolean; storageClass: string; expectedReadyAt?: string };
 
+/**
+ * Throws InvalidRestoreRequestError, before any call, for options the workflow would refuse
+ * (days outside 1..30,000, an unknown tier) or a reader email that is not an address.
+ */
 export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: ObjectRef, reader: Reader, options: { tier?: RestoreTier; days?: number } = {}): Promise<GetObjectOrRestoreResult> {
+  checkRestoreRequest({ ...options, notify: reader.email });
   try {
     const object = await deps.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
     return { kind: 'object', object };

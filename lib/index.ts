@@ -1,5 +1,6 @@
 /** The library: `import { getObjectOrRestore } from 's3-autorestore'`. */
 export { getObjectOrRestore, type GetObjectOrRestoreDeps, type GetObjectOrRestoreResult } from './get-object-or-restore.js';
+export { checkRestoreRequest, InvalidRestoreRequestError, RESTORE_DAYS, type RestoreRequestOptions } from './restore-request.js';
 export { AuditLog } from '../functions/shared/audit.js';
 export { NoticeBook } from '../functions/shared/notices.js';
 export { ObjectRecords } from '../functions/shared/records.js';

@@ -149,6 +149,7 @@ export class LocalCloud {
       MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
+      AGGREGATOR_LEASE_SECONDS: simulatedSeconds(300),
     } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 

@@ -9,6 +9,7 @@ import type { Reader } from '../../functions/shared/reader.js';
 import { getObjectOrRestore, type GetObjectOrRestoreResult } from '../../lib/get-object-or-restore.js';
 import { executionLink, type Context } from '../context.js';
 import { EXIT, logLine, printJson, printLine } from '../output.js';
+import { refuseBadRestoreOptions } from '../parsers.js';
 import { parseObjectUrl } from '../s3-url.js';
 
 export interface GetCommandOptions {
@@ -18,6 +19,7 @@ export interface GetCommandOptions {
 }
 
 export async function getCommand(ctx: Context, target: string, dest: string | undefined, options: GetCommandOptions, signal: AbortSignal): Promise<number> {
+  refuseBadRestoreOptions({ notify: options.notify });
   const url = parseObjectUrl(target);
   const ref = { bucket: url.bucket, key: url.key };
   const repos = await ctx.repositories();

@@ -7,6 +7,7 @@ import { startOrJoinRestore, type RestoreStart } from '../../functions/shared/st
 import type { Context } from '../context.js';
 import { listObjects } from '../listing.js';
 import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';
+import { refuseBadRestoreOptions } from '../parsers.js';
 import { needsConfirmation, planRestore } from '../plan.js';
 import { parseS3Url, UsageError } from '../s3-url.js';
 
@@ -20,6 +21,7 @@ export interface RestoreCommandOptions {
 }
 
 export async function restoreCommand(ctx: Context, target: string, options: RestoreCommandOptions, signal: AbortSignal): Promise<number> {
+  refuseBadRestoreOptions({ days: options.days, tier: options.tier, notify: options.notify });
   const url = parseS3Url(target);
   const objects = await listObjects(ctx.s3, url, { resolveTiers: true });
   if (objects.length === 0) throw new UsageError(`nothing at ${target}`);

@@ -14,6 +14,8 @@ import { describeReader } from '../shared/reader.js';
 import type { ObjectRecords } from '../shared/records.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
+import type { Metrics } from './metrics.js';
+import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../shared/logger.js';
 
 export interface AggregatorDeps {
@@ -23,11 +25,16 @@ export interface AggregatorDeps {
   principals: PrincipalMap;
   audit: AuditLog;
   sender: string;
+  /** SES configuration set named on every email (event publishing, suppression settings), if any. */
+  configurationSet?: string;
   rules: BatchRules;
   maxFilesPerEmail: number;
   unresolvedRetentionMs: number;
+  /** How long a tick's lease lasts: at least the function's timeout, so a live tick is never overlapped. */
+  leaseMs: number;
   now: () => Date;
   log: Log;
+  metrics: Metrics;
 }
 
 const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
@@ -81,15 +88,18 @@ export interface TickResult {
   emailsSent: number;
   emailsFailed: number;
   unresolved: number;
+  /** Notices given up this tick because SES kept refusing their email. */
+  undeliverable: number;
   skipped?: 'another tick is running';
 }
 
-const LEASE_MS = 5 * 60_000;
+/** How many times an email SES refuses (an invalid address, a rejected message) is tried before its notices are given up. */
+export const ATTEMPTS_WHEN_REJECTED = 3;
 
 export async function tick(deps: AggregatorDeps): Promise<TickResult> {
   const holder = randomUUID();
-  if (!(await deps.notices.acquireLease(holder, deps.now(), LEASE_MS))) {
-    return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, skipped: 'another tick is running' };
+  if (!(await deps.notices.acquireLease(holder, deps.now(), deps.leaseMs))) {
+    return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
     const pending = await deps.notices.pending();
@@ -99,19 +109,27 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     await forEach(plan.superseded, (notice) => deps.notices.transition(notice, 'superseded', deps.now()));
     let emailsSent = 0;
     let emailsFailed = 0;
+    let undeliverable = 0;
     for (const batch of plan.due) {
-      if (await sendBatch(batch, deps)) emailsSent++;
-      else emailsFailed++;
+      const outcome = await sendBatch(batch, deps);
+      if (outcome.kind === 'sent') emailsSent++;
+      if (outcome.kind === 'failed') {
+        emailsFailed++;
+        undeliverable += outcome.givenUp;
+      }
     }
     await settleUnresolved(plan.unresolved, deps);
-    return { pending: pending.length, emailsSent, emailsFailed, unresolved: plan.unresolved.length };
+    if (undeliverable > 0) deps.metrics.count('NoticesUndeliverable', undeliverable);
+    return { pending: pending.length, emailsSent, emailsFailed, unresolved: plan.unresolved.length, undeliverable };
   } finally {
     await deps.notices.releaseLease(holder);
   }
 }
 
-/** Sends one batch; true when an email went out. A failed send leaves every notice pending. */
-async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
+type BatchOutcome = { kind: 'sent' } | { kind: 'nothing new' } | { kind: 'failed'; givenUp: number };
+
+/** Sends one batch. A failed send leaves its notices pending, except those SES refused too often. */
+async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutcome> {
   const files = distinctFiles(batch.notices);
   const alreadySent = await deps.notices.alreadySent(batch.email, files.map((n) => n.noticeKey));
   const toSend = files.filter((n) => !alreadySent.has(n.noticeKey));
@@ -122,6 +140,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
       await deps.ses.send(
         new SendEmailCommand({
           FromEmailAddress: deps.sender,
+          ...(deps.configurationSet ? { ConfigurationSetName: deps.configurationSet } : {}),
           Destination: { ToAddresses: [batch.email] },
           Content: {
             Simple: {
@@ -132,8 +151,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
         }),
       );
     } catch (err) {
-      deps.log.error('email not sent; the notices stay pending for the next tick', { kind: batch.kind, files: toSend.length, error: err instanceof Error ? err.name : String(err) });
-      return false;
+      return { kind: 'failed', givenUp: await handleSendFailure(batch, err, deps) };
     }
     await forEach(toSend, async (notice) => {
       await deps.notices.recordSent(batch.email, notice.noticeKey, now);
@@ -150,7 +168,46 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<boolean> {
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);
   await forEach(batch.notices, (notice) => deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email));
-  return toSend.length > 0;
+  return toSend.length > 0 ? { kind: 'sent' } : { kind: 'nothing new' };
+}
+
+/**
+ * A refused email (see send-failures.ts) counts against each of its notices; a notice refused
+ * ATTEMPTS_WHEN_REJECTED times is given up, with an audit entry on its object. Any other
+ * failure leaves the notices pending for the next tick, however many ticks that takes.
+ * Returns how many notices were given up.
+ */
+async function handleSendFailure(batch: Batch, err: unknown, deps: AggregatorDeps): Promise<number> {
+  const failure = classifySendFailure(err);
+  const error = err instanceof Error ? err.name : String(err);
+  const context = { kind: batch.kind, notices: batch.notices.length, error, failure };
+  if (failure === 'transient') {
+    deps.log.warn('email not sent; the notices stay pending for the next tick', context);
+    return 0;
+  }
+  if (failure === 'setup') {
+    deps.log.error('email not sent: SES refuses every email until the account or the deployment is fixed; the notices stay pending', context);
+    return 0;
+  }
+  const now = deps.now();
+  let givenUp = 0;
+  await forEach(batch.notices, async (notice) => {
+    const rejections = await deps.notices.recordRejection(notice, error);
+    if (rejections < ATTEMPTS_WHEN_REJECTED) return;
+    if (!(await deps.notices.transition(notice, 'undeliverable', now, batch.email))) return;
+    givenUp++;
+    const file = notice.file;
+    await deps.audit.record({
+      objectId: file.objectId,
+      time: now,
+      type: 'NOTICE_UNDELIVERABLE',
+      cycle: file.cycle,
+      dedupeKey: `undeliverable#${notice.noticeKey}#${notice.readerId}`,
+      detail: { kind: notice.kind, reader: describeReader(notice.reader), recipient: batch.email, reason: 'rejected by SES', error, attempts: rejections },
+    });
+  });
+  deps.log.error(givenUp > 0 ? 'SES refused the email again: notices given up' : 'SES refused the email; it will be tried again', { ...context, givenUp, attemptsBeforeGivingUp: ATTEMPTS_WHEN_REJECTED });
+  return givenUp;
 }
 
 /**

@@ -8,9 +8,12 @@ import { NoticeBook } from '../shared/notices.js';
 import { PrincipalMap } from '../shared/principals.js';
 import { ObjectRecords } from '../shared/records.js';
 import { handleAggregatorEvent } from './aggregator.js';
+import { emfMetrics } from './metrics.js';
 
 const env = loadEnv(notifyAggregatorEnvSchema);
 const ddb = clients.ddb();
+const now = () => new Date();
+const metrics = emfMetrics('notify-aggregator', now);
 
 async function notifyAggregatorHandler(event: unknown) {
   return handleAggregatorEvent(event, {
@@ -20,11 +23,14 @@ async function notifyAggregatorHandler(event: unknown) {
     principals: new PrincipalMap(ddb, env.PRINCIPALS_TABLE),
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     sender: env.SENDER_ADDRESS,
+    configurationSet: env.SES_CONFIGURATION_SET,
     rules: { debounceMs: env.DEBOUNCE_SECONDS * 1000, maxWaitMs: env.MAX_WAIT_SECONDS * 1000 },
     maxFilesPerEmail: env.MAX_FILES_PER_EMAIL,
     unresolvedRetentionMs: env.UNRESOLVED_RETENTION_SECONDS * 1000,
-    now: () => new Date(),
+    leaseMs: env.AGGREGATOR_LEASE_SECONDS * 1000,
+    now,
     log: logger,
+    metrics,
   });
 }
 

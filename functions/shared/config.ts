@@ -68,6 +68,8 @@ export const notifyAggregatorEnvSchema = z.object({
   UNRESOLVED_RETENTION_SECONDS: positiveSeconds.default(7 * 24 * 3600),
   /** The SES configuration set every email is sent through, when the deployment names one. */
   SES_CONFIGURATION_SET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  /** How long a tick holds the sending lease: at least the function's timeout; a crashed tick's lease lapses after it. */
+  AGGREGATOR_LEASE_SECONDS: positiveSeconds.default(300),
 });
 
 export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;

@@ -44,6 +44,10 @@ export interface Notice {
   status: NoticeStatus;
   pendingPartition?: typeof PENDING_PARTITION;
   unresolvedRecorded?: boolean;
+  /** How many times SES refused the email carrying this notice for a reason retrying will not fix. */
+  rejections?: number;
+  /** The error of the last refusal (an SES error code). */
+  lastRejection?: string;
   sentTo?: string;
   sentAt?: string;
 }
@@ -149,6 +153,30 @@ export class NoticeBook {
     );
   }
 
+  /**
+   * Counts one refusal of a pending notice's email; returns how many there have been so far
+   * (0 when the notice is no longer pending: another tick settled it meanwhile).
+   */
+  async recordRejection(key: Pick<Notice, 'readerId' | 'noticeKey'>, error: string): Promise<number> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { readerId: key.readerId, noticeKey: key.noticeKey },
+          UpdateExpression: 'ADD rejections :one SET lastRejection = :error',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':one': 1, ':error': error, ':pending': 'pending' },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes?.rejections ?? 0);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return 0;
+      throw err;
+    }
+  }
+
   /** Which of these (object, cycle, kind) keys were already emailed to this address. */
   async alreadySent(email: string, noticeKeys: string[]): Promise<Set<string>> {
     const sent = new Set<string>();
@@ -172,7 +200,8 @@ export class NoticeBook {
 
   /**
    * A lease so that only one tick sends at a time (a slow tick may overlap the next one).
-   * Conditional put with an expiry: a crashed holder never blocks the next tick for long.
+   * Conditional put with an expiry: a crashed holder blocks the next ticks only until its
+   * lease runs out, `ttlMs` after it was taken.
    */
   async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
     return this.ifConditionHolds(() =>

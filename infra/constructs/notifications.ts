@@ -36,6 +36,8 @@ export class Notifications extends Construct {
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: String(7 * 24 * 3600),
       ...(config.sesConfigurationSet ? { SES_CONFIGURATION_SET: config.sesConfigurationSet } : {}),
+      // At least the function's timeout (2 minutes), so a tick still running is never overlapped.
+      AGGREGATOR_LEASE_SECONDS: '300',
     };
     this.aggregator = new AutorestoreFunction(this, 'NotifyAggregator', {
       name: 'notify-aggregator',

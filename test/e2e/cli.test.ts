@@ -114,6 +114,29 @@ describe('autorestore restore', () => {
     expect((await h.executions()).length).toBe(before.executions);
   });
 
+  // big/0012.dat and big/0016.dat are archived (GLACIER) and read by no other test.
+  it.each([
+    [['restore', '--days', '30001', `s3://${BUCKET}/big/0012.dat`], 'big/0012.dat', /^autorestore: --days: days must be a whole number from 1 to 30000, got 30001$/],
+    [['restore', '--days', '0', `s3://${BUCKET}/big/0012.dat`], 'big/0012.dat', /argument '0' is invalid/],
+    [['restore', '--notify', 'not-an-email', `s3://${BUCKET}/big/0012.dat`], 'big/0012.dat', /^autorestore: --notify: not an email address: "not-an-email"$/],
+    [['get', '--notify', 'ops@nowhere', `s3://${BUCKET}/big/0016.dat`, join(work, 'never')], 'big/0016.dat', /^autorestore: --notify: not an email address: "ops@nowhere"$/],
+  ])('%j is refused at the door: one line, exit 2, no read, no record, no execution, no notice', async (args, key, message) => {
+    const before = { reads: calls('GetObject'), restores: calls('RestoreObject'), executions: (await h.executions()).length };
+    const run = await autorestore(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim()).toMatch(message);
+    expect(run.stdout).toBe('');
+    await h.cloud.settle();
+    expect(calls('GetObject')).toBe(before.reads);
+    expect(calls('RestoreObject')).toBe(before.restores);
+    expect((await h.executions()).length).toBe(before.executions);
+    const objectId = objectIdOf({ bucket: BUCKET, key });
+    expect(await h.records.get(objectId)).toBeUndefined();
+    expect(await h.audit.history(objectId)).toEqual([]);
+    expect((await h.notices.pending()).filter((n) => n.file.objectId === objectId)).toEqual([]);
+  });
+
   it('no credentials: one line, exit 2', async () => {
     const run = await autorestore(['status', `s3://${BUCKET}/small/`], { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONTAINER_CREDENTIALS_FULL_URI: '' });
     expect(run.code).toBe(2);
@@ -183,6 +206,23 @@ describe('getObjectOrRestore (library)', () => {
       return r.kind === 'object' ? r : undefined;
     }, 'the restored object', 30_000);
     expect(await second.object.Body!.transformToString()).toBe('content of big/0004.dat');
+    ddb.destroy();
+  });
+
+  it('refuses, before any request, days outside S3\'s range and a reader email that is not an address', async () => {
+    const { AuditLog, InvalidRestoreRequestError, NoticeBook, ObjectRecords, documentClient } = await import('../../lib/index.js');
+    const ddb = documentClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIALIB', secretAccessKey: 'local' } });
+    const deps = { s3: h.s3('AKIALIBRARYUSER00002'), sfn: h.sfn, records: new ObjectRecords(ddb, TABLE_NAMES.objects), audit: new AuditLog(ddb, TABLE_NAMES.audit), notices: new NoticeBook(ddb, TABLE_NAMES.notices), stateMachineArn: h.cloud.stateMachineArn };
+    const ref = { bucket: BUCKET, key: 'big/0020.dat' };
+    const reader = { id: 'AKIALIBRARYUSER00002', accessKeyId: 'AKIALIBRARYUSER00002' };
+    const before = { reads: calls('GetObject'), executions: (await h.executions()).length };
+    await expect(getObjectOrRestore(deps, ref, reader, { days: 30_001 })).rejects.toThrow(InvalidRestoreRequestError);
+    await expect(getObjectOrRestore(deps, ref, reader, { days: 0 })).rejects.toMatchObject({ name: 'InvalidRestoreRequestError', option: 'days' });
+    await expect(getObjectOrRestore(deps, ref, { ...reader, email: 'not-an-email' })).rejects.toMatchObject({ name: 'InvalidRestoreRequestError', option: 'notify' });
+    await h.cloud.settle();
+    expect(calls('GetObject')).toBe(before.reads);
+    expect((await h.executions()).length).toBe(before.executions);
+    expect(await h.records.get(objectIdOf(ref))).toBeUndefined();
     ddb.destroy();
   });
 });

@@ -33,8 +33,10 @@ export function aggregatorDepsFor(state: TestState, overrides: Partial<Aggregato
     rules: { debounceMs: 0, maxWaitMs: 0 },
     maxFilesPerEmail: 100,
     unresolvedRetentionMs: 7 * 24 * 3600_000,
+    leaseMs: 300_000,
     now: () => new Date(),
     log: recordingLog(),
+    metrics: { count: () => undefined },
     ...overrides,
   };
 }

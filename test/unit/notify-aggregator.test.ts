@@ -1,7 +1,10 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
+import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
+import { emfMetrics, METRIC_NAMESPACE, type MetricName } from '../../functions/notify-aggregator/metrics.js';
+import { classifySendFailure } from '../../functions/notify-aggregator/send-failures.js';
+import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
 import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
@@ -32,7 +35,8 @@ function deps(overrides: Partial<AggregatorDeps> = {}): AggregatorDeps {
   return aggregatorDepsFor(state, { rules: { debounceMs: DEBOUNCE, maxWaitMs: MAX_WAIT }, now: () => new Date(clock), ...overrides });
 }
 const advance = (ms: number) => (clock += ms);
-const tick = (d = deps()) => handleAggregatorEvent({ action: 'tick' }, d) as Promise<{ emailsSent: number; emailsFailed: number; unresolved: number }>;
+const tick = (d = deps()) => handleAggregatorEvent({ action: 'tick' }, d) as Promise<TickResult>;
+const sesError = <E>(Type: new (opts: { message: string; $metadata: object }) => E, message = 'refused') => new Type({ message, $metadata: { httpStatusCode: 400 } });
 
 /** Seeds an object read by the given test readers (by access key) and queues a notice of `kind`. */
 async function objectWithNotice(name: string, kind: 'started' | 'ready' | 'failed', readers: string[] = ['ALICE'], fields = {}): Promise<ObjectRef> {
@@ -180,5 +184,137 @@ describe('tick', () => {
     expect(sentEmails()).toHaveLength(0);
     await state.notices.releaseLease('someone-else');
     expect((await tick()).emailsSent).toBe(1);
+  });
+});
+
+describe('an email SES refuses', () => {
+  beforeEach(async () => {
+    advance(MAX_WAIT);
+    await tick();
+    sesMock.reset();
+    clock = Date.parse('2026-11-22T10:00:00Z');
+  });
+
+  it.each([
+    ['an invalid address (BadRequestException)', () => sesError(BadRequestException, 'Invalid email address')],
+    ['a rejected message (MessageRejected)', () => sesError(MessageRejected, 'Email address is not verified')],
+  ])('%s is tried a bounded number of times, then given up with an audit entry and a metric', async (_, refusal) => {
+    const ref = await objectWithNotice('never.csv', 'started');
+    advance(DEBOUNCE);
+    sesMock.on(SendEmailCommand).rejects(refusal());
+    const counted: [MetricName, number][] = [];
+    const d = deps({ metrics: { count: (name, value) => counted.push([name, value]) } });
+    for (let attempt = 1; attempt < ATTEMPTS_WHEN_REJECTED; attempt++) {
+      expect(await tick(d)).toMatchObject({ emailsFailed: 1, undeliverable: 0 });
+      advance(60_000);
+    }
+    expect(await tick(d)).toMatchObject({ emailsFailed: 1, undeliverable: 1 });
+    expect(counted).toEqual([['NoticesUndeliverable', 1]]);
+    expect((await state.notices.pending()).filter((n) => n.file.key === ref.key)).toEqual([]);
+    const given = (await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICE_UNDELIVERABLE');
+    expect(given).toHaveLength(1);
+    expect(given[0]!.detail).toMatchObject({ kind: 'started', recipient: `alice-${run}@example.com`, reason: 'rejected by SES', error: refusal().name, attempts: ATTEMPTS_WHEN_REJECTED });
+    // Never again: later ticks do not call SES for it.
+    for (let i = 0; i < 3; i++) {
+      advance(60_000);
+      expect(await tick(d)).toMatchObject({ emailsFailed: 0, undeliverable: 0 });
+    }
+    expect(sesMock).toHaveReceivedCommandTimes(SendEmailCommand, ATTEMPTS_WHEN_REJECTED);
+  });
+
+  it.each([
+    ['throttling (TooManyRequestsException)', () => sesError(TooManyRequestsException, 'Maximum sending rate exceeded.')],
+    ['a 5xx', () => Object.assign(new Error('service unavailable'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })],
+    ['sending paused on the account (SendingPausedException)', () => sesError(SendingPausedException)],
+  ])('%s is retried until it succeeds, however many ticks that takes', async (_, failure) => {
+    const ref = await objectWithNotice('later.csv', 'started');
+    advance(DEBOUNCE);
+    const failures = ATTEMPTS_WHEN_REJECTED * 2;
+    let mock = sesMock.on(SendEmailCommand);
+    for (let i = 0; i < failures; i++) mock = mock.rejectsOnce(failure());
+    mock.resolves({ MessageId: 'finally' });
+    for (let i = 0; i < failures; i++) {
+      expect(await tick()).toMatchObject({ emailsSent: 0, emailsFailed: 1, undeliverable: 0 });
+      advance(60_000);
+    }
+    expect(await tick()).toMatchObject({ emailsSent: 1, emailsFailed: 0 });
+    expect(sentEmails().at(-1)!.Content!.Simple!.Body!.Text!.Data).toContain(ref.key);
+    expect((await state.audit.history(objectIdOf(ref))).map((e) => e.type)).not.toContain('NOTICE_UNDELIVERABLE');
+  });
+
+  it('classifies every SendEmail error SES v2 documents', () => {
+    const named = (name: string) => Object.assign(new Error(name), { name });
+    expect(['BadRequestException', 'MessageRejected'].map((n) => classifySendFailure(named(n)))).toEqual(['rejected', 'rejected']);
+    expect(['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'AccessDeniedException'].map((n) => classifySendFailure(named(n)))).toEqual(Array(5).fill('setup'));
+    expect(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'TimeoutError'].map((n) => classifySendFailure(named(n)))).toEqual(Array(5).fill('transient'));
+    expect(classifySendFailure('not an error')).toBe('transient');
+  });
+});
+
+describe('the SES configuration set', () => {
+  beforeEach(async () => {
+    advance(MAX_WAIT);
+    await tick();
+    sesMock.reset();
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+    clock = Date.parse('2026-11-22T10:00:00Z');
+  });
+
+  it('is named on every email when one is configured, and left out when none is', async () => {
+    await objectWithNotice('with-set.csv', 'started');
+    advance(DEBOUNCE);
+    await tick(deps({ configurationSet: 'autorestore-notices' }));
+    await objectWithNotice('without-set.csv', 'ready');
+    advance(DEBOUNCE);
+    await tick();
+    expect(sentEmails().map((e) => e.ConfigurationSetName)).toEqual(['autorestore-notices', undefined]);
+    expect(sentEmails()[1]).not.toHaveProperty('ConfigurationSetName');
+  });
+
+  it('comes from SES_CONFIGURATION_SET, which may be left out; the lease from AGGREGATOR_LEASE_SECONDS (default 300)', () => {
+    const env = { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', NOTICES_TABLE: 'n', PRINCIPALS_TABLE: 'p', SENDER_ADDRESS: 'a@b.co', DEBOUNCE_SECONDS: '120', MAX_WAIT_SECONDS: '900' };
+    expect(loadEnv(notifyAggregatorEnvSchema, env)).toMatchObject({ AGGREGATOR_LEASE_SECONDS: 300 });
+    expect(loadEnv(notifyAggregatorEnvSchema, env)).not.toHaveProperty('SES_CONFIGURATION_SET');
+    expect(loadEnv(notifyAggregatorEnvSchema, { ...env, SES_CONFIGURATION_SET: 'set', AGGREGATOR_LEASE_SECONDS: '0.25' })).toMatchObject({ SES_CONFIGURATION_SET: 'set', AGGREGATOR_LEASE_SECONDS: 0.25 });
+    expect(() => loadEnv(notifyAggregatorEnvSchema, { ...env, SES_CONFIGURATION_SET: '' })).toThrow(/SES_CONFIGURATION_SET/);
+    expect(() => loadEnv(notifyAggregatorEnvSchema, { ...env, AGGREGATOR_LEASE_SECONDS: '0' })).toThrow(/AGGREGATOR_LEASE_SECONDS/);
+  });
+});
+
+describe('the lease of a tick that died', () => {
+  beforeEach(async () => {
+    advance(MAX_WAIT);
+    await tick();
+    sesMock.reset();
+    sesMock.on(SendEmailCommand).resolves({ MessageId: 'm' });
+    clock = Date.parse('2026-11-22T10:00:00Z');
+  });
+
+  it('blocks later ticks only until the configured lease runs out, then they send', async () => {
+    const LEASE = 45_000;
+    await objectWithNotice('after-crash.csv', 'started');
+    advance(DEBOUNCE);
+    const live = deps({ leaseMs: LEASE });
+    // The process is killed half way through its tick: it took the lease and never gives it back.
+    const killed = { ...live, notices: Object.assign(Object.create(live.notices) as typeof live.notices, { pending: () => Promise.reject(new Error('killed')), releaseLease: async () => undefined }) };
+    await expect(tick(killed)).rejects.toThrow('killed');
+    advance(LEASE - 1_000);
+    expect(await tick(live)).toMatchObject({ skipped: 'another tick is running' });
+    advance(2_000);
+    expect(await tick(live)).toMatchObject({ emailsSent: 1 });
+    expect(sentEmails()).toHaveLength(1);
+  });
+});
+
+describe('metrics', () => {
+  it('writes one CloudWatch embedded-metric-format line per count', () => {
+    const lines: string[] = [];
+    emfMetrics('notify-aggregator', () => new Date('2026-11-22T10:00:00Z'), (line) => lines.push(line)).count('NoticesUndeliverable', 2);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      _aws: { Timestamp: Date.parse('2026-11-22T10:00:00Z'), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: 'NoticesUndeliverable', Unit: 'Count' }] }] },
+      service: 'notify-aggregator',
+      NoticesUndeliverable: 2,
+    });
   });
 });
