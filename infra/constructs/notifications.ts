@@ -1,12 +1,13 @@
 /** The notification aggregator: receives notices from the workflow, emails batches on a schedule. */
 import { Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvVars, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
+import { METRIC_NAMESPACE } from '../../functions/notify-aggregator/metrics.js';
 import type { DeploymentConfig } from '../config.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
@@ -68,6 +69,16 @@ export class Notifications extends Construct {
       description: 'Sends the notification batches that are due',
       schedule: Schedule.rate(Duration.minutes(config.aggregatorScheduleMinutes)),
       targets: [new LambdaFunction(this.aggregator, { event: RuleTargetInput.fromObject({ action: 'tick' }), retryAttempts: 0 })],
+    });
+
+    // Published by the aggregator as embedded-metric-format log lines (functions/notify-aggregator/metrics.ts).
+    new Alarm(this, 'NoticesUndeliverable', {
+      alarmDescription: 'SES refused an email for good (invalid or rejected address): a reader will not be told; see the NOTICE_UNDELIVERABLE audit entries',
+      metric: new Metric({ namespace: METRIC_NAMESPACE, metricName: 'NoticesUndeliverable', dimensionsMap: { service: 'notify-aggregator' }, statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
     new Alarm(this, 'AggregatorErrors', {

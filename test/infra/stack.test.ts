@@ -161,6 +161,10 @@ describe('workflow', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/S3Autorestore-restore-object' });
   });
 
+  it('alarms when SES refuses a notice for good (the aggregator publishes the metric)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'S3Autorestore', MetricName: 'NoticesUndeliverable', Dimensions: [{ Name: 'service', Value: 'notify-aggregator' }], Threshold: 1 });
+  });
+
   it('alarms on failed and timed-out executions', () => {
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric, Namespace: 'AWS/States', Threshold: 1 });
