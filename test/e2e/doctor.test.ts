@@ -9,6 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { eventually } from '../support/eventually.js';
@@ -75,6 +79,28 @@ beforeAll(async () => {
   await h.principals.put(READER, 'reader@example.com', new Date());
 }, 60_000);
 afterAll(() => h?.stop());
+
+describe("the local control plane answers the SDK in each service's protocol", () => {
+  it('answers, and the errors doctor tells apart by name', async () => {
+    const config = { endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 };
+    const [events, trail, sqs, ses] = [new EventBridgeClient(config), new CloudTrailClient(config), new SQSClient(config), new SESv2Client(config)];
+    const errorName = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => e.name);
+    try {
+      expect(await events.send(new DescribeRuleCommand({ Name: 'autorestore-restore-lifecycle' }))).toMatchObject({ State: 'ENABLED', EventBusName: 'default', Arn: 'arn:aws:events:us-east-1:000000000000:rule/autorestore-restore-lifecycle' });
+      expect(await errorName(events.send(new DescribeRuleCommand({ Name: 'no-such-rule' })))).toBe('ResourceNotFoundException');
+      expect(await trail.send(new GetTrailStatusCommand({ Name: 'autorestore-reads' }))).toMatchObject({ IsLogging: true, StartLoggingTime: expect.any(Date) });
+      expect(await errorName(trail.send(new GetTrailStatusCommand({ Name: 'no-such-trail' })))).toBe('TrailNotFoundException');
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'autorestore-undelivered-events' }));
+      expect(QueueUrl).toBe(`${h.cloud.endpoint}/000000000000/autorestore-undelivered-events`);
+      expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }))).Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:autorestore-undelivered-events' });
+      expect(await errorName(sqs.send(new GetQueueAttributesCommand({ QueueUrl: `${h.cloud.endpoint}/000000000000/other`, AttributeNames: ['All'] })))).toBe('QueueDoesNotExist');
+      expect(await ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'reader@example.com' }))).toMatchObject({ IdentityType: 'EMAIL_ADDRESS', VerifiedForSendingStatus: true });
+      expect(await errorName(ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'not an identity' })))).toBe('NotFoundException');
+    } finally {
+      for (const client of [events, trail, sqs, ses]) client.destroy();
+    }
+  });
+});
 
 // Each test runs doctor (a Node process loading the SDK) two to three times.
 describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
