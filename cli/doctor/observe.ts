@@ -22,13 +22,22 @@ const DAY_MS = 24 * 3_600_000;
 /** ListExecutions pages read per status at most: enough to count, bounded in cost. */
 const MAX_PAGES = 10;
 
-async function attempt<T>(call: () => Promise<T>, absent?: (err: Error) => boolean): Promise<T | undefined | Failure> {
+/** The call's answer, or its failure. */
+async function attempt<T>(call: () => Promise<T>): Promise<T | Failure> {
   try {
     return await call();
   } catch (err) {
-    const e = err as Error & { Code?: string };
-    if (absent?.(e)) return undefined;
-    return { callFailed: true, error: e.name, message: e.message };
+    return { callFailed: true, error: (err as Error).name, message: (err as Error).message };
+  }
+}
+
+/** The same, with `undefined` for the error that says the resource does not exist. */
+async function attemptUnlessAbsent<T>(call: () => Promise<T>, absent: (err: Error) => boolean): Promise<T | undefined | Failure> {
+  try {
+    return await call();
+  } catch (err) {
+    if (absent(err as Error)) return undefined;
+    return { callFailed: true, error: (err as Error).name, message: (err as Error).message };
   }
 }
 
@@ -36,7 +45,7 @@ export async function observe(ctx: Context, now: Date): Promise<Observations> {
   const region = await ctx.region();
   const base = { stackName: ctx.options.stackName, region, rules: [] };
   const outputs = await attempt(() => ctx.outputs());
-  if (outputs === undefined || failed(outputs)) return { ...base, outputs: outputs ?? { callFailed: true, error: 'ValidationError', message: 'no stack' } };
+  if (failed(outputs)) return { ...base, outputs };
 
   const config = ctx.clientConfig;
   const s3 = new S3Client({ ...config, forcePathStyle: Boolean(config.endpoint), followRegionRedirects: true });
@@ -55,17 +64,7 @@ export async function observe(ctx: Context, now: Date): Promise<Observations> {
       outputs.PrincipalsTableName ? attempt(async () => (await ctx.ddb.send(new ScanCommand({ TableName: outputs.PrincipalsTableName, Limit: 1, Select: 'COUNT' }))).Count ?? 0) : undefined,
       outputs.StateMachineArn ? observeExecutions(ctx, outputs.StateMachineArn, now) : undefined,
     ]);
-    return {
-      ...base,
-      outputs,
-      ...(watchedBuckets ? { watchedBuckets } : {}),
-      ...(trail ? { trail } : {}),
-      rules,
-      ...(deadLetters ? { deadLetters } : {}),
-      ...(sesObservation ? { ses: sesObservation } : {}),
-      ...(principals !== undefined ? { principals } : {}),
-      ...(executions !== undefined ? { executions } : {}),
-    } as Observations;
+    return { ...base, outputs, watchedBuckets, trail, rules, deadLetters, ses: sesObservation, principals, executions };
   } finally {
     for (const client of [s3, events, sqs, ses, cloudtrail]) client.destroy();
   }
@@ -78,7 +77,7 @@ async function observeBuckets(s3: S3Client, output: string): Promise<NonNullable
   if (all) {
     const listed = await attempt(async () => (await s3.send(new ListBucketsCommand({}))).Buckets ?? []);
     if (listed && !failed(listed)) names = listed.map((b) => b.Name!).filter(Boolean);
-    else if (listed) return { all, buckets: [{ name: '*', exists: listed }] };
+    else return { all, buckets: [{ name: '*', exists: listed }] };
   }
   return { all, buckets: await Promise.all(names.map((name) => observeBucket(s3, name))) };
 }
@@ -86,51 +85,51 @@ async function observeBuckets(s3: S3Client, output: string): Promise<NonNullable
 async function observeBucket(s3: S3Client, name: string): Promise<BucketObservation> {
   const noSuchBucket = (e: Error) => e.name === 'NoSuchBucket';
   // GetBucketLocation answers an empty LocationConstraint for us-east-1 (and EU for eu-west-1 buckets of old).
-  const location = await attempt(async () => {
+  const location = await attemptUnlessAbsent(async () => {
     const out = await s3.send(new GetBucketLocationCommand({ Bucket: name }));
     const constraint = out.LocationConstraint as string | undefined;
     return !constraint ? 'us-east-1' : constraint === 'EU' ? 'eu-west-1' : constraint;
   }, noSuchBucket);
   if (location === undefined) return { name, exists: false };
   if (failed(location) && location.error !== 'AccessDenied') return { name, exists: location };
-  const eventBridge = await attempt(async () => (await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: name }))).EventBridgeConfiguration !== undefined, noSuchBucket);
+  const eventBridge = await attemptUnlessAbsent(async () => (await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: name }))).EventBridgeConfiguration !== undefined, noSuchBucket);
   if (eventBridge === undefined) return { name, exists: false };
   return { name, exists: true, region: location, eventBridge };
 }
 
 async function observeTrail(client: CloudTrailClient, arn: string): Promise<NonNullable<Observations['trail']>> {
   const notFound = (e: Error) => e.name === 'TrailNotFoundException';
-  const status = await attempt(async () => ({ isLogging: (await client.send(new GetTrailStatusCommand({ Name: arn }))).IsLogging === true }), notFound);
+  const status = await attemptUnlessAbsent(async () => ({ isLogging: (await client.send(new GetTrailStatusCommand({ Name: arn }))).IsLogging === true }), notFound);
   if (status === undefined || failed(status)) return { arn, status };
   const selectors = await attempt(async () => {
     const out = await client.send(new GetEventSelectorsCommand({ TrailName: arn }));
     return { ...(out.EventSelectors ? { EventSelectors: out.EventSelectors } : {}), ...(out.AdvancedEventSelectors ? { AdvancedEventSelectors: out.AdvancedEventSelectors } : {}) } as TrailSelectors;
   });
-  return { arn, status, ...(selectors !== undefined ? { selectors } : {}) };
+  return { arn, status, selectors };
 }
 
 async function observeRule(client: EventBridgeClient, name: string): Promise<RuleObservation> {
   const notFound = (e: Error) => e.name === 'ResourceNotFoundException';
-  const state = await attempt(async () => (await client.send(new DescribeRuleCommand({ Name: name }))).State ?? 'ENABLED', notFound);
+  const state = await attemptUnlessAbsent(async () => (await client.send(new DescribeRuleCommand({ Name: name }))).State ?? 'ENABLED', notFound);
   if (state === undefined || failed(state)) return { name, state };
   const targets = await attempt(async () => (await client.send(new ListTargetsByRuleCommand({ Rule: name }))).Targets?.length ?? 0);
-  return { name, state, ...(targets !== undefined ? { targets } : {}) };
+  return { name, state, targets };
 }
 
 async function observeQueue(client: SQSClient, queueUrl: string): Promise<NonNullable<Observations['deadLetters']>> {
   const waiting = await attempt(async () => Number((await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0));
-  return { queueUrl, waiting: waiting ?? 0 };
+  return { queueUrl, waiting };
 }
 
 async function observeSes(client: SESv2Client, identity: string): Promise<NonNullable<Observations['ses']>> {
   const [verified, account] = await Promise.all([
-    attempt(async () => (await client.send(new GetEmailIdentityCommand({ EmailIdentity: identity }))).VerifiedForSendingStatus === true, (e) => e.name === 'NotFoundException'),
+    attemptUnlessAbsent(async () => (await client.send(new GetEmailIdentityCommand({ EmailIdentity: identity }))).VerifiedForSendingStatus === true, (e) => e.name === 'NotFoundException'),
     attempt(async () => {
       const out = await client.send(new GetAccountCommand({}));
       return { sendingEnabled: out.SendingEnabled === true, productionAccess: out.ProductionAccessEnabled === true };
     }),
   ]);
-  return { identity, verified, account: account ?? { callFailed: true, error: 'EmptyAnswer', message: 'GetAccount answered nothing' } };
+  return { identity, verified, account };
 }
 
 /** Executions that ended badly in the last 24 hours, by status (newest first, as ListExecutions sorts them). */
@@ -150,9 +149,8 @@ async function observeExecutions(ctx: Context, stateMachineArn: string, now: Dat
     }
     return arns;
   };
-  const result = await attempt(async () => {
+  return attempt(async () => {
     const [failedArns, timedOut, aborted] = await Promise.all([ended('FAILED'), ended('TIMED_OUT'), ended('ABORTED')]);
     return { failed: failedArns, timedOut, aborted };
   });
-  return result ?? { failed: [], timedOut: [], aborted: [] };
 }

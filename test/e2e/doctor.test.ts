@@ -68,13 +68,22 @@ async function readStartsRestore(bucket: string, key: string): Promise<boolean> 
   return (await h.executions()).length > before;
 }
 
+/** A read that starts a restore; once its execution has ended, how it ended and the object's audit history. */
+async function restoreOutcome(bucket: string, key: string): Promise<{ status: string; audit: string[] }> {
+  const before = new Set((await h.executions()).map((e) => e.executionArn));
+  expect(await h.read(bucket, key, READER)).toBe('InvalidObjectState');
+  const started = await eventually(async () => (await h.executions()).find((e) => !before.has(e.executionArn)), `the execution for ${key}`);
+  const ended = await eventually(async () => (await h.executions()).find((e) => e.executionArn === started.executionArn && e.status !== 'RUNNING'), `the execution for ${key} to end`, 60_000);
+  return { status: ended.status!, audit: await h.auditTypes(bucket, key) };
+}
+
 const withCli = awsCliAvailable();
 
 beforeAll(async () => {
   h = await startHarness({ watchedBuckets: [ARCHIVE, MEDIA] });
   await h.createBucket(ARCHIVE);
   await h.createBucket(MEDIA);
-  for (const key of ['rule.bin', 'trail.bin', 'selectors.bin', 'positive.bin']) await h.putObject(ARCHIVE, key, 'GLACIER');
+  for (const key of ['rule.bin', 'trail.bin', 'selectors.bin', 'events-off.bin', 'events-on.bin']) await h.putObject(ARCHIVE, key, 'GLACIER');
   await h.putObject(MEDIA, 'selectors.bin', 'GLACIER');
   await h.principals.put(READER, 'reader@example.com', new Date());
 }, 60_000);
@@ -175,14 +184,20 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
     await aws('cloudtrail', 'put-event-selectors', '--trail-name', TRAIL, '--advanced-event-selectors', JSON.stringify(selectors.AdvancedEventSelectors));
   });
 
-  it("a bucket's EventBridge notifications turned off", async () => {
+  it("a bucket's EventBridge notifications turned off: no completion event, the restore is found by the timeout recheck", async () => {
     await aws('s3api', 'put-bucket-notification-configuration', '--bucket', ARCHIVE, '--notification-configuration', '{}');
     expect(await aws('s3api', 'get-bucket-notification-configuration', '--bucket', ARCHIVE)).toBe('');
+    const off = await restoreOutcome(ARCHIVE, 'events-off.bin');
+    expect(off.status).toBe('SUCCEEDED');
+    expect(off.audit).not.toContain('RESTORE_COMPLETED');
     const report = await doctor();
     expect(report.code).toBe(5);
     expect(flagged(report)).toEqual([[`bucket ${ARCHIVE}`, 'problem', 'the bucket does not send events to EventBridge: restores complete but nobody is told before the timeout recheck']]);
     await aws('s3api', 'put-bucket-notification-configuration', '--bucket', ARCHIVE, '--notification-configuration', '{"EventBridgeConfiguration":{}}');
     expect(JSON.parse(await aws('s3api', 'get-bucket-notification-configuration', '--bucket', ARCHIVE))).toEqual({ EventBridgeConfiguration: {} });
+    const on = await restoreOutcome(ARCHIVE, 'events-on.bin');
+    expect(on.status).toBe('SUCCEEDED');
+    expect(on.audit).toContain('RESTORE_COMPLETED');
   });
 
   it('SES sending paused', async () => {
