@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
@@ -38,11 +38,11 @@ interface Report {
   stderr: string;
 }
 
-async function doctor(): Promise<Report> {
+async function doctor(...flags: string[]): Promise<Report> {
   const env = { PATH: process.env.PATH ?? '', HOME: work, AWS_ENDPOINT_URL: h.cloud.endpoint, AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   let run: { code: number; stdout: string; stderr: string };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--json', 'doctor'], { env });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--json', ...flags, 'doctor'], { env });
     run = { code: 0, stdout, stderr };
   } catch (err) {
     run = err as { code: number; stdout: string; stderr: string };
@@ -200,8 +200,18 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
     expect(on.audit).toContain('RESTORE_COMPLETED');
   });
 
-  it('SES sending paused', async () => {
+  it('a stack that is not there', async () => {
+    const report = await doctor('--stack-name', 'NotDeployed');
+    expect(report.code).toBe(5);
+    expect(report.findings).toEqual([{ check: 'stack', status: 'problem', message: 'stack NotDeployed not found in us-east-1', fix: expect.stringContaining('npx cdk deploy') }]);
+  });
+
+  it('SES sending paused: SendEmail is refused, and doctor says so', async () => {
     await aws('sesv2', 'put-account-sending-attributes', '--no-sending-enabled');
+    const ses = new SESv2Client({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const send = ses.send(new SendEmailCommand({ FromEmailAddress: 'restores@autorestore.local', Destination: { ToAddresses: ['reader@example.com'] }, Content: { Simple: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } } } }));
+    await expect(send).rejects.toMatchObject({ name: 'SendingPausedException' });
+    ses.destroy();
     const report = await doctor();
     expect(report.code).toBe(5);
     expect(flagged(report)).toEqual([['ses account', 'problem', 'sending is paused for the SES account in us-east-1: no email goes out']]);
