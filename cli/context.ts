@@ -46,13 +46,17 @@ export class Context {
   readonly sfn: SFNClient;
   readonly ddb: DynamoDBDocumentClient;
   private readonly cfn: CloudFormationClient;
+  /** Endpoint and Region as given (flags, then environment), for any further client. */
+  readonly clientConfig: { endpoint?: string; region?: string };
   private resources?: Resources;
+  private stackOutputs?: Promise<Record<string, string>>;
 
   constructor(readonly options: GlobalOptions) {
     const endpoint = options.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
     // The AWS CLI reads AWS_DEFAULT_REGION; the SDK only AWS_REGION and the profile.
     const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
     const config = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) };
+    this.clientConfig = config;
     this.s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
     this.sfn = new SFNClient({ ...config, maxAttempts: 8 });
     this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
@@ -66,8 +70,7 @@ export class Context {
     if (Object.keys(given).length === Object.keys(OUTPUTS).length) return (this.resources = given as Resources);
     let outputs: Record<string, string>;
     try {
-      const out = await this.cfn.send(new DescribeStacksCommand({ StackName: this.options.stackName }));
-      outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!]));
+      outputs = await this.outputs();
     } catch (err) {
       if ((err as Error).name === 'ValidationError') {
         throw new UsageError(`stack ${this.options.stackName} not found: deploy it, name it with --stack-name, or give --state-machine-arn and the --*-table flags`);
@@ -78,6 +81,17 @@ export class Context {
     const missing = Object.entries(OUTPUTS).filter(([k]) => !resources[k as keyof Resources]).map(([, output]) => output);
     if (missing.length) throw new UsageError(`stack ${this.options.stackName} has no output ${missing.join(', ')}: give the matching flags`);
     return (this.resources = resources as Resources);
+  }
+
+  /** The stack's outputs by name (DescribeStacks; the SDK's error when the stack is missing). */
+  outputs(): Promise<Record<string, string>> {
+    this.stackOutputs ??= this.cfn.send(new DescribeStacksCommand({ StackName: this.options.stackName })).then((out) => Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!])));
+    return this.stackOutputs;
+  }
+
+  /** The Region the clients use: the stack's Region. */
+  region(): Promise<string> {
+    return this.cfn.config.region();
   }
 
   async repositories() {

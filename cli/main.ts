@@ -1,10 +1,12 @@
 /**
  * `autorestore`: act on archived objects directly and look things up. Argument wiring only;
  * each command lives in cli/commands/. Exit codes: 0 done, 1 failed, 2 bad input (nothing
- * started), 3 restore pending (get), 4 declined at the prompt, 130 interrupted.
+ * started), 3 restore pending (get), 4 declined at the prompt, 5 doctor found a problem,
+ * 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
+import { doctorCommand } from './commands/doctor.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
 import { restoreCommand } from './commands/restore.js';
@@ -87,6 +89,11 @@ export async function run(argv: string[]): Promise<number> {
     .option('--poll-seconds <s>', 'how often --wait asks S3', positiveNumber, 60)
     .option('--notify <email>', 'also email this address')
     .action(withContext((c, target: string, dest: string | undefined, o: { wait: boolean; pollSeconds: number; notify?: string }) => getCommand(c, target, dest, o, abort.signal)));
+
+  program
+    .command('doctor')
+    .description('check a deployment, read-only: stack outputs, watched buckets, trail, rules, dead letters, SES, principal map, failed executions (exit 5 on a problem)')
+    .action(withContext((c) => doctorCommand(c)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

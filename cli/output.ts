@@ -5,6 +5,8 @@ export const EXIT = {
   USAGE: 2,
   RESTORE_PENDING: 3,
   DECLINED: 4,
+  /** `doctor` found at least one problem. */
+  PROBLEM_FOUND: 5,
   INTERRUPTED: 130,
 } as const;
 

@@ -21,7 +21,12 @@ import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-pat
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
 import { SimulatedClock } from './clock.js';
-import { cloudFormationErrorXml, describeStacks } from './cloudformation.js';
+import { cloudFormationErrorXml, deploymentOutputs, describeStacks } from './cloudformation.js';
+import { LocalTrail } from './control-plane/cloudtrail.js';
+import { EventBridgeRules, LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
+import { ControlPlane } from './control-plane/router.js';
+import { DeadLetterQueue } from './control-plane/sqs.js';
+import { BucketNotifications } from './s3/bucket-notifications.js';
 import { identityFor, refusedReadEvent, restoreLifecycleEvent } from './cloudtrail.js';
 import { EventBus, type BusEvent } from './event-bus.js';
 import { happens, NO_FAULTS, RateLimiter, type Faults } from './faults.js';
@@ -155,8 +160,17 @@ export class LocalCloud {
 
     // --- EventBridge: the stack's own patterns route to the handlers.
     const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log);
-    bus.addRule({ name: 'ArchivedRead', pattern: archivedReadPattern(watched), target: (e) => functions.invoke('detect-access', e) });
-    bus.addRule({ name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e) => functions.invoke('restore-completed', e) });
+    const archivedRead = { name: 'ArchivedRead', pattern: archivedReadPattern(watched), target: (e: BusEvent) => functions.invoke('detect-access', e) };
+    const restoreLifecycle = { name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e: BusEvent) => functions.invoke('restore-completed', e) };
+    bus.addRule(archivedRead);
+    bus.addRule(restoreLifecycle);
+    // The control plane of the deployment: rule names as the stack names them, its trail, its dead-letter queue.
+    const deadLetterQueue = new DeadLetterQueue(endpoint, LOCAL_ACCOUNT, LOCAL_REGION, bus.deadLetters);
+    const deployedRules = new EventBridgeRules([
+      { name: LOCAL_RULE_NAMES.archivedRead, rule: archivedRead, targetArn: functions.arn('detect-access'), deadLetterArn: deadLetterQueue.arn },
+      { name: LOCAL_RULE_NAMES.restoreLifecycle, rule: restoreLifecycle, targetArn: functions.arn('restore-completed'), deadLetterArn: deadLetterQueue.arn },
+    ], LOCAL_ACCOUNT, LOCAL_REGION);
+    const trail = new LocalTrail(LOCAL_ACCOUNT, LOCAL_REGION, watched);
 
     // --- S3: s3rver with the archive layer in front of its router.
     if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
@@ -170,11 +184,15 @@ export class LocalCloud {
       index,
       clock,
       store: s3.store,
-      onReadRefused: (read) => publishS3Event(refusedReadEvent(bus, read, LOCAL_ACCOUNT, LOCAL_REGION), faults.dropReadEvents),
-      onRestoreCompleted: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
-      onRestoreExpired: (bucket, key, entry) => publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
+      onReadRefused: (read) => trail.records(read.bucket, read.key) && publishS3Event(refusedReadEvent(bus, read, LOCAL_ACCOUNT, LOCAL_REGION), faults.dropReadEvents),
+      onRestoreCompleted: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
+      onRestoreExpired: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
     });
     s3.middleware.splice(2, 0, archive.middleware() as never);
+    const watches = (bucket: string) => watched.includes('*') || watched.includes(bucket);
+    const notifications = new BucketNotifications(join(options.dataDir, 's3-notifications.json'), watches, async (bucket) => Boolean(await s3.store.getBucket(bucket)));
+    for (const bucket of await s3.store.listBuckets()) if (watches(bucket.name)) notifications.deploy(bucket.name);
+    s3.middleware.splice(2, 0, notifications.middleware() as never);
     bucketController.getBucket = listObjectsController(index);
     s3.middleware.splice(2, 0, (async (ctx: { state: Record<string, unknown>; req: IncomingMessage }, next: () => Promise<void>) => {
       ctx.state.accessKeyId = sigV4Scope(ctx.req)?.accessKeyId;
@@ -215,9 +233,11 @@ export class LocalCloud {
       log,
     });
     const ses = new SesService(dirs.outbox, () => faults.sesFailureRate);
+    const controlPlane = new ControlPlane(deployedRules, trail, deadLetterQueue, ses);
     routes.handleJson = async (service, req, res) => {
       const target = String(req.headers['x-amz-target'] ?? '');
       const body = await readBody(req);
+      if (controlPlane.handles(service, req)) return controlPlane.handle(service, req, body, res);
       if (service === 'states') {
         const operation = target.replace(/^AWSStepFunctions\./, '');
         return sendJson(res, 200, await stepFunctions.handle(operation, parseJsonBody(body)));
@@ -232,7 +252,7 @@ export class LocalCloud {
             name: LOCAL_STACK_NAME,
             id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${LOCAL_STACK_NAME}/local`,
             createdAt: startedAt,
-            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals },
+            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals, ...deploymentOutputs(watched, env.SENDER_ADDRESS!, trail.arn, deadLetterQueue.url) },
           });
           res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
         } catch (err) {

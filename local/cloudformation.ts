@@ -4,6 +4,7 @@
  * finds them the same way on AWS and here.
  */
 import { randomUUID } from 'node:crypto';
+import { LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
 import { ServiceError } from './wire.js';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -20,6 +21,20 @@ export function describeStacks(body: string, stack: { name: string; id: string; 
     .map(([k, v]) => `<member><OutputKey>${escape(k)}</OutputKey><OutputValue>${escape(v)}</OutputValue></member>`)
     .join('');
   return `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member><StackName>${escape(stack.name)}</StackName><StackId>${escape(stack.id)}</StackId><CreationTime>${stack.createdAt.toISOString()}</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`;
+}
+
+/** The outputs that name the detection and notification pieces, as the CDK stack's outputs do. */
+export function deploymentOutputs(watched: string[], senderAddress: string, trailArn: string, deadLetterQueueUrl: string): Record<string, string> {
+  return {
+    DeadLetterQueueUrl: deadLetterQueueUrl,
+    WatchedBuckets: watched.join(','),
+    TrailArn: trailArn,
+    ArchivedReadRuleName: LOCAL_RULE_NAMES.archivedRead,
+    RestoreLifecycleRuleName: LOCAL_RULE_NAMES.restoreLifecycle,
+    // The sender's domain is the verified identity, as a deployment verifies its domain once.
+    SesIdentity: senderAddress.split('@').pop()!,
+    SenderAddress: senderAddress,
+  };
 }
 
 export function cloudFormationErrorXml(err: ServiceError): string {

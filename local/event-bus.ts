@@ -25,6 +25,8 @@ export interface Rule {
   name: string;
   pattern: Record<string, unknown>;
   target: (event: BusEvent) => Promise<unknown>;
+  /** false: DisableRule switched it off; a disabled rule routes nothing. */
+  enabled?: boolean;
 }
 
 export interface DeadLetter {
@@ -70,7 +72,7 @@ export class EventBus {
 
   /** Delivers to every matching rule; returns how many rules matched. Delivery is asynchronous. */
   publish(event: BusEvent): number {
-    const matched = this.rules.filter((rule) => matchesPattern(rule.pattern as never, event));
+    const matched = this.rules.filter((rule) => rule.enabled !== false && matchesPattern(rule.pattern as never, event));
     for (const rule of matched) {
       const delivery = this.deliver(rule, event).finally(() => this.inFlight.delete(delivery));
       this.inFlight.add(delivery);

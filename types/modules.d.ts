@@ -30,6 +30,7 @@ declare module 's3rver' {
       existsObject(bucket: string, key: string): Promise<boolean>;
       putBucket(bucket: string): Promise<void>;
       getBucket(bucket: string): Promise<unknown>;
+      listBuckets(): Promise<{ name: string }[]>;
     };
     callback(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
     run(): Promise<Server>;
