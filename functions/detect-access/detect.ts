@@ -26,7 +26,8 @@ export async function detectAccess(event: unknown, deps: DetectDeps): Promise<De
   const { detail } = parsed.data;
   const owner = detail.recipientAccountId ?? parsed.data.account;
   const target = readTargetOf(detail.requestParameters, detail.resources);
-  // CloudTrail records the key as the request named it (no URL encoding), so it is used as is.
+  // CloudTrail's requestParameters.key is the key the request named, not an event-notification
+  // encoding of it (the documented examples show plain keys), so it is used as is.
   const ref: ObjectRef = {
     bucket: 'bucket' in target ? target.bucket : detail.requestParameters.bucketName,
     key: detail.requestParameters.key,
