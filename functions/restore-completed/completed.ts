@@ -11,7 +11,7 @@ import { inspectArchiveState, type ArchiveInspection } from '../shared/archive.j
 import type { AuditLog } from '../shared/audit.js';
 import { isWatched } from '../shared/config.js';
 import { awsErrorCode } from '../shared/errors.js';
-import { describeIssues, restoreEventSchema } from '../shared/events.js';
+import { describeIssues, restoreEventSchema, type RestoreEvent } from '../shared/events.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
 import type { Log } from '../shared/logger.js';
@@ -42,26 +42,39 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
   if (parsed.data.account !== deps.accountId) return ignore(deps, `event from foreign account ${parsed.data.account}`);
   if (!isWatched(detail.bucket.name, deps.watchedBuckets)) return ignore(deps, `bucket ${detail.bucket.name} is not watched`);
 
-  const found = await findRecord(deps, detail.bucket.name, detail.object.key, detail.object['version-id']);
-  if (!found) {
+  const matches = await findRecords(deps, detail.bucket.name, detail.object.key, detail.object['version-id']);
+  if (matches.length === 0) {
     const objectId = objectIdOf({ bucket: detail.bucket.name, key: detail.object.key });
     deps.log.info('restore event for an object we did not restore', { detailType: parsed.data['detail-type'], bucket: detail.bucket.name, eventKey: detail.object.key });
     return { outcome: 'untracked', objectId };
   }
-  const { record, keyForm } = found;
-  deps.log.info('restore event matched a record', { objectId: record.objectId, cycle: record.cycle, keyForm });
+  // Usually one match. When the key as given and its decoded form are both objects we track
+  // (`a+b` and `a b`), a completion cannot say which it means: each is handled, and HeadObject
+  // decides for each whether it is restored. An expiry, which nothing confirms, closes only the
+  // first (a read after a restore opens the next cycle anyway).
+  const meant = parsed.data['detail-type'] === 'Object Restore Expired' ? matches.slice(0, 1) : matches;
+  const results: CompletedResult[] = [];
+  for (const match of meant) results.push(await handleMatch(deps, parsed.data, match.record, match.keyForm));
+  return results.sort((a, b) => PRECEDENCE.indexOf(a.outcome) - PRECEDENCE.indexOf(b.outcome))[0]!;
+}
 
-  const eventTime = new Date(parsed.data.time);
+/** Which result the handler reports when an event matched more than one record. */
+const PRECEDENCE: CompletedResult['outcome'][] = ['restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
+
+async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: ObjectRecord, keyForm: EventKeyForm): Promise<CompletedResult> {
+  const { detail } = event;
+  deps.log.info('restore event matched a record', { objectId: record.objectId, cycle: record.cycle, keyForm });
+  const eventTime = new Date(event.time);
   // S3 stamps events with whole seconds; the cycle's start has milliseconds.
   if (eventTime.getTime() < Math.floor(Date.parse(record.cycleStartedAt) / 1000) * 1000) {
-    return stale(deps, record, `${parsed.data['detail-type']} of ${eventTime.toISOString()} precedes cycle ${record.cycle} (started ${record.cycleStartedAt})`);
+    return stale(deps, record, `${event['detail-type']} of ${eventTime.toISOString()} precedes cycle ${record.cycle} (started ${record.cycleStartedAt})`);
   }
   // Event times have whole seconds: the history is ordered by when we learned of it.
   const auditBase = { objectId: record.objectId, cycle: record.cycle, time: deps.now() };
 
-  if (parsed.data['detail-type'] === 'Object Restore Expired') {
+  if (event['detail-type'] === 'Object Restore Expired') {
     await deps.records.update(record.objectId, record.cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
-    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${parsed.data.id}`, detail: { eventTime: eventTime.toISOString() } });
+    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${event.id}`, detail: { eventTime: eventTime.toISOString() } });
     return { outcome: 'expired', objectId: record.objectId };
   }
 
@@ -82,7 +95,7 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
   await deps.audit.record({
     ...auditBase,
     type: 'RESTORE_COMPLETED',
-    dedupeKey: `completed#${parsed.data.id}`,
+    dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
   });
   if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
@@ -91,18 +104,22 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
 }
 
 /**
- * The record for the event's object, by the key as given, then form-decoded; for each, the
+ * The records the event may mean: by the key as given, then form-decoded; for each, the
  * record of the event's version first (a reader who named it), then the unversioned one.
  */
-async function findRecord(deps: CompletedDeps, bucket: string, eventKey: string, versionId: string | undefined): Promise<{ record: ObjectRecord; keyForm: EventKeyForm } | undefined> {
+async function findRecords(deps: CompletedDeps, bucket: string, eventKey: string, versionId: string | undefined): Promise<{ record: ObjectRecord; keyForm: EventKeyForm }[]> {
+  const matches: { record: ObjectRecord; keyForm: EventKeyForm }[] = [];
   for (const candidate of eventKeyCandidates(eventKey)) {
     const refs: ObjectRef[] = [...(versionId ? [{ bucket, key: candidate.key, versionId }] : []), { bucket, key: candidate.key }];
     for (const ref of refs) {
       const record = await deps.records.get(objectIdOf(ref));
-      if (record) return { record, keyForm: candidate.form };
+      if (record) {
+        matches.push({ record, keyForm: candidate.form });
+        break;
+      }
     }
   }
-  return undefined;
+  return matches;
 }
 
 type Confirmation = { ready: true; inspection: ArchiveInspection } | { ready: false; reason: string };

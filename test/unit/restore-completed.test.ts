@@ -129,6 +129,20 @@ describe('restore-completed', () => {
       expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, keyEncoding: 'raw' }), deps())).toMatchObject({ outcome: 'restored', objectId });
     });
 
+    it('when "a+b" and "a b" are both restoring, the event "a+b" resumes whichever S3 says is restored', async () => {
+      const spaced = { bucket: BUCKET, key: `a b-${n}.txt` };
+      const plussed = { bucket: BUCKET, key: `a+b-${n}.txt` };
+      await seedCycle(state, spaced, { fields: { status: 'RESTORING', taskToken: 'token-spaced' } });
+      await seedCycle(state, plussed, { fields: { status: 'RESTORING', taskToken: 'token-plussed' } });
+      s3Mock.on(HeadObjectCommand, { Key: plussed.key }).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+      const result = await restoreCompleted(restoreCompletedEvent({ key: spaced.key }), deps());
+      expect(result).toEqual({ outcome: 'restored', objectId: objectIdOf(spaced), resumed: 'now' });
+      expect(await state.records.get(objectIdOf(spaced))).toMatchObject({ status: 'RESTORED' });
+      expect(await state.records.get(objectIdOf(plussed))).toMatchObject({ status: 'RESTORING' });
+      expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+      expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-spaced' });
+    });
+
     it('an expiry with an undecodable key for an object we never saw is logged and dropped', async () => {
       const result = await restoreCompleted(restoreExpiredEvent({ key: `%E0%A4%A bad-${n}`, keyEncoding: 'raw' }), deps());
       expect(result).toMatchObject({ outcome: 'untracked' });
