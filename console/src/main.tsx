@@ -1,6 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { auditHistory, buckets, execution, executions, listObjects, outbox, type AuditEntry, type OutboxMessage } from './aws';
+import { objectIdOf } from '../../functions/shared/object-id-format';
 import { layout, NODE_H, NODE_W, type Asl } from './graph';
 import './style.css';
 
@@ -91,7 +92,7 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
           ))}
           {listing.data?.objects.map((o) => (
             <tr key={o.Key}>
-              <td><a className="key" href={link('timeline', `s3://${bucket}/${o.Key}`)}>{o.Key}</a></td>
+              <td><a className="key" href={link('timeline', objectIdOf({ bucket, key: o.Key! }))}>{o.Key}</a></td>
               <td>{o.StorageClass}</td>
               <td>{o.RestoreStatus ? (o.RestoreStatus.IsRestoreInProgress ? 'in progress' : `restored${o.RestoreStatus.RestoreExpiryDate ? ` until ${o.RestoreStatus.RestoreExpiryDate.toISOString()}` : ''}`) : '-'}</td>
               <td>{o.Size}</td>

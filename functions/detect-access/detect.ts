@@ -8,6 +8,7 @@ import { objectIdOf, type ObjectRef } from '../shared/object-id.js';
 import { describeReader, readerFromIdentity, type Reader } from '../shared/reader.js';
 import { startOrJoinRestore, type RestoreStartDeps } from '../shared/start-restore.js';
 import type { Log } from '../shared/logger.js';
+import { readTargetOf } from './read-target.js';
 
 export interface DetectDeps extends RestoreStartDeps {
   watchedBuckets: readonly string[];
@@ -24,17 +25,24 @@ export async function detectAccess(event: unknown, deps: DetectDeps): Promise<De
   if (!parsed.success) return ignore(deps, `not an archived-object read: ${describeIssues(parsed.error)}`);
   const { detail } = parsed.data;
   const owner = detail.recipientAccountId ?? parsed.data.account;
+  const target = readTargetOf(detail.requestParameters, detail.resources);
+  // CloudTrail's requestParameters.key is the key the request named, not an event-notification
+  // encoding of it (the documented examples show plain keys), so it is used as is.
   const ref: ObjectRef = {
-    bucket: detail.requestParameters.bucketName,
+    bucket: 'bucket' in target ? target.bucket : detail.requestParameters.bucketName,
     key: detail.requestParameters.key,
     ...(detail.requestParameters.versionId ? { versionId: detail.requestParameters.versionId } : {}),
   };
   if (owner !== deps.accountId) return ignore(deps, `event from foreign account ${owner}`, ref);
+  if ('unattributed' in target) return ignore(deps, target.unattributed, ref);
   if (!isWatched(ref.bucket, deps.watchedBuckets)) return ignore(deps, `bucket ${ref.bucket} is not watched`, ref);
+  if (target.accessPoint) deps.log.info('read through an access point attributed to its bucket', { accessPoint: target.accessPoint, bucket: ref.bucket });
 
   const objectId = objectIdOf(ref);
   const readTime = new Date(detail.eventTime);
   // A caller CloudTrail cannot name is still a read: it is recorded, and no email can be sent.
+  // One it names without an ARN is recorded with every identifier it has, each a key a
+  // principal mapping added later can use.
   const reader: Reader = readerFromIdentity(detail.userIdentity) ?? { id: `anonymous:${detail.sourceIPAddress ?? 'unknown'}` };
 
   // The audit entry comes first and is keyed by the CloudTrail event id: whatever fails
@@ -45,7 +53,15 @@ export async function detectAccess(event: unknown, deps: DetectDeps): Promise<De
     type: 'READ_DETECTED',
     dedupeKey: `read#${detail.eventID}`,
     timeIsTheEvents: true,
-    detail: { reader: describeReader(reader), readerId: reader.id, eventId: detail.eventID, sourceIp: detail.sourceIPAddress, userAgent: detail.userAgent },
+    detail: {
+      reader: describeReader(reader),
+      readerId: reader.id,
+      readerIdentity: reader,
+      eventId: detail.eventID,
+      sourceIp: detail.sourceIPAddress,
+      userAgent: detail.userAgent,
+      ...('accessPoint' in target && target.accessPoint ? { accessPoint: target.accessPoint } : {}),
+    },
   });
 
   const result = await startOrJoinRestore(deps, ref, reader, readTime);

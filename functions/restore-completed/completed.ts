@@ -1,18 +1,24 @@
 /**
  * S3 says a restore finished (or its copy expired). Mark the object's record, and resume the
  * execution waiting on it. Events are delivered at least once and may arrive before the
- * workflow stored its token, after it timed out, or twice: all of these are normal.
+ * workflow stored its token, after it timed out, twice, or during the object's next cycle:
+ * a completion is acted on only when it belongs to the current cycle and S3 itself confirms
+ * that the restored copy is there.
  */
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut, type SFNClient } from '@aws-sdk/client-sfn';
+import { inspectArchiveState, type ArchiveInspection } from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import { isWatched } from '../shared/config.js';
-import { describeIssues, restoreEventSchema } from '../shared/events.js';
-import { decodeS3EventKey, objectIdOf, type ObjectRef } from '../shared/object-id.js';
+import { awsErrorCode } from '../shared/errors.js';
+import { describeIssues, restoreEventSchema, type RestoreEvent } from '../shared/events.js';
+import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
 import type { Log } from '../shared/logger.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;
+  s3: S3Client;
   records: ObjectRecords;
   audit: AuditLog;
   watchedBuckets: readonly string[];
@@ -24,6 +30,8 @@ export interface CompletedDeps {
 export type CompletedResult =
   | { outcome: 'ignored'; reason: string }
   | { outcome: 'untracked'; objectId: string }
+  | { outcome: 'stale'; objectId: string; reason: string }
+  | { outcome: 'unconfirmed'; objectId: string; reason: string }
   | { outcome: 'restored'; objectId: string; resumed: 'now' | 'already-handled' | 'no-token-yet' }
   | { outcome: 'expired'; objectId: string };
 
@@ -34,24 +42,49 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
   if (parsed.data.account !== deps.accountId) return ignore(deps, `event from foreign account ${parsed.data.account}`);
   if (!isWatched(detail.bucket.name, deps.watchedBuckets)) return ignore(deps, `bucket ${detail.bucket.name} is not watched`);
 
-  const ref: ObjectRef = { bucket: detail.bucket.name, key: decodeS3EventKey(detail.object.key) };
-  const versionId = detail.object['version-id'];
-  const record = await findRecord(deps, ref, versionId);
-  if (!record) {
-    deps.log.info('restore event for an object we did not restore', { bucket: ref.bucket, key: ref.key });
-    return { outcome: 'untracked', objectId: objectIdOf(ref) };
+  const matches = await findRecords(deps, detail.bucket.name, detail.object.key, detail.object['version-id']);
+  if (matches.length === 0) {
+    const objectId = objectIdOf({ bucket: detail.bucket.name, key: detail.object.key });
+    deps.log.info('restore event for an object we did not restore', { detailType: parsed.data['detail-type'], bucket: detail.bucket.name, eventKey: detail.object.key });
+    return { outcome: 'untracked', objectId };
   }
-  const eventTime = new Date(parsed.data.time);
+  // Usually one match. When the key as given and its decoded form are both objects we track
+  // (`a+b` and `a b`), a completion cannot say which it means: each is handled, and HeadObject
+  // decides for each whether it is restored. An expiry, which nothing confirms, closes only the
+  // first (a read after a restore opens the next cycle anyway).
+  const meant = parsed.data['detail-type'] === 'Object Restore Expired' ? matches.slice(0, 1) : matches;
+  const results: CompletedResult[] = [];
+  for (const match of meant) results.push(await handleMatch(deps, parsed.data, match.record, match.keyForm));
+  return results.sort((a, b) => PRECEDENCE.indexOf(a.outcome) - PRECEDENCE.indexOf(b.outcome))[0]!;
+}
+
+/** Which result the handler reports when an event matched more than one record. */
+const PRECEDENCE: CompletedResult['outcome'][] = ['restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
+
+async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: ObjectRecord, keyForm: EventKeyForm): Promise<CompletedResult> {
+  const { detail } = event;
+  deps.log.info('restore event matched a record', { objectId: record.objectId, cycle: record.cycle, keyForm });
+  const eventTime = new Date(event.time);
+  // S3 stamps events with whole seconds; the cycle's start has milliseconds.
+  if (eventTime.getTime() < Math.floor(Date.parse(record.cycleStartedAt) / 1000) * 1000) {
+    return stale(deps, record, `${event['detail-type']} of ${eventTime.toISOString()} precedes cycle ${record.cycle} (started ${record.cycleStartedAt})`);
+  }
   // Event times have whole seconds: the history is ordered by when we learned of it.
   const auditBase = { objectId: record.objectId, cycle: record.cycle, time: deps.now() };
 
-  if (parsed.data['detail-type'] === 'Object Restore Expired') {
+  if (event['detail-type'] === 'Object Restore Expired') {
     await deps.records.update(record.objectId, record.cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
-    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${parsed.data.id}`, detail: { eventTime: eventTime.toISOString() } });
+    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${event.id}`, detail: { eventTime: eventTime.toISOString() } });
     return { outcome: 'expired', objectId: record.objectId };
   }
 
-  const expiryDate = detail['restore-expiry-time'] ? new Date(detail['restore-expiry-time']).toISOString() : undefined;
+  const confirmation = await confirmRestored(deps, record);
+  if (!confirmation.ready) {
+    deps.log.warn('restore event not confirmed by S3', { objectId: record.objectId, cycle: record.cycle, reason: confirmation.reason });
+    return { outcome: 'unconfirmed', objectId: record.objectId, reason: confirmation.reason };
+  }
+  // The expiry comes from S3's answer now, not from an event that may belong to another restore.
+  const expiryDate = confirmation.inspection.expiryDate;
   // Marked RESTORED even without a token: the waiting step reads the record when it stores its token.
   const updated = await deps.records.update(
     record.objectId,
@@ -59,19 +92,60 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
     { status: 'RESTORED', restoredAt: record.restoredAt ?? eventTime.toISOString(), expiryDate: expiryDate ?? record.expiryDate },
     { onlyIfStatus: ['STARTING', 'RESTORING', 'RESTORED'] },
   );
-  await deps.audit.record({ ...auditBase, type: 'RESTORE_COMPLETED', dedupeKey: `completed#${parsed.data.id}`, detail: { expiryDate, sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString() } });
+  await deps.audit.record({
+    ...auditBase,
+    type: 'RESTORE_COMPLETED',
+    dedupeKey: `completed#${event.id}`,
+    detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
+  });
   if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
   const resumed = await resume(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };
 }
 
-/** The record for the event's object: the reader may have asked for the version, or not. */
-async function findRecord(deps: CompletedDeps, ref: ObjectRef, versionId: string | undefined): Promise<ObjectRecord | undefined> {
-  if (versionId) {
-    const versioned = await deps.records.get(objectIdOf({ ...ref, versionId }));
-    if (versioned) return versioned;
+/**
+ * The records the event may mean: by the key as given, then form-decoded; for each, the
+ * record of the event's version first (a reader who named it), then the unversioned one.
+ */
+async function findRecords(deps: CompletedDeps, bucket: string, eventKey: string, versionId: string | undefined): Promise<{ record: ObjectRecord; keyForm: EventKeyForm }[]> {
+  const matches: { record: ObjectRecord; keyForm: EventKeyForm }[] = [];
+  for (const candidate of eventKeyCandidates(eventKey)) {
+    const refs: ObjectRef[] = [...(versionId ? [{ bucket, key: candidate.key, versionId }] : []), { bucket, key: candidate.key }];
+    for (const ref of refs) {
+      const record = await deps.records.get(objectIdOf(ref));
+      if (record) {
+        matches.push({ record, keyForm: candidate.form });
+        break;
+      }
+    }
   }
-  return deps.records.get(objectIdOf(ref));
+  return matches;
+}
+
+type Confirmation = { ready: true; inspection: ArchiveInspection } | { ready: false; reason: string };
+
+/**
+ * Asks S3 whether the object of this cycle is readable now. A restored copy is; so is an
+ * object no longer in an archive tier (Intelligent-Tiering moves a restored object to
+ * Frequent Access, with no restore header). A restore still ongoing, an archived object with
+ * no copy, or an object we cannot see is not: the workflow's own timeout recheck covers those.
+ */
+async function confirmRestored(deps: CompletedDeps, record: ObjectRecord): Promise<Confirmation> {
+  let inspection: ArchiveInspection;
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: record.bucket, Key: record.key, ...(record.versionId ? { VersionId: record.versionId } : {}) }));
+    inspection = inspectArchiveState(head);
+  } catch (err) {
+    const code = awsErrorCode(err);
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    // HeadObject answers 403 for a missing key to a caller without s3:ListBucket.
+    if (status === 404 || status === 403 || code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion' || code === 'Forbidden' || code === 'AccessDenied') {
+      return { ready: false, reason: `HeadObject answered ${code ?? status}` };
+    }
+    throw err;
+  }
+  if (inspection.state === 'RESTORED' || inspection.state === 'NOT_ARCHIVED') return { ready: true, inspection };
+  return { ready: false, reason: inspection.state === 'RESTORE_IN_PROGRESS' ? 'S3 says the restore is still ongoing' : 'S3 shows no restored copy' };
 }
 
 async function resume(deps: CompletedDeps, record: ObjectRecord): Promise<'now' | 'already-handled'> {
@@ -86,6 +160,11 @@ async function resume(deps: CompletedDeps, record: ObjectRecord): Promise<'now' 
     }
     throw err;
   }
+}
+
+function stale(deps: CompletedDeps, record: ObjectRecord, reason: string): CompletedResult {
+  deps.log.info('restore event of an earlier cycle ignored', { objectId: record.objectId, cycle: record.cycle, reason });
+  return { outcome: 'stale', objectId: record.objectId, reason };
 }
 
 function ignore(deps: CompletedDeps, reason: string): CompletedResult {

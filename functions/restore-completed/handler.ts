@@ -13,6 +13,7 @@ const ddb = clients.ddb();
 async function restoreCompletedHandler(event: unknown) {
   const result = await restoreCompleted(event, {
     sfn: clients.sfn(),
+    s3: clients.s3(),
     records: new ObjectRecords(ddb, env.OBJECTS_TABLE),
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     watchedBuckets: env.WATCHED_BUCKETS,

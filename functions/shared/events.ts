@@ -9,9 +9,21 @@ const userIdentity = z
     accountId: z.string().optional(),
     accessKeyId: z.string().optional(),
     userName: z.string().optional(),
-    sessionContext: z.object({ sessionIssuer: z.object({ userName: z.string().optional(), arn: z.string().optional() }).partial().optional() }).partial().optional(),
+    invokedBy: z.string().optional(),
+    sessionContext: z
+      .object({ sessionIssuer: z.object({ type: z.string(), principalId: z.string(), userName: z.string(), arn: z.string(), accountId: z.string() }).partial().loose() })
+      .partial()
+      .loose()
+      .optional(),
+    onBehalfOf: z.object({ userId: z.string(), identityStoreArn: z.string() }).partial().loose().optional(),
   })
   .loose();
+
+/** CloudTrail's `resources`: the object, the bucket and, for a read through an access point, the access point. */
+const cloudTrailResources = z
+  .array(z.object({ type: z.string().optional(), ARN: z.string().optional(), accountId: z.string().optional() }).loose())
+  .optional()
+  .catch(undefined);
 
 /** "AWS API Call via CloudTrail" for a GetObject that S3 refused because the object is archived. */
 export const archivedReadEventSchema = z.object({
@@ -30,11 +42,14 @@ export const archivedReadEventSchema = z.object({
       sourceIPAddress: z.string().optional(),
       userAgent: z.string().optional(),
       userIdentity: userIdentity.default({}),
+      resources: cloudTrailResources,
       requestParameters: z
         .object({
+          // The bucket, or the alias of the access point the read went through.
           bucketName: z.string().min(1),
           key: z.string().min(1),
           versionId: z.string().min(1).optional(),
+          accessPointArn: z.string().min(1).optional(),
         })
         .loose(),
     })

@@ -1,18 +1,7 @@
 import { createHash } from 'node:crypto';
+import { objectIdOf, type ObjectRef } from './object-id-format.js';
 
-/** An S3 object as the system tracks it: one restore record per (bucket, key, version). */
-export interface ObjectRef {
-  bucket: string;
-  key: string;
-  /** Only when the reader asked for a specific version. */
-  versionId?: string;
-}
-
-/** The primary key of an object's record and audit history: readable, unique, reversible. */
-export function objectIdOf(ref: ObjectRef): string {
-  const base = `s3://${ref.bucket}/${ref.key}`;
-  return ref.versionId ? `${base}?versionId=${ref.versionId}` : base;
-}
+export { objectIdOf, parseObjectId, type ObjectRef } from './object-id-format.js';
 
 const MAX_EXECUTION_NAME = 80;
 const SLUG_LENGTH = 48;
@@ -21,6 +10,7 @@ const SLUG_LENGTH = 48;
  * A Step Functions execution name for one restore cycle of one object.
  * Deterministic, so duplicate detections map to the same execution; starts with the file
  * name so a person recognises it in the console; 1-80 chars of [0-9A-Za-z_-] as AWS requires.
+ * The hash is of the (unambiguous) object id, so two objects never share a name.
  */
 export function executionNameOf(ref: ObjectRef, cycle: number): string {
   if (!Number.isInteger(cycle) || cycle < 1) throw new RangeError(`cycle must be a positive integer, got ${cycle}`);
@@ -32,15 +22,29 @@ export function executionNameOf(ref: ObjectRef, cycle: number): string {
   return name;
 }
 
-/** The encoding S3 applies to keys in event notifications (the inverse of decodeS3EventKey). */
+/** The encoding classic S3 event notifications apply to keys (form encoding, `+` for a space). */
 export function encodeS3EventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
 
+/** The form-decoded key, or undefined when the text is not valid form encoding (a lone `%`). */
+export function decodeS3EventKey(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+export type EventKeyForm = 'raw' | 'decoded';
+
 /**
- * S3 event notifications (classic and EventBridge) URL-encode object keys, with `+` for a space.
- * CloudTrail request parameters carry the raw key and must not go through this.
+ * The keys an S3 EventBridge event may mean, in the order to try them. Classic S3
+ * notifications form-encode keys; for EventBridge the documentation shows none that would
+ * tell, and field reports differ, so the key is tried as given first, then form-decoded
+ * (when decoding succeeds and changes it). Never throws.
  */
-export function decodeS3EventKey(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+export function eventKeyCandidates(eventKey: string): { key: string; form: EventKeyForm }[] {
+  const decoded = decodeS3EventKey(eventKey);
+  return decoded === undefined || decoded === eventKey ? [{ key: eventKey, form: 'raw' }] : [{ key: eventKey, form: 'raw' }, { key: decoded, form: 'decoded' }];
 }

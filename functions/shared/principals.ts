@@ -1,4 +1,4 @@
-/** The principal map: access key id, IAM ARN, user name or role session name -> email address. */
+/** The principal map: any identifier CloudTrail gives a reader (access key id, ARN, principal id, Identity Center user id, session or user name, issuing role, account id) -> email address. */
 import { BatchGetCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { principalLookupKeys, type Reader } from './reader.js';
 

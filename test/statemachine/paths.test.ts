@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restoreCompleted } from '../../functions/restore-completed/completed.js';
 import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
-import { RestoreObjectCommand as RestoreObjectCommandRef, S3ServiceException as S3ServiceExceptionRef } from '@aws-sdk/client-s3';
+import { RestoreObjectCommand as RestoreObjectCommandRef, S3Client, S3ServiceException as S3ServiceExceptionRef } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ACCOUNT, BUCKET, restoreCompletedEvent } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
@@ -33,6 +33,7 @@ async function s3CompletesRestore() {
   world.s3.objects.get(`${ref.bucket}/${ref.key}`)!.restore = 'done';
   return restoreCompleted(restoreCompletedEvent({ key: ref.key, id: `done-${n}`, time: new Date().toISOString() }), {
     sfn: new SFNClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
     records: state.records,
     audit: state.audit,
     watchedBuckets: [BUCKET],

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, iamUser } from '../fixtures/events.js';
+import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, documentedIdentity, iamUser } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';
 
@@ -149,5 +149,66 @@ describe('detect-access', () => {
     expect(result.outcome).toBe('started');
     const [read] = await state.audit.history(`s3://${BUCKET}/${key}`).then((h) => h.filter((e) => e.type === 'READ_DETECTED'));
     expect(read!.detail.readerId).toBe('anonymous:203.0.113.10');
+  });
+
+  describe('readers without an ARN', () => {
+    it.each([
+      ['another account (AWSAccount)', 'AWSAccount' as const, 'AIDAQRSTUVWXYZEXAMPLE', { accountId: '444455556666', principalId: 'AIDAQRSTUVWXYZEXAMPLE' }],
+      ['an AWS service', 'AWSService' as const, 'service:backup.amazonaws.com', { invokedBy: 'backup.amazonaws.com' }],
+      ['an IAM Identity Center user', 'IdentityCenterUser' as const, 'identity-center:arn:aws:identitystore::111122223333:identitystore/d-9067642ac7/544894e8-80c1-707f-60e3-3ba6510dfac1', { identityStoreUserId: '544894e8-80c1-707f-60e3-3ba6510dfac1', accountId: '111122223333' }],
+      ['a web identity user', 'WebIdentityUser' as const, 'accounts.google.com:application-id.apps.googleusercontent.com:user-id', { userName: 'user-id' }],
+    ])('%s is subscribed and recorded with what CloudTrail tells', async (_, kind, readerId, known) => {
+      const result = await detectAccess(archivedReadEvent({ key, identity: documentedIdentity(kind) }), deps());
+      expect(result.outcome).toBe('started');
+      const record = await state.records.get(objectIdOf({ bucket: BUCKET, key }));
+      expect(record!.subscribers[readerId]).toMatchObject({ id: readerId, type: kind, ...known });
+      const [read] = (await state.audit.history(objectIdOf({ bucket: BUCKET, key }))).filter((e) => e.type === 'READ_DETECTED');
+      expect(read!.detail).toMatchObject({ readerId, readerIdentity: { type: kind, ...known } });
+    });
+  });
+
+  describe('reads through an access point', () => {
+    it('are attributed to the bucket CloudTrail lists among the resources', async () => {
+      const result = await detectAccess(archivedReadEvent({ key, viaAccessPoint: true }), deps());
+      expect(result).toMatchObject({ outcome: 'started', objectId: objectIdOf({ bucket: BUCKET, key }) });
+      const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+      expect(input.object).toEqual({ bucket: BUCKET, key });
+      const [read] = (await state.audit.history(objectIdOf({ bucket: BUCKET, key }))).filter((e) => e.type === 'READ_DETECTED');
+      expect(read!.detail).toMatchObject({ accessPoint: 'arn:aws:s3:us-east-1:111122223333:accesspoint/reports-ap' });
+      expect(log.info).toHaveBeenCalledWith('read through an access point attributed to its bucket', { accessPoint: 'arn:aws:s3:us-east-1:111122223333:accesspoint/reports-ap', bucket: BUCKET });
+    });
+
+    it('an access point ARN in the request parameters is attributed the same way', async () => {
+      const event = archivedReadEvent({ key });
+      Object.assign(event.detail.requestParameters, { accessPointArn: 'arn:aws:s3:us-east-1:111122223333:accesspoint/reports-ap', bucketName: 'reports-ap' });
+      event.detail.resources = [{ accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${BUCKET}` }];
+      expect(await detectAccess(event, deps())).toMatchObject({ outcome: 'started', objectId: objectIdOf({ bucket: BUCKET, key }) });
+    });
+
+    it.each([
+      ['no bucket among the resources', (r: { type: string }[]) => r.filter((x) => x.type !== 'AWS::S3::Bucket')],
+      ['no resources at all', () => undefined],
+      ['resources that are not a list', () => 'garbage'],
+    ])('with %s: ignored with the reason, nothing recorded', async (_, edit) => {
+      const event = archivedReadEvent({ key, viaAccessPoint: true });
+      event.detail.resources = edit(event.detail.resources as { type: string }[]);
+      const result = await detectAccess(event, deps());
+      expect(result).toEqual({ outcome: 'ignored', reason: expect.stringMatching(/access point .*(reports-ap|s3alias).* names no bucket/) });
+      expect(log.warn).toHaveBeenCalledWith('read ignored', expect.objectContaining({ reason: expect.stringMatching(/names no bucket/) }));
+      expect(sfnMock).not.toHaveReceivedCommand(StartExecutionCommand);
+      expect(await state.audit.history(objectIdOf({ bucket: BUCKET, key }))).toEqual([]);
+    });
+
+    it('attributed to a bucket that is not watched: ignored', async () => {
+      const event = archivedReadEvent({ key, viaAccessPoint: true });
+      (event.detail.resources as { type: string; ARN: string }[])[1]!.ARN = 'arn:aws:s3:::someone-elses-bucket';
+      expect(await detectAccess(event, deps())).toEqual({ outcome: 'ignored', reason: 'bucket someone-elses-bucket is not watched' });
+    });
+  });
+
+  it.each(['Q4 results + notes.csv', '100% done.csv', 'a%2Bb.csv', 'ünï/файл.csv', 'a?versionId=v1'])('takes the CloudTrail key as given: %s', async (raw) => {
+    const result = await detectAccess(archivedReadEvent({ key: `${key}-${raw}` }), deps());
+    expect(result).toMatchObject({ outcome: 'started', objectId: objectIdOf({ bucket: BUCKET, key: `${key}-${raw}` }) });
+    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!).object).toEqual({ bucket: BUCKET, key: `${key}-${raw}` });
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { expectedReadyAt, inspectArchiveState, parseRestoreHeader, restoreRequestFor } from '../../functions/shared/archive.js';
-import { decodeS3EventKey, encodeS3EventKey, executionNameOf, objectIdOf } from '../../functions/shared/object-id.js';
+import { decodeS3EventKey, encodeS3EventKey, eventKeyCandidates, executionNameOf, objectIdOf, parseObjectId, type ObjectRef } from '../../functions/shared/object-id.js';
 import { principalLookupKeys, readerFromIdentity } from '../../functions/shared/reader.js';
 import { decideCycle, type ObjectRecord } from '../../functions/shared/records.js';
-import { assumedRole, iamUser } from '../fixtures/events.js';
+import { assumedRole, documentedIdentity, iamUser, type IdentityKind } from '../fixtures/events.js';
 
 describe('archive state from HeadObject', () => {
   it.each([
@@ -73,16 +73,86 @@ describe('execution names', () => {
   });
 });
 
+describe('object identity', () => {
+  const keys = ['a', 'a?versionId=v1', 'a%3FversionId=v1', 'a%', 'a%25', 'with space.txt', 'plus+sign.txt', '100% done.csv', 'ünïcødé/файл 📄.txt', 'line\nbreak', 'tab\tand\u007fdel', '?', '%', 'dir/', '#frag?x=1&y=2'];
+  const refs: ObjectRef[] = [...keys.map((key) => ({ bucket: 'b', key })), ...keys.map((key) => ({ bucket: 'b', key, versionId: 'v1' })), { bucket: 'b', key: 'a', versionId: 'v1?versionId=v2' }, { bucket: 'b', key: 'a?versionId=v1', versionId: 'v2' }];
+
+  it('the key a?versionId=v1 and the key a at version v1 are different objects, with different executions', () => {
+    const literal = { bucket: 'b', key: 'a?versionId=v1' };
+    const versioned = { bucket: 'b', key: 'a', versionId: 'v1' };
+    expect(objectIdOf(literal)).not.toBe(objectIdOf(versioned));
+    expect(executionNameOf(literal, 1)).not.toBe(executionNameOf(versioned, 1));
+  });
+
+  it('every tricky key and version gets its own id and execution name', () => {
+    expect(new Set(refs.map(objectIdOf)).size).toBe(refs.length);
+    expect(new Set(refs.map((r) => executionNameOf(r, 1))).size).toBe(refs.length);
+  });
+
+  it.each(refs.map((r) => [JSON.stringify(r), r] as const))('parses back: %s', (_, ref) => {
+    expect(parseObjectId(objectIdOf(ref))).toEqual(ref);
+  });
+
+  it('stays readable: plain keys, spaces, + and unicode are not escaped; ids are one line', () => {
+    expect(objectIdOf({ bucket: 'b', key: 'media/interview (final) + notes ü.mp4' })).toBe('s3://b/media/interview (final) + notes ü.mp4');
+    expect(objectIdOf({ bucket: 'b', key: 'a?versionId=v1' })).toBe('s3://b/a%3FversionId=v1');
+    expect(objectIdOf({ bucket: 'b', key: '100%\n' })).toBe('s3://b/100%25%0A');
+  });
+
+  it.each(['s3://b', 'b/k', 's3://b/a%3f', 's3://b/a%41', 's3://b/a%', 's3://b/a?v=1'])('refuses %s as an object id', (id) => {
+    expect(() => parseObjectId(id)).toThrow(expect.objectContaining({ name: 'InvalidInputError' }));
+  });
+});
+
 describe('S3 event keys', () => {
   it.each(['with space.txt', 'plus+sign.txt', '100%.txt', 'ünïcødé.txt', 'a/b/c d+e%f.txt'])('round-trips %s', (key) => {
     expect(decodeS3EventKey(encodeS3EventKey(key))).toBe(key);
   });
+
+  it('tries the key as given, then form-decoded', () => {
+    expect(eventKeyCandidates('a+b%2Bc.txt')).toEqual([{ key: 'a+b%2Bc.txt', form: 'raw' }, { key: 'a b+c.txt', form: 'decoded' }]);
+  });
+
+  it('skips a decoded form equal to the key, and one that cannot be decoded, without throwing', () => {
+    expect(eventKeyCandidates('plain.txt')).toEqual([{ key: 'plain.txt', form: 'raw' }]);
+    expect(eventKeyCandidates('100% done.csv')).toEqual([{ key: '100% done.csv', form: 'raw' }]);
+    expect(decodeS3EventKey('%E0%A4%A')).toBeUndefined();
+  });
 });
 
 describe('readers', () => {
-  it('an IAM user is looked up by access key, ARN, then user name', () => {
+  it('an IAM user is looked up by access key, ARN, principal id, user name, then account', () => {
     const reader = readerFromIdentity(iamUser('alice', 'AKIAALICE'))!;
-    expect(principalLookupKeys(reader)).toEqual(['AKIAALICE', 'arn:aws:iam::111122223333:user/alice', 'alice']);
+    expect(principalLookupKeys(reader)).toEqual(['AKIAALICE', 'arn:aws:iam::111122223333:user/alice', 'AIDAALICE', 'alice', '111122223333']);
+  });
+
+  const IC_STORE = 'arn:aws:identitystore::111122223333:identitystore/d-9067642ac7';
+  const IC_USER = '544894e8-80c1-707f-60e3-3ba6510dfac1';
+  it.each<[IdentityKind, string, string[]]>([
+    ['IAMUser', 'arn:aws:iam::111122223333:user/Alice', ['AKIAIOSFODNN7EXAMPLE', 'arn:aws:iam::111122223333:user/Alice', 'AIDAJ45Q7YFFAREXAMPLE', 'Alice', '111122223333']],
+    [
+      'AssumedRole',
+      'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName',
+      ['ASIAIOSFODNN7EXAMPLE', 'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName', 'AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName', 'MySessionName', 'arn:aws:iam::111122223333:role/RoleToBeAssumed', 'RoleToBeAssumed', '111122223333'],
+    ],
+    [
+      'FederatedUser',
+      'arn:aws:sts::111122223333:federated-user/Bob',
+      ['ASIAI44QH8DHBEXAMPLE', 'arn:aws:sts::111122223333:federated-user/Bob', '111122223333:Bob', 'Bob', 'arn:aws:iam::111122223333:user/Alice', 'Alice', '111122223333'],
+    ],
+    ['IdentityCenterUser', `identity-center:${IC_STORE}/${IC_USER}`, [IC_USER, '111122223333']],
+    ['WebIdentityUser', 'accounts.google.com:application-id.apps.googleusercontent.com:user-id', ['accounts.google.com:application-id.apps.googleusercontent.com:user-id', 'user-id']],
+    ['SAMLUser', 'SampleUkh1i4+ExampleuLoX4Jq3Fr7k=:SamlExample', ['SampleUkh1i4+ExampleuLoX4Jq3Fr7k=:SamlExample', 'SamlExample']],
+    ['AWSAccount', 'AIDAQRSTUVWXYZEXAMPLE', ['AIDAQRSTUVWXYZEXAMPLE', '444455556666']],
+    ['AWSService', 'service:backup.amazonaws.com', ['backup.amazonaws.com']],
+  ])('a documented %s reader: id and every identifier as a lookup key, most specific first', (kind, id, keys) => {
+    const reader = readerFromIdentity(documentedIdentity(kind))!;
+    expect(reader).toMatchObject({ id, type: kind });
+    expect(principalLookupKeys(reader)).toEqual(keys);
+  });
+
+  it('an anonymous caller gives no reader (it is recorded by source address instead)', () => {
+    expect(readerFromIdentity(documentedIdentity('Anonymous'))).toBeUndefined();
   });
 
   it('an assumed role is looked up by session name too', () => {

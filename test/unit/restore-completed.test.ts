@@ -1,3 +1,4 @@
+import { HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import { recordingLog } from '../support/log.js';
 import { seedCycle } from '../support/records.js';
 
 const sfnMock = mockClient(SFNClient);
+const s3Mock = mockClient(S3Client);
+const RESTORED_HEAD: Partial<HeadObjectCommandOutput> = { StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Mon, 30 Nov 2026 00:00:00 GMT"' };
 let state: TestState;
 let log: ReturnType<typeof recordingLog>;
 let ref: ObjectRef;
@@ -22,17 +25,19 @@ afterAll(() => state.stop());
 beforeEach(async () => {
   sfnMock.reset();
   sfnMock.on(SendTaskSuccessCommand).resolves({});
+  s3Mock.reset();
+  s3Mock.on(HeadObjectCommand).resolves(RESTORED_HEAD);
   log = recordingLog();
   ref = { bucket: BUCKET, key: `Q4 results + notes 100% ünï-${++n}.csv` };
   objectId = objectIdOf(ref);
 });
 
 function deps(): CompletedDeps {
-  return { sfn: new SFNClient({ region: 'us-east-1' }), records: state.records, audit: state.audit, watchedBuckets: [BUCKET], accountId: ACCOUNT, now: () => new Date('2026-11-22T14:00:01Z'), log };
+  return { sfn: new SFNClient({ region: 'us-east-1' }), s3: new S3Client({ region: 'us-east-1' }), records: state.records, audit: state.audit, watchedBuckets: [BUCKET], accountId: ACCOUNT, now: () => new Date('2026-11-22T14:00:01Z'), log };
 }
 
 describe('restore-completed', () => {
-  it('resumes the waiting execution with the expiry date (URL-encoded key decoded)', async () => {
+  it('resumes the waiting execution with the expiry date S3 reports (form-encoded key decoded)', async () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-a' } });
     const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
@@ -75,9 +80,11 @@ describe('restore-completed', () => {
     expect(await state.records.get(objectId)).toMatchObject({ status: 'EXPIRED' });
   });
 
-  it('an object we never restored is logged and left alone', async () => {
-    expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).toEqual({ outcome: 'untracked', objectId });
+  it('an object we never restored is logged and left alone, for completion and expiry alike', async () => {
+    expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, keyEncoding: 'raw' }), deps())).toEqual({ outcome: 'untracked', objectId });
+    expect(await restoreCompleted(restoreExpiredEvent({ key: ref.key, keyEncoding: 'raw' }), deps())).toEqual({ outcome: 'untracked', objectId });
     expect(await state.records.get(objectId)).toBeUndefined();
+    expect(log.info).toHaveBeenCalledWith('restore event for an object we did not restore', expect.objectContaining({ detailType: 'Object Restore Expired' }));
   });
 
   it('a closed cycle is not reopened by a late completion', async () => {
@@ -96,5 +103,124 @@ describe('restore-completed', () => {
     expect(await restoreCompleted(make(), deps())).toEqual({ outcome: 'ignored', reason: expect.stringMatching(reason) });
     expect(log.warn).toHaveBeenCalledOnce();
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  describe('keys as the event carries them', () => {
+    it.each([
+      ['form-encoded', 'form' as const, 'decoded'],
+      ['raw', 'raw' as const, 'raw'],
+    ])('a key with spaces, +, %% and unicode is found when the event carries it %s', async (_, keyEncoding, keyForm) => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-k' } });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, keyEncoding }), deps())).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
+      expect(log.info).toHaveBeenCalledWith('restore event matched a record', expect.objectContaining({ objectId, keyForm }));
+    });
+
+    it('a raw key with a literal + is found as given, not as a space', async () => {
+      ref = { bucket: BUCKET, key: `c++ notes-${n}.txt` };
+      objectId = objectIdOf(ref);
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-p' } });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, keyEncoding: 'raw' }), deps())).toMatchObject({ outcome: 'restored', objectId });
+    });
+
+    it('a raw key with a lone % does not throw and is found', async () => {
+      ref = { bucket: BUCKET, key: `100% done-${n}.csv` };
+      objectId = objectIdOf(ref);
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-q' } });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, keyEncoding: 'raw' }), deps())).toMatchObject({ outcome: 'restored', objectId });
+    });
+
+    it('when "a+b" and "a b" are both restoring, the event "a+b" resumes whichever S3 says is restored', async () => {
+      const spaced = { bucket: BUCKET, key: `a b-${n}.txt` };
+      const plussed = { bucket: BUCKET, key: `a+b-${n}.txt` };
+      await seedCycle(state, spaced, { fields: { status: 'RESTORING', taskToken: 'token-spaced' } });
+      await seedCycle(state, plussed, { fields: { status: 'RESTORING', taskToken: 'token-plussed' } });
+      s3Mock.on(HeadObjectCommand, { Key: plussed.key }).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+      const result = await restoreCompleted(restoreCompletedEvent({ key: spaced.key }), deps());
+      expect(result).toEqual({ outcome: 'restored', objectId: objectIdOf(spaced), resumed: 'now' });
+      expect(await state.records.get(objectIdOf(spaced))).toMatchObject({ status: 'RESTORED' });
+      expect(await state.records.get(objectIdOf(plussed))).toMatchObject({ status: 'RESTORING' });
+      expect(sfnMock).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+      expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-spaced' });
+    });
+
+    it('an expiry with an undecodable key for an object we never saw is logged and dropped', async () => {
+      const result = await restoreCompleted(restoreExpiredEvent({ key: `%E0%A4%A bad-${n}`, keyEncoding: 'raw' }), deps());
+      expect(result).toMatchObject({ outcome: 'untracked' });
+    });
+  });
+
+  describe('a late or repeated completion', () => {
+    it('an event from before the cycle started is ignored: no state change, nobody resumed', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-s' } });
+      const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key, time: '2026-11-22T09:59:59Z' }), deps());
+      expect(result).toMatchObject({ outcome: 'stale', objectId });
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-s' });
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
+    });
+
+    it('an expiry from before the cycle started does not close the new cycle', async () => {
+      await seedCycle(state, ref, { cycle: 1, fields: { status: 'EXPIRED' } });
+      await seedCycle(state, ref, { cycle: 2, fields: { status: 'RESTORED', restoredAt: '2026-11-22T12:00:00Z' } });
+      const result = await restoreCompleted(restoreExpiredEvent({ key: ref.key, time: '2026-11-22T09:00:00Z' }), deps());
+      expect(result).toMatchObject({ outcome: 'stale' });
+      expect(await state.records.get(objectId)).toMatchObject({ cycle: 2, status: 'RESTORED' });
+    });
+
+    it('an event within the second the cycle started is not taken for an earlier one', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-t', cycleStartedAt: '2026-11-22T10:00:00.700Z' } });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, time: '2026-11-22T10:00:00Z' }), deps())).toMatchObject({ outcome: 'restored' });
+    });
+
+    it('while S3 says the restore is ongoing: not marked restored, nobody resumed', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-u' } });
+      s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+      const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+      expect(result).toEqual({ outcome: 'unconfirmed', objectId, reason: 'S3 says the restore is still ongoing' });
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-u' });
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(await state.audit.history(objectId)).toEqual([]);
+    });
+
+    it('asks S3 about the version the reader named', async () => {
+      ref = { ...ref, versionId: 'v7' };
+      objectId = objectIdOf(ref);
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-v' } });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, versionId: 'v7' }), deps())).toMatchObject({ outcome: 'restored', objectId });
+      expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: BUCKET, Key: ref.key, VersionId: 'v7' });
+    });
+
+    it('the expiry written is the one S3 reports now, not the one in the event', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-w' } });
+      s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE', Restore: 'ongoing-request="false", expiry-date="Fri, 04 Dec 2026 00:00:00 GMT"' });
+      await restoreCompleted(restoreCompletedEvent({ key: ref.key, expiry: '2026-11-25T00:00:00Z' }), deps());
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-12-04T00:00:00.000Z' });
+      expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-12-04T00:00:00.000Z' }) });
+    });
+
+    it('an Intelligent-Tiering object back in Frequent Access (no restore header) counts as restored', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-x' } });
+      s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'INTELLIGENT_TIERING' });
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).toMatchObject({ outcome: 'restored', resumed: 'now' });
+    });
+
+    it.each([
+      ['404', 'NotFound', 404],
+      ['403', 'Forbidden', 403],
+    ])('HeadObject %s: logged, not marked restored', async (_, name, httpStatusCode) => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-y' } });
+      s3Mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode }, message: name }));
+      expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).toMatchObject({ outcome: 'unconfirmed', reason: `HeadObject answered ${name}` });
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(log.warn).toHaveBeenCalledWith('restore event not confirmed by S3', expect.objectContaining({ objectId }));
+    });
+
+    it('a transient HeadObject failure surfaces, so the event is delivered again', async () => {
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-z' } });
+      s3Mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'slow down' }));
+      await expect(restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).rejects.toThrow('slow down');
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
+    });
   });
 });
