@@ -34,7 +34,7 @@ import { listObjectsController } from './s3/list-objects.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
-import { MalformedCredentialError, parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
+import { discardBody, MalformedCredentialError, parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -122,7 +122,10 @@ export class LocalCloud {
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = (req, res) => {
       // dynalite reads whatever it is sent: refuse what DynamoDB would never take before it does.
-      if (Number(req.headers['content-length']) > BODY_LIMITS.dynamodb!) throw new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: DynamoDB takes at most ${BODY_LIMITS.dynamodb} bytes`);
+      if (Number(req.headers['content-length']) > BODY_LIMITS.dynamodb!) {
+        discardBody(req);
+        throw new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: DynamoDB takes at most ${BODY_LIMITS.dynamodb} bytes`);
+      }
       const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
       dynamoCalls.set(operation, (dynamoCalls.get(operation) ?? 0) + 1);
       dynamoListener(req, res);

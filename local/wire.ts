@@ -3,21 +3,39 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The request body, refused with 413 once it passes `limit`: a declared Content-Length over the
- * limit before a byte is read, a streamed body as soon as it crosses it (what was read so far
- * is all that is ever held).
+ * limit before a byte is kept, a streamed body as soon as it crosses it. What follows is read
+ * and dropped, never held, so that the client (which sends its whole body before it reads the
+ * answer, as the SDKs and fetch do) gets the 413 rather than a broken connection.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = () => new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: this service takes at most ${limit} bytes`);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
+  if (Number.isFinite(declared) && declared > limit) {
+    discardBody(req);
+    return Promise.reject(tooLarge());
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      refused = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Reads a request's body to its end and drops it (the answer does not need it). */
+export function discardBody(req: IncomingMessage): void {
+  req.resume();
 }
 
 /** An error in the service's own shape (`__type` + message for the JSON protocols). */
@@ -45,8 +63,6 @@ export function sendJsonError(res: ServerResponse, err: ServiceError, contentTyp
     'content-length': Buffer.byteLength(body),
     'x-amzn-errortype': err.code,
     'x-amzn-requestid': crypto.randomUUID(),
-    // A body refused part way is not read to its end: the connection cannot carry another request.
-    ...(err.status === 413 ? { connection: 'close' } : {}),
   });
   res.end(body);
 }
