@@ -155,8 +155,6 @@ export class LocalCloud {
       MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
-      // Five simulated minutes, as on AWS: a tick killed while holding the lease frees it on the
-      // simulated clock. Ticks never overlap here anyway (the schedule below waits for the last).
       AGGREGATOR_LEASE_SECONDS: simulatedSeconds(300),
     } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
