@@ -26,10 +26,15 @@ import { parseEml, type OutboxMessage } from '../../local/ses.js';
 import { eventually } from '../support/eventually.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// Three real seconds per simulated hour: Glacier Standard restores take 12 s and Deep Archive 36 s,
-// longer than a restart, so each file's "started" email goes out before its "ready" one; the
-// debounce window (120 simulated seconds) is 0.1 s and the aggregator ticks every 50 ms.
-const SECONDS_PER_HOUR = 3;
+// Four real seconds per simulated hour: Glacier Standard restores take 16 s and Deep Archive 48 s,
+// longer than the restarts, so each file's "started" email goes out before its "ready" one; the
+// aggregator ticks every 67 ms. The debounce window (half an hour: 2 s) outlasts the burst, so
+// no email is due while the burst runs: a kill between SES taking an email and the aggregator
+// recording it would send that email again after the restart (SES takes no idempotency key),
+// which is the one duplicate no sender can rule out.
+const SECONDS_PER_HOUR = 4;
+const DEBOUNCE_SECONDS = 1800;
+const MAX_WAIT_SECONDS = 3600;
 const BUCKET = 'crash-archive';
 const GLACIER = Array.from({ length: 12 }, (_, i) => `crash/glacier-${String(i).padStart(2, '0')}.bin`);
 const DEEP = Array.from({ length: 6 }, (_, i) => `crash/deep-${String(i).padStart(2, '0')}.bin`);
@@ -43,7 +48,7 @@ class CloudProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(dataDir: string, port: number): Promise<CloudProcess> {
-    const args = ['--import', 'tsx', 'local/main.ts', '--port', String(port), '--data-dir', dataDir, '--no-demo', '--seconds-per-hour', String(SECONDS_PER_HOUR), '--log-level', 'ERROR'];
+    const args = ['--import', 'tsx', 'local/main.ts', '--port', String(port), '--data-dir', dataDir, '--no-demo', '--seconds-per-hour', String(SECONDS_PER_HOUR), '--debounce-seconds', String(DEBOUNCE_SECONDS), '--max-wait-seconds', String(MAX_WAIT_SECONDS), '--log-level', 'ERROR'];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     let stdout = '';
     let stderr = '';
