@@ -296,8 +296,10 @@ export class LocalCloud {
       clearInterval(ticker);
       await ticking; // a tick cut off half way would log a failed send
       archive.stop();
-      stepFunctions.shutdown();
+      // Deliveries finish while Step Functions still journals the executions they start: an
+      // event marked delivered must not have started an execution that is then forgotten.
       await bus.drain();
+      stepFunctions.shutdown();
       bus.close();
       integrations.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
