@@ -107,6 +107,7 @@ const putEvents = (entries: unknown) => signedInName(EVENTS, { target: 'AWSEvent
 
 describe('malformed requests get the service\'s 4xx, never a 500', () => {
   it('PutEvents with a null or non-object entry: 400 ValidationException, nothing accepted', async () => {
+    await h.cloud.settle();
     const detectsBefore = h.cloud.counters().lambda['detect-access'] ?? 0;
     for (const entries of [[null], ['text'], [7], [[]], [{ Source: 'aws.s3', DetailType: 'x', Detail: '{}' }, null]]) {
       const answer = await putEvents(entries);
