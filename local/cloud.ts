@@ -4,6 +4,7 @@
  * (dynalite), Step Functions, SES v2 and EventBridge; the project's handlers run in process
  * against it through the ordinary AWS SDK clients.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,7 +39,7 @@ import { listObjectsController } from './s3/list-objects.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
-import { parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
+import { discardBody, MalformedCredentialError, parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -125,6 +126,11 @@ export class LocalCloud {
     const dynamoListener = dynamo.listeners('request')[0] as Listener;
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = (req, res) => {
+      // dynalite reads whatever it is sent: refuse what DynamoDB would never take before it does.
+      if (Number(req.headers['content-length']) > BODY_LIMITS.dynamodb!) {
+        discardBody(req);
+        throw new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: DynamoDB takes at most ${BODY_LIMITS.dynamodb} bytes`);
+      }
       const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
       dynamoCalls.set(operation, (dynamoCalls.get(operation) ?? 0) + 1);
       dynamoListener(req, res);
@@ -159,7 +165,8 @@ export class LocalCloud {
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
     // --- EventBridge: the stack's own patterns route to the handlers.
-    const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log);
+    // Accepted events are journaled in the data folder and delivered after a restart.
+    const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log, undefined, join(options.dataDir, 'eventbridge.jsonl'));
     const archivedRead = { name: 'ArchivedRead', pattern: archivedReadPattern(watched), target: (e: BusEvent) => functions.invoke('detect-access', e) };
     const restoreLifecycle = { name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e: BusEvent) => functions.invoke('restore-completed', e) };
     bus.addRule(archivedRead);
@@ -236,7 +243,7 @@ export class LocalCloud {
     const controlPlane = new ControlPlane(deployedRules, trail, deadLetterQueue, ses);
     routes.handleJson = async (service, req, res) => {
       const target = String(req.headers['x-amz-target'] ?? '');
-      const body = await readBody(req);
+      const body = await readBody(req, BODY_LIMITS[service] ?? BODY_LIMITS.default!);
       if (controlPlane.handles(service, req)) return controlPlane.handle(service, req, body, res);
       if (service === 'states') {
         const operation = target.replace(/^AWSStepFunctions\./, '');
@@ -290,6 +297,8 @@ export class LocalCloud {
       }),
     );
     stepFunctions.restore();
+    // Events accepted before a stop or a crash, once their targets (and what they call) are up.
+    bus.resume();
 
     // The aggregator's schedule (rate 1 minute on AWS), on the simulated clock.
     const tickCount = { value: 0 };
@@ -307,8 +316,11 @@ export class LocalCloud {
       clearInterval(ticker);
       await ticking; // a tick cut off half way would log a failed send
       archive.stop();
-      stepFunctions.shutdown();
+      // Deliveries finish while Step Functions still journals the executions they start: an
+      // event marked delivered must not have started an execution that is then forgotten.
       await bus.drain();
+      stepFunctions.shutdown();
+      bus.close();
       integrations.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -361,7 +373,13 @@ async function serveConsole(req: IncomingMessage, res: ServerResponse, outbox: (
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> }): Promise<void> {
-  const scope = sigV4Scope(req);
+  let scope: ReturnType<typeof sigV4Scope>;
+  try {
+    scope = sigV4Scope(req);
+  } catch (err) {
+    if (err instanceof MalformedCredentialError) return refuseMalformedCredential(req, res, err);
+    throw err;
+  }
   const service = scope?.service ?? 's3';
   try {
     if (service === 's3') return routes.s3!(req, res);
@@ -373,11 +391,50 @@ async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: L
   }
 }
 
+/**
+ * The largest request body each service reads (bytes). Above it the request is refused with
+ * 413 before it is read; below it, each service checks its own documented limits. Twice the
+ * 256 KB of a PutEvents request or an execution input leaves room for JSON escaping; SES v2
+ * takes messages up to 40 MB; DynamoDB requests up to 16 MB (BatchWriteItem).
+ */
+const BODY_LIMITS: Record<string, number> = { events: 2 * 1024 * 1024, states: 2 * 1024 * 1024, ses: 48 * 1024 * 1024, email: 48 * 1024 * 1024, dynamodb: 16 * 1024 * 1024 + 64 * 1024, default: 1024 * 1024 };
+
+/**
+ * A signature whose credential cannot be read: the service cannot be told, so the answer takes
+ * the shape of the protocol the request speaks. JSON protocols (an X-Amz-Target) answer 400
+ * IncompleteSignatureException; S3 answers 400 AuthorizationHeaderMalformed (or
+ * AuthorizationQueryParametersError for a presigned URL) in its XML.
+ */
+function refuseMalformedCredential(req: IncomingMessage, res: ServerResponse, err: MalformedCredentialError): void {
+  if (req.headers['x-amz-target']) return sendJsonError(res, new ServiceError(400, 'IncompleteSignatureException', `Authorization header is malformed; ${err.message}`));
+  const code = err.location === 'header' ? 'AuthorizationHeaderMalformed' : 'AuthorizationQueryParametersError';
+  const message = err.location === 'header' ? `The authorization header is malformed; ${err.message}` : `Error parsing the X-Amz-Credential parameter; ${err.message}`;
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+  res.writeHead(400, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) }).end(xml);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+/** What PutEvents counts against its 256 KB: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html */
+const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+
+function entrySize(entry: Record<string, unknown>): number {
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
+  return (entry.Time !== undefined && entry.Time !== null ? 14 : 0) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + (Array.isArray(entry.Resources) ? entry.Resources.reduce((sum: number, r) => sum + bytes(r), 0) : 0);
+}
+
 /** EventBridge PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
 function putEvents(bus: EventBus, input: Record<string, unknown>) {
   const entries = input.Entries;
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) throw new ServiceError(400, 'ValidationException', 'Entries must hold 1 to 10 events');
-  const results = entries.map((raw: Record<string, unknown>) => {
+  if (!entries.every((e): e is Record<string, unknown> => Boolean(e) && typeof e === 'object' && !Array.isArray(e))) {
+    throw new ServiceError(400, 'ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must not contain null or non-object elements');
+  }
+  // The whole request is refused, not one entry: AWS answers this ValidationException.
+  if (entries.reduce((sum, e) => sum + entrySize(e), 0) > PUT_EVENTS_MAX_BYTES) throw new ServiceError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
+  const results = entries.map((raw) => {
     if (typeof raw.Source !== 'string' || typeof raw.DetailType !== 'string' || typeof raw.Detail !== 'string') {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' };
     }

@@ -4,10 +4,16 @@
  * still fail, so nothing is dropped silently. Each target runs a bounded number of
  * invocations at once and queues the rest, as Lambda's asynchronous queue does: a burst of
  * events waits its turn instead of starving the workflow's own invocations.
+ *
+ * Once EventBridge has accepted an event it delivers it. With a journal file, every accepted
+ * event is written down before `publish` returns (so before PutEvents, or the S3 request that
+ * emitted it, is answered), each rule's delivery is marked done or dead-lettered when it ends,
+ * and a restart delivers what was accepted and never marked: at least once, as on AWS.
  */
 import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { matchesPattern } from './event-pattern.js';
+import { StateJournal } from './state-journal.js';
 
 export interface BusEvent {
   version: '0';
@@ -35,11 +41,29 @@ export interface DeadLetter {
   error: string;
 }
 
+/**
+ * The bus's journal: an accepted event (numbered, since an at-least-once copy of an event
+ * carries the same id) with the rules it matched, one rule's delivery ended, or a dead letter.
+ */
+type BusJournalLine = { accepted: number; event: BusEvent; rules: string[] } | { delivered: number; rule: string } | { deadLettered: number; letter: DeadLetter };
+
+/** An accepted event and the rules it still has to reach. */
+interface Undelivered {
+  seq: number;
+  event: BusEvent;
+  rules: Set<string>;
+}
+
 export class EventBus {
   private readonly rules: Rule[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly concurrency = new Map<string, LimitFunction>();
   readonly deadLetters: DeadLetter[] = [];
+  private readonly journal?: StateJournal<BusJournalLine>;
+  private readonly undelivered = new Map<number, Undelivered>();
+  private nextSeq = 1;
+  /** What the journal held at start, until `resume` delivers it. */
+  private replayed: Undelivered[] = [];
 
   constructor(
     private readonly account: string,
@@ -48,7 +72,30 @@ export class EventBus {
     private readonly log: (message: string) => void,
     /** Invocations of one rule's target at once (Lambda's concurrency for the function). */
     private readonly concurrentPerTarget = 16,
-  ) {}
+    /** Where accepted events and dead letters are kept between runs; undefined = memory only. */
+    journalFile?: string,
+  ) {
+    if (!journalFile) return;
+    this.journal = new StateJournal<BusJournalLine>(journalFile, 'before-acknowledging');
+    for (const line of this.journal.read()) {
+      if ('accepted' in line) this.undelivered.set(line.accepted, { seq: line.accepted, event: line.event, rules: new Set(line.rules) });
+      else if ('delivered' in line) this.markDone(line.delivered, line.rule);
+      else {
+        this.deadLetters.push(line.letter);
+        this.markDone(line.deadLettered, line.letter.rule);
+      }
+    }
+    // Compacted at start, renumbered from 1: what is still to deliver, and the dead-letter list
+    // (as `deadLettered: 0`, which names no accepted event).
+    const pending = [...this.undelivered.values()];
+    this.undelivered.clear();
+    for (const entry of pending) this.undelivered.set(this.nextSeq, { ...entry, seq: this.nextSeq++ });
+    this.replayed = [...this.undelivered.values()];
+    this.journal.compact([
+      ...this.deadLetters.map((letter) => ({ deadLettered: 0, letter })),
+      ...this.replayed.map(({ seq, event, rules }) => ({ accepted: seq, event, rules: [...rules] })),
+    ]);
+  }
 
   addRule(rule: Rule): void {
     this.rules.push(rule);
@@ -70,14 +117,39 @@ export class EventBus {
     };
   }
 
-  /** Delivers to every matching rule; returns how many rules matched. Delivery is asynchronous. */
+  /**
+   * Accepts an event: journals it with the rules it matches (before returning, so before the
+   * caller answers its own request), then delivers to each rule asynchronously. Returns how
+   * many rules matched.
+   */
   publish(event: BusEvent): number {
     const matched = this.rules.filter((rule) => rule.enabled !== false && matchesPattern(rule.pattern as never, event));
-    for (const rule of matched) {
-      const delivery = this.deliver(rule, event).finally(() => this.inFlight.delete(delivery));
-      this.inFlight.add(delivery);
+    if (matched.length === 0) return 0;
+    const seq = this.nextSeq++;
+    if (this.journal) {
+      this.undelivered.set(seq, { seq, event, rules: new Set(matched.map((r) => r.name)) });
+      this.journal.append({ accepted: seq, event, rules: matched.map((r) => r.name) });
     }
+    for (const rule of matched) this.start(seq, rule, event);
     return matched.length;
+  }
+
+  /**
+   * Delivers the events a previous run accepted and did not deliver (call once every rule is
+   * added and the targets can run). A rule that no longer exists dead-letters its events.
+   */
+  resume(): number {
+    const pending = this.replayed;
+    this.replayed = [];
+    for (const { seq, event, rules } of pending) {
+      for (const name of rules) {
+        const rule = this.rules.find((r) => r.name === name);
+        if (rule) this.start(seq, rule, event);
+        else this.deadLetter(seq, { rule: name, event, error: `RuleNotFound: the rule ${name} no longer exists` });
+      }
+    }
+    if (pending.length > 0) this.log(`delivering ${pending.length} event(s) accepted before the local cloud stopped`);
+    return pending.length;
   }
 
   /** Resolves once every delivery started so far has finished (tests, shutdown). */
@@ -85,21 +157,48 @@ export class EventBus {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async deliver(rule: Rule, event: BusEvent): Promise<void> {
+  /** Writes what is left and releases the journal (after `drain`, or to stop without delivering). */
+  close(): void {
+    this.journal?.close();
+  }
+
+  private start(seq: number, rule: Rule, event: BusEvent): void {
+    const delivery = this.deliver(seq, rule, event).finally(() => this.inFlight.delete(delivery));
+    this.inFlight.add(delivery);
+  }
+
+  private async deliver(seq: number, rule: Rule, event: BusEvent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.concurrency.get(rule.name)!(() => rule.target(structuredClone(event)));
+        this.markDone(seq, rule.name);
+        this.journal?.append({ delivered: seq, rule: rule.name });
         return;
       } catch (err) {
         const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         if (attempt >= this.retry.attempts) {
-          this.deadLetters.push({ rule: rule.name, event, error: message });
+          this.deadLetter(seq, { rule: rule.name, event, error: message });
           this.log(`event ${event.id} (${event['detail-type']}) to ${rule.name} failed ${attempt} times, dead-lettered: ${message}`);
           return;
         }
+        // Real time, not simulated: what a retry waits out (a throttled StartExecution, a busy
+        // table) recovers at this machine's pace, whatever the scale of simulated hours.
         const delay = this.retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random());
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  private deadLetter(seq: number, letter: DeadLetter): void {
+    this.deadLetters.push(letter);
+    this.markDone(seq, letter.rule);
+    this.journal?.append({ deadLettered: seq, letter });
+  }
+
+  private markDone(seq: number, rule: string): void {
+    const entry = this.undelivered.get(seq);
+    if (!entry) return;
+    entry.rules.delete(rule);
+    if (entry.rules.size === 0) this.undelivered.delete(seq);
   }
 }

@@ -74,7 +74,11 @@ export class StepFunctionsService {
       log: (message: string) => void;
     },
   ) {
-    if (options.stateFile) this.journal = new StateJournal(options.stateFile);
+    // Every change is on file before the request that made it is answered: an execution
+    // StartExecution acknowledged exists after a crash, as on AWS. Task tokens are not kept: a
+    // running execution restarts from its first state, which inspects the object and so
+    // re-derives what SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat had told it.
+    if (options.stateFile) this.journal = new StateJournal(options.stateFile, 'before-acknowledging');
   }
 
   /** Loads saved state; executions that were running when the cloud stopped start again from the top. */
@@ -119,7 +123,7 @@ export class StepFunctionsService {
       case 'StopExecution':
         return this.stopExecution(input);
       case 'SendTaskSuccess':
-        return this.tokenCall(() => this.options.tokens.succeed(str(input, 'taskToken'), parseJson(str(input, 'output'), 'output')));
+        return this.tokenCall(() => this.options.tokens.succeed(str(input, 'taskToken'), parseJson(withinPayloadLimit(str(input, 'output'), 'output'), 'output')));
       case 'SendTaskFailure':
         return this.tokenCall(() => this.options.tokens.fail(str(input, 'taskToken'), optStr(input, 'error') ?? '', optStr(input, 'cause') ?? ''));
       case 'SendTaskHeartbeat':
@@ -191,7 +195,7 @@ export class StepFunctionsService {
     const machine = this.machine(str(input, 'stateMachineArn'));
     const name = optStr(input, 'name') ?? randomUUID();
     validateName(name, 'InvalidName');
-    const executionInput = optStr(input, 'input') ?? '{}';
+    const executionInput = withinPayloadLimit(optStr(input, 'input') ?? '{}', 'input');
     parseJson(executionInput, 'input', 'InvalidExecutionInput');
     const executionArn = `${machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const existing = this.executions.get(executionArn);
@@ -355,7 +359,7 @@ export class StepFunctionsService {
 
   /** Stops every running execution without marking it (they resume at the next start). */
   shutdown(): void {
-    this.journal?.flush();
+    this.journal?.close();
     this.closed = true;
     for (const abort of this.running.values()) {
       try {
@@ -392,6 +396,16 @@ function optStr(input: Record<string, unknown>, field: string): string | undefin
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new ServiceError(400, 'ValidationException', `Value at '${field}' must be a string`);
   return value;
+}
+
+/** Inputs and outputs: at most 256 KiB as UTF-8 (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html). */
+const PAYLOAD_MAX_BYTES = 262_144;
+
+function withinPayloadLimit(text: string, field: string): string {
+  if (Buffer.byteLength(text) > PAYLOAD_MAX_BYTES) {
+    throw new ServiceError(400, 'ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_MAX_BYTES}`);
+  }
+  return text;
 }
 
 function parseJson(text: string, field: string, code = 'InvalidOutput'): unknown {

@@ -1,15 +1,41 @@
 /** Helpers for the AWS wire protocols: reading bodies, JSON protocol answers and errors. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export async function readBody(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new ServiceError(413, 'RequestEntityTooLarge', 'Request body too large');
-    chunks.push(chunk as Buffer);
+/**
+ * The request body, refused with 413 once it passes `limit`: a declared Content-Length over the
+ * limit before a byte is kept, a streamed body as soon as it crosses it. What follows is read
+ * and dropped, never held, so that the client (which sends its whole body before it reads the
+ * answer, as the SDKs and fetch do) gets the 413 rather than a broken connection.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: this service takes at most ${limit} bytes`);
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    discardBody(req);
+    return Promise.reject(tooLarge());
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      refused = true;
+      chunks.length = 0;
+      reject(tooLarge());
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Reads a request's body to its end and drops it (the answer does not need it). */
+export function discardBody(req: IncomingMessage): void {
+  req.resume();
 }
 
 /** An error in the service's own shape (`__type` + message for the JSON protocols). */
@@ -32,7 +58,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, con
 
 export function sendJsonError(res: ServerResponse, err: ServiceError, contentType = 'application/x-amz-json-1.0'): void {
   const body = JSON.stringify({ __type: err.code, message: err.message });
-  res.writeHead(err.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-amzn-errortype': err.code, 'x-amzn-requestid': crypto.randomUUID() });
+  res.writeHead(err.status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-errortype': err.code,
+    'x-amzn-requestid': crypto.randomUUID(),
+  });
   res.end(body);
 }
 
@@ -48,12 +79,44 @@ export function parseJsonBody(body: Buffer): Record<string, unknown> {
   }
 }
 
-/** Access key id and signing service from a SigV4 Authorization header or presigned query. */
+/** A SigV4 credential that does not have the five parts `AKID/YYYYMMDD/region/service/aws4_request`. */
+export class MalformedCredentialError extends Error {
+  override readonly name = 'MalformedCredentialError';
+  constructor(
+    /** Where the credential came from: the Authorization header or a presigned URL's query. */
+    readonly location: 'header' | 'query',
+    readonly credential: string,
+  ) {
+    super(`the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request": ${credential.slice(0, 200)}`);
+  }
+}
+
+/**
+ * Access key id and signing service from a SigV4 Authorization header or presigned query;
+ * undefined for an unsigned request; MalformedCredentialError for a credential that cannot be read.
+ */
 export function sigV4Scope(req: IncomingMessage): { accessKeyId: string; service: string; region: string } | undefined {
   const header = req.headers.authorization;
-  const credential = header ? /Credential=([^,\s]+)/.exec(header)?.[1] : new URL(req.url ?? '/', 'http://x').searchParams.get('X-Amz-Credential') ?? undefined;
-  if (!credential) return undefined;
-  const [accessKeyId, , region, service] = decodeURIComponent(credential).split('/');
-  if (!accessKeyId || !region || !service) return undefined;
+  let location: 'header' | 'query' = 'header';
+  let credential: string | undefined;
+  if (header) credential = /Credential=([^,\s]*)/.exec(header)?.[1];
+  else {
+    location = 'query';
+    // A query that cannot be parsed is not a signed one; the service answers it as it would.
+    try {
+      credential = new URL(req.url ?? '/', 'http://x').searchParams.get('X-Amz-Credential') ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if (credential === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(credential);
+  } catch {
+    throw new MalformedCredentialError(location, credential);
+  }
+  const [accessKeyId, date, region, service, terminator, ...rest] = decoded.split('/');
+  if (!accessKeyId || !date || !region || !service || terminator !== 'aws4_request' || rest.length > 0) throw new MalformedCredentialError(location, decoded);
   return { accessKeyId, service, region };
 }

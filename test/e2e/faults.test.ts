@@ -1,4 +1,5 @@
 /** At-least-once delivery, lost events, throttling and a flaky mail service. */
+import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { NO_FAULTS } from '../../local/faults.js';
@@ -84,4 +85,94 @@ describe('faults', () => {
     expect(started).toHaveLength(100);
     expect(h.cloud.bus.deadLetters).toEqual([]);
   }, 120_000);
+});
+
+/** A request signed only in name (the local cloud routes on the credential scope, and checks no signature). */
+async function signedInName(credential: string, init: { target?: string; body?: string | Blob; path?: string; method?: string }) {
+  const response = await fetch(`${h.cloud.endpoint}${init.path ?? '/'}`, {
+    method: init.method ?? 'POST',
+    headers: {
+      authorization: `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=host;x-amz-date, Signature=00`,
+      'x-amz-date': '20261122T000000Z',
+      ...(init.target ? { 'x-amz-target': init.target, 'content-type': 'application/x-amz-json-1.1' } : {}),
+    },
+    body: init.body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+const EVENTS = 'AKIAMALFORMED0000001/20261122/us-east-1/events/aws4_request';
+const STATES = 'AKIAMALFORMED0000001/20261122/us-east-1/states/aws4_request';
+const putEvents = (entries: unknown) => signedInName(EVENTS, { target: 'AWSEvents.PutEvents', body: JSON.stringify({ Entries: entries }) });
+
+describe('malformed requests get the service\'s 4xx, never a 500', () => {
+  it('PutEvents with a null or non-object entry: 400 ValidationException, nothing accepted', async () => {
+    await h.cloud.settle();
+    const detectsBefore = h.cloud.counters().lambda['detect-access'] ?? 0;
+    for (const entries of [[null], ['text'], [7], [[]], [{ Source: 'aws.s3', DetailType: 'x', Detail: '{}' }, null]]) {
+      const answer = await putEvents(entries);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.text)).toMatchObject({ __type: 'ValidationException' });
+    }
+    await h.cloud.settle();
+    expect(h.cloud.counters().lambda['detect-access'] ?? 0).toBe(detectsBefore);
+  });
+
+  it('PutEvents over 256 KB in total (one big detail, or ten that add up): 400 ValidationException', async () => {
+    const entry = (bytes: number) => ({ Source: 'test.size', DetailType: 'Size', Detail: JSON.stringify({ pad: 'x'.repeat(bytes) }) });
+    const oneBig = await putEvents([entry(256 * 1024)]);
+    expect(oneBig.status).toBe(400);
+    expect(JSON.parse(oneBig.text)).toEqual({ __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+    const tenThatAddUp = await putEvents(Array.from({ length: 10 }, () => entry(27 * 1024)));
+    expect(tenThatAddUp.status).toBe(400);
+    // Just under the limit is accepted.
+    const under = await putEvents([entry(200 * 1024)]);
+    expect(under.status).toBe(200);
+    expect(JSON.parse(under.text)).toMatchObject({ FailedEntryCount: 0 });
+  });
+
+  it('an unparsable credential scope: 400 IncompleteSignatureException (JSON) or AuthorizationHeaderMalformed (S3)', async () => {
+    for (const credential of ['%zz/20261122/us-east-1/events/aws4_request', 'AKIAONLYKEY', 'AKIA/20261122/us-east-1/events/not_aws4_request', '']) {
+      const json = await signedInName(credential, { target: 'AWSEvents.PutEvents', body: '{"Entries":[]}' });
+      expect(json.status).toBe(400);
+      expect(JSON.parse(json.text)).toMatchObject({ __type: 'IncompleteSignatureException' });
+      const s3 = await signedInName(credential, { method: 'GET', path: `/${BUCKET}` });
+      expect(s3.status).toBe(400);
+      expect(s3.text).toContain('<Code>AuthorizationHeaderMalformed</Code>');
+    }
+    const presigned = await fetch(`${h.cloud.endpoint}/${BUCKET}/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=%E0%A4%A&X-Amz-Signature=00`);
+    expect(presigned.status).toBe(400);
+    expect(await presigned.text()).toContain('<Code>AuthorizationQueryParametersError</Code>');
+  });
+
+  it('a 60 MB body to a JSON service is refused with 413 before it is read, declared or streamed', async () => {
+    const declared = await signedInName(STATES, { target: 'AWSStepFunctions.ListStateMachines', body: new Blob([Buffer.alloc(60 * 1024 * 1024, 0x20)]) });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.text)).toMatchObject({ __type: 'RequestEntityTooLarge' });
+    // Streamed without a Content-Length: answered once the limit is crossed, before the sender is done.
+    const url = new URL(h.cloud.endpoint);
+    const streamed = await new Promise<{ status: number; mbSentWhenAnswered: number }>((resolve, reject) => {
+      let mbSent = 0;
+      let answered = false;
+      const req = request({ host: url.hostname, port: url.port, method: 'POST', headers: { authorization: `AWS4-HMAC-SHA256 Credential=${STATES}, SignedHeaders=host, Signature=00`, 'x-amz-target': 'AWSStepFunctions.ListStateMachines', 'content-type': 'application/x-amz-json-1.0' } }, (res) => {
+        answered = true;
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, mbSentWhenAnswered: mbSent }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const writeMore = () => {
+        while (!answered && mbSent < 60) {
+          mbSent++;
+          if (!req.write(chunk)) return void req.once('drain', writeMore);
+        }
+        req.end();
+      };
+      writeMore();
+    });
+    expect(streamed.status).toBe(413);
+    expect(streamed.mbSentWhenAnswered).toBeLessThan(60);
+    // And the endpoint still answers.
+    expect((await signedInName(STATES, { target: 'AWSStepFunctions.ListStateMachines', body: '{}' })).status).toBe(200);
+  });
 });

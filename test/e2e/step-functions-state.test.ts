@@ -1,5 +1,5 @@
 /** The local Step Functions keeps machines and executions in a journal across restarts. */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,40 @@ describe('local Step Functions state', () => {
     }, 'the resumed execution to wait for its token');
     expect(events.filter((t) => t === 'ExecutionStarted')).toHaveLength(1);
     second.shutdown();
+  });
+
+  it('an execution StartExecution answered is on file before the answer, with no flush or shutdown (a kill -9 keeps it)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'autorestore-sfn-'));
+    const file = join(dir, 'stepfunctions.jsonl');
+    const first = service(file);
+    const { stateMachineArn } = (await first.handle('CreateStateMachine', { name: 'm', definition: DEFINITION })) as { stateMachineArn: string };
+    const started = (await first.handle('StartExecution', { stateMachineArn, name: 'acknowledged', input: '{"wait":true}' })) as { executionArn: string };
+    // What is on file right after the answer is what a crash leaves: read it from a copy.
+    const copy = join(dir, 'after-crash.jsonl');
+    writeFileSync(copy, readFileSync(file));
+    const logged: string[] = [];
+    const second = service(copy, logged);
+    second.restore();
+    expect(((await second.handle('DescribeExecution', { executionArn: started.executionArn })) as { status: string }).status).toBe('RUNNING');
+    expect(logged).toEqual(['resuming execution acknowledged from its first state (it was running when the local cloud stopped)']);
+    await second.handle('StopExecution', { executionArn: started.executionArn });
+    writeFileSync(copy.replace('.jsonl', '-2.jsonl'), readFileSync(copy));
+    const third = service(copy.replace('.jsonl', '-2.jsonl'));
+    third.restore();
+    // The stop was on file before StopExecution answered, too.
+    expect(((await third.handle('DescribeExecution', { executionArn: started.executionArn })) as { status: string }).status).toBe('ABORTED');
+    for (const sfn of [first, second, third]) sfn.shutdown();
+  });
+
+  it('refuses an input or a task output over 256 KiB with ValidationException', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'autorestore-sfn-'));
+    const sfn = service(join(dir, 'stepfunctions.jsonl'));
+    const { stateMachineArn } = (await sfn.handle('CreateStateMachine', { name: 'm', definition: DEFINITION })) as { stateMachineArn: string };
+    const big = JSON.stringify({ wait: false, padding: 'x'.repeat(262_144) });
+    await expect(sfn.handle('StartExecution', { stateMachineArn, name: 'too-big', input: big })).rejects.toMatchObject({ status: 400, code: 'ValidationException' });
+    await expect(sfn.handle('SendTaskSuccess', { taskToken: 'AQBanything', output: big })).rejects.toMatchObject({ status: 400, code: 'ValidationException' });
+    expect(((await sfn.handle('ListExecutions', { stateMachineArn })) as Listed).executions).toEqual([]);
+    sfn.shutdown();
   });
 
   it('refuses a definition it cannot run, and stores nothing', async () => {
