@@ -53,7 +53,13 @@ export function sigV4Scope(req: IncomingMessage): { accessKeyId: string; service
   const header = req.headers.authorization;
   const credential = header ? /Credential=([^,\s]+)/.exec(header)?.[1] : new URL(req.url ?? '/', 'http://x').searchParams.get('X-Amz-Credential') ?? undefined;
   if (!credential) return undefined;
-  const [accessKeyId, , region, service] = decodeURIComponent(credential).split('/');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(credential);
+  } catch {
+    return undefined; // not a credential scope: the service's own authentication refuses it
+  }
+  const [accessKeyId, , region, service] = decoded.split('/');
   if (!accessKeyId || !region || !service) return undefined;
   return { accessKeyId, service, region };
 }

@@ -51,6 +51,8 @@ type JournalLine = { id: string; entry: ArchiveEntry } | { id: string; deleted: 
 export class ArchiveIndex {
   private readonly entries = new Map<string, ArchiveEntry>();
   private readonly journal?: StateJournal<JournalLine>;
+  /** Each bucket's keys; sorted again only when a listing follows an added or removed key. */
+  private readonly bucketKeys = new Map<string, { keys: Set<string>; sorted?: string[] }>();
 
   /**
    * `file`: the journal of changes (one JSON line each), replayed and compacted here; a whole-map
@@ -67,6 +69,7 @@ export class ArchiveIndex {
       else if ('deleted' in line) this.entries.delete(line.id);
       else this.entries.set(line.id, line.entry);
     }
+    for (const id of this.entries.keys()) this.track(id, true);
     this.journal.compact([...this.entries].map(([id, entry]) => ({ id, entry })));
     if (legacyFile) rmSync(legacyFile, { force: true });
   }
@@ -82,19 +85,28 @@ export class ArchiveIndex {
   /** Stores `entry` as it is now (callers change an entry in place, then set it). */
   set(bucket: string, key: string, entry: ArchiveEntry): void {
     const id = ArchiveIndex.id(bucket, key);
+    if (!this.entries.has(id)) this.track(id, true);
     this.entries.set(id, entry);
     this.journal?.append({ id, entry });
   }
 
   delete(bucket: string, key: string): void {
     const id = ArchiveIndex.id(bucket, key);
-    this.entries.delete(id);
+    if (this.entries.delete(id)) this.track(id, false);
     this.journal?.append({ id, deleted: true });
   }
 
   deleteBucket(bucket: string): void {
     this.forgetBucket(bucket);
     this.journal?.append({ bucketDeleted: bucket });
+  }
+
+  /** The bucket's keys in ascending order (every object put through the local S3 has an entry). */
+  keys(bucket: string): readonly string[] {
+    const known = this.bucketKeys.get(bucket);
+    if (!known) return [];
+    known.sorted ??= [...known.keys].sort();
+    return known.sorted;
   }
 
   /** Every entry with a restore still to finish or to expire. */
@@ -112,5 +124,17 @@ export class ArchiveIndex {
 
   private forgetBucket(bucket: string): void {
     for (const id of this.entries.keys()) if (id.startsWith(`${bucket}/`)) this.entries.delete(id);
+    this.bucketKeys.delete(bucket);
+  }
+
+  private track(id: string, present: boolean): void {
+    const slash = id.indexOf('/');
+    const bucket = id.slice(0, slash);
+    const key = id.slice(slash + 1);
+    let known = this.bucketKeys.get(bucket);
+    if (!known) this.bucketKeys.set(bucket, (known = { keys: new Set() }));
+    if (present) known.keys.add(key);
+    else known.keys.delete(key);
+    known.sorted = undefined;
   }
 }

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
+import { isValidBucketName } from './opaque-key-store.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
 
 // s3rver's own error type renders the S3 XML error document with the right status.
@@ -79,9 +80,15 @@ export class ArchiveLayer {
 
   middleware() {
     return async (ctx: KoaContext, next: () => Promise<void>) => {
+      checkPresignedCredential(ctx.query);
       const { bucket, key } = splitPath(ctx.path);
       if (!bucket) return next();
+      // A name like `..` would otherwise be joined into a file path by s3rver.
+      if (!isValidBucketName(bucket)) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
       if (!key) return this.bucketRequest(ctx, bucket, next);
+      // s3rver's router reads the key from the path and loses slash runs (`a//b`) on the way;
+      // one encoded segment carries any key through it unchanged.
+      ctx.path = `/${encodeURIComponent(bucket)}/${encodeURIComponent(key)}`;
       const has = (q: string) => q in ctx.query;
       const isObjectRead = !OBJECT_SUBRESOURCES.some(has);
       this.count(objectOperation(ctx.method, has, isObjectRead, Boolean(ctx.get('x-amz-copy-source'))));
@@ -95,11 +102,13 @@ export class ArchiveLayer {
           return;
         case 'POST':
           if (has('restore')) return this.restore(ctx, bucket, key);
+          if (has('uploads')) checkKeyLength(key);
           await next();
           if (has('uploadId') && ctx.status === 200) await this.recordPut(bucket, key, undefined);
           return;
         case 'PUT': {
           if (has('partNumber') || !isObjectRead) return next();
+          checkKeyLength(key);
           const copySource = ctx.get('x-amz-copy-source');
           if (copySource) await this.refuseArchivedCopySource(copySource);
           const archiveStatus = this.archiveStatusOf(ctx);
@@ -107,10 +116,6 @@ export class ArchiveLayer {
           if (ctx.status === 200) await this.recordPut(bucket, key, archiveStatus);
           return;
         }
-        case 'DELETE':
-          await next();
-          if (isObjectRead && ctx.status === 204) this.forget(bucket, key);
-          return;
         default:
           return next();
       }
@@ -148,7 +153,7 @@ export class ArchiveLayer {
   }
 
   private async refuseArchivedCopySource(copySource: string): Promise<void> {
-    const { bucket, key } = splitPath(`/${decodeURIComponent(copySource.split('?')[0]!).replace(/^\//, '')}`);
+    const { bucket, key } = splitPath(`/${copySource.split('?')[0]!.replace(/^\//, '')}`);
     if (!bucket || !key) return;
     const entry = this.options.index.get(bucket, key);
     if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.");
@@ -178,7 +183,8 @@ export class ArchiveLayer {
     this.options.index.set(bucket, key, { storageClass, ...(archiveStatus ? { archiveStatus } : {}) });
   }
 
-  private forget(bucket: string, key: string): void {
+  /** The object is gone (the store calls this for DeleteObject and DeleteObjects). */
+  forget(bucket: string, key: string): void {
     this.cancel(bucket, key);
     this.options.index.delete(bucket, key);
   }
@@ -214,6 +220,7 @@ export class ArchiveLayer {
       entry.restore.days = dayCount;
       this.options.index.set(bucket, key, entry);
       this.schedule(bucket, key, entry);
+      this.options.index.flush();
       ctx.status = 200;
       ctx.body = '';
       return;
@@ -221,6 +228,8 @@ export class ArchiveLayer {
     entry.restore = { ongoing: true, tier, ...(dayCount ? { days: dayCount } : {}), requestedAt: now, completesAt: now + this.options.clock.real(duration) };
     this.options.index.set(bucket, key, entry);
     this.schedule(bucket, key, entry);
+    // Answered 202, the restore must outlive a crash: the index reaches the disk first.
+    this.options.index.flush();
     ctx.status = 202;
     ctx.body = '';
   }
@@ -283,7 +292,38 @@ function objectOperation(method: string, has: (q: string) => boolean, plain: boo
 export function splitPath(path: string): { bucket?: string; key?: string } {
   const match = /^\/([^/]+)(?:\/(.*))?$/.exec(path);
   if (!match) return {};
-  return { bucket: decodeURIComponent(match[1]!), key: match[2] ? decodeURIComponent(match[2]) : undefined };
+  return { bucket: decodeUri(match[1]!), key: match[2] ? decodeUri(match[2]) : undefined };
+}
+
+function decodeUri(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", { URI: text });
+  }
+}
+
+/** S3 keys are at most 1,024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
+export const MAX_KEY_BYTES = 1024;
+
+function checkKeyLength(key: string): void {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError', 'Your key is too long', { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: MAX_KEY_BYTES });
+}
+
+/**
+ * A presigned URL's X-Amz-Credential must read `<access key>/<yyyymmdd>/<region>/<service>/aws4_request`;
+ * S3 answers anything else with 400 AuthorizationQueryParametersError.
+ */
+function checkPresignedCredential(query: Record<string, string | string[] | undefined>): void {
+  if (!('X-Amz-Credential' in query)) return;
+  const credential = query['X-Amz-Credential'];
+  const parts = typeof credential === 'string' ? credential.split('/') : [];
+  if (parts.length !== 5 || !parts[0] || !/^\d{8}$/.test(parts[1]!) || !parts[2] || !parts[3] || parts[4] !== 'aws4_request') {
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
+  }
 }
 
 function readRequest(ctx: KoaContext): Promise<string> {
