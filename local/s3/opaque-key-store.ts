@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, rmdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 import S3ErrorModule from 's3rver/lib/models/error.js';
@@ -113,9 +113,51 @@ export class OpaqueKeyStore extends FilesystemStore {
     return { objects: objects.filter((o) => o !== undefined), commonPrefixes, isTruncated };
   }
 
+  /** Removes the current version's files; older versions stay in the object's folder. */
   override async deleteObject(bucket: string, key: string): Promise<void> {
-    await rm(this.objectFolder(bucket, key), { recursive: true, force: true });
+    await this.removeCurrentFiles(bucket, key);
     this.onDeleted(bucket, key);
+  }
+
+  /** The same store, reading and writing one older version's files instead of the current ones. */
+  versionView(versionId: string): this {
+    const view = Object.create(this) as this;
+    view.getResourcePath = (bucket: string, key = '', resource: string) => (key === '' ? this.getResourcePath(bucket, key, resource) : join(this.versionFolder(bucket, key, versionId), resource));
+    return view;
+  }
+
+  /** Keeps a copy of the current files as `versionId` (before a PUT overwrites them). */
+  async copyToVersion(bucket: string, key: string, versionId: string): Promise<void> {
+    await mkdir(this.versionFolder(bucket, key, versionId), { recursive: true });
+    for (const file of OBJECT_FILES) await copyFile(this.getResourcePath(bucket, key, file), join(this.versionFolder(bucket, key, versionId), file)).catch(ignoreMissing);
+  }
+
+  /** Moves the current files to `versionId` (a delete marker now hides them). */
+  async moveToVersion(bucket: string, key: string, versionId: string): Promise<void> {
+    await mkdir(this.versionFolder(bucket, key, versionId), { recursive: true });
+    for (const file of OBJECT_FILES) await rename(this.getResourcePath(bucket, key, file), join(this.versionFolder(bucket, key, versionId), file)).catch(ignoreMissing);
+  }
+
+  /** Makes `versionId` the current files again (the newer versions were deleted). */
+  async promoteVersion(bucket: string, key: string, versionId: string): Promise<void> {
+    await this.removeCurrentFiles(bucket, key);
+    for (const file of OBJECT_FILES) await rename(join(this.versionFolder(bucket, key, versionId), file), this.getResourcePath(bucket, key, file)).catch(ignoreMissing);
+    await rm(this.versionFolder(bucket, key, versionId), { recursive: true, force: true });
+  }
+
+  async deleteVersion(bucket: string, key: string, versionId: string): Promise<void> {
+    await rm(this.versionFolder(bucket, key, versionId), { recursive: true, force: true });
+  }
+
+  private async removeCurrentFiles(bucket: string, key: string): Promise<void> {
+    const folder = this.objectFolder(bucket, key);
+    await Promise.all(OBJECT_FILES.map((file) => rm(join(folder, file), { force: true })));
+    await rmdir(folder).catch(() => undefined); // still holds older versions, or already gone
+  }
+
+  private versionFolder(bucket: string, key: string, versionId: string): string {
+    // Version ids come from the index, never from a request, but stay file-name safe regardless.
+    return join(this.objectFolder(bucket, key), 'versions', keyHash(versionId));
   }
 
   override async putPart(bucket: string, uploadId: string, partNumber: string, content: unknown): Promise<{ size: number; md5: string }> {

@@ -13,7 +13,8 @@ const BUCKET = 'protocol-bucket';
 const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-protocol-'));
 
 beforeAll(async () => {
-  h = await startHarness({ realMsPerSimulatedHour: 50, dataDir });
+  // A simulated hour of a second: a Deep Archive Bulk restore (48 h) outlasts the slowest CLI calls below.
+  h = await startHarness({ realMsPerSimulatedHour: 1000, dataDir });
   await h.createBucket(BUCKET);
   await h.putObject(BUCKET, 'glacier.bin', 'GLACIER');
   await h.putObject(BUCKET, 'deep.bin', 'DEEP_ARCHIVE');
@@ -45,7 +46,6 @@ describe.runIf(cli)('S3 archive semantics through the AWS CLI', () => {
   const restore = (key: string, request: string) => h.cli(['s3api', 'restore-object', '--bucket', BUCKET, '--key', key, '--restore-request', request]);
 
   it('RestoreObject: 202, then 409 RestoreAlreadyInProgress, then the Restore header', async () => {
-    // Deep Archive Bulk: 48 simulated hours, longer than these CLI calls take.
     await h.putObject(BUCKET, 'slow.bin', 'DEEP_ARCHIVE');
     expect((await restore('slow.bin', '{"Days":1,"GlacierJobParameters":{"Tier":"Bulk"}}')).code).toBe(0);
     const again = await restore('slow.bin', '{"Days":1,"GlacierJobParameters":{"Tier":"Bulk"}}');
