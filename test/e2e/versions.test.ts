@@ -12,9 +12,16 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
+import { SimulatedClock } from '../../local/clock.js';
 import type { BusEvent } from '../../local/event-bus.js';
+import { ArchiveIndex, type ArchiveEntry } from '../../local/s3/archive-index.js';
+import { ArchiveLayer } from '../../local/s3/archive-layer.js';
+import { OpaqueKeyStore } from '../../local/s3/opaque-key-store.js';
 import { eventually } from '../support/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from './harness.js';
 
@@ -141,6 +148,42 @@ describe.runIf(cli)('the AWS CLI on a versioned bucket', () => {
     expect(listed.Versions[1]).toMatchObject({ VersionId: first.VersionId, IsLatest: false });
     const got = await h.cli(['s3api', 'head-object', '--bucket', bucket, '--key', 'a/b.txt', '--version-id', first.VersionId]);
     expect(JSON.parse(got.stdout)).toMatchObject({ VersionId: first.VersionId });
+  });
+});
+
+describe('restores of older versions across a restart', () => {
+  it('a restore pending on an older version when the local S3 stopped completes after the restart, with its version id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autorestore-versions-restart-'));
+    try {
+      const journal = join(dir, 's3-archive.jsonl');
+      const before = new ArchiveIndex(journal);
+      const now = Date.now();
+      before.setVersioning('restart-bucket', 'Enabled');
+      before.set('restart-bucket', 'k', { versionId: 'current-version', storageClass: 'STANDARD' });
+      before.setOlderVersions('restart-bucket', 'k', [
+        { versionId: 'older-version', lastModified: now, entry: { versionId: 'older-version', storageClass: 'GLACIER', restore: { ongoing: true, tier: 'Standard', days: 1, requestedAt: now, completesAt: now + 200 } } },
+      ]);
+      before.flush();
+
+      // The restart: a fresh index replays the journal, a fresh layer re-derives the timers.
+      const after = new ArchiveIndex(journal);
+      const completed: ArchiveEntry[] = [];
+      const layer = new ArchiveLayer({
+        index: after,
+        clock: new SimulatedClock(50),
+        store: new OpaqueKeyStore(join(dir, 's3'), after, () => undefined),
+        onReadRefused: () => undefined,
+        onRestoreCompleted: (_bucket, _key, entry) => completed.push(entry),
+        onRestoreExpired: () => undefined,
+      });
+      layer.resumeTimers();
+      await eventually(() => completed.length > 0, 'the completion of the older version');
+      layer.stop();
+      expect(completed).toEqual([expect.objectContaining({ versionId: 'older-version', restore: expect.objectContaining({ ongoing: false }) })]);
+      expect(new ArchiveIndex(journal).version('restart-bucket', 'k', 'older-version').entry?.restore?.ongoing).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
