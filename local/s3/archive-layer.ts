@@ -127,7 +127,7 @@ export class ArchiveLayer {
           if (has('partNumber') || !isObjectRead) return next();
           checkKeyLength(key);
           const copySource = ctx.get('x-amz-copy-source');
-          if (copySource) await this.refuseArchivedCopySource(copySource);
+          if (copySource) this.checkCopySource(ctx, copySource);
           const archiveStatus = this.archiveStatusOf(ctx);
           const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
@@ -208,15 +208,24 @@ export class ArchiveLayer {
     throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", { StorageClass: entry.storageClass, ...(entry.archiveStatus ? { AccessTier: entry.archiveStatus } : {}), RequestId: requestId });
   }
 
-  private async refuseArchivedCopySource(copySource: string): Promise<void> {
+  /**
+   * CopyObject's source: refused when archived (or an older version, which s3rver cannot copy),
+   * and handed on in the one spelling s3rver reads back unchanged: it splits the header after
+   * `decodeURI`, which leaves `%3F`, `%23` and the like encoded, so `a?b` became `a%3Fb`.
+   */
+  private checkCopySource(ctx: KoaContext, copySource: string): void {
     const [path, query] = copySource.split('?');
     const { bucket, key } = splitPath(`/${path!.replace(/^\//, '')}`);
     if (!bucket || !key) return;
     const entry = this.options.index.get(bucket, key);
     const sourceVersion = new URLSearchParams(query ?? '').get('versionId');
-    // s3rver copies the current bytes: a copy of an older version is refused, not served wrong.
     if (sourceVersion !== null && sourceVersion !== versionOf(entry)) throw new S3Error('NotImplemented', 'Copying an older version is not implemented by the local S3', { Header: 'x-amz-copy-source' });
     if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.");
+    try {
+      ctx.headers['x-amz-copy-source'] = `${bucket}/${encodeURI(key)}`;
+    } catch {
+      throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: copySource });
+    }
   }
 
   private addArchiveHeaders(ctx: KoaContext, entry: ArchiveEntry | undefined): void {

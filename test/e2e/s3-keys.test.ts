@@ -124,6 +124,17 @@ describe('hostile keys through the SDK', () => {
     await expectNothingOutside();
   });
 
+  it('a copy names its source exactly, whatever the source key holds (`?`, `#`, `%`)', async () => {
+    const keys = ['q?versionId=x', 'hash#tag', 'per%25cent', 'per%cent', 'plus+sign'];
+    for (const key of keys) await h.s3().send(new PutObjectCommand({ Bucket: HOME, Key: key, Body: `source ${key}` }));
+    for (const key of keys) {
+      await h.s3().send(new CopyObjectCommand({ Bucket: HOME, Key: `copy of ${key}`, CopySource: `${HOME}/${encodeURIComponent(key)}` }));
+      expect(await body(HOME, `copy of ${key}`)).toBe(`source ${key}`);
+    }
+    await h.s3().send(new DeleteObjectsCommand({ Bucket: HOME, Delete: { Objects: keys.flatMap((key) => [{ Key: key }, { Key: `copy of ${key}` }]) } }));
+    expect(await listKeys(HOME)).toEqual([]);
+  });
+
   it('a listing with a delimiter groups hostile prefixes as S3 does', async () => {
     for (const key of ['../p/1', '../p/2', '..x', 'a//b', 'a/c']) await h.s3().send(new PutObjectCommand({ Bucket: HOME, Key: key, Body: key }));
     const page = await h.s3().send(new ListObjectsV2Command({ Bucket: HOME, Delimiter: '/' }));
