@@ -176,6 +176,16 @@ export class ArchiveLayer {
       }
       return;
     }
+    if ('delete' in ctx.query && ctx.method === 'POST' && this.versions.status(bucket)) {
+      this.count('DeleteObjects');
+      ctx.body = await this.versions.deleteMany(
+        bucket,
+        await readRequest(ctx),
+        (key) => this.options.index.delete(bucket, key),
+        (key, entry) => this.cancel(bucket, key, entry),
+      );
+      return;
+    }
     if ('versions' in ctx.query && ctx.method === 'GET') {
       this.count('ListObjectVersions');
       ctx.body = await this.versions.list(bucket, ctx.query);

@@ -14,6 +14,32 @@ const S3Error = S3ErrorModule as unknown as new (code: string, message: string, 
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** The objects of a DeleteObjects request (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html). */
+const malformed = () => new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+
+export function parseDeleteRequest(body: string): { key: string; versionId?: string }[] {
+  if (!/^\s*(<\?xml[^>]*\?>\s*)?<Delete[\s>][\s\S]*<\/Delete>\s*$/.test(body)) throw malformed();
+  const objects = [...body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map(([, inner]) => {
+    const key = /<Key>([\s\S]*?)<\/Key>/.exec(inner!)?.[1];
+    const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(inner!)?.[1];
+    if (key === undefined) throw malformed();
+    return { key: xmlText(key), ...(versionId !== undefined ? { versionId: xmlText(versionId) } : {}) };
+  });
+  if (objects.length === 0 || objects.length > 1000) throw malformed();
+  return objects;
+}
+
+function xmlText(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot|apos);/g, (_, entity: string) => {
+    if (entity.startsWith('#')) {
+      const code = entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : Number(entity.slice(1));
+      if (!(code <= 0x10ffff)) throw malformed();
+      return String.fromCodePoint(code);
+    }
+    return { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }[entity]!;
+  });
+}
+
 /** S3 version ids are opaque URL-safe strings of 32 characters. */
 export function newVersionId(): string {
   return randomBytes(24).toString('base64url');
@@ -117,6 +143,22 @@ export class BucketVersions {
     }
     await this.promoteNewest(bucket, key);
     return deleteMarker;
+  }
+
+  /** DeleteObjects on a versioned bucket: each key gets a delete marker, or loses the version named. */
+  async deleteMany(bucket: string, body: string, forgetCurrent: (key: string) => void, cancelTimer: (key: string, entry: ArchiveEntry) => void): Promise<unknown> {
+    await this.requireBucket(bucket);
+    const deleted: Record<string, unknown>[] = [];
+    for (const { key, versionId } of parseDeleteRequest(body)) {
+      if (versionId === undefined) {
+        const markerId = await this.deleteWithMarker(bucket, key, () => forgetCurrent(key));
+        deleted.push({ Key: key, DeleteMarker: true, DeleteMarkerVersionId: markerId });
+      } else {
+        const wasMarker = await this.deleteVersion(bucket, key, versionId, (entry) => cancelTimer(key, entry));
+        deleted.push({ Key: key, VersionId: versionId, ...(wasMarker ? { DeleteMarker: true, DeleteMarkerVersionId: versionId } : {}) });
+      }
+    }
+    return { DeleteResult: { '@': { xmlns: XMLNS }, Deleted: deleted } };
   }
 
   /**

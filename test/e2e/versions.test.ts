@@ -4,6 +4,7 @@
  */
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -105,6 +106,21 @@ describe('the S3 versioning API', () => {
     const after = await h.s3().send(new ListObjectVersionsCommand({ Bucket: BUCKET }));
     expect(after.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([[v1, true]]);
     expect(after.DeleteMarkers ?? []).toEqual([]);
+  });
+
+  it('DeleteObjects on a versioned bucket: delete markers for keys, permanent deletes for versions', async () => {
+    const a1 = await put(BUCKET, 'many/a & b', 'a1');
+    const b1 = await put(BUCKET, 'many/b', 'b1');
+    const b2 = await put(BUCKET, 'many/b', 'b2');
+    const out = await h.s3().send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: 'many/a & b' }, { Key: 'many/b', VersionId: b2 }] } }));
+    expect(out.Deleted?.find((d) => d.Key === 'many/a & b')).toMatchObject({ DeleteMarker: true, DeleteMarkerVersionId: expect.any(String) });
+    expect(out.Deleted?.find((d) => d.Key === 'many/b')).toMatchObject({ VersionId: b2 });
+    expect(await failure(text(BUCKET, 'many/a & b'))).toMatchObject({ name: 'NoSuchKey' });
+    expect(await text(BUCKET, 'many/a & b', a1)).toEqual({ body: 'a1', versionId: a1 });
+    expect(await text(BUCKET, 'many/b')).toEqual({ body: 'b1', versionId: b1 });
+    const listed = await h.s3().send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'many/' }));
+    expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([['many/a & b', a1, false], ['many/b', b1, true]]);
+    expect(listed.DeleteMarkers?.map((m) => [m.Key, m.IsLatest])).toEqual([['many/a & b', true]]);
   });
 
   it('ListObjectVersions pages with key and version-id markers', async () => {
