@@ -147,6 +147,20 @@ describe('hostile keys through the SDK', () => {
     expect(await listKeys(HOME)).toEqual([]);
   });
 
+  it('pages of a delimited listing end where S3 ends them, so nothing repeats', async () => {
+    const keys = ['a', 'b/1', 'b/2', 'c', 'd/1'];
+    for (const key of keys) await h.s3().send(new PutObjectCommand({ Bucket: HOME, Key: key, Body: key }));
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await h.s3().send(new ListObjectsV2Command({ Bucket: HOME, Delimiter: '/', MaxKeys: 2, ContinuationToken: token }));
+      seen.push(...(page.Contents ?? []).map((c) => c.Key!), ...(page.CommonPrefixes ?? []).map((p) => p.Prefix!));
+      token = page.NextContinuationToken;
+    } while (token);
+    expect(seen.sort()).toEqual(['a', 'b/', 'c', 'd/']);
+    await h.s3().send(new DeleteObjectsCommand({ Bucket: HOME, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+  });
+
   it('the 1,024-byte key limit counts UTF-8 bytes, slashes or not: KeyTooLongError (400) beyond it', async () => {
     const longest = 'k'.repeat(1024);
     const longestWide = '\u00e9'.repeat(512); // 1,024 bytes
