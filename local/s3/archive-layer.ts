@@ -4,6 +4,8 @@
  * RestoreObject starts a restore that completes after the tier's (simulated) duration and
  * later expires, HeadObject carries `x-amz-restore` and `x-amz-archive-status`, and
  * listings (list-objects.ts) report real storage classes and, when asked, RestoreStatus.
+ * Each version of an object has its own archive state (versions.ts); keys reach s3rver's
+ * store only as opaque strings (opaque-key-store.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
