@@ -142,6 +142,7 @@ export class ArchiveLayer {
           if (versionId !== undefined) {
             await this.requireBucket(bucket);
             if (await this.versions.deleteVersion(bucket, key, versionId, (entry) => this.cancel(bucket, key, entry))) ctx.set('x-amz-delete-marker', 'true');
+            this.options.index.flush();
             ctx.set('x-amz-version-id', versionId);
             ctx.status = 204;
             ctx.body = '';
@@ -150,6 +151,7 @@ export class ArchiveLayer {
           if (!this.versions.status(bucket)) return next();
           await this.requireBucket(bucket);
           const markerId = await this.versions.deleteWithMarker(bucket, key, () => this.options.index.delete(bucket, key));
+          this.options.index.flush();
           ctx.set('x-amz-delete-marker', 'true');
           ctx.set('x-amz-version-id', markerId);
           ctx.status = 204;
@@ -173,6 +175,7 @@ export class ArchiveLayer {
         await this.versions.putVersioning(bucket, await readRequest(ctx));
         ctx.status = 200;
         ctx.body = '';
+        this.options.index.flush();
       } else {
         ctx.body = await this.versions.getVersioning(bucket);
       }
@@ -186,6 +189,7 @@ export class ArchiveLayer {
         (key) => this.options.index.delete(bucket, key),
         (key, entry) => this.cancel(bucket, key, entry),
       );
+      this.options.index.flush();
       return;
     }
     if ('versions' in ctx.query && ctx.method === 'GET') {
@@ -263,6 +267,8 @@ export class ArchiveLayer {
     const metadata = await this.options.store.getMetadata(bucket, key);
     const storageClass = metadata['x-amz-storage-class'] ?? 'STANDARD';
     this.options.index.set(bucket, key, { ...(versionId ? { versionId } : {}), storageClass, ...(archiveStatus ? { archiveStatus } : {}) });
+    // Answered 200, the object's storage class must outlive a crash (else it would come back readable).
+    this.options.index.flush();
     if (this.versions.status(bucket)) ctx.set('x-amz-version-id', versionId ?? 'null');
   }
 

@@ -181,6 +181,12 @@ describe('the local S3 keeps what it answered', () => {
     const last = journal.filter((line) => line.id === `${BUCKET}/durable.bin`).at(-1);
     expect(last?.entry?.restore).toMatchObject({ ongoing: true, tier: 'Bulk' });
   });
+
+  it('a PUT answered 200 has its storage class on disk before the answer', async () => {
+    await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'fresh-archive.bin', Body: 'x', StorageClass: 'GLACIER' }));
+    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; entry?: { storageClass: string } });
+    expect(journal.filter((line) => line.id === `${BUCKET}/fresh-archive.bin`).at(-1)?.entry).toEqual({ storageClass: 'GLACIER' });
+  });
 });
 
 describe('malformed S3 requests get S3 errors, never a 500', () => {
