@@ -197,6 +197,10 @@ export class ArchiveLayer {
       ctx.body = await this.versions.list(bucket, ctx.query);
       return;
     }
+    if (ctx.method === 'DELETE' && Object.keys(ctx.query).length === 0 && this.options.index.keysWithOlderVersions(bucket).length > 0) {
+      // s3rver sees current objects only; older versions and delete markers keep a bucket too.
+      throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.', { BucketName: bucket });
+    }
     if (ctx.method === 'GET' && Object.keys(ctx.query).every((q) => ['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'marker'].includes(q))) {
       this.count(ctx.query['list-type'] === '2' ? 'ListObjectsV2' : 'ListObjects');
     }

@@ -3,6 +3,7 @@
  * non-current version (read by version id) gets that version restored and is emailed about it.
  */
 import {
+  DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketVersioningCommand,
@@ -149,6 +150,11 @@ describe('the S3 versioning API', () => {
     const out = await h.s3().send(new ListObjectVersionsCommand({ Bucket: bucket }));
     expect(out.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([['null', true], [kept, false]]);
     expect(await text(bucket, 'k', kept)).toEqual({ body: 'kept', versionId: kept });
+
+    // A delete marker hides the key; the bucket still holds a version, so it cannot be deleted.
+    expect((await h.s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: 'k' }))).VersionId).toBe('null');
+    expect((await h.s3().send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).toEqual([]);
+    expect(await failure(h.s3().send(new DeleteBucketCommand({ Bucket: bucket })))).toMatchObject({ name: 'BucketNotEmpty', status: 409 });
   });
 });
 
