@@ -106,7 +106,11 @@ export class ArchiveLayer {
         case 'GET':
         case 'HEAD': {
           if (!isObjectRead) return next();
-          const version = this.versions.resolve(bucket, key, versionId);
+          // A delete marker read answers 404 (or 405 by version id) naming the marker, as S3 does.
+          const version = this.versions.resolve(bucket, key, versionId, (markerId) => {
+            ctx.set('x-amz-delete-marker', 'true');
+            ctx.set('x-amz-version-id', markerId);
+          });
           if (version.store) ctx.store = version.store;
           if (ctx.method === 'GET') await this.refuseIfArchived(ctx, bucket, key, version.entry, version.store ?? this.options.store);
           await next();

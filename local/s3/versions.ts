@@ -165,9 +165,11 @@ export class BucketVersions {
    * Where GET, HEAD and RestoreObject find a version: the current one (s3rver serves it as
    * usual) or an older one (served from its own files through `store`).
    */
-  resolve(bucket: string, key: string, versionId: string | undefined): { entry?: ArchiveEntry; store?: OpaqueKeyStore; versionId?: string } {
+  resolve(bucket: string, key: string, versionId: string | undefined, onDeleteMarker: (markerId: string) => void = () => undefined): { entry?: ArchiveEntry; store?: OpaqueKeyStore; versionId?: string } {
     if (versionId === undefined) {
       const current = this.index.get(bucket, key);
+      const latest = current ? undefined : this.index.olderVersions(bucket, key)[0];
+      if (latest?.deleteMarker) onDeleteMarker(latest.versionId); // the read then answers 404 NoSuchKey
       return { entry: current, ...(current?.versionId ? { versionId: current.versionId } : {}) };
     }
     const { entry, older } = this.index.version(bucket, key, versionId);
@@ -175,7 +177,10 @@ export class BucketVersions {
       if (!entry) throw new S3Error('NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId });
       return { entry, versionId };
     }
-    if (older.deleteMarker) throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: 'GET', ResourceType: 'DeleteMarker' });
+    if (older.deleteMarker) {
+      onDeleteMarker(older.versionId);
+      throw new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: 'GET', ResourceType: 'DeleteMarker' });
+    }
     return { entry: older.entry, store: this.store.versionView(versionId), versionId };
   }
 

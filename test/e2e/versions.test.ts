@@ -88,6 +88,8 @@ describe('the S3 versioning API', () => {
     const marker = deleted.VersionId!;
     expect(await failure(text(BUCKET, 'doc.txt'))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await failure(text(BUCKET, 'doc.txt', marker))).toMatchObject({ status: 405 });
+    const markerRead = await fetch(`${h.cloud.endpoint}/${BUCKET}/doc.txt`, { method: 'HEAD', headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIARAW/${new Date().toISOString().slice(0, 10).replace(/-/g, '')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00`, 'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    expect([markerRead.status, markerRead.headers.get('x-amz-delete-marker'), markerRead.headers.get('x-amz-version-id')]).toEqual([404, 'true', marker]);
     expect(await text(BUCKET, 'doc.txt', v2)).toEqual({ body: 'second', versionId: v2 });
     expect((await h.s3().send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).toEqual([]);
 
