@@ -36,6 +36,7 @@ import { localIntegrations } from './integrations.js';
 import { ArchiveIndex } from './s3/archive-index.js';
 import { ArchiveLayer } from './s3/archive-layer.js';
 import { listObjectsController } from './s3/list-objects.js';
+import { OpaqueKeyStore } from './s3/opaque-key-store.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
@@ -183,6 +184,11 @@ export class LocalCloud {
     if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
     const s3 = new S3rver({ directory: dirs.s3, silent: true, allowMismatchedSignatures: true, vhostBuckets: false });
     const index = new ArchiveIndex(join(options.dataDir, 's3-archive.jsonl'), join(options.dataDir, 's3-archive.json'));
+    // Objects are stored under the hash of their key, so no key can name a file of its own choosing.
+    const store = new OpaqueKeyStore(dirs.s3, index, (bucket, key) => archive.forget(bucket, key));
+    await store.migrateLegacyLayout(log);
+    Object.assign(s3, { store });
+    Object.assign((s3 as unknown as { context: object }).context, { store });
     const publishS3Event = (event: BusEvent, dropShare: number) => {
       if (happens(dropShare)) return;
       for (let copy = 0; copy <= faults.duplicateS3Events; copy++) bus.publish(event);
@@ -190,7 +196,7 @@ export class LocalCloud {
     const archive = new ArchiveLayer({
       index,
       clock,
-      store: s3.store,
+      store,
       onReadRefused: (read) => trail.records(read.bucket, read.key) && publishS3Event(refusedReadEvent(bus, read, LOCAL_ACCOUNT, LOCAL_REGION), faults.dropReadEvents),
       onRestoreCompleted: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
       onRestoreExpired: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),

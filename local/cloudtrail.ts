@@ -1,7 +1,8 @@
 /**
  * The events S3 and CloudTrail put on the default bus: "AWS API Call via CloudTrail" for a
  * refused GetObject (caller from the request signature, as CloudTrail records it), and
- * "Object Restore Completed" / "Object Restore Expired" with URL-encoded keys.
+ * "Object Restore Completed" / "Object Restore Expired" with URL-encoded keys and, for a
+ * version of an object in a versioned bucket, its `version-id`.
  */
 import { randomUUID } from 'node:crypto';
 import { encodeS3EventKey } from '../functions/shared/object-id.js';
@@ -45,7 +46,7 @@ export function restoreLifecycleEvent(bus: EventBus, kind: 'Object Restore Compl
   return bus.event('aws.s3', kind, {
     version: '0',
     bucket: { name: bucket },
-    object: { key: encodeS3EventKey(key) },
+    object: { key: encodeS3EventKey(key), ...(entry.versionId ? { 'version-id': entry.versionId } : {}) },
     'request-id': randomUUID(),
     requester: 's3.amazonaws.com',
     ...(kind === 'Object Restore Completed'

@@ -4,9 +4,13 @@
  * RestoreObject starts a restore that completes after the tier's (simulated) duration and
  * later expires, HeadObject carries `x-amz-restore` and `x-amz-archive-status`, and
  * listings (list-objects.ts) report real storage classes and, when asked, RestoreStatus.
+ * Each version of an object has its own archive state (versions.ts); keys reach s3rver's
+ * store only as opaque strings (opaque-key-store.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
+import { isValidBucketName, type OpaqueKeyStore } from './opaque-key-store.js';
+import { BucketVersions, versionOf } from './versions.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
 
 // s3rver's own error type renders the S3 XML error document with the right status.
@@ -39,7 +43,7 @@ export interface ReadRefused {
 export interface ArchiveLayerOptions {
   index: ArchiveIndex;
   clock: SimulatedClock;
-  store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>>; existsObject(bucket: string, key: string): Promise<boolean> };
+  store: OpaqueKeyStore;
   onReadRefused(read: ReadRefused): void;
   onRestoreCompleted(bucket: string, key: string, entry: ArchiveEntry): void;
   onRestoreExpired(bucket: string, key: string, entry: ArchiveEntry): void;
@@ -57,6 +61,8 @@ interface KoaContext {
   set(name: string, value: string): void;
   req: { on(event: string, cb: (chunk?: Buffer) => void): void };
   state: Record<string, unknown>;
+  /** s3rver's controllers read objects through `ctx.store`; a request for an older version gets that version's view. */
+  store?: unknown;
 }
 
 export class ArchiveLayer {
@@ -64,7 +70,11 @@ export class ArchiveLayer {
   /** S3 API calls by operation, for tests and benchmarks. */
   readonly calls = new Map<string, number>();
 
-  constructor(private readonly options: ArchiveLayerOptions) {}
+  private readonly versions: BucketVersions;
+
+  constructor(private readonly options: ArchiveLayerOptions) {
+    this.versions = new BucketVersions(options.index, options.store);
+  }
 
   /** Restarts the timers of restores that were pending when the local cloud stopped. */
   resumeTimers(): void {
@@ -79,38 +89,79 @@ export class ArchiveLayer {
 
   middleware() {
     return async (ctx: KoaContext, next: () => Promise<void>) => {
+      checkPresignedCredential(ctx.query);
       const { bucket, key } = splitPath(ctx.path);
       if (!bucket) return next();
+      // A name like `..` would otherwise be joined into a file path by s3rver.
+      if (!isValidBucketName(bucket)) throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.', { BucketName: bucket });
       if (!key) return this.bucketRequest(ctx, bucket, next);
+      // s3rver's router reads the key from the path and loses slash runs (`a//b`) on the way;
+      // one encoded segment carries any key through it unchanged.
+      ctx.path = `/${encodeURIComponent(bucket)}/${encodeURIComponent(key)}`;
       const has = (q: string) => q in ctx.query;
       const isObjectRead = !OBJECT_SUBRESOURCES.some(has);
       this.count(objectOperation(ctx.method, has, isObjectRead, Boolean(ctx.get('x-amz-copy-source'))));
+      const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
       switch (ctx.method) {
         case 'GET':
-          if (isObjectRead) await this.refuseIfArchived(ctx, bucket, key);
-          return next();
-        case 'HEAD':
+        case 'HEAD': {
+          if (!isObjectRead) return next();
+          // A delete marker read answers 404 (or 405 by version id) naming the marker, as S3 does.
+          const version = this.versions.resolve(bucket, key, versionId, (markerId) => {
+            ctx.set('x-amz-delete-marker', 'true');
+            ctx.set('x-amz-version-id', markerId);
+          });
+          if (version.store) ctx.store = version.store;
+          if (ctx.method === 'GET') await this.refuseIfArchived(ctx, bucket, key, version.entry, version.store ?? this.options.store);
           await next();
-          if (ctx.status === 200) this.addArchiveHeaders(ctx, bucket, key);
-          return;
-        case 'POST':
-          if (has('restore')) return this.restore(ctx, bucket, key);
-          await next();
-          if (has('uploadId') && ctx.status === 200) await this.recordPut(bucket, key, undefined);
-          return;
-        case 'PUT': {
-          if (has('partNumber') || !isObjectRead) return next();
-          const copySource = ctx.get('x-amz-copy-source');
-          if (copySource) await this.refuseArchivedCopySource(copySource);
-          const archiveStatus = this.archiveStatusOf(ctx);
-          await next();
-          if (ctx.status === 200) await this.recordPut(bucket, key, archiveStatus);
+          if (ctx.status !== 200 && ctx.status !== 206) return;
+          if (version.versionId) ctx.set('x-amz-version-id', version.versionId);
+          if (ctx.method === 'HEAD') this.addArchiveHeaders(ctx, version.entry);
           return;
         }
-        case 'DELETE':
+        case 'POST': {
+          if (has('restore')) return this.restore(ctx, bucket, key, versionId);
+          if (has('uploads')) checkKeyLength(key);
+          if (!has('uploadId')) return next();
+          const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
-          if (isObjectRead && ctx.status === 204) this.forget(bucket, key);
+          const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
+          if (ctx.status === 200) await this.recordPut(ctx, bucket, key, undefined, created, olderEntry);
           return;
+        }
+        case 'PUT': {
+          if (has('partNumber') || !isObjectRead) return next();
+          checkKeyLength(key);
+          const copySource = ctx.get('x-amz-copy-source');
+          if (copySource) this.checkCopySource(ctx, copySource);
+          const archiveStatus = this.archiveStatusOf(ctx);
+          const replaced = await this.versions.beforeReplace(bucket, key);
+          await next();
+          const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
+          if (ctx.status === 200) await this.recordPut(ctx, bucket, key, archiveStatus, created, olderEntry);
+          return;
+        }
+        case 'DELETE': {
+          if (!isObjectRead) return next();
+          if (versionId !== undefined) {
+            await this.requireBucket(bucket);
+            if (await this.versions.deleteVersion(bucket, key, versionId, (entry) => this.cancel(bucket, key, entry))) ctx.set('x-amz-delete-marker', 'true');
+            this.options.index.flush();
+            ctx.set('x-amz-version-id', versionId);
+            ctx.status = 204;
+            ctx.body = '';
+            return;
+          }
+          if (!this.versions.status(bucket)) return next();
+          await this.requireBucket(bucket);
+          const markerId = await this.versions.deleteWithMarker(bucket, key, () => this.options.index.delete(bucket, key));
+          this.options.index.flush();
+          ctx.set('x-amz-delete-marker', 'true');
+          ctx.set('x-amz-version-id', markerId);
+          ctx.status = 204;
+          ctx.body = '';
+          return;
+        }
         default:
           return next();
       }
@@ -122,6 +173,38 @@ export class ArchiveLayer {
   }
 
   private async bucketRequest(ctx: KoaContext, bucket: string, next: () => Promise<void>): Promise<void> {
+    if ('versioning' in ctx.query && (ctx.method === 'GET' || ctx.method === 'PUT')) {
+      this.count(`${ctx.method === 'GET' ? 'Get' : 'Put'}BucketVersioning`);
+      if (ctx.method === 'PUT') {
+        await this.versions.putVersioning(bucket, await readRequest(ctx));
+        ctx.status = 200;
+        ctx.body = '';
+        this.options.index.flush();
+      } else {
+        ctx.body = await this.versions.getVersioning(bucket);
+      }
+      return;
+    }
+    if ('delete' in ctx.query && ctx.method === 'POST' && this.versions.status(bucket)) {
+      this.count('DeleteObjects');
+      ctx.body = await this.versions.deleteMany(
+        bucket,
+        await readRequest(ctx),
+        (key) => this.options.index.delete(bucket, key),
+        (key, entry) => this.cancel(bucket, key, entry),
+      );
+      this.options.index.flush();
+      return;
+    }
+    if ('versions' in ctx.query && ctx.method === 'GET') {
+      this.count('ListObjectVersions');
+      ctx.body = await this.versions.list(bucket, ctx.query);
+      return;
+    }
+    if (ctx.method === 'DELETE' && Object.keys(ctx.query).length === 0 && this.options.index.keysWithOlderVersions(bucket).length > 0) {
+      // s3rver sees current objects only; older versions and delete markers keep a bucket too.
+      throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.', { BucketName: bucket });
+    }
     if (ctx.method === 'GET' && Object.keys(ctx.query).every((q) => ['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'marker'].includes(q))) {
       this.count(ctx.query['list-type'] === '2' ? 'ListObjectsV2' : 'ListObjects');
     }
@@ -129,10 +212,12 @@ export class ArchiveLayer {
     if (ctx.method === 'DELETE' && ctx.status === 204 && Object.keys(ctx.query).length === 0) this.options.index.deleteBucket(bucket);
   }
 
-  private async refuseIfArchived(ctx: KoaContext, bucket: string, key: string): Promise<void> {
-    const entry = this.options.index.get(bucket, key);
+  private async refuseIfArchived(ctx: KoaContext, bucket: string, key: string, entry: ArchiveEntry | undefined, store: ArchiveLayerOptions['store']): Promise<void> {
     if (!entry || isReadable(entry, Date.now())) return;
-    if (!(await this.options.store.existsObject(bucket, key))) return this.forget(bucket, key);
+    if (!(await store.existsObject(bucket, key))) {
+      if (store === this.options.store) this.forget(bucket, key);
+      return;
+    }
     const requestId = randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase();
     const versionId = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     this.options.onReadRefused({
@@ -147,15 +232,27 @@ export class ArchiveLayer {
     throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", { StorageClass: entry.storageClass, ...(entry.archiveStatus ? { AccessTier: entry.archiveStatus } : {}), RequestId: requestId });
   }
 
-  private async refuseArchivedCopySource(copySource: string): Promise<void> {
-    const { bucket, key } = splitPath(`/${decodeURIComponent(copySource.split('?')[0]!).replace(/^\//, '')}`);
+  /**
+   * CopyObject's source: refused when archived (or an older version, which s3rver cannot copy),
+   * and handed on in the one spelling s3rver reads back unchanged: it splits the header after
+   * `decodeURI`, which leaves `%3F`, `%23` and the like encoded, so `a?b` became `a%3Fb`.
+   */
+  private checkCopySource(ctx: KoaContext, copySource: string): void {
+    const [path, query] = copySource.split('?');
+    const { bucket, key } = splitPath(`/${path!.replace(/^\//, '')}`);
     if (!bucket || !key) return;
     const entry = this.options.index.get(bucket, key);
+    const sourceVersion = new URLSearchParams(query ?? '').get('versionId');
+    if (sourceVersion !== null && sourceVersion !== versionOf(entry)) throw new S3Error('NotImplemented', 'Copying an older version is not implemented by the local S3', { Header: 'x-amz-copy-source' });
     if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.");
+    try {
+      ctx.headers['x-amz-copy-source'] = `${bucket}/${encodeURI(key)}`;
+    } catch {
+      throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: copySource });
+    }
   }
 
-  private addArchiveHeaders(ctx: KoaContext, bucket: string, key: string): void {
-    const entry = this.options.index.get(bucket, key);
+  private addArchiveHeaders(ctx: KoaContext, entry: ArchiveEntry | undefined): void {
     if (!entry) return;
     if (entry.storageClass !== 'STANDARD') ctx.set('x-amz-storage-class', entry.storageClass);
     const header = restoreHeader(entry);
@@ -171,23 +268,30 @@ export class ArchiveLayer {
     return value;
   }
 
-  private async recordPut(bucket: string, key: string, archiveStatus: ArchiveStatus | undefined): Promise<void> {
-    this.cancel(bucket, key);
+  /** After a PUT (or a completed upload): the new current version, and the one it made older. */
+  private async recordPut(ctx: KoaContext, bucket: string, key: string, archiveStatus: ArchiveStatus | undefined, versionId: string | undefined, olderEntry: ArchiveEntry | undefined): Promise<void> {
+    if (olderEntry) this.schedule(bucket, key, olderEntry); // its timer id is its own version's
+    else this.cancel(bucket, key, this.options.index.get(bucket, key));
     const metadata = await this.options.store.getMetadata(bucket, key);
     const storageClass = metadata['x-amz-storage-class'] ?? 'STANDARD';
-    this.options.index.set(bucket, key, { storageClass, ...(archiveStatus ? { archiveStatus } : {}) });
+    this.options.index.set(bucket, key, { ...(versionId ? { versionId } : {}), storageClass, ...(archiveStatus ? { archiveStatus } : {}) });
+    // Answered 200, the object's storage class must outlive a crash (else it would come back readable).
+    this.options.index.flush();
+    if (this.versions.status(bucket)) ctx.set('x-amz-version-id', versionId ?? 'null');
   }
 
-  private forget(bucket: string, key: string): void {
-    this.cancel(bucket, key);
+  /** The object is gone (the store calls this for DeleteObject and DeleteObjects). */
+  forget(bucket: string, key: string): void {
+    this.cancel(bucket, key, this.options.index.get(bucket, key));
     this.options.index.delete(bucket, key);
   }
 
   /** RestoreObject: https://docs.aws.amazon.com/AmazonS3/latest/API/API_RestoreObject.html */
-  private async restore(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+  private async restore(ctx: KoaContext, bucket: string, key: string, versionId: string | undefined): Promise<void> {
     const body = await readRequest(ctx);
-    if (!(await this.options.store.existsObject(bucket, key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
-    const entry = this.options.index.get(bucket, key) ?? { storageClass: 'STANDARD' };
+    const version = this.versions.resolve(bucket, key, versionId);
+    if (!(await (version.store ?? this.options.store).existsObject(bucket, key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    const entry = version.entry ?? { storageClass: 'STANDARD' };
     if (!isArchived(entry) && !entry.restore) throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class");
     const days = /<Days>\s*([^<]*?)\s*<\/Days>/.exec(body)?.[1];
     const tier = /<Tier>\s*([^<]*?)\s*<\/Tier>/.exec(body)?.[1] ?? 'Standard';
@@ -212,29 +316,32 @@ export class ArchiveLayer {
       // A restored copy exists: S3 resets its expiry (and bills again) and answers 200.
       entry.restore.expiresAt = now + this.options.clock.real(dayCount * 24 * HOUR);
       entry.restore.days = dayCount;
-      this.options.index.set(bucket, key, entry);
+      this.options.index.save(bucket, key, entry);
       this.schedule(bucket, key, entry);
+      this.options.index.flush();
       ctx.status = 200;
       ctx.body = '';
       return;
     }
     entry.restore = { ongoing: true, tier, ...(dayCount ? { days: dayCount } : {}), requestedAt: now, completesAt: now + this.options.clock.real(duration) };
-    this.options.index.set(bucket, key, entry);
+    this.options.index.save(bucket, key, entry);
     this.schedule(bucket, key, entry);
+    // Answered 202, the restore must outlive a crash: the index reaches the disk first.
+    this.options.index.flush();
     ctx.status = 202;
     ctx.body = '';
   }
 
   private schedule(bucket: string, key: string, entry: ArchiveEntry): void {
-    this.cancel(bucket, key);
+    this.cancel(bucket, key, entry);
     const restore = entry.restore;
     if (!restore) return;
-    const id = `${bucket}/${key}`;
+    const id = timerId(bucket, key, entry);
     const at = restore.ongoing ? restore.completesAt : restore.expiresAt;
     if (at === undefined) return;
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      const current = this.options.index.get(bucket, key);
+      const current = this.options.index.version(bucket, key, versionOf(entry)).entry;
       if (current !== entry || !current.restore) return;
       if (current.restore.ongoing) this.complete(bucket, key, current);
       else this.expire(bucket, key, current);
@@ -252,22 +359,31 @@ export class ArchiveLayer {
       // Intelligent-Tiering: the object moves back to the Frequent Access tier.
       delete entry.archiveStatus;
     }
-    this.options.index.set(bucket, key, entry);
+    this.options.index.save(bucket, key, entry);
     this.options.onRestoreCompleted(bucket, key, entry);
     this.schedule(bucket, key, entry);
   }
 
   private expire(bucket: string, key: string, entry: ArchiveEntry): void {
     delete entry.restore;
-    this.options.index.set(bucket, key, entry);
+    this.options.index.save(bucket, key, entry);
     this.options.onRestoreExpired(bucket, key, entry);
   }
 
-  private cancel(bucket: string, key: string): void {
-    const id = `${bucket}/${key}`;
+  private cancel(bucket: string, key: string, entry: ArchiveEntry | undefined): void {
+    const id = timerId(bucket, key, entry);
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
   }
+
+  private async requireBucket(bucket: string): Promise<void> {
+    if (!(await this.options.store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+  }
+}
+
+/** One timer per version of an object. */
+function timerId(bucket: string, key: string, entry: ArchiveEntry | undefined): string {
+  return JSON.stringify([bucket, key, versionOf(entry)]);
 }
 
 function objectOperation(method: string, has: (q: string) => boolean, plain: boolean, copy: boolean): string {
@@ -283,7 +399,38 @@ function objectOperation(method: string, has: (q: string) => boolean, plain: boo
 export function splitPath(path: string): { bucket?: string; key?: string } {
   const match = /^\/([^/]+)(?:\/(.*))?$/.exec(path);
   if (!match) return {};
-  return { bucket: decodeURIComponent(match[1]!), key: match[2] ? decodeURIComponent(match[2]) : undefined };
+  return { bucket: decodeUri(match[1]!), key: match[2] ? decodeUri(match[2]) : undefined };
+}
+
+function decodeUri(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", { URI: text });
+  }
+}
+
+/** S3 keys are at most 1,024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
+export const MAX_KEY_BYTES = 1024;
+
+function checkKeyLength(key: string): void {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError', 'Your key is too long', { Size: Buffer.byteLength(key, 'utf8'), MaxSizeAllowed: MAX_KEY_BYTES });
+}
+
+/**
+ * A presigned URL's X-Amz-Credential must read `<access key>/<yyyymmdd>/<region>/<service>/aws4_request`;
+ * S3 answers anything else with 400 AuthorizationQueryParametersError.
+ */
+function checkPresignedCredential(query: Record<string, string | string[] | undefined>): void {
+  if (!('X-Amz-Credential' in query)) return;
+  const credential = query['X-Amz-Credential'];
+  const parts = typeof credential === 'string' ? credential.split('/') : [];
+  if (parts.length !== 5 || !parts[0] || !/^\d{8}$/.test(parts[1]!) || !parts[2] || !parts[3] || parts[4] !== 'aws4_request') {
+    throw new S3Error(
+      'AuthorizationQueryParametersError',
+      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
+  }
 }
 
 function readRequest(ctx: KoaContext): Promise<string> {

@@ -59,7 +59,10 @@ export function listObjectsController(index: ArchiveIndex) {
     const urlEncoded = q['encoding-type'] === 'url';
     const enc = (s: string) => (urlEncoded ? encodeURIComponent(s) : s);
     const now = Date.now();
-    const last = result.objects.at(-1)?.key ?? result.commonPrefixes.at(-1);
+    // Objects and common prefixes interleave in key order: the page ends at the greater of the two.
+    const lastKey = result.objects.at(-1)?.key;
+    const lastPrefix = result.commonPrefixes.at(-1);
+    const last = lastKey === undefined ? lastPrefix : lastPrefix === undefined || lastKey > lastPrefix ? lastKey : lastPrefix;
 
     ctx.body = {
       ListBucketResult: {

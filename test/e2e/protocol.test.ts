@@ -1,4 +1,8 @@
 /** The wire protocols: every call the system and its users make, through the AWS CLI; bad requests get the service's error shape. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from './harness.js';
@@ -6,9 +10,11 @@ import { awsCliAvailable, startHarness, type Harness } from './harness.js';
 const cli = awsCliAvailable();
 let h: Harness;
 const BUCKET = 'protocol-bucket';
+const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-protocol-'));
 
 beforeAll(async () => {
-  h = await startHarness({ realMsPerSimulatedHour: 50 });
+  // A simulated hour of a second: a Deep Archive Bulk restore (48 h) outlasts the slowest CLI calls below.
+  h = await startHarness({ realMsPerSimulatedHour: 1000, dataDir });
   await h.createBucket(BUCKET);
   await h.putObject(BUCKET, 'glacier.bin', 'GLACIER');
   await h.putObject(BUCKET, 'deep.bin', 'DEEP_ARCHIVE');
@@ -16,7 +22,10 @@ beforeAll(async () => {
   await h.putObject(BUCKET, 'standard.bin', 'STANDARD');
   await h.putObject(BUCKET, 'instant.bin', 'GLACIER_IR');
 });
-afterAll(() => h.stop());
+afterAll(async () => {
+  await h.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 /** A raw request signed only in name: the local cloud routes on the credential scope. */
 async function raw(service: string, init: { method?: string; path?: string; target?: string; body?: string; contentType?: string }) {
@@ -37,7 +46,6 @@ describe.runIf(cli)('S3 archive semantics through the AWS CLI', () => {
   const restore = (key: string, request: string) => h.cli(['s3api', 'restore-object', '--bucket', BUCKET, '--key', key, '--restore-request', request]);
 
   it('RestoreObject: 202, then 409 RestoreAlreadyInProgress, then the Restore header', async () => {
-    // Deep Archive Bulk: 48 simulated hours, longer than these CLI calls take.
     await h.putObject(BUCKET, 'slow.bin', 'DEEP_ARCHIVE');
     expect((await restore('slow.bin', '{"Days":1,"GlacierJobParameters":{"Tier":"Bulk"}}')).code).toBe(0);
     const again = await restore('slow.bin', '{"Days":1,"GlacierJobParameters":{"Tier":"Bulk"}}');
@@ -161,6 +169,52 @@ describe.runIf(cli)('the other services through the AWS CLI', () => {
     expect(h.cloud.ses.list().some((m) => m.subject === 'Hello' && m.text === 'Body text')).toBe(true);
     const bad = await h.cli(['sesv2', 'send-email', '--from-email-address', 'nobody', '--destination', 'ToAddresses=someone@example.com', '--content', 'Simple={Subject={Data=x},Body={Text={Data=y}}}']);
     expect(bad.stderr).toContain('BadRequestException');
+  });
+});
+
+describe('the local S3 keeps what it answered', () => {
+  it('a RestoreObject answered 202 is on disk before the answer (a kill -9 right after loses nothing)', async () => {
+    await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'durable.bin', Body: 'x', StorageClass: 'DEEP_ARCHIVE' }));
+    await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'durable.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Bulk' } } }));
+    // Read at once, with no timer given a chance to run: what a restart would replay.
+    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; entry?: { restore?: { ongoing: boolean; tier: string } } });
+    const last = journal.filter((line) => line.id === `${BUCKET}/durable.bin`).at(-1);
+    expect(last?.entry?.restore).toMatchObject({ ongoing: true, tier: 'Bulk' });
+  });
+
+  it('a PUT answered 200 has its storage class on disk before the answer', async () => {
+    await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'fresh-archive.bin', Body: 'x', StorageClass: 'GLACIER' }));
+    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; entry?: { storageClass: string } });
+    expect(journal.filter((line) => line.id === `${BUCKET}/fresh-archive.bin`).at(-1)?.entry).toEqual({ storageClass: 'GLACIER' });
+  });
+});
+
+describe('malformed S3 requests get S3 errors, never a 500', () => {
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${h.cloud.endpoint}${path}`, { method: path.includes('partNumber') ? 'PUT' : 'GET', headers, body: path.includes('partNumber') ? 'part' : undefined });
+    return { status: response.status, text: await response.text() };
+  };
+  const presigned = (credential: string) => `/${BUCKET}/standard.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}&X-Amz-Date=20261122T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=00`;
+
+  it.each([
+    ['an unparsable presigned credential', presigned('garbage'), 400, 'AuthorizationQueryParametersError'],
+    ['a presigned credential with too few parts', presigned('AKIAX%2F20261122%2Fus-east-1'), 400, 'AuthorizationQueryParametersError'],
+    ['a presigned credential given twice', `${presigned('AKIAX%2F20261122%2Fus-east-1%2Fs3%2Faws4_request')}&X-Amz-Credential=again`, 400, 'AuthorizationQueryParametersError'],
+    ['a key that is not valid percent-encoding', `/${BUCKET}/%E0%A4%A`, 400, 'InvalidURI'],
+    ['an upload id that is a path', `/${BUCKET}/part.bin?partNumber=1&uploadId=..%2F..%2F..%2Fx`, 404, 'NoSuchUpload'],
+  ])('%s', async (_what, path, status, code) => {
+    const response = await get(path);
+    expect(response.status).toBe(status);
+    expect(response.text).toContain(`<Code>${code}</Code>`);
+  });
+
+  it.each([
+    ['a presigned credential that is not valid percent-encoding once decoded', { path: presigned('AKIA%25zz%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'), headers: {} }],
+    ['an Authorization credential that is not valid percent-encoding', { path: `/${BUCKET}/standard.bin`, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=%zz/20261122/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00' } }],
+  ] as [string, { path: string; headers: Record<string, string> }][])('%s: a 4xx', async (_what, { path, headers }) => {
+    const response = await get(path, headers);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
   });
 });
 
