@@ -266,6 +266,7 @@ export class LocalCloud {
         NotifyAggregatorFunctionArn: functions.arn('notify-aggregator'),
         // TimeoutSeconds must be a whole number of seconds.
         WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(options.waitTimeoutSeconds ?? 86_400)))),
+        ObjectsTableName: TABLE_NAMES.objects,
       }),
     );
     stepFunctions.restore();

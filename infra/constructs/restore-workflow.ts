@@ -69,6 +69,7 @@ export class RestoreWorkflow extends Construct {
       RestoreStepsFunctionArn: this.steps.functionArn,
       NotifyAggregatorFunctionArn: props.aggregator.functionArn,
       WaitTimeoutSeconds: String(config.waitTimeoutSeconds),
+      ObjectsTableName: tables.objects.tableName,
     };
     this.stateMachine = new StateMachine(this, 'RestoreObject', {
       stateMachineName,
@@ -81,6 +82,8 @@ export class RestoreWorkflow extends Construct {
     // The definition is a string: CDK cannot infer what it calls, so grant explicitly.
     this.steps.grantInvoke(this.stateMachine);
     props.aggregator.grantInvoke(this.stateMachine);
+    // The last-resort close writes the record directly when the closing step keeps failing.
+    tables.objects.grant(this.stateMachine, 'dynamodb:UpdateItem');
 
     const alarm = (alarmId: string, description: string, metric: ReturnType<StateMachine['metricFailed']>) =>
       new Alarm(this, alarmId, {

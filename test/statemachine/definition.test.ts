@@ -13,6 +13,7 @@ const SUBSTITUTIONS: DefinitionSubstitutions = {
   RestoreStepsFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps',
   NotifyAggregatorFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator',
   WaitTimeoutSeconds: '86400',
+  ObjectsTableName: 'autorestore-objects',
 };
 
 interface State {
@@ -45,7 +46,7 @@ describe('restore-object.asl.json', () => {
   it('every error name in Catch and Retry exists in code or is a Step Functions / Lambda service error the code lists', () => {
     const inCode = errorNamesInCode();
     for (const name of errors.WORKFLOW_ERROR_NAMES) expect(inCode).toContain(name);
-    const known = new Set<string>([...inCode, ...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'States.ALL', 'States.Timeout']);
+    const known = new Set<string>([...inCode, ...errors.LAMBDA_TRANSIENT_ERROR_NAMES, ...errors.DYNAMODB_TRANSIENT_ERROR_NAMES, 'States.ALL', 'States.Timeout']);
     const used = Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     expect(used.length).toBeGreaterThan(0);
     for (const name of used) expect(known, `${name} is routed on but thrown nowhere`).toContain(name);
@@ -53,7 +54,7 @@ describe('restore-object.asl.json', () => {
 
   it('retries only transient errors', () => {
     const retried = new Set(Object.values(definition.States).flatMap((s) => (s.Retry ?? []).flatMap((r) => r.ErrorEquals)));
-    expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
+    expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, ...errors.DYNAMODB_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
   });
 
   it('the wait for the completion event has an explicit timeout and a HeadObject fallback on States.Timeout', () => {
