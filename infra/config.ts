@@ -35,6 +35,8 @@ export const deploymentConfigSchema = z
     /** Waits (of waitTimeoutSeconds each) before a still-running restore is declared overdue. */
     maxWaitCycles: z.number().int().min(1).default(4),
     aggregatorScheduleMinutes: z.number().int().min(1).max(60).default(1),
+    /** How often the reconciler repairs restore cycles whose execution ended without closing them. */
+    reconcileScheduleMinutes: z.number().int().min(1).max(1440).default(15),
     /** Create a trail with S3 data events for the watched buckets, or rely on an existing one. */
     createTrail: z.boolean().default(true),
     /** Turn on EventBridge notifications on the watched buckets (needed for restore completion events). */

@@ -17,6 +17,7 @@ import type { detectAccessEnvSchema, EnvVars, restoreCompletedEnvSchema } from '
 import type { DeploymentConfig } from '../config.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../event-patterns.js';
 import { AutorestoreFunction } from './autorestore-function.js';
+import { restoreExecutionsArn } from './restore-workflow.js';
 import type { StateTables } from './state-tables.js';
 
 export interface DetectionProps {
@@ -62,6 +63,8 @@ export class Detection extends Construct {
     tables.audit.grantWriteData(this.detectAccess);
     tables.notices.grantWriteData(this.detectAccess);
     this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }));
+    // Joining a cycle checks that its execution still runs.
+    this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [restoreExecutionsArn(this)] }));
 
     const completedEnv: EnvVars<typeof restoreCompletedEnvSchema> = {
       OBJECTS_TABLE: tables.objects.tableName,
