@@ -57,6 +57,8 @@ export interface LocalCloudOptions {
   maxWaitSeconds?: number;
   waitTimeoutSeconds?: number;
   maxWaitCycles?: number;
+  /** How often the reconciler of stuck cycles runs, in simulated minutes (15, as on AWS); 0 turns it off. */
+  reconcileEveryMinutes?: number;
   senderAddress?: string;
   /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
   restoreTiers?: Partial<Record<'GLACIER' | 'DEEP_ARCHIVE' | 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' | 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', 'Standard' | 'Bulk' | 'Expedited'>>;
@@ -149,6 +151,7 @@ export class LocalCloud {
       MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
+      RECONCILE_GRACE_SECONDS: simulatedSeconds((options.reconcileEveryMinutes || 15) * 60),
     } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
@@ -283,8 +286,24 @@ export class LocalCloud {
         .finally(() => (ticking = undefined));
     }, Math.max(50, clock.real(60_000)));
 
+    // The reconciler of stuck cycles (rate 15 minutes on AWS), on the simulated clock; at
+    // least a second apart in real time, since each run describes every open cycle's execution.
+    let reconciling: Promise<unknown> | undefined;
+    const reconcileEvery = options.reconcileEveryMinutes ?? 15;
+    const reconciler =
+      reconcileEvery > 0
+        ? setInterval(() => {
+            reconciling ??= functions
+              .invoke('reconcile-cycles', { action: 'reconcile' })
+              .catch((err: unknown) => log(`reconciler run failed: ${(err as Error).message}`))
+              .finally(() => (reconciling = undefined));
+          }, Math.max(1000, clock.real(reconcileEvery * 60_000)))
+        : undefined;
+
     const stop = async () => {
       clearInterval(ticker);
+      clearInterval(reconciler);
+      await reconciling;
       await ticking; // a tick cut off half way would log a failed send
       archive.stop();
       stepFunctions.shutdown();
