@@ -10,13 +10,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import bucketController from 's3rver/lib/controllers/bucket.js';
 import S3Object from 's3rver/lib/models/object.js';
 import type { DetectAccessEnv } from '../functions/shared/config.js';
+import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
@@ -261,6 +262,11 @@ export class LocalCloud {
         if (!(err instanceof ResourceInUseException)) throw err;
       }
     }
+    // A data folder from before the open-cycles index has an objects table without it (the local
+    // DynamoDB cannot add an index to a table): the reconciler stays off there, said once.
+    const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
+    const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
+    if (!hasOpenCyclesIndex) log(`local cloud: the objects table in ${options.dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
     ddb.destroy();
     stepFunctions.upsertStateMachine(
       STATE_MACHINE_NAME,
@@ -289,7 +295,7 @@ export class LocalCloud {
     // The reconciler of stuck cycles (rate 15 minutes on AWS), on the simulated clock; at
     // least a second apart in real time, since each run describes every open cycle's execution.
     let reconciling: Promise<unknown> | undefined;
-    const reconcileEvery = options.reconcileEveryMinutes ?? 15;
+    const reconcileEvery = hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0;
     const reconciler =
       reconcileEvery > 0
         ? setInterval(() => {
