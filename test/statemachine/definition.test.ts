@@ -64,6 +64,29 @@ describe('restore-object.asl.json', () => {
     expect(wait.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Check restore after timeout' });
   });
 
+  it('no Task can fail silently: every Task catches States.ALL (a closing step that keeps failing still ends in a recorded Fail)', () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      expect((state.Catch ?? []).flatMap((c) => c.ErrorEquals), name).toContain('States.ALL');
+    }
+    const lastResort = definition.States['Close cycle: last resort'] as State & { Resource: string; Next: string };
+    expect(lastResort.Resource).toBe('arn:aws:states:::dynamodb:updateItem');
+    expect(definition.States[lastResort.Next]).toMatchObject({ Type: 'Fail', Error: 'CycleCloseFailed' });
+  });
+
+  it('a failed "ready" notice never leads to a "failed" notice', () => {
+    const reachable = (from: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(from)) return seen;
+      seen.add(from);
+      const s = definition.States[from] as State & { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+      for (const next of [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)]) if (next) reachable(next, seen);
+      return seen;
+    };
+    const afterReady = reachable('Notify: file ready');
+    expect(afterReady).not.toContain('Notify readers of the failure');
+    expect(afterReady).toContain('Keep the ready notice pending');
+  });
+
   it('every Task has a timeout (the local interpreter defaults to 60 s)', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type === 'Task') expect((state as { TimeoutSeconds?: number }).TimeoutSeconds, name).toBeGreaterThan(0);
