@@ -78,7 +78,7 @@ describe('restore-object.asl.json', () => {
     const reachable = (from: string, seen = new Set<string>()): Set<string> => {
       if (seen.has(from)) return seen;
       seen.add(from);
-      const s = definition.States[from] as State & { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+      const s = definition.States[from] as Omit<State, 'Catch'> & { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
       for (const next of [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)]) if (next) reachable(next, seen);
       return seen;
     };
