@@ -152,7 +152,9 @@ export class LocalCloud {
       MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
-      RECONCILE_GRACE_SECONDS: simulatedSeconds((options.reconcileEveryMinutes || 15) * 60),
+      // The grace covers real work (a detection between opening a cycle and starting its
+      // execution), so it never shrinks below a few real seconds however fast the clock runs.
+      RECONCILE_GRACE_SECONDS: String(Math.max(5, clock.realSeconds((options.reconcileEveryMinutes || 15) * 60))),
     } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 

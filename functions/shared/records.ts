@@ -145,7 +145,8 @@ export class ObjectRecords {
   /**
    * Replaces a cycle whose execution ended without closing it by the next cycle, carrying its
    * readers over so they still hear when the file is ready. Conditional on the ended cycle
-   * still being current and in the status it was seen in: of two concurrent repairs, one wins.
+   * still being current, in the status and with the execution it was seen with: of two
+   * concurrent repairs one wins, and a start confirmed meanwhile is never replaced.
    */
   async replaceEndedCycle(ended: ObjectRecord, fields: { executionName: string; now: Date; reader?: Reader }): Promise<ObjectRecord | undefined> {
     const now = fields.now.toISOString();
@@ -162,14 +163,15 @@ export class ObjectRecords {
       openPartition: OPEN_PARTITION,
       updatedAt: now,
     };
+    const sameExecution = ended.executionArn ? { expression: 'executionArn = :arn', values: { ':arn': ended.executionArn } } : { expression: 'attribute_not_exists(executionArn)', values: {} };
     const put = () =>
       this.ddb.send(
         new PutCommand({
           TableName: this.table,
           Item: record,
-          ConditionExpression: '#cycle = :cycle AND #status = :status',
+          ConditionExpression: `#cycle = :cycle AND #status = :status AND ${sameExecution.expression}`,
           ExpressionAttributeNames: { '#cycle': 'cycle', '#status': 'status' },
-          ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status },
+          ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status, ...sameExecution.values },
         }),
       );
     return (await this.conditional(put)) ? record : undefined;

@@ -173,6 +173,13 @@ describe('the reconciler', () => {
     expect(s3Mock).toHaveReceivedCommandTimes(HeadObjectCommand, 0);
   });
 
+  it('never replaces a cycle whose execution start was confirmed after it was looked at', async () => {
+    const seen = await seedCycle(state, ref, { readers: ['alice'] });
+    await state.records.update(objectId, 1, { executionArn: executionArn(executionNameOf(ref, 1)) });
+    expect(await state.records.replaceEndedCycle(seen, { executionName: executionNameOf(ref, 2), now: NOW })).toBeUndefined();
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 1 });
+  });
+
   it('reads the open-cycles index only: closed, expired and notified records are not in it', async () => {
     const closed = await cycleWithExecution('SUCCEEDED');
     await state.records.update(closed.objectId, 1, { status: 'CLOSED' });
