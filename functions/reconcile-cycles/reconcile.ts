@@ -15,7 +15,7 @@ import { awsErrorCode } from '../shared/errors.js';
 import type { Log } from '../shared/logger.js';
 import type { NoticeBook } from '../shared/notices.js';
 import { executionArnOf, type ExecutionEnd, type ObjectRecord } from '../shared/records.js';
-import { executionEndOf, replaceEndedCycle, type RestoreStartDeps } from '../shared/start-restore.js';
+import { executionEndOf, replaceEndedCycle, startCycleExecution, type RestoreStartDeps } from '../shared/start-restore.js';
 
 export interface ReconcileDeps extends RestoreStartDeps {
   s3: S3Client;
@@ -31,6 +31,8 @@ export type Repair =
   | 'READY_HANDED'
   /** The next cycle started, with the same readers. */
   | 'NEW_CYCLE'
+  /** The cycle's own execution was never started (its start was lost or is still being retried): started now. */
+  | 'STARTED'
   /** Someone else moved the cycle on while we looked. */
   | 'MOVED_ON';
 
@@ -68,6 +70,11 @@ export async function repairCycle(deps: ReconcileDeps, record: ObjectRecord): Pr
   const executionArn = record.executionArn ?? executionArnOf(deps.stateMachineArn, record.executionName);
   const end = await executionEndOf(deps.sfn, executionArn);
   if (!end) return 'RUNNING';
+  if (end === 'MISSING' && !record.executionArn) {
+    // The start was never confirmed: it may still be retried (a throttled StartExecution is
+    // redelivered). Start the cycle's own execution, by the same name, rather than a new cycle.
+    return (await startCycleExecution(deps, record)) ? 'STARTED' : 'MOVED_ON';
+  }
   if (record.status === 'RESTORED') {
     await recordEnd(deps, record, executionArn, end, 'the restore was done but the readers had not been told');
     return handReady(deps, record);

@@ -140,6 +140,16 @@ export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRec
   return 'ended' in started ? undefined : next;
 }
 
+/**
+ * Starts the execution of a cycle whose start was never confirmed, by its own name. True when
+ * it runs now; an execution of that name that already ended gets the cycle replaced instead.
+ */
+export async function startCycleExecution(deps: RestoreStartDeps, record: ObjectRecord): Promise<boolean> {
+  const started = await startExecution(deps, record, {});
+  if (!('ended' in started)) return true;
+  return Boolean(await replaceEndedCycle(deps, record, started.ended));
+}
+
 const END_REASON: Record<ExecutionEnd, string> = {
   ABORTED: 'the execution was stopped before the cycle closed',
   FAILED: 'the execution failed before the cycle closed',

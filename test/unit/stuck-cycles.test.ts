@@ -157,6 +157,14 @@ describe('the reconciler', () => {
     expect((await auditOf('EXECUTION_ENDED'))[0]).toMatchObject({ detail: { status: 'MISSING' } });
   });
 
+  it('a cycle whose start was never confirmed gets its own execution started, not a new cycle', async () => {
+    await seedCycle(state, ref, { readers: ['alice'] });
+    const result = await reconcile(reconcileDeps());
+    expect(result.repairs.STARTED).toBeGreaterThanOrEqual(1);
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 1, status: 'STARTING', executionArn: executionArn(executionNameOf(ref, 1)) });
+    expect(executions.get(executionArn(executionNameOf(ref, 1)))).toBe('RUNNING');
+  });
+
   it('a deleted object also gets a new cycle (whose workflow tells the readers)', async () => {
     await cycleWithExecution('ABORTED', { archiveKind: 'GLACIER' });
     s3Mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
