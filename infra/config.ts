@@ -50,6 +50,8 @@ export const deploymentConfigSchema = z
     /** Waits (of waitTimeoutSeconds each) before a still-running restore is declared overdue. */
     maxWaitCycles: z.number().int().min(1).default(4),
     aggregatorScheduleMinutes: z.number().int().min(1).max(60).default(1),
+    /** How often the reconciler repairs restore cycles whose execution ended without closing them. */
+    reconcileScheduleMinutes: z.number().int().min(1).max(1440).default(15),
     /**
      * Create a trail that logs GetObject data events of the watched buckets. Defaults to true
      * unless `existingTrailArn` names a trail that does it already.

@@ -1,6 +1,7 @@
 /** Every cdk-nag finding we accept, on the narrowest construct, each with its reason. */
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { cycleFindings } from './constructs/restore-workflow.js';
 import type { AutorestoreStack } from './stack.js';
 
 export interface Acknowledgement {
@@ -62,6 +63,8 @@ export function acknowledgeFindings(stack: AutorestoreStack): Acknowledgement[] 
       'lambda:InvokeFunction on the function and its versions/aliases (CDK grantInvoke); only the two workflow functions.',
     );
   }
+  const objectsUsers = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
+  for (const f of cycleFindings(stack, stack.workflow, stack.tables.objects, objectsUsers, stack.detection.detectAccess, stack.config.watchedBuckets)) acknowledge(f.scope, f.id, f.reason);
   acknowledge(stack.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
   const notificationsHandler = Stack.of(stack).node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (notificationsHandler) {

@@ -3,6 +3,7 @@
  * local cloud and tests create them from the same definitions.
  */
 import { PENDING_INDEX } from '../functions/shared/notices.js';
+import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
 
 export interface TableDefinition {
   partitionKey: string;
@@ -12,7 +13,11 @@ export interface TableDefinition {
 }
 
 export const TABLES = {
-  objects: { partitionKey: 'objectId' },
+  objects: {
+    partitionKey: 'objectId',
+    // Sparse: only cycles still open carry the partition attribute, so the reconciler reads those alone.
+    indexes: [{ name: OPEN_CYCLES_INDEX, partitionKey: 'openPartition', sortKey: 'cycleStartedAt' }],
+  },
   principals: { partitionKey: 'principal' },
   notices: {
     partitionKey: 'readerId',

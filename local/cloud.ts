@@ -11,13 +11,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import bucketController from 's3rver/lib/controllers/bucket.js';
 import S3Object from 's3rver/lib/models/object.js';
 import type { DetectAccessEnv } from '../functions/shared/config.js';
+import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
@@ -64,6 +65,8 @@ export interface LocalCloudOptions {
   maxWaitSeconds?: number;
   waitTimeoutSeconds?: number;
   maxWaitCycles?: number;
+  /** How often the reconciler of stuck cycles runs, in simulated minutes (15, as on AWS); 0 turns it off. */
+  reconcileEveryMinutes?: number;
   senderAddress?: string;
   /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
   restoreTiers?: Partial<Record<'GLACIER' | 'DEEP_ARCHIVE' | 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' | 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', 'Standard' | 'Bulk' | 'Expedited'>>;
@@ -162,6 +165,9 @@ export class LocalCloud {
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
       AGGREGATOR_LEASE_SECONDS: simulatedSeconds(300),
+      // The grace covers real work (a detection between opening a cycle and starting its
+      // execution), so it never shrinks below a few real seconds however fast the clock runs.
+      RECONCILE_GRACE_SECONDS: String(Math.max(5, clock.realSeconds((options.reconcileEveryMinutes || 15) * 60))),
     } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
@@ -292,6 +298,11 @@ export class LocalCloud {
         if (!(err instanceof ResourceInUseException)) throw err;
       }
     }
+    // A data folder from before the open-cycles index has an objects table without it (the local
+    // DynamoDB cannot add an index to a table): the reconciler stays off there, said once.
+    const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
+    const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
+    if (!hasOpenCyclesIndex) log(`local cloud: the objects table in ${options.dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
     ddb.destroy();
     stepFunctions.upsertStateMachine(
       STATE_MACHINE_NAME,
@@ -300,6 +311,7 @@ export class LocalCloud {
         NotifyAggregatorFunctionArn: functions.arn('notify-aggregator'),
         // TimeoutSeconds must be a whole number of seconds.
         WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(options.waitTimeoutSeconds ?? 86_400)))),
+        ObjectsTableName: TABLE_NAMES.objects,
       }),
     );
     stepFunctions.restore();
@@ -318,8 +330,24 @@ export class LocalCloud {
         .finally(() => (ticking = undefined));
     }, Math.max(50, clock.real(60_000)));
 
+    // The reconciler of stuck cycles (rate 15 minutes on AWS), on the simulated clock; at
+    // least a second apart in real time, since each run describes every open cycle's execution.
+    let reconciling: Promise<unknown> | undefined;
+    const reconcileEvery = hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0;
+    const reconciler =
+      reconcileEvery > 0
+        ? setInterval(() => {
+            reconciling ??= functions
+              .invoke('reconcile-cycles', { action: 'reconcile' })
+              .catch((err: unknown) => log(`reconciler run failed: ${(err as Error).message}`))
+              .finally(() => (reconciling = undefined));
+          }, Math.max(1000, clock.real(reconcileEvery * 60_000)))
+        : undefined;
+
     const stop = async () => {
       clearInterval(ticker);
+      clearInterval(reconciler);
+      await reconciling;
       await ticking; // a tick cut off half way would log a failed send
       archive.stop();
       // Deliveries finish while Step Functions still journals the executions they start: an

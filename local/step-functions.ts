@@ -334,8 +334,10 @@ export class StepFunctionsService {
   private stopExecution(input: Record<string, unknown>) {
     const e = this.execution(str(input, 'executionArn'));
     if (e.status === 'RUNNING') {
+      // Taken before finish() forgets it: a stopped execution must not run on.
+      const abort = this.running.get(e.executionArn);
       this.finish(e, 'ABORTED', { error: optStr(input, 'error'), cause: optStr(input, 'cause') });
-      this.running.get(e.executionArn)?.();
+      abort?.();
     }
     return { stopDate: seconds(e.stopDate ?? Date.now()) };
   }

@@ -12,6 +12,8 @@ export interface DefinitionSubstitutions {
   NotifyAggregatorFunctionArn: string;
   /** How long one wait for the completion event lasts before S3 is asked directly. */
   WaitTimeoutSeconds: string;
+  /** The objects table, for the last-resort close that writes to it directly. */
+  ObjectsTableName: string;
 }
 
 export function definitionTemplate(): string {

@@ -64,7 +64,7 @@ export async function handleAggregatorEvent(event: unknown, deps: AggregatorDeps
  * Queues one notice per subscriber. Setting the record's flag and reading the subscribers is
  * one atomic write, so a reader who joins concurrently is either seen here or sees the flag.
  */
-export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: AggregatorDeps): Promise<{ queued: number; readers: number }> {
+export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: Pick<AggregatorDeps, 'records' | 'notices' | 'audit' | 'now'>): Promise<{ queued: number; readers: number }> {
   const now = deps.now();
   const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true });
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);

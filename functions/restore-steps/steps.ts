@@ -6,7 +6,7 @@
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { RESTORE_TIERS, expectedReadyAt, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type RestoreTier } from '../shared/archive.js';
+import { RESTORE_TIERS, expectedReadyAt, inspectAfterArchived, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type HeadObjectFacts, type RestoreTier } from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import type { TierByKind } from '../shared/config.js';
 import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
@@ -40,6 +40,11 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     options: z.object({ tier: z.enum(RESTORE_TIERS).optional(), days: z.number().int().min(1).max(30_000).optional() }).default({}),
   }),
   z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
+  z.object({
+    action: z.literal('readyNoticeFailed'),
+    ...cycleInput,
+    error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  }),
   z.object({
     action: z.literal('close'),
     ...cycleInput,
@@ -75,6 +80,8 @@ function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
       return requestRestore(step, deps);
     case 'awaitRestore':
       return awaitRestore(step, deps);
+    case 'readyNoticeFailed':
+      return readyNoticeFailed(step, deps);
     case 'close':
       return close(step, deps);
     default:
@@ -82,10 +89,10 @@ function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
   }
 }
 
-async function headObject(ref: ObjectRef, deps: StepDeps): Promise<ArchiveInspection | 'GONE'> {
+async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: HeadObjectFacts) => ArchiveInspection = inspectArchiveState): Promise<ArchiveInspection | 'GONE'> {
   try {
     const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
-    return inspectArchiveState(head);
+    return interpret(head);
   } catch (err) {
     const code = awsErrorCode(err);
     // HeadObject has no body, so a missing object is a bare 404 ("NotFound").
@@ -117,8 +124,12 @@ async function inspect(step: Extract<StepInput, { action: 'inspect' }>, deps: St
 
 async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: StepDeps): Promise<RecheckResult> {
   const before = await deps.records.get(step.objectId);
-  const waitCount = (before?.cycle === step.cycle ? (before.waitCount ?? 0) : 0) + 1;
-  const inspection = await headObject(step.object, deps);
+  const sameCycle = before?.cycle === step.cycle;
+  const waitCount = (sameCycle ? (before.waitCount ?? 0) : 0) + 1;
+  // The workflow waits only after seeing the object archived (it asked for the restore or found
+  // one running); the record keeps the archive kind it saw then.
+  const sawArchived = sameCycle && before.archiveKind !== undefined;
+  const inspection = await headObject(step.object, deps, sawArchived ? inspectAfterArchived : inspectArchiveState);
   const result = await applyInspection(step, inspection, deps, { waitCount });
   const overdue = result.state === 'RESTORE_IN_PROGRESS' && waitCount >= deps.maxWaitCycles;
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'RESTORE_CHECKED_AFTER_TIMEOUT', cycle: step.cycle, detail: { ...result, waitCount, overdue } });
@@ -193,6 +204,19 @@ async function close(step: Extract<StepInput, { action: 'close' }>, deps: StepDe
   await deps.records.update(step.objectId, step.cycle, { status: 'CLOSED', outcome: step.outcome, outcomeReason: reason }, { remove: ['taskToken'] });
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'CYCLE_CLOSED', cycle: step.cycle, detail: { outcome: step.outcome, reason, error: error?.Error } });
   return { outcome: step.outcome, reason };
+}
+
+/**
+ * The object is restored but its "ready" notice could not be handed to the aggregator. The
+ * readers must not hear that the restore failed: the notice stays pending (the reconciler
+ * hands it again) and the failure is recorded.
+ */
+async function readyNoticeFailed(step: Extract<StepInput, { action: 'readyNoticeFailed' }>, deps: StepDeps): Promise<{ pending: boolean }> {
+  const record = await deps.records.markReadyNoticePending(step.objectId, step.cycle, deps.now());
+  const reason = step.error?.Cause ? causeMessage(step.error.Cause) : undefined;
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'READY_NOTICE_FAILED', cycle: step.cycle, detail: { error: step.error?.Error, reason, pending: Boolean(record) } });
+  deps.log.error('the ready notice could not be handed to the aggregator; it stays pending for the reconciler', { objectId: step.objectId, cycle: step.cycle, error: step.error?.Error });
+  return { pending: Boolean(record) };
 }
 
 /** A Lambda error's Cause is a JSON document ({errorType, errorMessage, trace}); keep the message. */

@@ -73,6 +73,17 @@ export function inspectArchiveState(facts: HeadObjectFacts): ArchiveInspection {
   return { ...base, state: 'NOT_ARCHIVED' };
 }
 
+/**
+ * What a HeadObject answer means in a cycle that found the object archived. A restored
+ * Intelligent-Tiering object moves to the Frequent Access tier: it is no longer archived and
+ * may carry no `x-amz-restore` header. So once the cycle has seen the object archived, "not
+ * archived" means the restore is done (the same holds if someone copied it to a readable class).
+ */
+export function inspectAfterArchived(facts: HeadObjectFacts): ArchiveInspection {
+  const inspection = inspectArchiveState(facts);
+  return inspection.state === 'NOT_ARCHIVED' ? { ...inspection, state: 'RESTORED' } : inspection;
+}
+
 export function isDeepArchive(kind: ArchiveKind): boolean {
   return kind === 'DEEP_ARCHIVE' || kind === 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS';
 }

@@ -25,6 +25,12 @@ export const AUDIT_TYPES = [
   'RECIPIENT_UNRESOLVED',
   'NOTICE_UNDELIVERABLE',
   'CYCLE_CLOSED',
+  /** A cycle's execution ended (stopped, failed, timed out, unknown) while the cycle was open. */
+  'EXECUTION_ENDED',
+  /** The workflow could not hand the readers' "ready" notice to the aggregator; it stays pending. */
+  'READY_NOTICE_FAILED',
+  /** The reconciler found a cycle's restore done in S3 after its execution ended. */
+  'RESTORE_FOUND_DONE',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -48,6 +48,17 @@ export const LAMBDA_TRANSIENT_ERROR_NAMES = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
+/**
+ * Errors of the workflow's one direct DynamoDB write (the optimized integration names them
+ * `DynamoDB.<Code>`) that a later attempt may not hit.
+ */
+export const DYNAMODB_TRANSIENT_ERROR_NAMES = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerErrorException',
+  'DynamoDB.RequestLimitExceededException',
+] as const;
+
 const TRANSIENT_AWS_CODES = new Set([
   'ThrottlingException',
   'Throttling',

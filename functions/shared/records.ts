@@ -4,10 +4,18 @@
  * never overwrite a new one (the local DynamoDB has no transactions; none are needed).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArchiveKind, RestoreTier } from './archive.js';
 import { objectIdOf, type ObjectRef } from './object-id.js';
 import type { Reader } from './reader.js';
+
+/**
+ * The sparse index of cycles that still need something: only records carrying `openPartition`
+ * are in it (STARTING/RESTORING, and RESTORED until the readers' "ready" notice is handed to
+ * the aggregator), so the reconciler queries what is open, never the whole table.
+ */
+export const OPEN_CYCLES_INDEX = 'open-cycles';
+export const OPEN_PARTITION = 'OPEN';
 
 export type RecordStatus = 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
 export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE';
@@ -37,7 +45,33 @@ export interface ObjectRecord {
   failureNotified?: boolean;
   outcome?: CloseOutcome;
   outcomeReason?: string;
+  /** Present while the cycle is in the open-cycles index. */
+  openPartition?: typeof OPEN_PARTITION;
   updatedAt: string;
+}
+
+/** How a cycle's execution ended without closing the cycle (Step Functions' status, or unknown to it). */
+export type ExecutionEnd = 'ABORTED' | 'FAILED' | 'TIMED_OUT' | 'SUCCEEDED' | 'MISSING';
+
+/**
+ * Whether an execution in this DescribeExecution status can still move the cycle on.
+ * PENDING_REDRIVE is an execution someone is about to redrive: it resumes where it failed.
+ */
+export function executionEnd(status: string | undefined): ExecutionEnd | undefined {
+  switch (status) {
+    case 'ABORTED':
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case 'SUCCEEDED':
+      return status;
+    default:
+      return undefined;
+  }
+}
+
+/** A write that leaves the record with nothing more to do for its cycle takes it out of the open index. */
+function leavesOpenIndex(fields: Partial<ObjectRecord>): boolean {
+  return fields.status === 'CLOSED' || fields.status === 'EXPIRED' || fields.readyNotified === true;
 }
 
 export type CycleDecision = { action: 'open'; cycle: number; previousCycle?: number } | { action: 'join'; cycle: number };
@@ -98,6 +132,7 @@ export class ObjectRecords {
       cycleStartedAt: now,
       executionName: fields.executionName,
       subscribers: { [fields.reader.id]: fields.reader },
+      openPartition: OPEN_PARTITION,
       updatedAt: now,
     };
     const condition =
@@ -105,6 +140,82 @@ export class ObjectRecords {
         ? { ConditionExpression: 'attribute_not_exists(objectId)' }
         : { ConditionExpression: '#cycle = :previous', ExpressionAttributeNames: { '#cycle': 'cycle' }, ExpressionAttributeValues: { ':previous': decision.previousCycle } };
     return (await this.conditional(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ...condition })))) ? record : undefined;
+  }
+
+  /**
+   * Replaces a cycle whose execution ended without closing it by the next cycle, carrying its
+   * readers over so they still hear when the file is ready. Conditional on the ended cycle
+   * still being current, in the status and with the execution it was seen with: of two
+   * concurrent repairs one wins, and a start confirmed meanwhile is never replaced.
+   */
+  async replaceEndedCycle(ended: ObjectRecord, fields: { executionName: string; now: Date; reader?: Reader }): Promise<ObjectRecord | undefined> {
+    const now = fields.now.toISOString();
+    const record: ObjectRecord = {
+      objectId: ended.objectId,
+      bucket: ended.bucket,
+      key: ended.key,
+      versionId: ended.versionId,
+      cycle: ended.cycle + 1,
+      status: 'STARTING',
+      cycleStartedAt: now,
+      executionName: fields.executionName,
+      subscribers: { ...ended.subscribers, ...(fields.reader ? { [fields.reader.id]: fields.reader } : {}) },
+      openPartition: OPEN_PARTITION,
+      updatedAt: now,
+    };
+    const sameExecution = ended.executionArn ? { expression: 'executionArn = :arn', values: { ':arn': ended.executionArn } } : { expression: 'attribute_not_exists(executionArn)', values: {} };
+    const put = () =>
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: record,
+          ConditionExpression: `#cycle = :cycle AND #status = :status AND ${sameExecution.expression}`,
+          ExpressionAttributeNames: { '#cycle': 'cycle', '#status': 'status' },
+          ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status, ...sameExecution.values },
+        }),
+      );
+    return (await this.conditional(put)) ? record : undefined;
+  }
+
+  /**
+   * The "ready" notice of a restored cycle could not be handed to the aggregator: the record
+   * goes back into the open index without the flag, so the reconciler hands it again.
+   */
+  async markReadyNoticePending(objectId: string, cycle: number, now: Date): Promise<ObjectRecord | undefined> {
+    const out = await this.conditional(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId },
+          UpdateExpression: 'SET openPartition = :open, updatedAt = :now REMOVE readyNotified',
+          ConditionExpression: '#cycle = :cycle',
+          ExpressionAttributeNames: { '#cycle': 'cycle' },
+          ExpressionAttributeValues: { ':open': OPEN_PARTITION, ':cycle': cycle, ':now': now.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out ? (out.Attributes as ObjectRecord) : undefined;
+  }
+
+  /** Records of open cycles that started before `startedBefore` (ISO), through the sparse index. */
+  async openCyclesStartedBefore(startedBefore: string): Promise<ObjectRecord[]> {
+    const records: ObjectRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: OPEN_CYCLES_INDEX,
+          KeyConditionExpression: 'openPartition = :open AND cycleStartedAt < :before',
+          ExpressionAttributeValues: { ':open': OPEN_PARTITION, ':before': startedBefore },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      records.push(...((page.Items ?? []) as ObjectRecord[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
   }
 
   /**
@@ -151,7 +262,8 @@ export class ObjectRecords {
       });
       condition += ` AND #status IN (${placeholders.join(', ')})`;
     }
-    const removes = (options.remove ?? []).map((field, i) => {
+    const removed = [...(options.remove ?? []), ...(leavesOpenIndex(fields) ? (['openPartition'] as const) : [])];
+    const removes = removed.map((field, i) => {
       names[`#r${i}`] = field;
       return `#r${i}`;
     });

@@ -4,13 +4,13 @@
  * execution runs per object and restore cycle; a later reader joins it and is told what the
  * earlier ones were told.
  */
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { RestoreTier } from './archive.js';
 import type { AuditLog } from './audit.js';
 import { noticeFileOf, type NoticeBook } from './notices.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from './object-id.js';
 import { describeReader, type Reader } from './reader.js';
-import { decideCycle, executionArnOf, type ObjectRecord, type ObjectRecords } from './records.js';
+import { decideCycle, executionArnOf, executionEnd, type ExecutionEnd, type ObjectRecord, type ObjectRecords } from './records.js';
 
 export interface RestoreStartDeps {
   sfn: SFNClient;
@@ -54,19 +54,30 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
       const executionName = executionNameOf(ref, decision.cycle);
       const opened = await deps.records.openCycle(ref, decision, { reader, executionName, now: deps.now() });
       if (!opened) continue; // another detection opened the cycle first: join it on the next pass
-      const executionArn = await startExecution(deps, opened, options);
-      return { opened: true, objectId, cycle: opened.cycle, executionArn, executionName };
+      const started = await startExecution(deps, opened, options);
+      if ('ended' in started) {
+        await replaceEndedCycle(deps, opened, started.ended, options);
+        continue;
+      }
+      return { opened: true, objectId, cycle: opened.cycle, executionArn: started.executionArn, executionName };
     }
     const before = await deps.records.addSubscriber(objectId, decision.cycle, reader, deps.now());
     if (!before) continue; // the cycle closed between read and write
-    const joined = await joinCycle(deps, before, reader, options);
-    return { opened: false, objectId, ...joined };
+    const live = await liveExecution(deps, before, options);
+    if ('ended' in live) {
+      // The cycle's execution is gone (stopped, failed, timed out, unknown): joining it would
+      // wait forever. The next cycle takes over its readers, this one included.
+      await replaceEndedCycle(deps, { ...before, subscribers: { ...before.subscribers, [reader.id]: reader } }, live.ended, options);
+      continue;
+    }
+    const joined = await joinCycle(deps, before, reader);
+    return { opened: false, objectId, ...joined, executionArn: live.executionArn };
   }
   // Only reachable if the record changes cycle five times during one event: let the event be retried.
   throw new Error(`could not settle the restore cycle of ${objectId} after ${MAX_RACES} attempts`);
 }
 
-async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: Reader, options: RestoreOptions): Promise<{ cycle: number; executionArn: string; executionName: string }> {
+async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: Reader): Promise<{ cycle: number; executionName: string }> {
   const isNewReader = !before.subscribers?.[reader.id];
   if (isNewReader) {
     await deps.audit.record({ objectId: before.objectId, time: deps.now(), type: 'READER_JOINED', cycle: before.cycle, dedupeKey: `joined#${before.cycle}#${reader.id}`, detail: { reader: describeReader(reader), readerId: reader.id } });
@@ -76,17 +87,81 @@ async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: R
   const file = noticeFileOf(before);
   if (before.startedNotified && !before.readyNotified) await deps.notices.enqueue(reader, 'started', file, deps.now());
   if (before.readyNotified) await deps.notices.enqueue(reader, 'ready', file, deps.now());
-  // An execution that was never confirmed (the detection that opened the cycle failed to start
-  // it) is started now: same name, same input, so this is safe if it did start after all.
-  const executionArn = before.executionArn ?? (await startExecution(deps, before, options));
-  return { cycle: before.cycle, executionArn, executionName: before.executionName };
+  return { cycle: before.cycle, executionName: before.executionName };
 }
 
-async function startExecution(deps: RestoreStartDeps, record: ObjectRecord, options: RestoreOptions): Promise<string> {
+type Liveness = { executionArn: string } | { ended: ExecutionEnd };
+
+/**
+ * The execution of the cycle a reader is joining, if it can still finish the cycle. A cycle
+ * that is still restoring needs its execution running; a restored cycle needs nothing more
+ * from it. An execution that was never confirmed (the detection that opened the cycle failed
+ * to start it) is started now: same name, same input, so this is safe if it did start after all.
+ */
+async function liveExecution(deps: RestoreStartDeps, record: ObjectRecord, options: RestoreOptions): Promise<Liveness> {
+  if (!record.executionArn) return startExecution(deps, record, options);
+  if (record.status !== 'STARTING' && record.status !== 'RESTORING') return { executionArn: record.executionArn };
+  const ended = await executionEndOf(deps.sfn, record.executionArn);
+  return ended ? { ended } : { executionArn: record.executionArn };
+}
+
+/** How the execution ended, or undefined while it runs. */
+export async function executionEndOf(sfn: SFNClient, executionArn: string): Promise<ExecutionEnd | undefined> {
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return executionEnd(out.status);
+  } catch (err) {
+    if (err instanceof ExecutionDoesNotExist) return 'MISSING';
+    throw err;
+  }
+}
+
+/**
+ * Ends a cycle whose execution ended without closing it and opens the next one, with the same
+ * readers and a new execution. Says in the object's history why (the execution was stopped,
+ * failed, timed out or is unknown to Step Functions). Returns the new cycle, or undefined when
+ * someone else repaired the cycle first.
+ */
+export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRecord, end: ExecutionEnd, options: RestoreOptions = {}): Promise<ObjectRecord | undefined> {
+  const ref: ObjectRef = { bucket: ended.bucket, key: ended.key, ...(ended.versionId ? { versionId: ended.versionId } : {}) };
+  const executionArn = ended.executionArn ?? executionArnOf(deps.stateMachineArn, ended.executionName);
+  const next = await deps.records.replaceEndedCycle(ended, { executionName: executionNameOf(ref, ended.cycle + 1), now: deps.now() });
+  if (!next) return undefined;
+  await deps.audit.record({
+    objectId: ended.objectId,
+    time: deps.now(),
+    type: 'EXECUTION_ENDED',
+    cycle: ended.cycle,
+    dedupeKey: `ended#${ended.cycle}`,
+    detail: { executionArn, status: end, recordStatus: ended.status, reason: END_REASON[end], nextCycle: next.cycle },
+  });
+  const started = await startExecution(deps, next, options);
+  // A fresh name cannot have run before; if it has, the next pass (or the reconciler) repairs again.
+  return 'ended' in started ? undefined : next;
+}
+
+/**
+ * Starts the execution of a cycle whose start was never confirmed, by its own name. True when
+ * it runs now; an execution of that name that already ended gets the cycle replaced instead.
+ */
+export async function startCycleExecution(deps: RestoreStartDeps, record: ObjectRecord): Promise<boolean> {
+  const started = await startExecution(deps, record, {});
+  if (!('ended' in started)) return true;
+  return Boolean(await replaceEndedCycle(deps, record, started.ended));
+}
+
+const END_REASON: Record<ExecutionEnd, string> = {
+  ABORTED: 'the execution was stopped before the cycle closed',
+  FAILED: 'the execution failed before the cycle closed',
+  TIMED_OUT: 'the execution timed out before the cycle closed',
+  SUCCEEDED: 'the execution succeeded but the cycle was left open',
+  MISSING: 'Step Functions does not know the execution the record names',
+};
+
+async function startExecution(deps: RestoreStartDeps, record: ObjectRecord, options: RestoreOptions): Promise<Liveness> {
   const ref: ObjectRef = { bucket: record.bucket, key: record.key, ...(record.versionId ? { versionId: record.versionId } : {}) };
   const input: ExecutionInput = { object: ref, objectId: record.objectId, cycle: record.cycle, options };
   let executionArn: string;
-  let alreadyExisted = false;
   try {
     // Throttling is retried by the client (8 attempts with backoff); if it still fails the
     // error propagates and EventBridge redelivers the event (then its dead-letter queue).
@@ -94,13 +169,15 @@ async function startExecution(deps: RestoreStartDeps, record: ObjectRecord, opti
     executionArn = out.executionArn!;
   } catch (err) {
     if (!(err instanceof ExecutionAlreadyExists)) throw err;
-    // The cycle's execution ran already (names are unique per state machine for 90 days).
+    // The name is taken (names are unique per state machine for 90 days): by this cycle's own
+    // execution, which is fine while it runs or if it succeeded, or by one that ended early.
     executionArn = executionArnOf(deps.stateMachineArn, record.executionName);
-    alreadyExisted = true;
+    const ended = await executionEndOf(deps.sfn, executionArn);
+    if (ended && ended !== 'SUCCEEDED') return { ended };
+    await deps.records.update(record.objectId, record.cycle, { executionArn });
+    return { executionArn };
   }
   await deps.records.update(record.objectId, record.cycle, { executionArn });
-  if (!alreadyExisted) {
-    await deps.audit.record({ objectId: record.objectId, time: deps.now(), type: 'EXECUTION_STARTED', cycle: record.cycle, dedupeKey: `execution#${record.cycle}`, detail: { executionArn, executionName: record.executionName } });
-  }
-  return executionArn;
+  await deps.audit.record({ objectId: record.objectId, time: deps.now(), type: 'EXECUTION_STARTED', cycle: record.cycle, dedupeKey: `execution#${record.cycle}`, detail: { executionArn, executionName: record.executionName } });
+  return { executionArn };
 }

@@ -11,7 +11,7 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface AutorestoreFunctionProps {
   /** Folder under functions/ holding handler.ts. */
-  name: 'detect-access' | 'restore-completed' | 'restore-steps' | 'notify-aggregator';
+  name: 'detect-access' | 'restore-completed' | 'restore-steps' | 'notify-aggregator' | 'reconcile-cycles';
   description: string;
   environment: Record<string, string>;
   timeout?: Duration;

@@ -1,12 +1,17 @@
 /** The restore workflow: one Standard execution per object and restore cycle. */
 import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct, type IConstruct } from 'constructs';
+import type { reconcileCyclesEnvSchema } from '../../functions/reconcile-cycles/env.js';
 import type { EnvVars, restoreStepsEnvSchema } from '../../functions/shared/config.js';
+import { OPEN_CYCLES_INDEX } from '../../functions/shared/records.js';
 import { definitionTemplate, type DefinitionSubstitutions } from '../../statemachines/definition.js';
 import type { DeploymentConfig } from '../config.js';
 import { AutorestoreFunction } from './autorestore-function.js';
@@ -21,6 +26,16 @@ export interface RestoreWorkflowProps {
   removalPolicy: RemovalPolicy;
 }
 
+/** The state machine's name, from which its ARN and its executions' ARNs are built. */
+export function restoreStateMachineName(scope: Construct): string {
+  return `${Stack.of(scope).stackName}-restore-object`;
+}
+
+/** Every execution of the restore state machine (DescribeExecution is authorised on executions). */
+export function restoreExecutionsArn(scope: Construct): string {
+  return Arn.format({ service: 'states', resource: 'execution', resourceName: `${restoreStateMachineName(scope)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
+}
+
 export class RestoreWorkflow extends Construct {
   readonly stateMachine: StateMachine;
   readonly stateMachineName: string;
@@ -28,17 +43,18 @@ export class RestoreWorkflow extends Construct {
   /** Every execution of the state machine: `...:execution:<state machine name>:*`. */
   readonly executionsArn: string;
   readonly steps: AutorestoreFunction;
+  readonly reconciler: CycleReconciler;
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
     const { config, tables } = props;
     const stack = Stack.of(this);
-    const stateMachineName = `${stack.stackName}-restore-object`;
+    const stateMachineName = restoreStateMachineName(this);
     this.stateMachineName = stateMachineName;
     // Built from the name rather than referenced, so the functions' policies can name the
     // state machine without a dependency cycle (it already depends on them).
     this.stateMachineArn = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
-    this.executionsArn = Arn.format({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+    this.executionsArn = restoreExecutionsArn(this);
 
     const environment: EnvVars<typeof restoreStepsEnvSchema> = {
       OBJECTS_TABLE: tables.objects.tableName,
@@ -78,6 +94,7 @@ export class RestoreWorkflow extends Construct {
       RestoreStepsFunctionArn: this.steps.functionArn,
       NotifyAggregatorFunctionArn: props.aggregator.functionArn,
       WaitTimeoutSeconds: String(config.waitTimeoutSeconds),
+      ObjectsTableName: tables.objects.tableName,
     };
     this.stateMachine = new StateMachine(this, 'RestoreObject', {
       stateMachineName,
@@ -90,6 +107,8 @@ export class RestoreWorkflow extends Construct {
     // The definition is a string: CDK cannot infer what it calls, so grant explicitly.
     this.steps.grantInvoke(this.stateMachine);
     props.aggregator.grantInvoke(this.stateMachine);
+    // The last-resort close writes the record directly when the closing step keeps failing.
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [tables.objects.tableArn] }));
 
     const alarm = (alarmId: string, description: string, metric: ReturnType<StateMachine['metricFailed']>) =>
       new Alarm(this, alarmId, {
@@ -102,5 +121,117 @@ export class RestoreWorkflow extends Construct {
       });
     alarm('ExecutionsFailed', 'A restore workflow execution failed: see the execution history and the object audit history', this.stateMachine.metricFailed({ period: Duration.minutes(5) }));
     alarm('ExecutionsTimedOut', 'A restore workflow execution timed out', this.stateMachine.metricTimedOut({ period: Duration.minutes(5) }));
+    // A restored object whose readers were not told: its own alarm, on the Fail state's error name.
+    const readyNoticesFailed = new MetricFilter(this, 'ReadyNoticesFailedFilter', {
+      logGroup,
+      filterPattern: FilterPattern.anyTerm('ReadyNoticeFailed'),
+      metricNamespace: 'S3Autorestore',
+      metricName: 'ReadyNoticesFailed',
+      metricValue: '1',
+    });
+    alarm('ReadyNoticesFailed', 'A restored object\'s "ready" notice could not be handed to the aggregator; the reconciler retries it', readyNoticesFailed.metric({ period: Duration.minutes(5), statistic: 'Sum' }));
+
+    this.reconciler = new CycleReconciler(this, 'Reconciler', { ...props, stateMachineArn: this.stateMachineArn });
   }
+}
+
+export interface CycleReconcilerProps extends RestoreWorkflowProps {
+  stateMachineArn: string;
+}
+
+/**
+ * The scheduled repair of restore cycles whose execution ended without closing them (stopped,
+ * failed, timed out, unknown). It reads only the objects table's sparse index of open cycles.
+ */
+export class CycleReconciler extends Construct {
+  readonly function: AutorestoreFunction;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: CycleReconcilerProps) {
+    super(scope, id);
+    const { config, tables } = props;
+    const environment: EnvVars<typeof reconcileCyclesEnvSchema> = {
+      OBJECTS_TABLE: tables.objects.tableName,
+      AUDIT_TABLE: tables.audit.tableName,
+      NOTICES_TABLE: tables.notices.tableName,
+      STATE_MACHINE_ARN: props.stateMachineArn,
+      // A cycle opened just now may not have started its execution yet: leave it one period.
+      RECONCILE_GRACE_SECONDS: String(config.reconcileScheduleMinutes * 60),
+    };
+    this.function = new AutorestoreFunction(this, 'ReconcileCycles', {
+      name: 'reconcile-cycles',
+      description: 'Repairs restore cycles whose execution ended without closing them, and hands pending ready notices',
+      environment,
+      timeout: Duration.minutes(5),
+      // One run at a time: two would race on the same records (the writes are conditional, but needlessly).
+      reservedConcurrentExecutions: 1,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const fn = this.function;
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tables.objects.tableArn}/index/${OPEN_CYCLES_INDEX}`] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tables.objects.tableArn] }));
+    // The aggregator's enqueue path: one notice per reader, a "ready" supersedes a pending "started".
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tables.notices.tableArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tables.audit.tableArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [restoreExecutionsArn(this)] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }));
+    const stack = Stack.of(this);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: config.watchedBuckets.map((b) => Arn.format({ service: 's3', region: '', account: '', resource: b, resourceName: '*' }, stack)),
+      }),
+    );
+    // Without ListBucket, HeadObject answers 403 instead of 404 for a deleted object.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: config.watchedBuckets.map((b) => Arn.format({ service: 's3', region: '', account: '', resource: b }, stack)) }));
+
+    this.schedule = new Rule(this, 'Schedule', {
+      description: 'Repairs restore cycles whose execution ended without closing them',
+      schedule: Schedule.rate(Duration.minutes(config.reconcileScheduleMinutes)),
+      targets: [new LambdaFunction(fn, { event: RuleTargetInput.fromObject({ action: 'reconcile' }), retryAttempts: 0 })],
+    });
+    new Alarm(this, 'ReconcilerErrors', {
+      alarmDescription: 'The restore-cycle reconciler failed: stuck cycles are not being repaired',
+      metric: fn.metricErrors({ period: Duration.minutes(config.reconcileScheduleMinutes) }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
+
+/** A cdk-nag finding this part of the stack accepts, with its reason (applied in nag-acknowledgements.ts). */
+export interface CycleFinding {
+  scope: IConstruct;
+  id: string;
+  reason: string;
+}
+
+/**
+ * The findings of the cycle machinery: the reconciler's grants, the execution-scoped
+ * DescribeExecution, and the objects table's open-cycles index covered by its table grants.
+ */
+export function cycleFindings(stack: Stack, workflow: RestoreWorkflow, objectsTable: ITable, objectsTableUsers: IFunction[], detectAccess: IFunction, watchedBuckets: string[]): CycleFinding[] {
+  const reconciler = workflow.reconciler.function;
+  const executions = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${restoreStateMachineName(stack)}:*]`;
+  const describeReason = 'states:DescribeExecution is authorised on executions, whose names are not known in advance; the grant is every execution of the restore state machine and nothing else.';
+  const findings: CycleFinding[] = [
+    { scope: reconciler, id: 'AwsSolutions-L1', reason: 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.' },
+    { scope: reconciler.role!, id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).' },
+    { scope: reconciler.role!, id: executions, reason: describeReason },
+    { scope: detectAccess.role!, id: executions, reason: describeReason },
+    ...watchedBuckets.map((bucket) => ({
+      scope: reconciler.role!,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`,
+      reason: 'HeadObject on any object of a cycle left open, so every object of each configured watched bucket, and only those buckets.',
+    })),
+  ];
+  const index = `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(objectsTable.node.defaultChild as never)}.Arn>/index/*]`;
+  for (const fn of objectsTableUsers) {
+    findings.push({ scope: fn.role!, id: index, reason: 'The objects table grant covers its own index of open cycles (CDK adds index ARNs to table grants); nothing outside this table is granted.' });
+  }
+  return findings;
 }

@@ -13,6 +13,7 @@ const SUBSTITUTIONS: DefinitionSubstitutions = {
   RestoreStepsFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps',
   NotifyAggregatorFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator',
   WaitTimeoutSeconds: '86400',
+  ObjectsTableName: 'autorestore-objects',
 };
 
 interface State {
@@ -45,7 +46,7 @@ describe('restore-object.asl.json', () => {
   it('every error name in Catch and Retry exists in code or is a Step Functions / Lambda service error the code lists', () => {
     const inCode = errorNamesInCode();
     for (const name of errors.WORKFLOW_ERROR_NAMES) expect(inCode).toContain(name);
-    const known = new Set<string>([...inCode, ...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'States.ALL', 'States.Timeout']);
+    const known = new Set<string>([...inCode, ...errors.LAMBDA_TRANSIENT_ERROR_NAMES, ...errors.DYNAMODB_TRANSIENT_ERROR_NAMES, 'States.ALL', 'States.Timeout']);
     const used = Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     expect(used.length).toBeGreaterThan(0);
     for (const name of used) expect(known, `${name} is routed on but thrown nowhere`).toContain(name);
@@ -53,7 +54,7 @@ describe('restore-object.asl.json', () => {
 
   it('retries only transient errors', () => {
     const retried = new Set(Object.values(definition.States).flatMap((s) => (s.Retry ?? []).flatMap((r) => r.ErrorEquals)));
-    expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
+    expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, ...errors.DYNAMODB_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
   });
 
   it('the wait for the completion event has an explicit timeout and a HeadObject fallback on States.Timeout', () => {
@@ -61,6 +62,29 @@ describe('restore-object.asl.json', () => {
     expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(wait.TimeoutSeconds).toBe(86_400);
     expect(wait.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Check restore after timeout' });
+  });
+
+  it('no Task can fail silently: every Task catches States.ALL (a closing step that keeps failing still ends in a recorded Fail)', () => {
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      expect((state.Catch ?? []).flatMap((c) => c.ErrorEquals), name).toContain('States.ALL');
+    }
+    const lastResort = definition.States['Close cycle: last resort'] as State & { Resource: string; Next: string };
+    expect(lastResort.Resource).toBe('arn:aws:states:::dynamodb:updateItem');
+    expect(definition.States[lastResort.Next]).toMatchObject({ Type: 'Fail', Error: 'CycleCloseFailed' });
+  });
+
+  it('a failed "ready" notice never leads to a "failed" notice', () => {
+    const reachable = (from: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(from)) return seen;
+      seen.add(from);
+      const s = definition.States[from] as Omit<State, 'Catch'> & { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+      for (const next of [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)]) if (next) reachable(next, seen);
+      return seen;
+    };
+    const afterReady = reachable('Notify: file ready');
+    expect(afterReady).not.toContain('Notify readers of the failure');
+    expect(afterReady).toContain('Keep the ready notice pending');
   });
 
   it('every Task has a timeout (the local interpreter defaults to 60 s)', () => {

@@ -178,3 +178,76 @@ describe('restore-object state machine, when the completion event does not come'
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'FAILED', outcomeReason: expect.stringContaining('AccessDenied') });
   });
 });
+
+const failing = (name: string) => Object.assign(new Error(`${name} (injected)`), { name });
+
+describe('restore-object state machine, when a closing or notifying step keeps failing', () => {
+  beforeEach(() => {
+    world = workflowWorld(state);
+  });
+
+  it('a failed "ready" notice does not tell the readers the restore failed: it stays pending, recorded, and the execution fails with its own error', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER', restore: 'done' });
+    world.beforeInvoke = (_arn, payload) => {
+      if ((payload as { kind?: string }).kind === 'ready') throw failing('InvalidInputError');
+    };
+    const { path, status, error } = await world.run(ref).done;
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: file ready', 'Keep the ready notice pending', 'Ready notice not handed']);
+    expect(status).toBe('FAILED');
+    expect(error).toBe('ReadyNoticeFailed');
+    expect(await pendingKinds()).toEqual([]);
+    const record = await state.records.get(objectIdOf(ref));
+    expect(record).toMatchObject({ status: 'RESTORED', openPartition: 'OPEN' });
+    expect(record).not.toHaveProperty('readyNotified');
+    expect(record).not.toHaveProperty('failureNotified');
+    expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'READY_NOTICE_FAILED', detail: { error: 'InvalidInputError', pending: true } });
+  });
+
+  it('a closing step that keeps failing still closes the record (direct write) and ends in a Fail state', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    world.s3.mock.on(RestoreObjectCommandRef).rejects(new S3ServiceExceptionRef({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    world.beforeInvoke = (_arn, payload) => {
+      if ((payload as { action?: string }).action === 'close') throw failing('InvalidInputError');
+    };
+    const { path, status, error } = await world.run(ref).done;
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Request restore', 'Close cycle: restore failed', 'Close cycle: last resort', 'Cycle could not be closed']);
+    expect(status).toBe('FAILED');
+    expect(error).toBe('CycleCloseFailed');
+    const record = await state.records.get(objectIdOf(ref));
+    expect(record).toMatchObject({ status: 'CLOSED', outcome: 'FAILED', outcomeReason: 'the cycle could not be closed normally: InvalidInputError' });
+    expect(record).not.toHaveProperty('openPartition');
+  });
+
+  it('the last-resort close never touches a newer cycle', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'STANDARD' });
+    world.beforeInvoke = async (_arn, payload) => {
+      if ((payload as { action?: string }).action !== 'close') return;
+      await state.records.update(objectIdOf(ref), 1, { status: 'CLOSED' });
+      await seedCycle(state, ref, { cycle: 2 });
+      throw failing('InvalidInputError');
+    };
+    const { path, error } = await world.run(ref).done;
+    expect(path.slice(-2)).toEqual(['Close cycle: last resort', 'Cycle could not be closed']);
+    expect(error).toBe('CycleCloseFailed');
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ cycle: 2, status: 'STARTING', openPartition: 'OPEN' });
+  });
+});
+
+describe('restore-object state machine, Intelligent-Tiering after the restore', () => {
+  beforeEach(() => {
+    world = workflowWorld(state, { waitTimeoutSeconds: 1, maxWaitCycles: 3 });
+  });
+
+  it('an object restored to Frequent Access (no longer archived, no x-amz-restore header) is ready, not "nothing to restore"', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'INTELLIGENT_TIERING', ArchiveStatus: 'ARCHIVE_ACCESS' });
+    const execution = world.run(ref);
+    await waitingForRestore();
+    // S3 moved the object to the Frequent Access tier; the completion event was lost.
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'INTELLIGENT_TIERING' });
+    const { path, status } = await execution.done;
+    expect(status).toBe('SUCCEEDED');
+    expect(path.slice(-4)).toEqual(['Check restore after timeout', 'Is the restore done?', 'Notify: file ready', 'File is ready']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'RESTORED', readyNotified: true });
+    expect(await pendingKinds()).toEqual(['ready:alice', 'ready:bob']);
+  });
+});

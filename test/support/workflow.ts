@@ -6,6 +6,7 @@
 import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { InvalidToken, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
@@ -70,6 +71,8 @@ export interface WorkflowWorld {
   tokens: TaskTokens;
   stepDeps: StepDeps;
   aggregatorDeps: AggregatorDeps;
+  /** Called before each function invocation; a test throws here to make that invocation fail. */
+  beforeInvoke?: (arn: string, payload: unknown) => void | Promise<void>;
   run(ref: ObjectRef, cycle?: number): { path: string[]; events: EventLog[]; result: Promise<unknown>; done: Promise<{ path: string[]; status: 'SUCCEEDED' | 'FAILED'; error?: string }> };
 }
 
@@ -87,14 +90,24 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
   const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3 });
   const aggregatorDeps = aggregatorDepsFor(state, { unresolvedRetentionMs: 3600_000 });
   const definition = JSON.parse(
-    renderDefinition({ RestoreStepsFunctionArn: STEPS_ARN, NotifyAggregatorFunctionArn: AGGREGATOR_ARN, WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600) }),
+    renderDefinition({ RestoreStepsFunctionArn: STEPS_ARN, NotifyAggregatorFunctionArn: AGGREGATOR_ARN, WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600), ObjectsTableName: state.tableNames.objects }),
   ) as Definition;
   const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
     [STEPS_ARN]: (p) => runStep(p, stepDeps),
     [AGGREGATOR_ARN]: (p) => handleAggregatorEvent(p, aggregatorDeps),
   };
+  /** The optimized DynamoDB integration, against the test's DynamoDB, with Step Functions' error names. */
+  const callIntegration = async (resource: string, parameters: unknown) => {
+    if (resource !== 'arn:aws:states:::dynamodb:updateItem') throw Object.assign(new Error(`${resource} is not supported here`), { name: 'States.Runtime' });
+    try {
+      const { $metadata: _metadata, ...output } = await state.ddb.send(new UpdateItemCommand(parameters as UpdateItemCommandInput));
+      return output;
+    } catch (err) {
+      throw Object.assign(new Error((err as Error).message), { name: `DynamoDB.${(err as Error).name}` });
+    }
+  };
 
-  return {
+  const world: WorkflowWorld = {
     s3,
     tokens,
     stepDeps,
@@ -108,7 +121,11 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
         startTime: new Date(),
         tokens,
         retryIntervalMs: 0,
-        invoke: (arn, payload) => asLambda(functions[arn]!, payload),
+        invoke: async (arn, payload) => {
+          await world.beforeInvoke?.(arn, payload);
+          return asLambda(functions[arn]!, payload);
+        },
+        callIntegration,
       });
       const path: string[] = [];
       const events: EventLog[] = [];
@@ -132,4 +149,5 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
       return { path, events, result: run.result, done };
     },
   };
+  return world;
 }

@@ -1,4 +1,4 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
@@ -21,6 +21,8 @@ afterAll(() => state.stop());
 beforeEach(() => {
   sfnMock.reset();
   sfnMock.on(StartExecutionCommand).callsFake(startsExecution);
+  // Joining checks that the cycle's execution still runs (stuck cycles: test/unit/stuck-cycles.test.ts).
+  sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
   log = recordingLog();
   key = `reports/file-${++n}.csv`;
 });

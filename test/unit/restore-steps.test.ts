@@ -161,6 +161,32 @@ describe('recheck after a wait timeout', () => {
   });
 });
 
+describe('recheck, Intelligent-Tiering', () => {
+  it('an object the cycle saw archived that is now in Frequent Access (no restore header) is restored, not "nothing to restore"', async () => {
+    await state.records.update(objectId, 1, { archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', status: 'RESTORING' });
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'INTELLIGENT_TIERING' });
+    expect(await runStep(step('recheck'), deps())).toMatchObject({ state: 'RESTORED', overdue: false });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', restoredAt: NOW.toISOString() });
+  });
+
+  it('an object the cycle never saw archived is still "not archived"', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'INTELLIGENT_TIERING' });
+    expect(await runStep(step('recheck'), deps())).toMatchObject({ state: 'NOT_ARCHIVED' });
+  });
+});
+
+describe('readyNoticeFailed', () => {
+  it('keeps the ready notice pending: back in the open-cycles index without the flag, and recorded', async () => {
+    await state.records.update(objectId, 1, { status: 'RESTORED', readyNotified: true });
+    const result = await runStep(step('readyNoticeFailed', { error: { Error: 'Lambda.Unknown', Cause: JSON.stringify({ errorMessage: 'out of memory' }) } }), deps());
+    expect(result).toEqual({ pending: true });
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ status: 'RESTORED', openPartition: 'OPEN' });
+    expect(record).not.toHaveProperty('readyNotified');
+    expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'READY_NOTICE_FAILED', detail: { error: 'Lambda.Unknown', reason: 'out of memory', pending: true } });
+  });
+});
+
 describe('close', () => {
   it('closes the cycle with the reason from the caught error', async () => {
     await state.records.update(objectId, 1, { taskToken: 'stale' });
