@@ -44,9 +44,10 @@ export function acknowledgeFindings(stack: AutorestoreStack): Acknowledgement[] 
   // How cdk-nag renders the stack's Region and account in a finding: the value, or the pseudo parameter.
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  const executionsFindingId = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${stack.workflow.stateMachineName}:*]`;
   acknowledge(
     stack.detection.detectAccess.role!,
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:${stack.workflow.stateMachineName}:*]`,
+    executionsFindingId,
     'states:DescribeExecution on the executions of the restore state machine only: joining a cycle checks that its execution (named per object and cycle, so not known in advance) is still running.',
   );
   acknowledge(
@@ -64,7 +65,7 @@ export function acknowledgeFindings(stack: AutorestoreStack): Acknowledgement[] 
     );
   }
   const objectsUsers = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
-  for (const f of cycleFindings(stack, stack.workflow, stack.tables.objects, objectsUsers, stack.detection.detectAccess, stack.config.watchedBuckets)) acknowledge(f.scope, f.id, f.reason);
+  for (const f of cycleFindings(stack, stack.workflow, stack.tables.objects, objectsUsers, executionsFindingId, stack.config.watchedBuckets)) acknowledge(f.scope, f.id, f.reason);
   acknowledge(stack.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
   const notificationsHandler = Stack.of(stack).node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (notificationsHandler) {

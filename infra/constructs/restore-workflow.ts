@@ -214,15 +214,14 @@ export interface CycleFinding {
  * The findings of the cycle machinery: the reconciler's grants, the execution-scoped
  * DescribeExecution, and the objects table's open-cycles index covered by its table grants.
  */
-export function cycleFindings(stack: Stack, workflow: RestoreWorkflow, objectsTable: ITable, objectsTableUsers: IFunction[], detectAccess: IFunction, watchedBuckets: string[]): CycleFinding[] {
+/** `executionsFindingId`: the IAM5 finding id of the executions wildcard, as cdk-nag renders it for this stack. */
+export function cycleFindings(stack: Stack, workflow: RestoreWorkflow, objectsTable: ITable, objectsTableUsers: IFunction[], executionsFindingId: string, watchedBuckets: string[]): CycleFinding[] {
   const reconciler = workflow.reconciler.function;
-  const executions = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${restoreStateMachineName(stack)}:*]`;
   const describeReason = 'states:DescribeExecution is authorised on executions, whose names are not known in advance; the grant is every execution of the restore state machine and nothing else.';
   const findings: CycleFinding[] = [
     { scope: reconciler, id: 'AwsSolutions-L1', reason: 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.' },
     { scope: reconciler.role!, id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).' },
-    { scope: reconciler.role!, id: executions, reason: describeReason },
-    { scope: detectAccess.role!, id: executions, reason: describeReason },
+    { scope: reconciler.role!, id: executionsFindingId, reason: describeReason },
     ...watchedBuckets.map((bucket) => ({
       scope: reconciler.role!,
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/*]`,
