@@ -1,12 +1,12 @@
-/** The whole system in one stack: state, notifications, workflow, detection. */
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+/** The repository's own app: one stack holding the S3Autorestore construct, and the outputs the CLI reads. */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
-import { Detection } from './constructs/detection.js';
-import { Notifications } from './constructs/notifications.js';
-import { RestoreWorkflow } from './constructs/restore-workflow.js';
-import { StateTables } from './constructs/state-tables.js';
+import type { Detection } from './constructs/detection.js';
+import type { Notifications } from './constructs/notifications.js';
+import type { RestoreWorkflow } from './constructs/restore-workflow.js';
+import type { StateTables } from './constructs/state-tables.js';
+import { S3Autorestore } from './s3-autorestore.js';
 
 export interface AutorestoreStackProps extends StackProps {
   config: DeploymentConfig;
@@ -21,16 +21,15 @@ export class AutorestoreStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AutorestoreStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    this.config = config;
-    const production = config.stage === 'prod';
-    const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logRetention = retentionOf(config.logRetentionDays);
-
-    this.tables = new StateTables(this, 'State', { production });
-    this.notifications = new Notifications(this, 'Notifications', { config, tables: this.tables, logRetention, removalPolicy });
-    this.workflow = new RestoreWorkflow(this, 'Workflow', { config, tables: this.tables, aggregator: this.notifications.aggregator, logRetention, removalPolicy });
-    this.detection = new Detection(this, 'Detection', { config, tables: this.tables, stateMachineArn: this.workflow.stateMachineArn, logRetention, removalPolicy });
+    const { stackName: _stackName, region: _region, ...config } = props.config;
+    // Id `Default` is left out of logical ids: the resources keep the ids they had before the construct.
+    // The app acknowledges the cdk-nag findings itself (build-app.ts), so the bare stack shows them all.
+    const autorestore = new S3Autorestore(this, 'Default', { ...config, acknowledgeNagFindings: false });
+    this.config = autorestore.config;
+    this.tables = autorestore.tables;
+    this.notifications = autorestore.notifications;
+    this.workflow = autorestore.workflow;
+    this.detection = autorestore.detection;
 
     // Where the CLI finds the stack's resources.
     const outputs: Record<string, string> = {
@@ -43,10 +42,4 @@ export class AutorestoreStack extends Stack {
     };
     for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
   }
-}
-
-/** The closest CloudWatch Logs retention at or above the requested days. */
-function retentionOf(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-  return (allowed.find((d) => d >= days) ?? RetentionDays.INFINITE) as RetentionDays;
 }
