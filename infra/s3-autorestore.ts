@@ -29,7 +29,7 @@ export interface S3AutorestoreProps extends Omit<z.input<typeof deploymentConfig
    */
   readonly watchedBuckets: readonly (IBucket | string)[];
   /**
-   * What happens to the log groups, queues and trail buckets when the stack deletes them.
+   * What happens to the log groups and the trail's log buckets when the stack deletes them (the tables follow `stage`).
    * @default RemovalPolicy.RETAIN when `stage` is `prod`, otherwise RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;

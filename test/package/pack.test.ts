@@ -63,7 +63,7 @@ afterAll(() => {
 
 describe('the packed package', () => {
   it('holds compiled JavaScript with declarations, the functions to bundle, and no tests or local cloud', () => {
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/infra/s3-autorestore.js', 'dist/infra/s3-autorestore.d.ts', 'dist/cli/main.js', 'bin/autorestore.mjs', 'functions/detect-access/handler.ts', 'dist/statemachines/restore-object.asl.json']) {
+    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/infra/s3-autorestore.js', 'dist/infra/s3-autorestore.d.ts', 'dist/cli/main.js', 'bin/autorestore.mjs', 'functions/detect-access/handler.ts', 'dist/statemachines/restore-object.asl.json', 'dist/pricing/us-east-1.json']) {
       expect(tarballFiles).toContain(file);
     }
     expect(tarballFiles.filter((f) => /^(test|local|bench|console|cli|lib|infra)\//.test(f))).toEqual([]);
