@@ -13,43 +13,43 @@ export interface Acknowledgement {
 }
 
 /** Acknowledges the findings and returns them, so the reasons can be reviewed and tested. */
-export function acknowledgeFindings(parts: AutorestoreParts): Acknowledgement[] {
-  const stack = Stack.of(parts.tables);
+export function acknowledgeFindings(stack: AutorestoreParts): Acknowledgement[] {
+  const cfnStack = Stack.of(stack.tables);
   const acknowledged: Acknowledgement[] = [];
   const acknowledge = (scope: IConstruct, id: string, reason: string) => {
     Validations.of(scope).acknowledge({ id, reason });
     acknowledged.push({ path: scope.node.path, id, reason });
   };
-  const functions = [parts.detection.detectAccess, parts.detection.restoreCompleted, parts.workflow.steps, parts.notifications.aggregator];
+  const functions = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
   for (const fn of functions) {
     acknowledge(fn, 'AwsSolutions-L1', 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.');
     acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).');
   }
-  for (const fn of [parts.detection.detectAccess, parts.notifications.aggregator]) {
+  for (const fn of [stack.detection.detectAccess, stack.notifications.aggregator]) {
     acknowledge(
       fn.role!,
-      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(parts.tables.notices.node.defaultChild as never)}.Arn>/index/*]`,
+      `AwsSolutions-IAM5[Resource::<${cfnStack.getLogicalId(stack.tables.notices.node.defaultChild as never)}.Arn>/index/*]`,
       'The notices table grant covers its own indexes: the aggregator queries the sparse pending-notice index; nothing outside this table is granted.',
     );
   }
-  for (const bucket of parts.config.watchedBuckets) {
+  for (const bucket of stack.config.watchedBuckets) {
     acknowledge(
-      parts.workflow.steps.role!,
-      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagName(stack, bucket)}/*]`,
+      stack.workflow.steps.role!,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagName(cfnStack, bucket)}/*]`,
       'HeadObject and RestoreObject apply to any object a reader may hit, so the grant is every object of each configured watched bucket, and only those buckets.',
     );
   }
-  const machineRole = parts.workflow.stateMachine.role;
+  const machineRole = stack.workflow.stateMachine.role;
   acknowledge(machineRole, 'AwsSolutions-IAM5[Resource::*]', 'Step Functions logging (logs:CreateLogDelivery and related) and X-Ray tracing actions support no resource-level permissions.');
-  for (const fn of [parts.workflow.steps, parts.notifications.aggregator]) {
+  for (const fn of [stack.workflow.steps, stack.notifications.aggregator]) {
     acknowledge(
       machineRole,
-      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
+      `AwsSolutions-IAM5[Resource::<${cfnStack.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
       'lambda:InvokeFunction on the function and its versions/aliases (CDK grantInvoke); only the two workflow functions.',
     );
   }
-  acknowledge(parts.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
-  const notificationsHandler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+  acknowledge(stack.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
+  const notificationsHandler = cfnStack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (notificationsHandler) {
     acknowledge(notificationsHandler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "CDK's own handler that turns on EventBridge notifications for the imported watched buckets; its role is defined by aws-cdk-lib.");
     acknowledge(notificationsHandler, 'AwsSolutions-IAM5[Resource::*]', "CDK's own bucket-notifications handler needs s3:PutBucketNotification on buckets it does not own; defined by aws-cdk-lib.");
