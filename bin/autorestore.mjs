@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly (tsx), so the installed command is the source.
-import { register } from 'tsx/esm/api';
+// The installed package runs the compiled CLI (dist/). A clone of the repository, which has the
+// TypeScript sources and not necessarily a build, runs the sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('../cli/main.ts');
+const source = new URL('../cli/main.ts', import.meta.url);
+let run;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ run } = await import(source.href));
+} else {
+  ({ run } = await import('../dist/cli/main.js'));
+}
 process.exitCode = await run(process.argv.slice(2));

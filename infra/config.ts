@@ -19,14 +19,14 @@ const MAX_WATCHED_BUCKETS = 497;
 
 export const deploymentConfigSchema = z
   .object({
-    /** `prod` turns on deletion protection and keeps tables and logs when the stack is deleted. */
+    /** `prod` turns on deletion protection and keeps tables and logs when the stack is deleted. @default 'dev' */
     stage: z.enum(['dev', 'prod']).default('dev'),
-    /** Also the prefix of the state machine's and the EventBridge rules' names (a rule name has at most 64 characters). */
+    /** Also the prefix of the state machine's and the EventBridge rules' names (a rule name has at most 64 characters). @default 'S3Autorestore' */
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,45}$/, 'a stack name of 1-46 letters, digits and hyphens, starting with a letter')
       .default('S3Autorestore'),
-    /** The account that owns the watched buckets; events from any other account are ignored. */
+    /** The account that owns the watched buckets; events from any other account are ignored. @default the stack's account */
     account: z.string().regex(/^\d{12}$/).optional(),
     region: regionName.optional(),
     /** Names, or `{ "name": ..., "region": ... }`; every bucket must be in the stack's Region (checked at synth when declared). */
@@ -35,35 +35,43 @@ export const deploymentConfigSchema = z
     senderAddress: z.string().email(),
     /** The verified SES identity (domain or address) the functions may send as. */
     sesIdentity: z.string().min(3),
-    /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). */
+    /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). @default none */
     sesConfigurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name: 1-64 letters, digits, _ and -').optional(),
+    /** The retrieval tier for each archive kind. @default 'Standard' for every kind */
     restoreTiers: tierByKindSchema.default({
       GLACIER: 'Standard',
       DEEP_ARCHIVE: 'Standard',
       INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard',
       INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard',
     }),
+    /** How long a restored copy stays readable, in days (Glacier Flexible Retrieval and Deep Archive). @default 7 */
     restoreDays: z.number().int().min(1).max(30_000).default(7),
+    /** A reader's pending notices are emailed once the newest is this old (the reader has stopped opening files), in seconds. @default 120 */
     debounceSeconds: z.number().int().min(1).default(120),
+    /** A reader's pending notices are emailed once the oldest is this old, even while the reader is still opening files, in seconds. @default 900 */
     maxWaitSeconds: z.number().int().min(1).default(900),
+    /** How long the workflow waits for S3's restore-completed event before checking the object itself, in seconds. @default 86400 */
     waitTimeoutSeconds: z.number().int().min(60).max(31_536_000).default(86_400),
-    /** Waits (of waitTimeoutSeconds each) before a still-running restore is declared overdue. */
+    /** Waits (of waitTimeoutSeconds each) before a still-running restore is declared overdue. @default 4 */
     maxWaitCycles: z.number().int().min(1).default(4),
+    /** How often the aggregator sends the emails that are due, in minutes. @default 1 */
     aggregatorScheduleMinutes: z.number().int().min(1).max(60).default(1),
-    /** How often the reconciler repairs restore cycles whose execution ended without closing them. */
+    /** How often the reconciler repairs restore cycles whose execution ended without closing them, in minutes. @default 15 */
     reconcileScheduleMinutes: z.number().int().min(1).max(1440).default(15),
     /**
      * Create a trail that logs GetObject data events of the watched buckets. Defaults to true
      * unless `existingTrailArn` names a trail that does it already.
+     * @default true, or false when existingTrailArn is set
      */
     createTrail: z.boolean().optional(),
-    /** A trail of the account that already logs GetObject data events for the watched buckets (CloudTrail allows 5 trails per Region). */
+    /** A trail of the account that already logs GetObject data events for the watched buckets (CloudTrail allows 5 trails per Region). @default none */
     existingTrailArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[A-Za-z0-9._-]{3,128}$/, 'a CloudTrail trail ARN, arn:aws:cloudtrail:<region>:<account>:trail/<name>')
       .optional(),
-    /** Turn on EventBridge notifications on the watched buckets (needed for restore completion events). */
+    /** Turn on EventBridge notifications on the watched buckets (needed for restore completion events). @default true */
     enableBucketEventBridge: z.boolean().default(true),
+    /** Days the functions' and the workflow's logs are kept (rounded up to a CloudWatch Logs retention). @default 365 */
     logRetentionDays: z.number().int().min(1).default(365),
   })
   .refine((c) => c.senderAddress.toLowerCase().endsWith(`@${c.sesIdentity.toLowerCase()}`) || c.senderAddress.toLowerCase() === c.sesIdentity.toLowerCase(), {

@@ -1,12 +1,12 @@
-/** The whole system in one stack: state, notifications, workflow, detection. */
-import { CfnOutput, RemovalPolicy, Stack, Token, type StackProps } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+/** The repository's own app: one stack holding the S3Autorestore construct, and the outputs the CLI reads. */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { assertWatchedBucketsInRegion, type DeploymentConfig } from './config.js';
-import { Detection } from './constructs/detection.js';
-import { Notifications } from './constructs/notifications.js';
-import { RestoreWorkflow } from './constructs/restore-workflow.js';
-import { StateTables } from './constructs/state-tables.js';
+import type { DeploymentConfig } from './config.js';
+import type { Detection } from './constructs/detection.js';
+import type { Notifications } from './constructs/notifications.js';
+import type { RestoreWorkflow } from './constructs/restore-workflow.js';
+import type { StateTables } from './constructs/state-tables.js';
+import { S3Autorestore } from './s3-autorestore.js';
 
 export interface AutorestoreStackProps extends StackProps {
   config: DeploymentConfig;
@@ -21,20 +21,23 @@ export class AutorestoreStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AutorestoreStackProps) {
     super(scope, id, props);
-    const { config } = props;
-    assertWatchedBucketsInRegion(config, Token.isUnresolved(this.region) ? undefined : this.region);
-    this.config = config;
-    const production = config.stage === 'prod';
-    const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logRetention = retentionOf(config.logRetentionDays);
-
-    this.tables = new StateTables(this, 'State', { production });
-    this.notifications = new Notifications(this, 'Notifications', { config, tables: this.tables, logRetention, removalPolicy });
-    this.workflow = new RestoreWorkflow(this, 'Workflow', { config, tables: this.tables, aggregator: this.notifications.aggregator, logRetention, removalPolicy });
-    this.detection = new Detection(this, 'Detection', { config, tables: this.tables, stateMachineArn: this.workflow.stateMachineArn, executionsArn: this.workflow.executionsArn, logRetention, removalPolicy });
+    const { stackName: _stackName, region: _region, watchedBuckets, watchedBucketRegions, ...config } = props.config;
+    // Id `Default` is left out of logical ids: the resources keep the ids they had before the construct.
+    // The app acknowledges the cdk-nag findings itself (build-app.ts), so the bare stack shows them all.
+    const autorestore = new S3Autorestore(this, 'Default', {
+      ...config,
+      // Back to the declared form, so the construct checks each declared Region against this stack's.
+      watchedBuckets: watchedBuckets.map((name) => (watchedBucketRegions[name] ? { name, region: watchedBucketRegions[name] } : name)),
+      acknowledgeNagFindings: false,
+    });
+    this.config = autorestore.config;
+    this.tables = autorestore.tables;
+    this.notifications = autorestore.notifications;
+    this.workflow = autorestore.workflow;
+    this.detection = autorestore.detection;
 
     // Where the CLI finds the stack's resources, and what `autorestore doctor` checks.
-    const trailArn = this.detection.trail?.trailArn ?? config.existingTrailArn;
+    const trailArn = this.detection.trail?.trailArn ?? this.config.existingTrailArn;
     const outputs: Record<string, string | undefined> = {
       StateMachineArn: this.workflow.stateMachine.stateMachineArn,
       ObjectsTableName: this.tables.objects.tableName,
@@ -42,20 +45,14 @@ export class AutorestoreStack extends Stack {
       NoticesTableName: this.tables.notices.tableName,
       PrincipalsTableName: this.tables.principals.tableName,
       DeadLetterQueueUrl: this.detection.deadLetterQueue.queueUrl,
-      WatchedBuckets: config.watchedBuckets.join(','),
+      WatchedBuckets: this.config.watchedBuckets.join(','),
       TrailArn: trailArn,
       ArchivedReadRuleName: this.detection.archivedReadRule.ruleName,
       RestoreLifecycleRuleName: this.detection.restoreLifecycleRule.ruleName,
-      SesIdentity: config.sesIdentity,
-      SenderAddress: config.senderAddress,
-      SesConfigurationSet: config.sesConfigurationSet,
+      SesIdentity: this.config.sesIdentity,
+      SenderAddress: this.config.senderAddress,
+      SesConfigurationSet: this.config.sesConfigurationSet,
     };
     for (const [name, value] of Object.entries(outputs)) if (value !== undefined) new CfnOutput(this, name, { value });
   }
-}
-
-/** The closest CloudWatch Logs retention at or above the requested days. */
-function retentionOf(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-  return (allowed.find((d) => d >= days) ?? RetentionDays.INFINITE) as RetentionDays;
 }

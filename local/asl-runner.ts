@@ -4,10 +4,7 @@
  * handlers in process, and `.waitForTaskToken` states really wait for their token.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { withResolversPolyfill } from './polyfills.js';
 import type { TaskTokens } from './task-tokens.js';
-
-withResolversPolyfill();
 
 export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<unknown>;
 /** Calls an `aws-sdk:*` or optimized (`dynamodb:*`) service integration with the state's Parameters. */

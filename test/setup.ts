@@ -1,4 +1,1 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { withResolversPolyfill } from '../local/polyfills.js';
-
-withResolversPolyfill();

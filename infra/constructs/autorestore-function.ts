@@ -1,13 +1,13 @@
 /** Every function's defaults in one place: runtime, architecture, tracing, logs, bundling. */
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { functionSources } from '../function-sources.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = functionSources.projectRoot;
 
 export interface AutorestoreFunctionProps {
   /** Folder under functions/ holding handler.ts. */
@@ -31,7 +31,7 @@ export class AutorestoreFunction extends NodejsFunction {
       entry: `${repoRoot}functions/${props.name}/handler.ts`,
       handler: 'handler',
       projectRoot: repoRoot,
-      depsLockFilePath: `${repoRoot}package-lock.json`,
+      depsLockFilePath: functionSources.depsLockFilePath,
       description: props.description,
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -46,12 +46,13 @@ export class AutorestoreFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
-        // Local esbuild (a devDependency): no Docker. keepNames: Step Functions routes on error class names.
+        // Local esbuild (a dependency of the package): no Docker. keepNames: Step Functions routes on error class names.
         minify: true,
         keepNames: true,
         sourceMap: true,
         target: 'node22',
         format: OutputFormat.CJS,
+        tsconfig: functionSources.tsconfig,
       },
     });
   }
