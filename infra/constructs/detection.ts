@@ -64,7 +64,7 @@ export class Detection extends Construct {
       removalPolicy: props.removalPolicy,
     });
     tables.objects.grantReadWriteData(this.detectAccess);
-    tables.audit.grantWriteData(this.detectAccess);
+    tables.grantAuditRecording(this.detectAccess);
     tables.notices.grantWriteData(this.detectAccess);
     this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }));
     // Joining a cycle first checks that its execution is still running.
@@ -84,7 +84,7 @@ export class Detection extends Construct {
       removalPolicy: props.removalPolicy,
     });
     tables.objects.grantReadWriteData(this.restoreCompleted);
-    tables.audit.grantWriteData(this.restoreCompleted);
+    tables.grantAuditRecording(this.restoreCompleted);
     this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [props.stateMachineArn] }));
     // Before resuming a wait, S3 is asked whether the restore really finished (HeadObject, which
     // s3:GetObject / s3:GetObjectVersion authorise); ListBucket makes a deleted object a 404, not a 403.

@@ -51,7 +51,7 @@ export class Notifications extends Construct {
     tables.objects.grantReadWriteData(this.aggregator);
     tables.notices.grantReadWriteData(this.aggregator);
     tables.principals.grantReadData(this.aggregator);
-    tables.audit.grantWriteData(this.aggregator);
+    tables.grantAuditRecording(this.aggregator);
     // SES authorizes SendEmail against every identity involved: the sender's (its address, when
     // verified on its own, rather than the domain), each recipient's while the account is in the
     // sandbox, and the configuration set. Any identity of this account and Region may therefore be

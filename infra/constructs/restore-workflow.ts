@@ -71,7 +71,7 @@ export class RestoreWorkflow extends Construct {
       removalPolicy: props.removalPolicy,
     });
     tables.objects.grantReadWriteData(this.steps);
-    tables.audit.grantWriteData(this.steps);
+    tables.grantAuditRecording(this.steps);
     this.steps.addToRolePolicy(
       new PolicyStatement({
         // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).

@@ -1,6 +1,7 @@
 /** The system's state: restore records, the principal map, pending notices, the audit history. */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLES, type TableDefinition, type TableRole } from '../table-definitions.js';
 
@@ -36,5 +37,14 @@ export class StateTables extends Construct {
     this.principals = table('Principals', 'principals');
     this.notices = table('Notices', 'notices');
     this.audit = table('Audit', 'audit');
+  }
+
+  /**
+   * What recording an audit entry takes (functions/shared/audit.ts): conditional puts, and a
+   * GetItem of the dedupe marker when a duplicate event finds one already there.
+   */
+  grantAuditRecording(grantee: IGrantable): void {
+    this.audit.grantWriteData(grantee);
+    this.audit.grant(grantee, 'dynamodb:GetItem');
   }
 }

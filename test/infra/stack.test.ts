@@ -244,6 +244,15 @@ describe('least privilege', () => {
     ]);
   });
 
+  it('every role that records audit entries may also read a dedupe marker (GetItem on a duplicate event)', () => {
+    const auditArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('StateAudit'))!, 'Arn'] };
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as [string, { Properties: { PolicyDocument: { Statement: Statement[] } } }][];
+    const onAudit = (statements: Statement[], action: string) => statements.some((s) => [s.Action].flat().includes(action) && JSON.stringify([s.Resource].flat()).includes(JSON.stringify(auditArn)));
+    const writers = policies.filter(([, p]) => onAudit(p.Properties.PolicyDocument.Statement, 'dynamodb:PutItem'));
+    expect(writers.length).toBeGreaterThanOrEqual(5);
+    for (const [id, p] of writers) expect(onAudit(p.Properties.PolicyDocument.Statement, 'dynamodb:GetItem'), id).toBe(true);
+  });
+
   it('no function uses AWSLambdaBasicExecutionRole', () => {
     const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) => !id.startsWith('BucketNotificationsHandler'));
     for (const [, role] of roles) expect(JSON.stringify(role)).not.toContain('AWSLambdaBasicExecutionRole');
