@@ -95,8 +95,9 @@ async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: Head
     return interpret(head);
   } catch (err) {
     const code = awsErrorCode(err);
-    // HeadObject has no body, so a missing object is a bare 404 ("NotFound").
-    if (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion') return 'GONE';
+    // HeadObject has no body, so a missing object is a bare 404 ("NotFound"); a version that is
+    // a delete marker answers 405 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html).
+    if (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion' || isDeleteMarker(err)) return 'GONE';
     throw translate(err, `HeadObject s3://${ref.bucket}/${ref.key}`);
   }
 }
@@ -175,8 +176,10 @@ async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier,
   } catch (err) {
     const code = awsErrorCode(err);
     if (code === 'RestoreAlreadyInProgress') return 'ALREADY_IN_PROGRESS';
+    // An Intelligent-Tiering object that left the archive tiers since it was inspected is readable.
+    if (code === 'ObjectAlreadyInActiveTierError' && kind.startsWith('INTELLIGENT_TIERING')) return 'ALREADY_RESTORED';
     if (code === 'GlacierExpeditedRetrievalNotAvailable') throw err;
-    if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchVersion') throw new ObjectGoneError(`s3://${ref.bucket}/${ref.key} no longer exists`);
+    if (code === 'NoSuchKey' || code === 'NotFound' || code === 'NoSuchVersion' || isDeleteMarker(err)) throw new ObjectGoneError(`s3://${ref.bucket}/${ref.key} no longer exists`);
     throw translate(err, `RestoreObject s3://${ref.bucket}/${ref.key}`);
   }
 }
@@ -228,6 +231,11 @@ function causeMessage(cause: string): string {
     // not JSON: a plain cause
   }
   return cause;
+}
+
+/** S3 answers 405 MethodNotAllowed for a version that is a delete marker (HeadObject's answer has no body, so only the status says so). */
+function isDeleteMarker(err: unknown): boolean {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 405;
 }
 
 /** Maps an AWS SDK error to the workflow's error names: transient ones are retried, the rest end the cycle. */

@@ -42,10 +42,14 @@ export const WORKFLOW_ERROR_NAMES = [
  * transient ones are retried by the workflow.
  */
 export const LAMBDA_TRANSIENT_ERROR_NAMES = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
+  // A function timeout, out of memory, or the concurrency limit: the step may succeed next time
+  // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html).
+  'Lambda.Unknown',
 ] as const;
 
 /**

@@ -164,7 +164,7 @@ async function startExecution(deps: RestoreStartDeps, record: ObjectRecord, opti
   let executionArn: string;
   try {
     // Throttling is retried by the client (8 attempts with backoff); if it still fails the
-    // error propagates and EventBridge redelivers the event (then its dead-letter queue).
+    // error propagates and Lambda's asynchronous queue retries the event (then the dead-letter queue).
     const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: record.executionName, input: JSON.stringify(input) }));
     executionArn = out.executionArn!;
   } catch (err) {

@@ -63,6 +63,11 @@ describe('inspect', () => {
     expect(await runStep(step('inspect'), deps())).toEqual({ state: 'GONE' });
   });
 
+  it('a version that is a delete marker (405, no body) is GONE, not a refused restore', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(s3Error('Unknown', 405));
+    expect(await runStep(step('inspect', { object: { ...ref, versionId: 'v1' } }), deps())).toEqual({ state: 'GONE' });
+  });
+
   it('a throttled HeadObject is a TransientServiceError (retried by the workflow)', async () => {
     s3Mock.on(HeadObjectCommand).rejects(s3Error('SlowDown', 503));
     await expect(runStep(step('inspect'), deps())).rejects.toMatchObject({ name: 'TransientServiceError' });
@@ -120,6 +125,17 @@ describe('requestRestore', () => {
     await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('InvalidObjectState', 403));
     await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'RestoreNotPossibleError' });
+  });
+
+  it('an Intelligent-Tiering object already back in an access tier (ObjectAlreadyInActiveTierError) is restored, not refused', async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('ObjectAlreadyInActiveTierError', 403));
+    expect(await runStep(step('requestRestore', { archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
+  });
+
+  it('RestoreObject on a version that is a delete marker (405) is ObjectGoneError', async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('MethodNotAllowed', 405));
+    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
   });
 
   it('does not move a record that the completion already marked RESTORED back to RESTORING', async () => {
