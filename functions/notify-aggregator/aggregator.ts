@@ -178,7 +178,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
  * Returns how many notices were given up.
  */
 async function handleSendFailure(batch: Batch, err: unknown, deps: AggregatorDeps): Promise<number> {
-  const failure = classifySendFailure(err);
+  const failure = classifySendFailure(err, deps.sender);
   const error = err instanceof Error ? err.name : String(err);
   const context = { kind: batch.kind, notices: batch.notices.length, error, failure };
   if (failure === 'transient') {

@@ -23,9 +23,20 @@ export type SendFailure = 'rejected' | 'setup' | 'transient';
 const REJECTED = new Set(['BadRequestException', 'MessageRejected']);
 const SETUP = new Set(['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'AccessDeniedException']);
 
-export function classifySendFailure(err: unknown): SendFailure {
+/**
+ * `sender`: the From address. SES answers MessageRejected "Email address is not verified. The
+ * following identities failed the check in region ...: <addresses>" for an unverified sender as
+ * for an unverified sandbox recipient (https://repost.aws/knowledge-center/ses-554-400-message-rejected-error):
+ * when the sender is among the addresses named, it is the deployment that is wrong, not the reader's address.
+ */
+export function classifySendFailure(err: unknown, sender?: string): SendFailure {
   const code = awsErrorCode(err);
-  if (code && REJECTED.has(code)) return 'rejected';
+  if (code && REJECTED.has(code)) return sender && namesAddress(err, sender) ? 'setup' : 'rejected';
   if (code && SETUP.has(code)) return 'setup';
   return 'transient';
+}
+
+function namesAddress(err: unknown, address: string): boolean {
+  const message = err instanceof Error ? err.message.toLowerCase() : '';
+  return message.includes(address.toLowerCase());
 }

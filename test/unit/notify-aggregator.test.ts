@@ -249,6 +249,15 @@ describe('an email SES refuses', () => {
     expect(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'TimeoutError'].map((n) => classifySendFailure(named(n)))).toEqual(Array(5).fill('transient'));
     expect(classifySendFailure('not an error')).toBe('transient');
   });
+
+  it('an unverified sender is a setup problem (notices wait), an unverified recipient a refusal', () => {
+    const rejected = (message: string) => Object.assign(new Error(message), { name: 'MessageRejected' });
+    const sender = 'Restores@Example.com';
+    const senderFailed = rejected('Email address is not verified. The following identities failed the check in region EU-WEST-1: restores@example.com');
+    const recipientFailed = rejected('Email address is not verified. The following identities failed the check in region EU-WEST-1: reader@example.com');
+    expect(classifySendFailure(senderFailed, sender)).toBe('setup');
+    expect(classifySendFailure(recipientFailed, sender)).toBe('rejected');
+  });
 });
 
 describe('the SES configuration set', () => {
