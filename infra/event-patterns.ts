@@ -3,17 +3,30 @@
  * and the local cloud matches events against the very same objects.
  */
 
-/** A GetObject refused because the object is archived, as a CloudTrail data event. */
-export function archivedReadPattern(watchedBuckets: readonly string[]) {
+/**
+ * A GetObject refused because the object is archived, as a CloudTrail data event, on a watched
+ * bucket. A direct read names the bucket in `requestParameters.bucketName`; a read through an
+ * access point names the access point there (its alias or ARN) and lists the bucket it reached
+ * among the event's `resources` ({ type: 'AWS::S3::Bucket', ARN: 'arn:<partition>:s3:::<bucket>' }),
+ * so either one matches (`$or`; a field inside an array of objects is matched through the array:
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html,
+ * https://github.com/aws/event-ruler#json-array-matching). `partition` is the stack's partition
+ * (a token on AWS, resolved by CloudFormation) so the ARNs are exact in aws-cn and aws-us-gov too.
+ */
+export function archivedReadPattern(watchedBuckets: readonly string[], partition: string) {
+  const refusedRead = { eventSource: ['s3.amazonaws.com'], eventName: ['GetObject'], errorCode: ['InvalidObjectState'] };
   return {
     source: ['aws.s3'],
     'detail-type': ['AWS API Call via CloudTrail'],
-    detail: {
-      eventSource: ['s3.amazonaws.com'],
-      eventName: ['GetObject'],
-      errorCode: ['InvalidObjectState'],
-      ...(watchedBuckets.includes('*') ? {} : { requestParameters: { bucketName: [...watchedBuckets] } }),
-    },
+    detail: watchedBuckets.includes('*')
+      ? refusedRead
+      : {
+          ...refusedRead,
+          $or: [
+            { requestParameters: { bucketName: [...watchedBuckets] } },
+            { resources: { ARN: watchedBuckets.map((bucket) => `arn:${partition}:s3:::${bucket}`) } },
+          ],
+        },
   };
 }
 

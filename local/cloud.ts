@@ -174,7 +174,7 @@ export class LocalCloud {
     // --- EventBridge: the stack's own patterns route to the handlers.
     // Accepted events are journaled in the data folder and delivered after a restart.
     const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log, undefined, join(options.dataDir, 'eventbridge.jsonl'));
-    const archivedRead = { name: 'ArchivedRead', pattern: archivedReadPattern(watched), target: (e: BusEvent) => functions.invoke('detect-access', e) };
+    const archivedRead = { name: 'ArchivedRead', pattern: archivedReadPattern(watched, 'aws'), target: (e: BusEvent) => functions.invoke('detect-access', e) };
     const restoreLifecycle = { name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e: BusEvent) => functions.invoke('restore-completed', e) };
     bus.addRule(archivedRead);
     bus.addRule(restoreLifecycle);

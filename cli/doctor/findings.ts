@@ -4,7 +4,7 @@
  * (works, with a caveat the operator should know) or problem (something will not work), and
  * a fix for anything short of ok.
  */
-import { getObjectCoverage, type TrailSelectors } from './event-selectors.js';
+import { bucketObjectsArnPrefix, getObjectCoverage, partitionOf, type TrailSelectors } from './event-selectors.js';
 
 export type Status = 'ok' | 'warning' | 'problem';
 
@@ -114,6 +114,19 @@ function checkBucket(b: BucketObservation, region: string): Finding[] {
 /** A bucket name no selector can name (S3 bucket names are lower case): only a selector for every bucket covers it. */
 const ANY_BUCKET = 'ANY-BUCKET';
 
+/**
+ * The partition the stack is deployed in (its S3 ARNs, and so the trail's selectors, carry it):
+ * read from the trail's ARN, else from the state machine's.
+ */
+function deploymentPartition(o: Observations): string {
+  const stateMachineArn = failed(o.outputs) ? undefined : o.outputs.StateMachineArn;
+  for (const arn of [o.trail?.arn, stateMachineArn]) {
+    const partition = arn ? partitionOf(arn) : undefined;
+    if (partition) return partition;
+  }
+  return 'aws';
+}
+
 function checkTrail(o: Observations): Finding[] {
   const trail = o.trail;
   if (!trail) return [];
@@ -126,18 +139,19 @@ function checkTrail(o: Observations): Finding[] {
     if (failed(trail.selectors)) findings.push(couldNotCheck(check, 'its event selectors', trail.selectors));
     else {
       const selectors = trail.selectors;
+      const partition = deploymentPartition(o);
       for (const bucket of o.watchedBuckets.buckets.filter((b) => b.exists === true)) {
-        const coverage = getObjectCoverage(selectors, bucket.name);
+        const coverage = getObjectCoverage(selectors, bucket.name, partition);
         if (coverage === 'all') continue;
         findings.push({
           check,
           status: 'problem',
           message: coverage === 'some' ? `the trail logs GetObject for only part of bucket ${bucket.name}: reads of the rest are never detected` : `the trail does not log GetObject data events for bucket ${bucket.name}: its reads are never detected`,
-          fix: `give ${trail.arn} an advanced event selector with eventCategory Data, resources.type AWS::S3::Object, eventName GetObject and resources.ARN StartsWith arn:aws:s3:::${bucket.name}/ (or deploy the stack again)`,
+          fix: `give ${trail.arn} an advanced event selector with eventCategory Data, resources.type AWS::S3::Object, eventName GetObject and resources.ARN StartsWith ${bucketObjectsArnPrefix(bucket.name, partition)} (or deploy the stack again)`,
         });
       }
       // Every bucket is watched: a bucket created tomorrow is watched too, so the trail must cover any bucket.
-      if (o.watchedBuckets.all && getObjectCoverage(selectors, ANY_BUCKET) !== 'all') {
+      if (o.watchedBuckets.all && getObjectCoverage(selectors, ANY_BUCKET, partition) !== 'all') {
         findings.push({ check, status: 'warning', message: 'every bucket is watched, but the trail logs GetObject only for some buckets: reads in a new bucket go unnoticed', fix: `drop the resources.ARN condition from the GetObject selector of ${trail.arn}, or watch named buckets` });
       }
     }

@@ -11,7 +11,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { enqueueNotices } from '../notify-aggregator/aggregator.js';
 import { inspectAfterArchived, inspectArchiveState, type ArchiveInspection } from '../shared/archive.js';
-import { awsErrorCode } from '../shared/errors.js';
+import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
 import type { Log } from '../shared/logger.js';
 import type { NoticeBook } from '../shared/notices.js';
 import { executionArnOf, type ExecutionEnd, type ObjectRecord } from '../shared/records.js';
@@ -123,7 +123,7 @@ async function headObject(deps: ReconcileDeps, record: ObjectRecord): Promise<Ar
     return record.archiveKind ? inspectAfterArchived(head) : inspectArchiveState(head);
   } catch (err) {
     const code = awsErrorCode(err);
-    if (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion') return 'GONE';
+    if (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion' || isDeleteMarker(err)) return 'GONE';
     throw err;
   }
 }

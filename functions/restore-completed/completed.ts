@@ -10,7 +10,7 @@ import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut, t
 import { inspectArchiveState, type ArchiveInspection } from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import { isWatched } from '../shared/config.js';
-import { awsErrorCode } from '../shared/errors.js';
+import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
 import { describeIssues, restoreEventSchema, type RestoreEvent } from '../shared/events.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
@@ -138,6 +138,7 @@ async function confirmRestored(deps: CompletedDeps, record: ObjectRecord): Promi
   } catch (err) {
     const code = awsErrorCode(err);
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (isDeleteMarker(err)) return { ready: false, reason: 'the version is a delete marker: the object is gone (HeadObject answered 405)' };
     // HeadObject answers 403 for a missing key to a caller without s3:ListBucket.
     if (status === 404 || status === 403 || code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchVersion' || code === 'Forbidden' || code === 'AccessDenied') {
       return { ready: false, reason: `HeadObject answered ${code ?? status}` };

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { RESTORE_TIERS, expectedReadyAt, inspectAfterArchived, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type HeadObjectFacts, type RestoreTier } from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import type { TierByKind } from '../shared/config.js';
-import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
+import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isDeleteMarker, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
 import type { ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
 import type { Log } from '../shared/logger.js';
@@ -231,11 +231,6 @@ function causeMessage(cause: string): string {
     // not JSON: a plain cause
   }
   return cause;
-}
-
-/** S3 answers 405 MethodNotAllowed for a version that is a delete marker (HeadObject's answer has no body, so only the status says so). */
-function isDeleteMarker(err: unknown): boolean {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 405;
 }
 
 /** Maps an AWS SDK error to the workflow's error names: transient ones are retried, the rest end the cycle. */

@@ -90,6 +90,15 @@ export function awsErrorCode(err: unknown): string | undefined {
   return err instanceof Error ? err.name : undefined;
 }
 
+/**
+ * True when S3 answered 405 MethodNotAllowed: the version asked for is a delete marker, so the
+ * object is gone. HeadObject's answer has no body, so the SDK names the error 'Unknown' and only
+ * the status says so (https://docs.aws.amazon.com/AmazonS3/latest/userguide/DeleteMarker.html).
+ */
+export function isDeleteMarker(err: unknown): boolean {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode === 405;
+}
+
 const OWN_ERRORS = new Set<string>(WORKFLOW_ERROR_NAMES);
 
 /**

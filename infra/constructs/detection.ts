@@ -110,7 +110,7 @@ export class Detection extends Construct {
     this.archivedReadRule = new Rule(this, 'ArchivedRead', {
       ruleName: `${stack.stackName}-archived-read`,
       description: 'GetObject refused with InvalidObjectState on a watched bucket',
-      eventPattern: archivedReadPattern(config.watchedBuckets),
+      eventPattern: archivedReadPattern(config.watchedBuckets, stack.partition),
       targets: [target(this.detectAccess)],
     });
     this.restoreLifecycleRule = new Rule(this, 'RestoreLifecycle', {

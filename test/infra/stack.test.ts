@@ -26,12 +26,18 @@ const withAction = (statements: Statement[], action: string) => statements.filte
 const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
 describe('event rules', () => {
-  it('routes GetObject refused with InvalidObjectState on the watched buckets to detect-access', () => {
+  it('routes GetObject refused with InvalidObjectState on the watched buckets to detect-access, read directly or through an access point', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.s3'],
         'detail-type': ['AWS API Call via CloudTrail'],
-        detail: { eventSource: ['s3.amazonaws.com'], eventName: ['GetObject'], errorCode: ['InvalidObjectState'], requestParameters: { bucketName: ['archive-one', 'archive-two'] } },
+        detail: {
+          eventSource: ['s3.amazonaws.com'],
+          eventName: ['GetObject'],
+          errorCode: ['InvalidObjectState'],
+          // A read through an access point names the access point in bucketName and the bucket in resources.
+          $or: [{ requestParameters: { bucketName: ['archive-one', 'archive-two'] } }, { resources: { ARN: [arn(':s3:::archive-one'), arn(':s3:::archive-two')] } }],
+        },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectionDetectAccess'), 'Arn'] }, DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
     });

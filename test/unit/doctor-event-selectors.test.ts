@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getObjectCoverage, logsGetObject, type FieldSelector, type TrailSelectors } from '../../cli/doctor/event-selectors.js';
+import { getObjectCoverage, logsGetObject, partitionOf, type FieldSelector, type TrailSelectors } from '../../cli/doctor/event-selectors.js';
 import { getObjectSelectors } from '../../local/control-plane/cloudtrail.js';
 
 const DATA = { Field: 'eventCategory', Equals: ['Data'] };
@@ -34,13 +34,13 @@ describe('how much of a bucket a trail logs GetObject for', () => {
     ['basic: management events only', { EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: true, DataResources: [] }] }, 'none'],
     ['no selectors', {}, 'none'],
   ])('%s -> %s', (_, selectors, coverage) => {
-    expect(getObjectCoverage(selectors, 'archive')).toBe(coverage);
+    expect(getObjectCoverage(selectors, 'archive', 'aws')).toBe(coverage);
   });
 
   it('two selectors: the wider one wins', () => {
     const narrow = advanced({ Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::archive/logs/'] }).AdvancedEventSelectors!;
     const wide = advanced({ Field: 'eventName', Equals: ['GetObject'] }).AdvancedEventSelectors!;
-    expect(getObjectCoverage({ AdvancedEventSelectors: [...narrow, ...wide] }, 'archive')).toBe('all');
+    expect(getObjectCoverage({ AdvancedEventSelectors: [...narrow, ...wide] }, 'archive', 'aws')).toBe('all');
   });
 });
 
@@ -57,5 +57,35 @@ describe('whether one GetObject is logged (the local trail)', () => {
     [{}, 'archive', 'k', false],
   ] as const)('%j: s3://%s/%s -> %s', (selectors, bucket, key, logged) => {
     expect(logsGetObject(selectors as TrailSelectors, bucket, key)).toBe(logged);
+  });
+});
+
+describe('in another partition (aws-cn, aws-us-gov)', () => {
+  /** The selector the stack writes in aws-cn: `arn:${partition}:s3:::bucket/`. */
+  const chinaStackSelector = advanced({ Field: 'eventName', Equals: ['GetObject'] }, { Field: 'resources.ARN', StartsWith: ['arn:aws-cn:s3:::archive/', 'arn:aws-cn:s3:::media/'] });
+
+  it('the stack selector covers the bucket in its own partition', () => {
+    expect(getObjectCoverage(chinaStackSelector, 'archive', 'aws-cn')).toBe('all');
+    expect(logsGetObject(chinaStackSelector, 'archive', 'x/y.bin', 'aws-cn')).toBe(true);
+  });
+
+  it('a selector naming the bucket in the aws partition covers nothing there', () => {
+    expect(getObjectCoverage(chinaStackSelector, 'archive', 'aws')).toBe('none');
+    expect(getObjectCoverage(getObjectSelectors(['archive']), 'archive', 'aws-cn')).toBe('none');
+  });
+
+  it.each<[string, TrailSelectors, string]>([
+    ['basic: every bucket', { EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws-us-gov:s3'] }] }] }, 'all'],
+    ['basic: the bucket', { EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws-us-gov:s3:::archive/'] }] }] }, 'all'],
+    ['basic: a prefix', { EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws-us-gov:s3:::archive/2019/'] }] }] }, 'some'],
+    ['basic: the bucket in aws', { EventSelectors: [{ ReadWriteType: 'All', DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::archive/'] }] }] }, 'none'],
+  ])('aws-us-gov %s -> %s', (_, selectors, coverage) => {
+    expect(getObjectCoverage(selectors, 'archive', 'aws-us-gov')).toBe(coverage);
+  });
+
+  it('the partition is read from an ARN', () => {
+    expect(partitionOf('arn:aws-cn:cloudtrail:cn-north-1:111122223333:trail/reads')).toBe('aws-cn');
+    expect(partitionOf('arn:aws:states:eu-west-1:111122223333:stateMachine:restore')).toBe('aws');
+    expect(partitionOf('reads')).toBeUndefined();
   });
 });

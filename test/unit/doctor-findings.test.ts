@@ -84,6 +84,22 @@ describe('doctor findings', () => {
     expect(worst(diagnose(o))).toBe(status);
   });
 
+  it('a healthy deployment in aws-cn (selectors name arn:aws-cn:s3:::) is ok, and a fix names the aws-cn ARN', () => {
+    const o = healthy();
+    const chinaTrail = 'arn:aws-cn:cloudtrail:cn-north-1:111122223333:trail/autorestore-reads';
+    const chinaSelectors = (buckets: string[]): Observations['trail'] => ({
+      arn: chinaTrail,
+      status: { isLogging: true },
+      selectors: { AdvancedEventSelectors: [{ Name: 'GetObject on the watched buckets', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, { Field: 'eventName', Equals: ['GetObject'] }, { Field: 'resources.ARN', StartsWith: buckets.map((b) => `arn:aws-cn:s3:::${b}/`) }] }] },
+    });
+    o.trail = chinaSelectors(['archive', 'media']);
+    expect(flagged(o)).toEqual([]);
+    o.trail = chinaSelectors(['archive']);
+    const [finding] = diagnose(o).filter((f) => f.status !== 'ok');
+    expect(finding).toMatchObject({ check: 'trail', status: 'problem', message: expect.stringContaining('bucket media') });
+    expect(finding!.fix).toContain('resources.ARN StartsWith arn:aws-cn:s3:::media/');
+  });
+
   it('every finding short of ok says how to fix it', () => {
     const o = healthy();
     o.rules[0]!.state = 'DISABLED';

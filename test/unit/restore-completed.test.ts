@@ -216,6 +216,17 @@ describe('restore-completed', () => {
       expect(log.warn).toHaveBeenCalledWith('restore event not confirmed by S3', expect.objectContaining({ objectId }));
     });
 
+    it('HeadObject 405 (the version is a delete marker; no body, so the SDK names it Unknown): the object is gone, not retried', async () => {
+      ref = { ...ref, versionId: 'v-deleted' };
+      objectId = objectIdOf(ref);
+      await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-dm' } });
+      s3Mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 405 }, message: 'UnknownError' }));
+      const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key, versionId: 'v-deleted' }), deps());
+      expect(result).toEqual({ outcome: 'unconfirmed', objectId, reason: 'the version is a delete marker: the object is gone (HeadObject answered 405)' });
+      expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
+      expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    });
+
     it('a transient HeadObject failure surfaces, so the event is delivered again', async () => {
       await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-z' } });
       s3Mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'slow down' }));

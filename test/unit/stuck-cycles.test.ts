@@ -3,11 +3,11 @@
  * failed, timed out, unknown to Step Functions) must never be joined; the join opens the
  * next cycle, and the scheduled reconciler repairs the ones nobody reads again.
  */
-import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { reconcile, type ReconcileDeps } from '../../functions/reconcile-cycles/reconcile.js';
+import { reconcile, repairCycle, type ReconcileDeps } from '../../functions/reconcile-cycles/reconcile.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
 import { readerFromIdentity } from '../../functions/shared/reader.js';
 import type { ObjectRecord } from '../../functions/shared/records.js';
@@ -169,6 +169,15 @@ describe('the reconciler', () => {
     await cycleWithExecution('ABORTED', { archiveKind: 'GLACIER' });
     s3Mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
     await reconcile(reconcileDeps());
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 2 });
+  });
+
+  it('a version that is now a delete marker (HeadObject 405, no body: the SDK names it Unknown) is gone too: a new cycle, not a failure on every run', async () => {
+    ref = { ...ref, versionId: 'v-deleted' };
+    objectId = objectIdOf(ref);
+    const record = await cycleWithExecution('ABORTED', { archiveKind: 'GLACIER' });
+    s3Mock.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 405 }, message: 'UnknownError' }));
+    expect(await repairCycle(reconcileDeps(), record)).toBe('NEW_CYCLE');
     expect(await state.records.get(objectId)).toMatchObject({ cycle: 2 });
   });
 
