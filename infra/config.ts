@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tierByKindSchema } from '../functions/shared/config.js';
+import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name');
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS Region name');
@@ -84,6 +85,10 @@ export const deploymentConfigSchema = z
     path: ['existingTrailArn'],
   })
   .refine((c) => new Set(c.watchedBuckets.map(nameOf)).size === c.watchedBuckets.length, { message: 'a bucket is listed twice', path: ['watchedBuckets'] })
+  .refine((c) => longestPatternLength(c.watchedBuckets.map(nameOf)) <= MAX_EVENT_PATTERN_CHARACTERS, {
+    message: `too many watched buckets for one EventBridge rule: its event pattern would exceed EventBridge's ${MAX_EVENT_PATTERN_CHARACTERS} characters; split them over several stacks`,
+    path: ['watchedBuckets'],
+  })
   .transform(({ watchedBuckets, createTrail, ...rest }) => ({
     ...rest,
     watchedBuckets: watchedBuckets.map(nameOf),

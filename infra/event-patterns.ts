@@ -38,3 +38,16 @@ export function restoreLifecyclePattern(watchedBuckets: readonly string[]) {
     ...(watchedBuckets.includes('*') ? {} : { detail: { bucket: { name: [...watchedBuckets] } } }),
   };
 }
+
+/**
+ * EventBridge refuses a pattern longer than 2,048 characters by default (a quota that can be
+ * raised to 4,096: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html,
+ * https://pub.dev/documentation/pulumi_aws/latest/cloudwatch/EventRule/eventPattern.html).
+ * The archived-read pattern names each watched bucket twice, so it is the one that grows.
+ */
+export const MAX_EVENT_PATTERN_CHARACTERS = 2048;
+
+/** The length of the longest pattern the stack deploys for these buckets, in the longest partition name. */
+export function longestPatternLength(watchedBuckets: readonly string[]): number {
+  return Math.max(JSON.stringify(archivedReadPattern(watchedBuckets, 'aws-us-gov')).length, JSON.stringify(restoreLifecyclePattern(watchedBuckets)).length);
+}

@@ -43,6 +43,11 @@ describe('deployment configuration', () => {
     const parsed = parseDeploymentConfig({ ...valid, watchedBuckets: [{ name: 'archive-bucket', region: 'eu-west-1' }, 'other-bucket'], existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/reads' });
     expect(parsed).toMatchObject({ watchedBuckets: ['archive-bucket', 'other-bucket'], watchedBucketRegions: { 'archive-bucket': 'eu-west-1' }, createTrail: false });
   });
+  it("refuses more watched buckets than one EventBridge rule's pattern can name, and takes a dozen", () => {
+    const buckets = (n: number) => Array.from({ length: n }, (_, i) => `archive-of-the-finance-department-${String(i).padStart(3, '0')}`);
+    expect(() => parseDeploymentConfig({ ...valid, watchedBuckets: buckets(40) })).toThrow(/event pattern would exceed EventBridge's 2048 characters/);
+    expect(parseDeploymentConfig({ ...valid, watchedBuckets: buckets(12) }).watchedBuckets).toHaveLength(12);
+  });
   it.each([
     [{ ...valid, watchedBuckets: [] }, /watchedBuckets/],
     [{ ...valid, watchedBuckets: ['Bad_Bucket'] }, /not a valid S3 bucket name/],
