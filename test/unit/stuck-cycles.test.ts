@@ -27,6 +27,8 @@ let objectId: string;
 let n = 0;
 /** Status of each execution, by ARN, as DescribeExecution answers it; unknown ARNs are ExecutionDoesNotExist. */
 let executions: Map<string, string>;
+/** How many of the next StartExecution calls fail (their start is lost, as after throttling that outlasts the retries). */
+let lostStarts: number;
 
 beforeAll(async () => {
   state = await startTestState();
@@ -36,7 +38,12 @@ beforeEach(() => {
   sfnMock.reset();
   s3Mock.reset();
   executions = new Map();
+  lostStarts = 0;
   sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+    if (lostStarts > 0) {
+      lostStarts--;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    }
     const arn = executionArn(input.name);
     if (executions.has(arn)) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
     executions.set(arn, 'RUNNING');
@@ -229,6 +236,15 @@ describe('a cycle opened with --tier / --days keeps them', () => {
     expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe(executionNameOf(ref, 1));
     expect(startInputs()).toEqual([expect.objectContaining({ cycle: 1, options: { tier: 'Expedited', days: 2 } })]);
+  });
+
+  it('a lost CLI start is restarted by the reconciler with exactly the input the CLI sent', async () => {
+    lostStarts = 1;
+    await expect(startOrJoinRestore(startDeps(), ref, reader('alice'), NOW, { tier: 'Bulk', days: 3 })).rejects.toThrow('Rate exceeded');
+    expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
+    const [lost, restarted] = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(restarted).toEqual(lost);
+    expect(JSON.parse(restarted!.input!)).toMatchObject({ cycle: 1, options: { tier: 'Bulk', days: 3 } });
   });
 
   it('the next cycle the reconciler opens keeps the ended cycle\'s options', async () => {
