@@ -66,7 +66,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   return result;
 }
 
-export async function repairCycle(deps: ReconcileDeps, record: ObjectRecord): Promise<Repair> {
+export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): Promise<Repair> {
+  // The index is eventually consistent: its copy may lack a reader who joined moments ago,
+  // whom the next cycle must carry over. Repair from the table's current record.
+  const record = await deps.records.get(indexed.objectId);
+  if (!record || record.cycle !== indexed.cycle || !record.openPartition) return 'MOVED_ON';
   const executionArn = record.executionArn ?? executionArnOf(deps.stateMachineArn, record.executionName);
   const end = await executionEndOf(deps.sfn, executionArn);
   if (!end) return 'RUNNING';

@@ -132,7 +132,10 @@ async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: St
   const sawArchived = sameCycle && before.archiveKind !== undefined;
   const inspection = await headObject(step.object, deps, sawArchived ? inspectAfterArchived : inspectArchiveState);
   const result = await applyInspection(step, inspection, deps, { waitCount });
-  const overdue = result.state === 'RESTORE_IN_PROGRESS' && waitCount >= deps.maxWaitCycles;
+  // Every state that sends the workflow round again counts against the cap: still restoring
+  // (wait again) and archived again (the copy expired before this check and its completion
+  // event was lost: request again, one RestoreObject per round).
+  const overdue = (result.state === 'RESTORE_IN_PROGRESS' || result.state === 'ARCHIVED') && waitCount >= deps.maxWaitCycles;
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'RESTORE_CHECKED_AFTER_TIMEOUT', cycle: step.cycle, detail: { ...result, waitCount, overdue } });
   return { ...result, waitCount, overdue };
 }
@@ -218,7 +221,9 @@ async function readyNoticeFailed(step: Extract<StepInput, { action: 'readyNotice
   const record = await deps.records.markReadyNoticePending(step.objectId, step.cycle, deps.now());
   const reason = step.error?.Cause ? causeMessage(step.error.Cause) : undefined;
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'READY_NOTICE_FAILED', cycle: step.cycle, detail: { error: step.error?.Error, reason, pending: Boolean(record) } });
-  deps.log.error('the ready notice could not be handed to the aggregator; it stays pending for the reconciler', { objectId: step.objectId, cycle: step.cycle, error: step.error?.Error });
+  if (record) deps.log.error('the ready notice could not be handed to the aggregator; it stays pending for the reconciler', { objectId: step.objectId, cycle: step.cycle, error: step.error?.Error });
+  // Not pending: the record is on another cycle, so this cycle has nobody left to tell.
+  else deps.log.warn('the ready notice was not handed: the record moved on to another cycle', { objectId: step.objectId, cycle: step.cycle, error: step.error?.Error });
   return { pending: Boolean(record) };
 }
 

@@ -45,9 +45,27 @@ export interface ObjectRecord {
   failureNotified?: boolean;
   outcome?: CloseOutcome;
   outcomeReason?: string;
+  /**
+   * The overrides the cycle was opened with (the CLI's --tier / --days). A restart of the
+   * cycle's execution must send the same input (StartExecution is idempotent only for an
+   * identical input) and the next cycle keeps them. Absent on records written before they were kept.
+   */
+  options?: RestoreOptions;
   /** Present while the cycle is in the open-cycles index. */
   openPartition?: typeof OPEN_PARTITION;
   updatedAt: string;
+}
+
+/** Overrides of the deployment's restore settings for one cycle (the CLI's --tier and --days). */
+export interface RestoreOptions {
+  tier?: RestoreTier;
+  days?: number;
+}
+
+/** The options with only the overrides actually given, so equal options always serialize alike; undefined when there are none. */
+export function givenOptions(options: RestoreOptions | undefined): RestoreOptions | undefined {
+  if (!options?.tier && !options?.days) return undefined;
+  return { ...(options.tier ? { tier: options.tier } : {}), ...(options.days ? { days: options.days } : {}) };
 }
 
 /** How a cycle's execution ended without closing the cycle (Step Functions' status, or unknown to it). */
@@ -120,8 +138,9 @@ export class ObjectRecords {
   }
 
   /** Starts a new cycle for the object; false when another detection got there first. */
-  async openCycle(ref: ObjectRef, decision: Extract<CycleDecision, { action: 'open' }>, fields: { reader: Reader; executionName: string; now: Date }): Promise<ObjectRecord | undefined> {
+  async openCycle(ref: ObjectRef, decision: Extract<CycleDecision, { action: 'open' }>, fields: { reader: Reader; executionName: string; now: Date; options?: RestoreOptions }): Promise<ObjectRecord | undefined> {
     const now = fields.now.toISOString();
+    const options = givenOptions(fields.options);
     const record: ObjectRecord = {
       objectId: objectIdOf(ref),
       bucket: ref.bucket,
@@ -132,6 +151,7 @@ export class ObjectRecords {
       cycleStartedAt: now,
       executionName: fields.executionName,
       subscribers: { [fields.reader.id]: fields.reader },
+      ...(options ? { options } : {}),
       openPartition: OPEN_PARTITION,
       updatedAt: now,
     };
@@ -146,10 +166,14 @@ export class ObjectRecords {
    * Replaces a cycle whose execution ended without closing it by the next cycle, carrying its
    * readers over so they still hear when the file is ready. Conditional on the ended cycle
    * still being current, in the status and with the execution it was seen with: of two
-   * concurrent repairs one wins, and a start confirmed meanwhile is never replaced.
+   * concurrent repairs one wins, and a start confirmed meanwhile is never replaced. Also
+   * conditional on `updatedAt` being the one `ended` carries: a reader who joined since `ended`
+   * was read changed it, so the readers copied here are never fewer than the table's.
+   * The next cycle keeps the ended one's options unless `options` gives others.
    */
-  async replaceEndedCycle(ended: ObjectRecord, fields: { executionName: string; now: Date; reader?: Reader }): Promise<ObjectRecord | undefined> {
+  async replaceEndedCycle(ended: ObjectRecord, fields: { executionName: string; now: Date; reader?: Reader; options?: RestoreOptions }): Promise<ObjectRecord | undefined> {
     const now = fields.now.toISOString();
+    const options = givenOptions(fields.options) ?? givenOptions(ended.options);
     const record: ObjectRecord = {
       objectId: ended.objectId,
       bucket: ended.bucket,
@@ -160,6 +184,7 @@ export class ObjectRecords {
       cycleStartedAt: now,
       executionName: fields.executionName,
       subscribers: { ...ended.subscribers, ...(fields.reader ? { [fields.reader.id]: fields.reader } : {}) },
+      ...(options ? { options } : {}),
       openPartition: OPEN_PARTITION,
       updatedAt: now,
     };
@@ -169,9 +194,9 @@ export class ObjectRecords {
         new PutCommand({
           TableName: this.table,
           Item: record,
-          ConditionExpression: `#cycle = :cycle AND #status = :status AND ${sameExecution.expression}`,
+          ConditionExpression: `#cycle = :cycle AND #status = :status AND updatedAt = :updatedAt AND ${sameExecution.expression}`,
           ExpressionAttributeNames: { '#cycle': 'cycle', '#status': 'status' },
-          ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status, ...sameExecution.values },
+          ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status, ':updatedAt': ended.updatedAt, ...sameExecution.values },
         }),
       );
     return (await this.conditional(put)) ? record : undefined;

@@ -5,12 +5,13 @@
  * earlier ones were told.
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { RestoreTier } from './archive.js';
 import type { AuditLog } from './audit.js';
 import { noticeFileOf, type NoticeBook } from './notices.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from './object-id.js';
 import { describeReader, type Reader } from './reader.js';
-import { decideCycle, executionArnOf, executionEnd, type ExecutionEnd, type ObjectRecord, type ObjectRecords } from './records.js';
+import { decideCycle, executionArnOf, executionEnd, givenOptions, type ExecutionEnd, type ObjectRecord, type ObjectRecords, type RestoreOptions } from './records.js';
+
+export type { RestoreOptions } from './records.js';
 
 export interface RestoreStartDeps {
   sfn: SFNClient;
@@ -19,12 +20,6 @@ export interface RestoreStartDeps {
   notices: NoticeBook;
   stateMachineArn: string;
   now: () => Date;
-}
-
-/** Overrides of the deployment's restore settings for one cycle (the CLI's --tier and --days). */
-export interface RestoreOptions {
-  tier?: RestoreTier;
-  days?: number;
 }
 
 /** The input of one execution; identical for every request of one cycle, so StartExecution is idempotent. */
@@ -52,22 +47,25 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
     const decision = decideCycle(record, readTime);
     if (decision.action === 'open') {
       const executionName = executionNameOf(ref, decision.cycle);
-      const opened = await deps.records.openCycle(ref, decision, { reader, executionName, now: deps.now() });
+      const opened = await deps.records.openCycle(ref, decision, { reader, executionName, now: deps.now(), options });
       if (!opened) continue; // another detection opened the cycle first: join it on the next pass
-      const started = await startExecution(deps, opened, options);
+      const started = await startExecution(deps, opened);
       if ('ended' in started) {
         await replaceEndedCycle(deps, opened, started.ended, options);
         continue;
       }
       return { opened: true, objectId, cycle: opened.cycle, executionArn: started.executionArn, executionName };
     }
-    const before = await deps.records.addSubscriber(objectId, decision.cycle, reader, deps.now());
+    const joinedAt = deps.now();
+    const before = await deps.records.addSubscriber(objectId, decision.cycle, reader, joinedAt);
     if (!before) continue; // the cycle closed between read and write
-    const live = await liveExecution(deps, before, options);
+    const live = await liveExecution(deps, before);
     if ('ended' in live) {
       // The cycle's execution is gone (stopped, failed, timed out, unknown): joining it would
-      // wait forever. The next cycle takes over its readers, this one included.
-      await replaceEndedCycle(deps, { ...before, subscribers: { ...before.subscribers, [reader.id]: reader } }, live.ended, options);
+      // wait forever. The next cycle takes over its readers, this one included (the record as
+      // this join left it, so the replacement's condition on `updatedAt` holds).
+      const joined = { ...before, subscribers: { ...before.subscribers, [reader.id]: reader }, updatedAt: joinedAt.toISOString() };
+      await replaceEndedCycle(deps, joined, live.ended, options);
       continue;
     }
     const joined = await joinCycle(deps, before, reader);
@@ -98,8 +96,8 @@ type Liveness = { executionArn: string } | { ended: ExecutionEnd };
  * from it. An execution that was never confirmed (the detection that opened the cycle failed
  * to start it) is started now: same name, same input, so this is safe if it did start after all.
  */
-async function liveExecution(deps: RestoreStartDeps, record: ObjectRecord, options: RestoreOptions): Promise<Liveness> {
-  if (!record.executionArn) return startExecution(deps, record, options);
+async function liveExecution(deps: RestoreStartDeps, record: ObjectRecord): Promise<Liveness> {
+  if (!record.executionArn) return startExecution(deps, record);
   if (record.status !== 'STARTING' && record.status !== 'RESTORING') return { executionArn: record.executionArn };
   const ended = await executionEndOf(deps.sfn, record.executionArn);
   return ended ? { ended } : { executionArn: record.executionArn };
@@ -119,13 +117,14 @@ export async function executionEndOf(sfn: SFNClient, executionArn: string): Prom
 /**
  * Ends a cycle whose execution ended without closing it and opens the next one, with the same
  * readers and a new execution. Says in the object's history why (the execution was stopped,
- * failed, timed out or is unknown to Step Functions). Returns the new cycle, or undefined when
- * someone else repaired the cycle first.
+ * failed, timed out or is unknown to Step Functions). The next cycle keeps the ended one's
+ * options unless the request that repairs it gives its own. Returns the new cycle, or undefined
+ * when someone else repaired (or joined) the cycle first.
  */
-export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRecord, end: ExecutionEnd, options: RestoreOptions = {}): Promise<ObjectRecord | undefined> {
+export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRecord, end: ExecutionEnd, options?: RestoreOptions): Promise<ObjectRecord | undefined> {
   const ref: ObjectRef = { bucket: ended.bucket, key: ended.key, ...(ended.versionId ? { versionId: ended.versionId } : {}) };
   const executionArn = ended.executionArn ?? executionArnOf(deps.stateMachineArn, ended.executionName);
-  const next = await deps.records.replaceEndedCycle(ended, { executionName: executionNameOf(ref, ended.cycle + 1), now: deps.now() });
+  const next = await deps.records.replaceEndedCycle(ended, { executionName: executionNameOf(ref, ended.cycle + 1), now: deps.now(), options });
   if (!next) return undefined;
   await deps.audit.record({
     objectId: ended.objectId,
@@ -135,7 +134,7 @@ export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRec
     dedupeKey: `ended#${ended.cycle}`,
     detail: { executionArn, status: end, recordStatus: ended.status, reason: END_REASON[end], nextCycle: next.cycle },
   });
-  const started = await startExecution(deps, next, options);
+  const started = await startExecution(deps, next);
   // A fresh name cannot have run before; if it has, the next pass (or the reconciler) repairs again.
   return 'ended' in started ? undefined : next;
 }
@@ -145,7 +144,7 @@ export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRec
  * it runs now; an execution of that name that already ended gets the cycle replaced instead.
  */
 export async function startCycleExecution(deps: RestoreStartDeps, record: ObjectRecord): Promise<boolean> {
-  const started = await startExecution(deps, record, {});
+  const started = await startExecution(deps, record);
   if (!('ended' in started)) return true;
   return Boolean(await replaceEndedCycle(deps, record, started.ended));
 }
@@ -158,9 +157,14 @@ const END_REASON: Record<ExecutionEnd, string> = {
   MISSING: 'Step Functions does not know the execution the record names',
 };
 
-async function startExecution(deps: RestoreStartDeps, record: ObjectRecord, options: RestoreOptions): Promise<Liveness> {
+/** The execution's input comes from the record alone, so every start of one cycle sends the same input. */
+function executionInputOf(record: ObjectRecord): ExecutionInput {
   const ref: ObjectRef = { bucket: record.bucket, key: record.key, ...(record.versionId ? { versionId: record.versionId } : {}) };
-  const input: ExecutionInput = { object: ref, objectId: record.objectId, cycle: record.cycle, options };
+  return { object: ref, objectId: record.objectId, cycle: record.cycle, options: givenOptions(record.options) ?? {} };
+}
+
+async function startExecution(deps: RestoreStartDeps, record: ObjectRecord): Promise<Liveness> {
+  const input = executionInputOf(record);
   let executionArn: string;
   try {
     // Throttling is retried by the client (8 attempts with backoff); if it still fails the

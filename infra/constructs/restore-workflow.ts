@@ -163,8 +163,11 @@ export class CycleReconciler extends Construct {
       description: 'Repairs restore cycles whose execution ended without closing them, and hands pending ready notices',
       environment,
       timeout: Duration.minutes(5),
-      // One run at a time: two would race on the same records (the writes are conditional, but needlessly).
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: Lambda refuses to reserve any while it would leave the account
+      // under 100 unreserved, so on a new account with a low limit the deploy would fail
+      // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Two
+      // overlapping runs are safe: every repair is a conditional write, so one wins and the
+      // other finds the cycle moved on; they only waste work.
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });

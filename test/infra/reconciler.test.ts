@@ -43,12 +43,15 @@ describe('the reconciler', () => {
     other.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)', Targets: [Match.objectLike({ Input: JSON.stringify({ action: 'reconcile' }) })] });
   });
 
-  it('is one function with its environment, one run at a time', () => {
+  it('is one function with its environment, and reserves no concurrency (a deploy on an account with a low concurrency limit would fail)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: Match.absent(),
       Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), RECONCILE_GRACE_SECONDS: '900', OBJECTS_TABLE: Match.anyValue(), NOTICES_TABLE: Match.anyValue(), AUDIT_TABLE: Match.anyValue() }) },
     });
+    const reconciler = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('WorkflowReconcilerReconcileCycles'));
+    expect(reconciler).toHaveLength(1);
+    expect(reconciler[0]![1].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
   it('may Query only the open-cycles index, never Scan', () => {

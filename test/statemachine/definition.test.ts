@@ -69,9 +69,11 @@ describe('restore-object.asl.json', () => {
       if (state.Type !== 'Task') continue;
       expect((state.Catch ?? []).flatMap((c) => c.ErrorEquals), name).toContain('States.ALL');
     }
-    const lastResort = definition.States['Close cycle: last resort'] as State & { Resource: string; Next: string };
+    const lastResort = definition.States['Close cycle: last resort'] as State & { Resource: string; Next: string; Catch: { Next: string }[] };
     expect(lastResort.Resource).toBe('arn:aws:states:::dynamodb:updateItem');
-    expect(definition.States[lastResort.Next]).toMatchObject({ Type: 'Fail', Error: 'CycleCloseFailed' });
+    expect(definition.States[lastResort.Catch[0]!.Next]).toMatchObject({ Type: 'Fail', Error: 'CycleCloseFailed' });
+    // After the direct write the readers are told (the record left the open-cycles index, so the reconciler never will).
+    expect((definition.States[lastResort.Next] as State & { Default: string }).Default).toBe('Notify readers of the failure');
   });
 
   it('a failed "ready" notice never leads to a "failed" notice', () => {

@@ -169,6 +169,20 @@ describe('restore-object state machine, when the completion event does not come'
     expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'NOTICES_QUEUED', detail: { kind: 'failed' } });
   });
 
+  it('an object that keeps reading as archived (copy expired, completion event lost) is requested once per wait, then overdue', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    // S3 accepts every request, but each time the object reads as archived again by the recheck.
+    world.s3.mock.on(RestoreObjectCommandRef).resolves({ $metadata: { httpStatusCode: 202 } });
+    const { path, status, error } = await world.run(ref).done;
+    expect(status).toBe('FAILED');
+    expect(error).toBe('RestoreFailed');
+    expect(path.filter((s) => s === 'Wait for restore')).toHaveLength(3);
+    expect(world.s3.mock.commandCalls(RestoreObjectCommandRef)).toHaveLength(3);
+    expect(path.slice(-5)).toEqual(['Is the restore done?', 'Close cycle: restore overdue', 'Notify readers of the failure', 'How did it end?', 'Restore failed']);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'OVERDUE', waitCount: 3 });
+    expect(await pendingKinds()).toEqual(['failed:alice', 'failed:bob']);
+  }, 30_000);
+
   it('a refused restore ends the cycle as failed', async () => {
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
     world.s3.mock.on(RestoreObjectCommandRef).rejects(new S3ServiceExceptionRef({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
@@ -192,7 +206,7 @@ describe('restore-object state machine, when a closing or notifying step keeps f
       if ((payload as { kind?: string }).kind === 'ready') throw failing('InvalidInputError');
     };
     const { path, status, error } = await world.run(ref).done;
-    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: file ready', 'Keep the ready notice pending', 'Ready notice not handed']);
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: file ready', 'Keep the ready notice pending', 'Is the cycle still current?', 'Ready notice not handed']);
     expect(status).toBe('FAILED');
     expect(error).toBe('ReadyNoticeFailed');
     expect(await pendingKinds()).toEqual([]);
@@ -203,19 +217,65 @@ describe('restore-object state machine, when a closing or notifying step keeps f
     expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'READY_NOTICE_FAILED', detail: { error: 'InvalidInputError', pending: true } });
   });
 
-  it('a closing step that keeps failing still closes the record (direct write) and ends in a Fail state', async () => {
+  it('a closing step that keeps failing still closes the record (direct write), tells the readers, and ends in a Fail state', async () => {
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
     world.s3.mock.on(RestoreObjectCommandRef).rejects(new S3ServiceExceptionRef({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
     world.beforeInvoke = (_arn, payload) => {
       if ((payload as { action?: string }).action === 'close') throw failing('InvalidInputError');
     };
     const { path, status, error } = await world.run(ref).done;
-    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Request restore', 'Close cycle: restore failed', 'Close cycle: last resort', 'Cycle could not be closed']);
+    expect(path).toEqual([
+      'Inspect object', 'What state is the object in?', 'Request restore', 'Close cycle: restore failed', 'Close cycle: last resort',
+      'Were readers waiting for the restore?', 'Notify readers of the failure', 'How did it end?', 'Cycle could not be closed',
+    ]);
     expect(status).toBe('FAILED');
     expect(error).toBe('CycleCloseFailed');
     const record = await state.records.get(objectIdOf(ref));
-    expect(record).toMatchObject({ status: 'CLOSED', outcome: 'FAILED', outcomeReason: 'the cycle could not be closed normally: InvalidInputError' });
+    expect(record).toMatchObject({ status: 'CLOSED', outcome: 'FAILED', outcomeReason: 'the cycle could not be closed normally: InvalidInputError', failureNotified: true });
+    // Out of the open-cycles index, so the reconciler never sees it: the workflow told the readers itself.
     expect(record).not.toHaveProperty('openPartition');
+    expect(await pendingKinds()).toEqual(['failed:alice', 'failed:bob']);
+  });
+
+  it('after the last-resort close, a failing "failed" notice still ends in the Fail state', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    world.s3.mock.on(RestoreObjectCommandRef).rejects(new S3ServiceExceptionRef({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    world.beforeInvoke = (_arn, payload) => {
+      const { action, kind } = payload as { action?: string; kind?: string };
+      if (action === 'close' || kind === 'failed') throw failing('InvalidInputError');
+    };
+    const { path, status, error } = await world.run(ref).done;
+    expect(path.slice(-4)).toEqual(['Were readers waiting for the restore?', 'Notify readers of the failure', 'How did it end?', 'Cycle could not be closed']);
+    expect(status).toBe('FAILED');
+    expect(error).toBe('CycleCloseFailed');
+    expect(await pendingKinds()).toEqual([]);
+  });
+
+  it('a failing close of an object that was not archived is closed directly but tells nobody', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'STANDARD' });
+    world.beforeInvoke = (_arn, payload) => {
+      if ((payload as { action?: string }).action === 'close') throw failing('InvalidInputError');
+    };
+    const { path, error } = await world.run(ref).done;
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Close cycle: nothing to restore', 'Close cycle: last resort', 'Were readers waiting for the restore?', 'Cycle could not be closed']);
+    expect(error).toBe('CycleCloseFailed');
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED' });
+    expect(await pendingKinds()).toEqual([]);
+  });
+
+  it('a "ready" notice refused because the record moved on to another cycle ends quietly, without the ReadyNoticeFailed alarm', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER', restore: 'done' });
+    world.beforeInvoke = async (_arn, payload) => {
+      if ((payload as { kind?: string }).kind !== 'ready') return;
+      // The cycle moves on just before the aggregator looks: it answers "no longer on cycle 1".
+      await state.records.update(objectIdOf(ref), 1, { status: 'CLOSED' });
+      await seedCycle(state, ref, { cycle: 2 });
+    };
+    const { path, status } = await world.run(ref).done;
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: file ready', 'Keep the ready notice pending', 'Is the cycle still current?', 'Ended: cycle moved on']);
+    expect(status).toBe('SUCCEEDED');
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ cycle: 2, status: 'STARTING' });
+    expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'READY_NOTICE_FAILED', detail: { error: 'InvalidInputError', pending: false } });
   });
 
   it('the last-resort close never touches a newer cycle', async () => {

@@ -170,6 +170,15 @@ describe('recheck after a wait timeout', () => {
     expect(results.map((r) => (r as { overdue: boolean }).overdue)).toEqual([false, false, true]);
   });
 
+  it('an object that keeps reading as archived (copy expired, completion event lost) is overdue after the maximum too', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
+    await state.records.update(objectId, 1, { archiveKind: 'GLACIER' });
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await runStep(step('recheck'), deps()));
+    expect(results.map((r) => (r as { state: string }).state)).toEqual(['ARCHIVED', 'ARCHIVED', 'ARCHIVED']);
+    expect(results.map((r) => (r as { overdue: boolean }).overdue)).toEqual([false, false, true]);
+  });
+
   it('finds the restore done when the completion event was lost', async () => {
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' });
     expect(await runStep(step('recheck'), deps())).toMatchObject({ state: 'RESTORED', overdue: false });

@@ -27,6 +27,8 @@ let objectId: string;
 let n = 0;
 /** Status of each execution, by ARN, as DescribeExecution answers it; unknown ARNs are ExecutionDoesNotExist. */
 let executions: Map<string, string>;
+/** How many of the next StartExecution calls fail (their start is lost, as after throttling that outlasts the retries). */
+let lostStarts: number;
 
 beforeAll(async () => {
   state = await startTestState();
@@ -36,7 +38,12 @@ beforeEach(() => {
   sfnMock.reset();
   s3Mock.reset();
   executions = new Map();
+  lostStarts = 0;
   sfnMock.on(StartExecutionCommand).callsFake((input: { name: string }) => {
+    if (lostStarts > 0) {
+      lostStarts--;
+      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    }
     const arn = executionArn(input.name);
     if (executions.has(arn)) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
     executions.set(arn, 'RUNNING');
@@ -204,5 +211,62 @@ describe('the reconciler', () => {
     expect(record).not.toHaveProperty('openPartition');
     const open = await state.records.openCyclesStartedBefore(NOW.toISOString());
     expect(open.map((r) => r.objectId)).not.toContain(objectId);
+  });
+
+  it('repairs from the table, not the index copy: a reader who joined just before the execution ended is kept', async () => {
+    const indexCopy = await cycleWithExecution('FAILED', { archiveKind: 'GLACIER' });
+    await state.records.addSubscriber(objectId, 1, reader('carol'), new Date('2026-11-22T10:05:00Z'));
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' });
+    expect(await repairCycle(reconcileDeps(), indexCopy)).toBe('NEW_CYCLE');
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ cycle: 2, status: 'STARTING' });
+    expect(Object.values(record!.subscribers).map((r) => r.userName).sort()).toEqual(['alice', 'bob', 'carol']);
+  });
+
+  it('never replaces a cycle from a copy older than its last join', async () => {
+    const seen = await cycleWithExecution('FAILED');
+    await state.records.addSubscriber(objectId, 1, reader('carol'), new Date('2026-11-22T10:05:00Z'));
+    expect(await state.records.replaceEndedCycle(seen, { executionName: executionNameOf(ref, 2), now: NOW })).toBeUndefined();
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 1 });
+  });
+});
+
+describe('a cycle opened with --tier / --days keeps them', () => {
+  const startInputs = () => sfnMock.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!) as { cycle: number; options: unknown });
+
+  it('the record keeps the options the cycle was opened with, and its execution gets them', async () => {
+    await startOrJoinRestore(startDeps(), ref, reader('alice'), NOW, { tier: 'Bulk', days: 3 });
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 1, options: { tier: 'Bulk', days: 3 } });
+    expect(startInputs()).toEqual([expect.objectContaining({ cycle: 1, options: { tier: 'Bulk', days: 3 } })]);
+  });
+
+  it('the reconciler starts an unconfirmed cycle by its own name with the same input, options included', async () => {
+    await state.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: reader('alice'), executionName: executionNameOf(ref, 1), now: new Date('2026-11-22T10:00:00Z'), options: { tier: 'Expedited', days: 2 } });
+    expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
+    expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe(executionNameOf(ref, 1));
+    expect(startInputs()).toEqual([expect.objectContaining({ cycle: 1, options: { tier: 'Expedited', days: 2 } })]);
+  });
+
+  it('a lost CLI start is restarted by the reconciler with exactly the input the CLI sent', async () => {
+    lostStarts = 1;
+    await expect(startOrJoinRestore(startDeps(), ref, reader('alice'), NOW, { tier: 'Bulk', days: 3 })).rejects.toThrow('Rate exceeded');
+    expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
+    const [lost, restarted] = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input);
+    expect(restarted).toEqual(lost);
+    expect(JSON.parse(restarted!.input!)).toMatchObject({ cycle: 1, options: { tier: 'Bulk', days: 3 } });
+  });
+
+  it('the next cycle the reconciler opens keeps the ended cycle\'s options', async () => {
+    const ended = await cycleWithExecution('ABORTED', { archiveKind: 'DEEP_ARCHIVE', options: { tier: 'Bulk', days: 7 } });
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE' });
+    expect(await repairCycle(reconcileDeps(), ended)).toBe('NEW_CYCLE');
+    expect(await state.records.get(objectId)).toMatchObject({ cycle: 2, options: { tier: 'Bulk', days: 7 } });
+    expect(startInputs()).toEqual([expect.objectContaining({ cycle: 2, options: { tier: 'Bulk', days: 7 } })]);
+  });
+
+  it('a record without options (written before they were kept) restarts with none', async () => {
+    await seedCycle(state, ref, { readers: ['alice'] });
+    expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
+    expect(startInputs()).toEqual([expect.objectContaining({ cycle: 1, options: {} })]);
   });
 });
