@@ -17,7 +17,6 @@ export interface AutorestoreFunctionProps {
   timeout?: Duration;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
-  reservedConcurrentExecutions?: number;
 }
 
 export class AutorestoreFunction extends NodejsFunction {
@@ -39,7 +38,6 @@ export class AutorestoreFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       logGroup,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: `s3-autorestore-${props.name}`,
