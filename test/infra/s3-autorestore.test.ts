@@ -20,7 +20,7 @@ describe('S3Autorestore', () => {
 
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({ detail: Match.objectLike({ requestParameters: { bucketName: [{ Ref: 'ArchiveBucketName' }, 'archive-one'] } }) }),
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ $or: Match.arrayWith([{ requestParameters: { bucketName: [{ Ref: 'ArchiveBucketName' }, 'archive-one'] } }]) }) }),
     });
     expect(() => (stack.node.root as App).synth()).not.toThrow();
   });
