@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { tierByKindSchema } from '../functions/shared/config.js';
+import { tierByKindSchema, type TierByKind } from '../functions/shared/config.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name');
@@ -17,6 +17,13 @@ const watchedBucket = z.union([bucketName, z.object({ name: bucketName, region: 
  * and CloudTrail allows 500 condition values per trail.
  */
 const MAX_WATCHED_BUCKETS = 497;
+
+export const DEFAULT_RESTORE_TIERS: TierByKind = {
+  GLACIER: 'Standard',
+  DEEP_ARCHIVE: 'Standard',
+  INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard',
+  INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard',
+};
 
 export const deploymentConfigSchema = z
   .object({
@@ -39,12 +46,7 @@ export const deploymentConfigSchema = z
     /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). @default none */
     sesConfigurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name: 1-64 letters, digits, _ and -').optional(),
     /** The retrieval tier for each archive kind. @default 'Standard' for every kind */
-    restoreTiers: tierByKindSchema.default({
-      GLACIER: 'Standard',
-      DEEP_ARCHIVE: 'Standard',
-      INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard',
-      INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard',
-    }),
+    restoreTiers: tierByKindSchema.default(DEFAULT_RESTORE_TIERS),
     /** How long a restored copy stays readable, in days (Glacier Flexible Retrieval and Deep Archive). @default 7 */
     restoreDays: z.number().int().min(1).max(30_000).default(7),
     /** A reader's pending notices are emailed once the newest is this old (the reader has stopped opening files), in seconds. @default 120 */

@@ -11,8 +11,9 @@ import type { z } from 'zod';
 import { assertWatchedBucketsInRegion, parseDeploymentConfig, type DeploymentConfig, type deploymentConfigSchema } from './config.js';
 import { Detection } from './constructs/detection.js';
 import { Notifications } from './constructs/notifications.js';
-import { RestoreWorkflow } from './constructs/restore-workflow.js';
+import { RestoreWorkflow, restoreStateMachineArn } from './constructs/restore-workflow.js';
 import { StateTables } from './constructs/state-tables.js';
+import { functionEnvironments } from './function-environments.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 
 /** Fields of the deployment configuration that belong to a stack, not to the construct. */
@@ -63,9 +64,23 @@ export class S3Autorestore extends Construct {
     const logRetention = retentionOf(config.logRetentionDays);
 
     this.tables = new StateTables(this, 'State', { production });
-    this.notifications = new Notifications(this, 'Notifications', { config, tables: this.tables, logRetention, removalPolicy });
-    this.workflow = new RestoreWorkflow(this, 'Workflow', { config, tables: this.tables, aggregator: this.notifications.aggregator, logRetention, removalPolicy });
-    this.detection = new Detection(this, 'Detection', { config, tables: this.tables, stateMachineArn: this.workflow.stateMachineArn, executionsArn: this.workflow.executionsArn, logRetention, removalPolicy });
+    const { objects, principals, notices, audit } = this.tables;
+    const environments = functionEnvironments(config, {
+      tables: { objects: objects.tableName, principals: principals.tableName, notices: notices.tableName, audit: audit.tableName },
+      stateMachineArn: restoreStateMachineArn(this),
+      account: config.account ?? stack.account,
+    });
+    this.notifications = new Notifications(this, 'Notifications', { config, tables: this.tables, environment: environments['notify-aggregator'], logRetention, removalPolicy });
+    this.workflow = new RestoreWorkflow(this, 'Workflow', { config, tables: this.tables, aggregator: this.notifications.aggregator, environments, logRetention, removalPolicy });
+    this.detection = new Detection(this, 'Detection', {
+      config,
+      tables: this.tables,
+      environments,
+      stateMachineArn: this.workflow.stateMachineArn,
+      executionsArn: this.workflow.executionsArn,
+      logRetention,
+      removalPolicy,
+    });
     if (props.acknowledgeNagFindings ?? true) acknowledgeFindings(this);
   }
 }

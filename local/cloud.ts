@@ -17,7 +17,6 @@ import S3rver from 's3rver';
 import { DUMMY_ACCOUNT } from 's3rver/lib/models/account.js';
 import bucketController from 's3rver/lib/controllers/bucket.js';
 import S3Object from 's3rver/lib/models/object.js';
-import type { DetectAccessEnv } from '../functions/shared/config.js';
 import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
@@ -32,6 +31,7 @@ import { BucketNotifications } from './s3/bucket-notifications.js';
 import { identityFor, refusedReadEvent, restoreLifecycleEvent } from './cloudtrail.js';
 import { EventBus, type BusEvent } from './event-bus.js';
 import { happens, NO_FAULTS, RateLimiter, type Faults } from './faults.js';
+import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
 import { LocalFunctions } from './functions.js';
 import { localIntegrations } from './integrations.js';
 import { ArchiveIndex } from './s3/archive-index.js';
@@ -49,7 +49,7 @@ export const STATE_MACHINE_NAME = 'autorestore-restore-object';
 /** The stack name the CLI looks for by default, as `cdk deploy` names it. */
 export const LOCAL_STACK_NAME = 'S3Autorestore';
 
-export interface LocalCloudOptions {
+export interface LocalCloudOptions extends LocalDeploymentOptions {
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
@@ -57,19 +57,6 @@ export interface LocalCloudOptions {
   fresh?: boolean;
   realMsPerSimulatedHour?: number;
   faults?: Partial<Faults>;
-  /** Buckets whose reads are watched; `*` (the default) watches every bucket. */
-  watchedBuckets?: string[];
-  restoreDays?: number;
-  /** Simulated seconds, as on AWS. */
-  debounceSeconds?: number;
-  maxWaitSeconds?: number;
-  waitTimeoutSeconds?: number;
-  maxWaitCycles?: number;
-  /** How often the reconciler of stuck cycles runs, in simulated minutes (15, as on AWS); 0 turns it off. */
-  reconcileEveryMinutes?: number;
-  senderAddress?: string;
-  /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
-  restoreTiers?: Partial<Record<'GLACIER' | 'DEEP_ARCHIVE' | 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' | 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', 'Standard' | 'Bulk' | 'Expedited'>>;
   /** Function log level (Powertools): WARN by default so the console stays readable. */
   functionLogLevel?: string;
   log?: (message: string) => void;
@@ -101,13 +88,15 @@ export class LocalCloud {
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+    // Checked first: invalid options leave the data folder as it was.
+    const config = localDeploymentConfig(options);
     if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
     const dirs = { s3: join(options.dataDir, 's3'), dynamodb: join(options.dataDir, 'dynamodb'), outbox: join(options.dataDir, 'outbox') };
     for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
     const clock = new SimulatedClock(options.realMsPerSimulatedHour ?? 1000);
     const startedAt = new Date();
     const faults: Faults = { ...NO_FAULTS, ...options.faults };
-    const watched = options.watchedBuckets?.length ? options.watchedBuckets : ['*'];
+    const watched = config.watchedBuckets;
 
     // --- the HTTP front: bound to loopback only.
     const routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> } = {};
@@ -142,33 +131,14 @@ export class LocalCloud {
 
     // --- Lambda functions, configured like the CDK stack configures them.
     const stateMachineArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
-    const simulatedSeconds = (s: number) => String(clock.realSeconds(s));
     const env: Record<string, string> = {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONS00',
       AWS_SECRET_ACCESS_KEY: 'local',
       POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
-      OBJECTS_TABLE: TABLE_NAMES.objects,
-      AUDIT_TABLE: TABLE_NAMES.audit,
-      NOTICES_TABLE: TABLE_NAMES.notices,
-      PRINCIPALS_TABLE: TABLE_NAMES.principals,
-      STATE_MACHINE_ARN: stateMachineArn,
-      WATCHED_BUCKETS: watched.join(','),
-      ACCOUNT_ID: LOCAL_ACCOUNT,
-      RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard', ...options.restoreTiers }),
-      RESTORE_DAYS: String(options.restoreDays ?? 7),
-      MAX_WAIT_CYCLES: String(options.maxWaitCycles ?? 4),
-      SENDER_ADDRESS: options.senderAddress ?? 'restores@autorestore.local',
-      DEBOUNCE_SECONDS: simulatedSeconds(options.debounceSeconds ?? 120),
-      MAX_WAIT_SECONDS: simulatedSeconds(options.maxWaitSeconds ?? 900),
-      MAX_FILES_PER_EMAIL: '100',
-      UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
-      AGGREGATOR_LEASE_SECONDS: simulatedSeconds(300),
-      // The grace covers real work (a detection between opening a cycle and starting its
-      // execution), so it never shrinks below a few real seconds however fast the clock runs.
-      RECONCILE_GRACE_SECONDS: String(Math.max(5, clock.realSeconds((options.reconcileEveryMinutes || 15) * 60))),
-    } satisfies Partial<Record<keyof DetectAccessEnv, string>> & Record<string, string>;
+      ...localFunctionEnvironment(config, { tables: TABLE_NAMES, stateMachineArn, account: LOCAL_ACCOUNT }, clock),
+    };
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
     // --- EventBridge: the stack's own patterns route to the handlers.
@@ -271,7 +241,7 @@ export class LocalCloud {
             name: LOCAL_STACK_NAME,
             id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${LOCAL_STACK_NAME}/local`,
             createdAt: startedAt,
-            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals, ...deploymentOutputs(watched, env.SENDER_ADDRESS!, trail.arn, deadLetterQueue.url) },
+            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals, ...deploymentOutputs(watched, config.senderAddress, trail.arn, deadLetterQueue.url) },
           });
           res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
         } catch (err) {
@@ -310,7 +280,7 @@ export class LocalCloud {
         RestoreStepsFunctionArn: functions.arn('restore-steps'),
         NotifyAggregatorFunctionArn: functions.arn('notify-aggregator'),
         // TimeoutSeconds must be a whole number of seconds.
-        WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(options.waitTimeoutSeconds ?? 86_400)))),
+        WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(config.waitTimeoutSeconds)))),
         ObjectsTableName: TABLE_NAMES.objects,
       }),
     );

@@ -15,8 +15,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { detectAccessEnvSchema, EnvVars, restoreCompletedEnvSchema } from '../../functions/shared/config.js';
 import type { DeploymentConfig } from '../config.js';
+import type { FunctionEnvironments } from '../function-environments.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../event-patterns.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
@@ -26,6 +26,8 @@ export interface DetectionProps {
   config: DeploymentConfig;
   tables: StateTables;
   stateMachineArn: string;
+  /** The two functions' environments (infra/function-environments.ts). */
+  environments: Pick<FunctionEnvironments, 'detect-access' | 'restore-completed'>;
   /** Every execution of the state machine, for DescribeExecution. */
   executionsArn: string;
   logRetention: RetentionDays;
@@ -44,21 +46,11 @@ export class Detection extends Construct {
     super(scope, id);
     const { config, tables } = props;
     const stack = Stack.of(this);
-    const account = config.account ?? stack.account;
-    const watched = config.watchedBuckets.join(',');
 
-    const detectEnv: EnvVars<typeof detectAccessEnvSchema> = {
-      OBJECTS_TABLE: tables.objects.tableName,
-      AUDIT_TABLE: tables.audit.tableName,
-      NOTICES_TABLE: tables.notices.tableName,
-      STATE_MACHINE_ARN: props.stateMachineArn,
-      WATCHED_BUCKETS: watched,
-      ACCOUNT_ID: account,
-    };
     this.detectAccess = new AutorestoreFunction(this, 'DetectAccess', {
       name: 'detect-access',
       description: 'Records a failed read of an archived object and starts (or joins) its restore',
-      environment: detectEnv,
+      environment: props.environments['detect-access'],
       timeout: Duration.minutes(1),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -70,16 +62,10 @@ export class Detection extends Construct {
     // Joining a cycle first checks that its execution is still running.
     this.detectAccess.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [props.executionsArn] }));
 
-    const completedEnv: EnvVars<typeof restoreCompletedEnvSchema> = {
-      OBJECTS_TABLE: tables.objects.tableName,
-      AUDIT_TABLE: tables.audit.tableName,
-      WATCHED_BUCKETS: watched,
-      ACCOUNT_ID: account,
-    };
     this.restoreCompleted = new AutorestoreFunction(this, 'RestoreCompleted', {
       name: 'restore-completed',
       description: 'Marks an object restored (or expired) and resumes the workflow waiting for it',
-      environment: completedEnv,
+      environment: props.environments['restore-completed'],
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });

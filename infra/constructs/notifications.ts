@@ -6,15 +6,17 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { EnvVars, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
 import { METRIC_NAMESPACE } from '../../functions/notify-aggregator/metrics.js';
 import type { DeploymentConfig } from '../config.js';
+import type { FunctionEnvironments } from '../function-environments.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
 
 export interface NotificationsProps {
   config: DeploymentConfig;
   tables: StateTables;
+  /** The aggregator's environment (infra/function-environments.ts). */
+  environment: FunctionEnvironments['notify-aggregator'];
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -26,24 +28,11 @@ export class Notifications extends Construct {
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
     const { config, tables } = props;
-    const environment: EnvVars<typeof notifyAggregatorEnvSchema> = {
-      OBJECTS_TABLE: tables.objects.tableName,
-      AUDIT_TABLE: tables.audit.tableName,
-      NOTICES_TABLE: tables.notices.tableName,
-      PRINCIPALS_TABLE: tables.principals.tableName,
-      SENDER_ADDRESS: config.senderAddress,
-      DEBOUNCE_SECONDS: String(config.debounceSeconds),
-      MAX_WAIT_SECONDS: String(config.maxWaitSeconds),
-      MAX_FILES_PER_EMAIL: '100',
-      UNRESOLVED_RETENTION_SECONDS: String(7 * 24 * 3600),
-      ...(config.sesConfigurationSet ? { SES_CONFIGURATION_SET: config.sesConfigurationSet } : {}),
-      // At least the function's timeout (2 minutes), so a tick still running is never overlapped.
-      AGGREGATOR_LEASE_SECONDS: '300',
-    };
     this.aggregator = new AutorestoreFunction(this, 'NotifyAggregator', {
       name: 'notify-aggregator',
       description: 'Queues restore notices from the workflow and emails them in batches, one per recipient',
-      environment,
+      environment: props.environment,
+      // The environment's sending lease (AGGREGATOR_LEASE_SECONDS) is at least this timeout.
       timeout: Duration.minutes(2),
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

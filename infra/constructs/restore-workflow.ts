@@ -9,11 +9,10 @@ import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-c
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct, type IConstruct } from 'constructs';
-import type { reconcileCyclesEnvSchema } from '../../functions/reconcile-cycles/env.js';
-import type { EnvVars, restoreStepsEnvSchema } from '../../functions/shared/config.js';
 import { OPEN_CYCLES_INDEX } from '../../functions/shared/records.js';
 import { definitionTemplate, type DefinitionSubstitutions } from '../../statemachines/definition.js';
 import type { DeploymentConfig } from '../config.js';
+import type { FunctionEnvironments } from '../function-environments.js';
 import { AutorestoreFunction } from './autorestore-function.js';
 import type { StateTables } from './state-tables.js';
 import { watchedBucketArns, watchedObjectArns } from './watched-buckets.js';
@@ -22,6 +21,8 @@ export interface RestoreWorkflowProps {
   config: DeploymentConfig;
   tables: StateTables;
   aggregator: IFunction;
+  /** The steps' and the reconciler's environments (infra/function-environments.ts). */
+  environments: Pick<FunctionEnvironments, 'restore-steps' | 'reconcile-cycles'>;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -29,6 +30,14 @@ export interface RestoreWorkflowProps {
 /** The state machine's name, from which its ARN and its executions' ARNs are built. */
 export function restoreStateMachineName(scope: Construct): string {
   return `${Stack.of(scope).stackName}-restore-object`;
+}
+
+/**
+ * The state machine's ARN, built from its name rather than referenced, so the functions'
+ * environments and policies can name it without a dependency cycle (it already depends on them).
+ */
+export function restoreStateMachineArn(scope: Construct): string {
+  return Arn.format({ service: 'states', resource: 'stateMachine', resourceName: restoreStateMachineName(scope), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(scope));
 }
 
 /** Every execution of the restore state machine (DescribeExecution is authorised on executions). */
@@ -51,22 +60,13 @@ export class RestoreWorkflow extends Construct {
     const stack = Stack.of(this);
     const stateMachineName = restoreStateMachineName(this);
     this.stateMachineName = stateMachineName;
-    // Built from the name rather than referenced, so the functions' policies can name the
-    // state machine without a dependency cycle (it already depends on them).
-    this.stateMachineArn = Arn.format({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, stack);
+    this.stateMachineArn = restoreStateMachineArn(this);
     this.executionsArn = restoreExecutionsArn(this);
 
-    const environment: EnvVars<typeof restoreStepsEnvSchema> = {
-      OBJECTS_TABLE: tables.objects.tableName,
-      AUDIT_TABLE: tables.audit.tableName,
-      RESTORE_TIERS: JSON.stringify(config.restoreTiers),
-      RESTORE_DAYS: String(config.restoreDays),
-      MAX_WAIT_CYCLES: String(config.maxWaitCycles),
-    };
     this.steps = new AutorestoreFunction(this, 'RestoreSteps', {
       name: 'restore-steps',
       description: 'The restore workflow steps: inspect the object, request the restore, store the task token, close the cycle',
-      environment,
+      environment: props.environments['restore-steps'],
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
@@ -150,18 +150,10 @@ export class CycleReconciler extends Construct {
   constructor(scope: Construct, id: string, props: CycleReconcilerProps) {
     super(scope, id);
     const { config, tables } = props;
-    const environment: EnvVars<typeof reconcileCyclesEnvSchema> = {
-      OBJECTS_TABLE: tables.objects.tableName,
-      AUDIT_TABLE: tables.audit.tableName,
-      NOTICES_TABLE: tables.notices.tableName,
-      STATE_MACHINE_ARN: props.stateMachineArn,
-      // A cycle opened just now may not have started its execution yet: leave it one period.
-      RECONCILE_GRACE_SECONDS: String(config.reconcileScheduleMinutes * 60),
-    };
     this.function = new AutorestoreFunction(this, 'ReconcileCycles', {
       name: 'reconcile-cycles',
       description: 'Repairs restore cycles whose execution ended without closing them, and hands pending ready notices',
-      environment,
+      environment: props.environments['reconcile-cycles'],
       timeout: Duration.minutes(5),
       // No reserved concurrency: Lambda refuses to reserve any while it would leave the account
       // under 100 unreserved, so on a new account with a low limit the deploy would fail

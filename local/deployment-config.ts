@@ -1,0 +1,76 @@
+/**
+ * The local cloud's deployment: its options read as the stack's configuration (the same schema
+ * fills the same defaults), and its functions' environment built by the same function as the
+ * CDK stack's (infra/function-environments.ts), durations turned into real seconds.
+ */
+import { DEFAULT_RESTORE_TIERS, parseDeploymentConfig, type DeploymentConfig } from '../infra/config.js';
+import { functionEnvironments, type FunctionResources, type TimeScale } from '../infra/function-environments.js';
+import type { RestoreTier } from '../functions/shared/archive.js';
+import type { TierByKind } from '../functions/shared/config.js';
+
+/** The local cloud watches every bucket unless told which: a watch no stack can have (its trail and rules name buckets). */
+export const EVERY_BUCKET = '*';
+export const LOCAL_SENDER_ADDRESS = 'restores@autorestore.local';
+/** Checked by the schema in place of `*`, which is no bucket name. */
+const EVERY_BUCKET_STAND_IN = 'every-bucket';
+
+/** The options of the local cloud that are the deployment's configuration; every one defaults as the stack does. */
+export interface LocalDeploymentOptions {
+  /** Buckets whose reads are watched; `*` (the default) watches every bucket. */
+  watchedBuckets?: string[];
+  restoreDays?: number;
+  /** Simulated seconds, as on AWS. */
+  debounceSeconds?: number;
+  maxWaitSeconds?: number;
+  waitTimeoutSeconds?: number;
+  maxWaitCycles?: number;
+  /** How often the reconciler of stuck cycles runs, in simulated minutes (15, as on AWS); 0 turns it off. */
+  reconcileEveryMinutes?: number;
+  /** @default restores@autorestore.local */
+  senderAddress?: string;
+  /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
+  restoreTiers?: Partial<Record<keyof TierByKind, RestoreTier>>;
+}
+
+/** The options as a validated deployment configuration: invalid options throw InvalidDeploymentConfigError. */
+export function localDeploymentConfig(options: LocalDeploymentOptions): DeploymentConfig {
+  const watchesEvery = !options.watchedBuckets?.length || options.watchedBuckets.includes(EVERY_BUCKET);
+  const senderAddress = options.senderAddress ?? LOCAL_SENDER_ADDRESS;
+  const config = parseDeploymentConfig({
+    watchedBuckets: watchesEvery ? [EVERY_BUCKET_STAND_IN] : options.watchedBuckets,
+    senderAddress,
+    // The local SES sends as any address: the sender's domain stands for the verified identity.
+    sesIdentity: senderAddress.split('@').pop(),
+    restoreTiers: { ...DEFAULT_RESTORE_TIERS, ...options.restoreTiers },
+    restoreDays: options.restoreDays,
+    debounceSeconds: options.debounceSeconds,
+    maxWaitSeconds: options.maxWaitSeconds,
+    waitTimeoutSeconds: options.waitTimeoutSeconds,
+    maxWaitCycles: options.maxWaitCycles,
+    // 0 turns the local schedule off; the reconciler's grace then keeps the default period.
+    reconcileScheduleMinutes: options.reconcileEveryMinutes || undefined,
+  });
+  return watchesEvery ? { ...config, watchedBuckets: [EVERY_BUCKET] } : config;
+}
+
+export class ConflictingFunctionEnvironmentError extends Error {
+  override readonly name = 'ConflictingFunctionEnvironmentError';
+}
+
+/**
+ * One environment for every function: the local cloud runs all handlers in one process, which
+ * has one `process.env`. Functions that share a variable give it the same value; a difference
+ * would configure one of them wrongly, so it is refused.
+ */
+export function localFunctionEnvironment(config: DeploymentConfig, resources: FunctionResources, scale: TimeScale): Record<string, string> {
+  const merged: Record<string, { value: string; from: string }> = {};
+  for (const [fn, env] of Object.entries(functionEnvironments(config, resources, scale))) {
+    for (const [name, value] of Object.entries(env as Record<string, string | undefined>)) {
+      if (value === undefined) continue;
+      const earlier = merged[name];
+      if (earlier && earlier.value !== value) throw new ConflictingFunctionEnvironmentError(`${name} is ${earlier.value} for ${earlier.from} but ${value} for ${fn}`);
+      merged[name] ??= { value, from: fn };
+    }
+  }
+  return Object.fromEntries(Object.entries(merged).map(([name, { value }]) => [name, value]));
+}
