@@ -11,7 +11,7 @@ export function matchesPattern(pattern: Pattern, event: unknown): boolean {
   return Object.entries(pattern).every(([field, rule]) => {
     const value = record[field];
     if (Array.isArray(rule)) return matchesAny(rule, value);
-    return matchesPattern(rule as Pattern, value);
+    return matchesPattern(rule, value);
   });
 }
 
