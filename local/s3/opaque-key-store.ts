@@ -165,9 +165,9 @@ export class OpaqueKeyStore extends FilesystemStore {
     checkUploadId(uploadId);
     // s3rver hands over the raw query value, which need not be a string.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
-    if (!/^\d{1,5}$/.test(String(partNumber)) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
-      throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) });
+    const given = String(partNumber);
+    if (!/^\d{1,5}$/.test(given) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
+      throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: given });
     }
     return super.putPart(bucket, uploadId, partNumber, content);
   }
@@ -217,7 +217,8 @@ export class OpaqueKeyStore extends FilesystemStore {
 function checkUploadId(uploadId: string): void {
   if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- not a string when s3rver passed none
-    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { UploadId: String(uploadId) });
+    const given = String(uploadId);
+    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { UploadId: given });
   }
 }
 
