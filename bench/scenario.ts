@@ -46,7 +46,7 @@ async function stateTransitions(w: Harness, arns: string[]): Promise<number> {
 }
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v !== 0));
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v !== 0));
 }
 
 /** A CloudTrail read event typed by hand (for objects whose GetObject would not fail). */
@@ -108,7 +108,7 @@ async function path(name: PathName, count: number) {
       objects: expectedExecutions,
       wallMs: Date.now() - started,
       allRestoresRequestedMs: restoresRequested.msSince(started),
-      statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [s, list.filter((e) => e.status === s).length])),
+      statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [String(s), list.filter((e) => e.status === s).length] as const)),
       stateTransitions: await stateTransitions(w, list.map((e) => e.executionArn!)),
       s3: diff(after.s3, before.s3),
       dynamodb: diff(after.dynamodb, before.dynamodb),

@@ -66,7 +66,7 @@ export class Context {
   /** The stack's resources: flags win; the rest comes from the stack's outputs. */
   async stack(): Promise<Resources> {
     if (this.resources) return this.resources;
-    const given: Partial<Resources> = Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, this.options[k as keyof Resources]]).filter(([, v]) => v));
+    const given: Partial<Resources> = Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, this.options[k as keyof Resources]] as const).filter(([, v]) => v));
     if (Object.keys(given).length === Object.keys(OUTPUTS).length) return (this.resources = given as Resources);
     let outputs: Record<string, string>;
     try {

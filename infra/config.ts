@@ -40,7 +40,7 @@ export const deploymentConfigSchema = z
     /** Names, or `{ "name": ..., "region": ... }`; every bucket must be in the stack's Region (checked at synth when declared). */
     watchedBuckets: z.array(watchedBucket).min(1).max(MAX_WATCHED_BUCKETS, `at most ${MAX_WATCHED_BUCKETS} buckets (CloudTrail allows 500 selector conditions per trail)`),
     /** The From address of every email; must belong to `sesIdentity`. */
-    senderAddress: z.string().email(),
+    senderAddress: z.email(),
     /** The verified SES identity (domain or address) the functions may send as. */
     sesIdentity: z.string().min(3),
     /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). @default none */
@@ -95,7 +95,7 @@ export const deploymentConfigSchema = z
     ...rest,
     watchedBuckets: watchedBuckets.map(nameOf),
     /** The Region each bucket was declared in, for those declared with one. */
-    watchedBucketRegions: Object.fromEntries(watchedBuckets.flatMap((b) => (typeof b === 'object' && b.region ? [[b.name, b.region] as const] : []))) as Record<string, string>,
+    watchedBucketRegions: Object.fromEntries(watchedBuckets.flatMap((b) => (typeof b === 'object' && b.region ? [[b.name, b.region] as const] : []))),
     createTrail: createTrail ?? !rest.existingTrailArn,
   }));
 

@@ -92,7 +92,8 @@ export class S3Autorestore extends Construct {
  */
 function validatedConfig(props: S3AutorestoreProps, stackName: string): DeploymentConfig {
   const { watchedBuckets, removalPolicy: _removalPolicy, acknowledgeNagFindings: _acknowledge, ...fields } = props;
-  const declared = (watchedBuckets ?? []).map((bucket) => (typeof bucket === 'string' ? { name: bucket } : 'bucketName' in bucket ? { name: bucket.bucketName } : bucket));
+  // JavaScript callers may leave it out: the schema then names the problem.
+  const declared = ((watchedBuckets as typeof watchedBuckets | undefined) ?? []).map((bucket) => (typeof bucket === 'string' ? { name: bucket } : 'bucketName' in bucket ? { name: bucket.bucketName } : bucket));
   const standIn = (name: string, i: number) => (Token.isUnresolved(name) ? `deploy-time-bucket-${i}` : name);
   const config = parseDeploymentConfig({
     ...fields,
@@ -104,6 +105,9 @@ function validatedConfig(props: S3AutorestoreProps, stackName: string): Deployme
 
 /** The closest CloudWatch Logs retention at or above the requested days. */
 function retentionOf(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
-  return (allowed.find((d) => d >= days) ?? RetentionDays.INFINITE) as RetentionDays;
+  // RetentionDays' values are the day counts themselves: comparing them with a number is meant.
+  /* eslint-disable @typescript-eslint/no-unsafe-enum-comparison */
+  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  return allowed.find((d) => d >= days) ?? RetentionDays.INFINITE;
+  /* eslint-enable @typescript-eslint/no-unsafe-enum-comparison */
 }

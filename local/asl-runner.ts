@@ -18,7 +18,7 @@ interface TaskState {
 }
 export interface Definition {
   StartAt: string;
-  States: Record<string, { Type: string } & Partial<TaskState>>;
+  States: Record<string, { Type: string } & Partial<Omit<TaskState, 'Type'>>>;
 }
 
 /** What the interpreter reports as it runs (its own type is not exported). */
@@ -46,7 +46,7 @@ export interface RunOptions {
 
 export interface Run {
   result: Promise<unknown>;
-  abort(): void;
+  abort: () => void;
   events: AsyncGenerator<EventLog>;
 }
 
@@ -87,7 +87,7 @@ export function runDefinition(definition: Definition, input: unknown, options: R
   }
 
   // Validated once, when the machine was created (as AWS does), not at every execution.
-  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } } as never);
+  const machine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
   const tokens = options.tokens;
   const context = {
     Execution: { Id: options.executionArn, Name: options.executionName, Input: input, StartTime: options.startTime.toISOString() },
@@ -107,7 +107,7 @@ export function runDefinition(definition: Definition, input: unknown, options: R
 
 /** Throws the interpreter's validation error for a definition it cannot run. */
 export function validateDefinition(definition: Definition): void {
-  new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } } as never);
+  new StateMachine(definition as never, { validationOptions: { checkPaths: false, checkArn: false } });
 }
 
 /** The error and cause of a failed execution, as Step Functions reports them. */

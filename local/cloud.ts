@@ -442,8 +442,9 @@ function putEvents(bus: EventBus, input: Record<string, unknown>) {
     if (typeof raw.Source !== 'string' || typeof raw.DetailType !== 'string' || typeof raw.Detail !== 'string') {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required' };
     }
-    if (raw.EventBusName !== undefined && raw.EventBusName !== 'default' && !String(raw.EventBusName).endsWith(':event-bus/default')) {
-      return { ErrorCode: 'InvalidArgument', ErrorMessage: `Event bus ${String(raw.EventBusName)} does not exist.` };
+    const busName = typeof raw.EventBusName === 'string' ? raw.EventBusName : JSON.stringify(raw.EventBusName);
+    if (raw.EventBusName !== undefined && busName !== 'default' && !busName.endsWith(':event-bus/default')) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: `Event bus ${busName} does not exist.` };
     }
     let detail: unknown;
     try {
@@ -452,7 +453,7 @@ function putEvents(bus: EventBus, input: Record<string, unknown>) {
     } catch {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
-    const time = raw.Time === undefined ? undefined : new Date(typeof raw.Time === 'number' ? raw.Time * 1000 : String(raw.Time));
+    const time = raw.Time === undefined ? undefined : new Date(typeof raw.Time === 'number' ? raw.Time * 1000 : typeof raw.Time === 'string' ? raw.Time : NaN);
     const event = bus.event(raw.Source, raw.DetailType, detail, { time: time && !Number.isNaN(time.getTime()) ? time : undefined, resources: Array.isArray(raw.Resources) ? raw.Resources.map(String) : [] });
     bus.publish(event);
     return { EventId: event.id };

@@ -23,7 +23,7 @@ export function matchesPattern(pattern: Pattern, event: unknown): boolean {
     if (field === '$or' && isOrClause(rule)) return rule.some((branch) => matchesPattern(branch, record));
     const value = record[field];
     if (Array.isArray(rule)) return matchesAny(rule, value);
-    return matchesPattern(rule as Pattern, value);
+    return matchesPattern(rule, value);
   });
 }
 

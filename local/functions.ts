@@ -16,7 +16,8 @@ export class LocalFunctions {
   readonly invocations = new Map<FunctionName, number>();
 
   private constructor(
-    private readonly handlers: Record<FunctionName, Handler>,
+    // Partial: callers name functions by string, and an unknown name is a ResourceNotFound.
+    private readonly handlers: Partial<Record<FunctionName, Handler>>,
     private readonly account: string,
     private readonly region: string,
   ) {}

@@ -169,8 +169,9 @@ export class StepFunctionsService {
     const known = this.parsed.get(text);
     if (known) return known;
     try {
-      const definition = JSON.parse(text) as Definition;
-      if (!definition.StartAt || !definition.States) throw new Error('StartAt and States are required');
+      const given = JSON.parse(text) as Partial<Definition>;
+      if (!given.StartAt || !given.States) throw new Error('StartAt and States are required');
+      const definition = given as Definition;
       validateDefinition(definition);
       const entry = { definition, types: new Map(Object.entries(definition.States).map(([n, s]) => [n, s.Type])) };
       this.parsed.set(text, entry);
@@ -228,7 +229,7 @@ export class StepFunctionsService {
     });
     this.running.set(record.executionArn, run.abort);
     const recording = (async () => {
-      for await (const event of run.events as AsyncGenerator<EventLog>) this.recordEvent(record, event, types);
+      for await (const event of run.events) this.recordEvent(record, event, types);
     })();
     run.result.then(
       async (output) => {

@@ -15,7 +15,6 @@ import { ListExecutionsCommand, type ExecutionStatus } from '@aws-sdk/client-sfn
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from '../context.js';
-import type { TrailSelectors } from './event-selectors.js';
 import { failed, type BucketObservation, type Failure, type Observations, type RuleObservation } from './findings.js';
 
 const DAY_MS = 24 * 3_600_000;
@@ -76,7 +75,7 @@ async function observeBuckets(s3: S3Client, output: string): Promise<NonNullable
   let names = named.filter((b) => b !== '*');
   if (all) {
     const listed = await attempt(async () => (await s3.send(new ListBucketsCommand({}))).Buckets ?? []);
-    if (listed && !failed(listed)) names = listed.map((b) => b.Name!).filter(Boolean);
+    if (!failed(listed)) names = listed.map((b) => b.Name!).filter(Boolean);
     else return { all, buckets: [{ name: '*', exists: listed }] };
   }
   return { all, buckets: await Promise.all(names.map((name) => observeBucket(s3, name))) };
@@ -103,7 +102,7 @@ async function observeTrail(client: CloudTrailClient, arn: string): Promise<NonN
   if (status === undefined || failed(status)) return { arn, status };
   const selectors = await attempt(async () => {
     const out = await client.send(new GetEventSelectorsCommand({ TrailName: arn }));
-    return { ...(out.EventSelectors ? { EventSelectors: out.EventSelectors } : {}), ...(out.AdvancedEventSelectors ? { AdvancedEventSelectors: out.AdvancedEventSelectors } : {}) } as TrailSelectors;
+    return { ...(out.EventSelectors ? { EventSelectors: out.EventSelectors } : {}), ...(out.AdvancedEventSelectors ? { AdvancedEventSelectors: out.AdvancedEventSelectors } : {}) };
   });
   return { arn, status, selectors };
 }

@@ -23,7 +23,7 @@ export interface Stack {
 let stack: Promise<Stack> | undefined;
 export function getStack(): Promise<Stack> {
   stack ??= cfn.send(new DescribeStacksCommand({ StackName: 'S3Autorestore' })).then((out) => {
-    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue] as const));
     return { stateMachineArn: outputs.StateMachineArn!, auditTable: outputs.AuditTableName! };
   });
   return stack;

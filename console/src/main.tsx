@@ -13,7 +13,7 @@ function useLive<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?
     const run = () =>
       load().then(
         (data) => !stopped && setState({ data }),
-        (err: Error) => !stopped && setState((s) => ({ ...s, error: `${err.name}: ${err.message}` })),
+        (err: unknown) => !stopped && setState((s) => ({ ...s, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })),
       );
     void run();
     const timer = setInterval(run, 2000);

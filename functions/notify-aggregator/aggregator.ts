@@ -69,7 +69,7 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true });
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
   const file = noticeFileOf(record);
-  const readers = Object.values(record.subscribers ?? {});
+  const readers = Object.values(record.subscribers);
   let queued = 0;
   for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
   await deps.audit.record({

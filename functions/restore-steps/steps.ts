@@ -142,7 +142,8 @@ async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: St
 
 async function requestRestore(step: Extract<StepInput, { action: 'requestRestore' }>, deps: StepDeps): Promise<RestoreResult> {
   const kind = step.archiveKind as ArchiveKind;
-  const configured = deps.tiers[kind];
+  // The kind arrives as a string from the workflow's input: an unknown one has no tier.
+  const configured = (deps.tiers as Partial<TierByKind>)[kind];
   if (!configured) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
   let tier: RestoreTier = step.options.tier ?? configured;
   const restoreDays = step.options.days ?? deps.restoreDays;

@@ -16,7 +16,6 @@ const bucketList = z
 
 export const tierByKindSchema = z
   .record(z.enum(ARCHIVE_KINDS), z.enum(RESTORE_TIERS))
-  .refine((m) => ARCHIVE_KINDS.every((k) => m[k] !== undefined), { message: 'a tier is needed for every archive kind' })
   .refine((m) => Object.entries(m).every(([k, t]) => tierAllowed(k as ArchiveKind, t)), {
     message: 'Expedited retrieval is not available for Deep Archive',
   });
@@ -60,7 +59,7 @@ export const notifyAggregatorEnvSchema = z.object({
   ...tables,
   NOTICES_TABLE: name,
   PRINCIPALS_TABLE: name,
-  SENDER_ADDRESS: z.string().email(),
+  SENDER_ADDRESS: z.email(),
   DEBOUNCE_SECONDS: positiveSeconds,
   MAX_WAIT_SECONDS: positiveSeconds,
   MAX_FILES_PER_EMAIL: z.coerce.number().int().min(1).default(100),

@@ -35,7 +35,7 @@ export const archivedReadEventSchema = z.object({
   detail: z
     .object({
       eventID: z.string().min(1),
-      eventTime: z.string().datetime({ offset: true }),
+      eventTime: z.iso.datetime({ offset: true }),
       eventName: z.literal('GetObject'),
       errorCode: z.literal('InvalidObjectState'),
       recipientAccountId: z.string().optional(),
@@ -63,7 +63,7 @@ export const restoreEventSchema = z.object({
   'detail-type': z.enum(['Object Restore Completed', 'Object Restore Expired']),
   source: z.literal('aws.s3'),
   account: z.string(),
-  time: z.string().datetime({ offset: true }),
+  time: z.iso.datetime({ offset: true }),
   detail: z
     .object({
       bucket: z.object({ name: z.string().min(1) }),

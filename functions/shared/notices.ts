@@ -188,7 +188,7 @@ export class NoticeBook {
       while (request && Object.keys(request).length > 0) {
         const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.table] ?? []) sent.add(item.noticeKey as string);
-        request = out.UnprocessedKeys as typeof request;
+        request = out.UnprocessedKeys as typeof request | undefined;
       }
     }
     return sent;

@@ -50,7 +50,7 @@ export class PrincipalMap {
       while (request && Object.keys(request).length > 0) {
         const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of out.Responses?.[this.table] ?? []) emails.set(item.principal as string, item.email as string);
-        request = out.UnprocessedKeys as typeof request;
+        request = out.UnprocessedKeys as typeof request | undefined;
       }
     }
     const byReader = new Map<string, string>();

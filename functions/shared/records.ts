@@ -271,7 +271,7 @@ export class ObjectRecords {
   async update(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
     const names: Record<string, string> = { '#cycle': 'cycle' };
     const values: Record<string, unknown> = { ':cycle': cycle };
-    const sets = Object.entries(fields)
+    const sets = Object.entries(fields as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .map(([field, value], i) => {
         names[`#f${i}`] = field;

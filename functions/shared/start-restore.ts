@@ -76,7 +76,7 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
 }
 
 async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: Reader): Promise<{ cycle: number; executionName: string }> {
-  const isNewReader = !before.subscribers?.[reader.id];
+  const isNewReader = !before.subscribers[reader.id];
   if (isNewReader) {
     await deps.audit.record({ objectId: before.objectId, time: deps.now(), type: 'READER_JOINED', cycle: before.cycle, dedupeKey: `joined#${before.cycle}#${reader.id}`, detail: { reader: describeReader(reader), readerId: reader.id } });
   }

@@ -16,7 +16,7 @@ import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEnt
 // s3rver's own error type renders the S3 XML error document with the right status.
 import S3ErrorModule from 's3rver/lib/models/error.js';
 
-const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
+const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
 /** Local extension: the Intelligent-Tiering archive tier an object is put into (S3 moves objects there itself). */
 export const ARCHIVE_STATUS_HEADER = 'x-autorestore-archive-status';

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import S3ErrorModule from 's3rver/lib/models/error.js';
 import { splitPath } from './archive-layer.js';
 
-const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
+const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
 interface KoaContext {
   method: string;

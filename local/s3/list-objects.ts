@@ -7,7 +7,7 @@
 import S3ErrorModule from 's3rver/lib/models/error.js';
 import type { ArchiveIndex } from './archive-index.js';
 
-const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error;
+const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error;
 
 interface StoreObject {
   key: string;

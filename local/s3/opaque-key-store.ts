@@ -23,7 +23,7 @@ interface StoredObject {
   metadata: Record<string, string>;
 }
 const S3Object = S3ObjectModule as unknown as new (bucket: string, key: string, content: null, metadata: Record<string, string>) => StoredObject;
-const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
+const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
 /** Written once a data folder's objects are stored by key hash. */
 export const LAYOUT_MARKER = '.object-layout-sha256';
@@ -122,6 +122,7 @@ export class OpaqueKeyStore extends FilesystemStore {
   /** The same store, reading and writing one older version's files instead of the current ones. */
   versionView(versionId: string): this {
     const view = Object.create(this) as this;
+    // eslint-disable-next-line @typescript-eslint/no-useless-default-assignment -- s3rver's own signature: its JavaScript callers may pass no key
     view.getResourcePath = (bucket: string, key = '', resource: string) => (key === '' ? this.getResourcePath(bucket, key, resource) : join(this.versionFolder(bucket, key, versionId), resource));
     return view;
   }
@@ -162,8 +163,11 @@ export class OpaqueKeyStore extends FilesystemStore {
 
   override async putPart(bucket: string, uploadId: string, partNumber: string, content: unknown): Promise<{ size: number; md5: string }> {
     checkUploadId(uploadId);
-    if (!/^\d{1,5}$/.test(String(partNumber)) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
-      throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: String(partNumber) });
+    // s3rver hands over the raw query value, which need not be a string.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion
+    const given = String(partNumber);
+    if (!/^\d{1,5}$/.test(given) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
+      throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: given });
     }
     return super.putPart(bucket, uploadId, partNumber, content);
   }
@@ -212,7 +216,9 @@ export class OpaqueKeyStore extends FilesystemStore {
 /** s3rver makes upload ids of 32 hex digits; anything else would be joined into a file path. */
 function checkUploadId(uploadId: string): void {
   if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) {
-    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { UploadId: String(uploadId) });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- not a string when s3rver passed none
+    const given = String(uploadId);
+    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { UploadId: given });
   }
 }
 

@@ -10,7 +10,7 @@ import S3ErrorModule from 's3rver/lib/models/error.js';
 import type { ArchiveEntry, ArchiveIndex, OlderVersion, VersioningStatus } from './archive-index.js';
 import type { OpaqueKeyStore } from './opaque-key-store.js';
 
-const S3Error = S3ErrorModule as unknown as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
+const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -86,7 +86,7 @@ export class BucketVersions {
     if (!status) return async () => ({});
     const current = this.index.get(bucket, key);
     const keep = current && (status === 'Enabled' || versionOf(current) !== 'null') && (await this.store.existsObject(bucket, key));
-    const kept = keep ? await this.describe(bucket, key, current!) : undefined;
+    const kept = keep ? await this.describe(bucket, key, current) : undefined;
     if (kept) await this.store.copyToVersion(bucket, key, kept.versionId);
     return async (ok) => {
       if (!ok) {
@@ -187,7 +187,7 @@ export class BucketVersions {
   /** ListObjectVersions: https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html */
   async list(bucket: string, query: Record<string, string | string[] | undefined>): Promise<unknown> {
     await this.requireBucket(bucket);
-    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : '');
+    const text = (name: string) => (typeof query[name] === 'string' ? query[name] : '');
     const prefix = text('prefix');
     const keyMarker = text('key-marker');
     const versionMarker = text('version-id-marker');

@@ -83,6 +83,6 @@ describe.runIf(cli)('restore events from S3, as they may really arrive', () => {
     expect(record).toMatchObject({ objectId: `s3://${BUCKET}/ids/a%3FversionId=v1`, key });
     expect(await h.records.get(objectIdOf({ bucket: BUCKET, key: 'ids/a', versionId: 'v1' }))).toBeUndefined();
     const history = await h.cli(['--output', 'json', 'stepfunctions', 'describe-execution', '--execution-arn', record.executionArn!]);
-    expect(JSON.parse(JSON.parse(history.stdout).input)).toMatchObject({ object: { bucket: BUCKET, key }, objectId: record.objectId });
+    expect(JSON.parse((JSON.parse(history.stdout) as { input: string }).input)).toMatchObject({ object: { bucket: BUCKET, key }, objectId: record.objectId });
   });
 });

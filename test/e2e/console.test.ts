@@ -43,8 +43,9 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
-  await h?.stop();
+  // Either is unset when setup failed before reaching it.
+  await (browser as Browser | undefined)?.close();
+  await (h as Harness | undefined)?.stop();
 });
 
 describe.runIf(browserOk)('the console', () => {
@@ -81,7 +82,7 @@ describe.runIf(browserOk)('the console', () => {
     await page.locator('article.email').first().waitFor();
     const subjects = await page.locator('article.email .subject').allInnerTexts();
     expect(subjects).toEqual(h.cloud.ses.list().map((m) => m.subject));
-    const frame = page.frameLocator('article.email iframe').last();
+    const frame = page.locator('article.email iframe').last().contentFrame();
     await expect.poll(() => frame.locator('table').innerText()).toContain(KEY);
     await page.screenshot({ path: `${ARTIFACTS}/outbox.png`, fullPage: true });
   });

@@ -87,13 +87,13 @@ beforeAll(async () => {
   await h.putObject(MEDIA, 'selectors.bin', 'GLACIER');
   await h.principals.put(READER, 'reader@example.com', new Date());
 }, 60_000);
-afterAll(() => h?.stop());
+afterAll(() => (h as Harness | undefined)?.stop()); // unset when setup failed before reaching it
 
 describe("the local control plane answers the SDK in each service's protocol", () => {
   it('answers, and the errors doctor tells apart by name', async () => {
     const config = { endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 };
     const [events, trail, sqs, ses] = [new EventBridgeClient(config), new CloudTrailClient(config), new SQSClient(config), new SESv2Client(config)];
-    const errorName = (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => e.name);
+    const errorName = (p: Promise<unknown>) => p.then(() => 'no error', (e: unknown) => (e as Error).name);
     try {
       expect(await events.send(new DescribeRuleCommand({ Name: 'autorestore-restore-lifecycle' }))).toMatchObject({ State: 'ENABLED', EventBusName: 'default', Arn: 'arn:aws:events:us-east-1:000000000000:rule/autorestore-restore-lifecycle' });
       expect(await errorName(events.send(new DescribeRuleCommand({ Name: 'no-such-rule' })))).toBe('ResourceNotFoundException');

@@ -1,5 +1,5 @@
 /** The construct in a stack of a user's own app: props validated, findings acknowledged where it is. */
-import { App, CfnParameter, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -22,7 +22,7 @@ describe('S3Autorestore', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({ detail: Match.objectLike({ $or: Match.arrayWith([{ requestParameters: { bucketName: [{ Ref: 'ArchiveBucketName' }, 'archive-one'] } }]) }) }),
     });
-    expect(() => (stack.node.root as App).synth()).not.toThrow();
+    expect(() => Stage.of(stack)!.synth()).not.toThrow();
   });
 
   it('refuses invalid props with every problem named, and adds nothing to the stack', () => {

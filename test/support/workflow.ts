@@ -130,7 +130,7 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
       const path: string[] = [];
       const events: EventLog[] = [];
       const collecting = (async () => {
-        for await (const event of run.events as AsyncGenerator<EventLog>) {
+        for await (const event of run.events) {
           events.push(event);
           if (event.type === 'StateEntered') path.push(event.state!.name);
         }

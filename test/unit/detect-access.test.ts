@@ -108,7 +108,7 @@ describe('detect-access', () => {
   it('a read with a version id is its own object', async () => {
     const result = await detectAccess(archivedReadEvent({ key, versionId: 'v42' }), deps());
     expect(result).toMatchObject({ outcome: 'started', objectId: `s3://${BUCKET}/${key}?versionId=v42` });
-    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!).object).toEqual({ bucket: BUCKET, key, versionId: 'v42' });
+    expect((JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as { object: unknown }).object).toEqual({ bucket: BUCKET, key, versionId: 'v42' });
   });
 
   it('ExecutionAlreadyExists (the cycle already ran) is not an error', async () => {
@@ -134,7 +134,7 @@ describe('detect-access', () => {
   it.each([
     ['a foreign account', () => archivedReadEvent({ key: 'x', account: '999988887777' }), /foreign account 999988887777/],
     ['an unwatched bucket', () => archivedReadEvent({ key: 'x', bucket: 'other-bucket' }), /other-bucket is not watched/],
-    ['a missing key', () => { const e = archivedReadEvent(); delete (e.detail.requestParameters as Record<string, unknown>).key; return e; }, /requestParameters.key/],
+    ['a missing key', () => { const e = archivedReadEvent(); delete e.detail.requestParameters.key; return e; }, /requestParameters.key/],
     ['another error code', () => { const e = archivedReadEvent(); e.detail.errorCode = 'AccessDenied'; return e; }, /errorCode/],
     ['not an object at all', () => 'hello', /not an archived-object read/],
   ])('ignores %s with a log line and no side effect', async (_, make, reason) => {
@@ -173,7 +173,7 @@ describe('detect-access', () => {
     it('are attributed to the bucket CloudTrail lists among the resources', async () => {
       const result = await detectAccess(archivedReadEvent({ key, viaAccessPoint: true }), deps());
       expect(result).toMatchObject({ outcome: 'started', objectId: objectIdOf({ bucket: BUCKET, key }) });
-      const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+      const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as { object: unknown };
       expect(input.object).toEqual({ bucket: BUCKET, key });
       const [read] = (await state.audit.history(objectIdOf({ bucket: BUCKET, key }))).filter((e) => e.type === 'READ_DETECTED');
       expect(read!.detail).toMatchObject({ accessPoint: 'arn:aws:s3:us-east-1:111122223333:accesspoint/reports-ap' });
@@ -211,6 +211,6 @@ describe('detect-access', () => {
   it.each(['Q4 results + notes.csv', '100% done.csv', 'a%2Bb.csv', 'ünï/файл.csv', 'a?versionId=v1'])('takes the CloudTrail key as given: %s', async (raw) => {
     const result = await detectAccess(archivedReadEvent({ key: `${key}-${raw}` }), deps());
     expect(result).toMatchObject({ outcome: 'started', objectId: objectIdOf({ bucket: BUCKET, key: `${key}-${raw}` }) });
-    expect(JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!).object).toEqual({ bucket: BUCKET, key: `${key}-${raw}` });
+    expect((JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!) as { object: unknown }).object).toEqual({ bucket: BUCKET, key: `${key}-${raw}` });
   });
 });

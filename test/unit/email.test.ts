@@ -15,7 +15,7 @@ const file = (key: string, extra: Partial<NoticeFile> = {}): NoticeFile => ({
   ...extra,
 });
 
-const HOSTILE = ['<script>alert("x")</script>.csv', 'with space.csv', 'a+b.csv', '100%25.csv', 'ünïcødé 文件.csv', `${'é'.repeat(512)}`, `it's "quoted" & <b>bold</b>`];
+const HOSTILE = ['<script>alert("x")</script>.csv', 'with space.csv', 'a+b.csv', '100%25.csv', 'ünïcødé 文件.csv', 'é'.repeat(512), `it's "quoted" & <b>bold</b>`];
 
 describe('email content', () => {
   it.each(HOSTILE)('shows %s as text in HTML, never as markup', (key) => {
