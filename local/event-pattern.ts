@@ -35,7 +35,7 @@ function isOrClause(rule: unknown): rule is Pattern[] {
   return (
     Array.isArray(rule) &&
     rule.length >= 2 &&
-    rule.every((branch) => branch !== null && typeof branch === 'object' && !Array.isArray(branch) && Object.keys(branch).every((key) => !FILTER_KEYWORDS.has(key)))
+    (rule as unknown[]).every((branch) => branch !== null && typeof branch === 'object' && !Array.isArray(branch) && Object.keys(branch).every((key) => !FILTER_KEYWORDS.has(key)))
   );
 }
 
