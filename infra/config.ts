@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tierByKindSchema } from '../functions/shared/config.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
+import { DEFAULT_STACK_NAME } from './outputs.js';
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name');
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS Region name');
@@ -26,7 +27,7 @@ export const deploymentConfigSchema = z
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,45}$/, 'a stack name of 1-46 letters, digits and hyphens, starting with a letter')
-      .default('S3Autorestore'),
+      .default(DEFAULT_STACK_NAME),
     /** The account that owns the watched buckets; events from any other account are ignored. @default the stack's account */
     account: z.string().regex(/^\d{12}$/).optional(),
     region: regionName.optional(),
