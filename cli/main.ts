@@ -14,7 +14,7 @@ import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
 import { Context, type GlobalOptions } from './context.js';
-import { positiveInt, positiveNumber } from './parsers.js';
+import { positiveInt, positiveNumber } from '../lib/option-parsers.js';
 import { EXIT, logLine } from './output.js';
 import { UsageError } from './s3-url.js';
 

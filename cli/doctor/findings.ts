@@ -5,7 +5,7 @@
  * a fix for anything short of ok.
  */
 import { REQUIRED_STACK_OUTPUTS, type StackOutputName } from '../../infra/outputs.js';
-import { bucketObjectsArnPrefix, getObjectCoverage, partitionOf, type TrailSelectors } from './event-selectors.js';
+import { bucketObjectsArnPrefix, getObjectCoverage, partitionOf, type TrailSelectors } from '../../infra/trail-selectors.js';
 
 export type Status = 'ok' | 'warning' | 'problem';
 

@@ -15,7 +15,7 @@ import { ListExecutionsCommand, type ExecutionStatus } from '@aws-sdk/client-sfn
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from '../context.js';
-import type { TrailSelectors } from './event-selectors.js';
+import type { TrailSelectors } from '../../infra/trail-selectors.js';
 import { failed, type BucketObservation, type Failure, type Observations, type RuleObservation } from './findings.js';
 
 const DAY_MS = 24 * 3_600_000;

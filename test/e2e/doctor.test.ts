@@ -17,8 +17,8 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT_NAMES } from '../../infra/outputs.js';
-import { eventually } from '../support/eventually.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const ARCHIVE = 'doctor-archive';
 const MEDIA = 'doctor-media';
