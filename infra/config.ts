@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tierByKindSchema } from '../functions/shared/config.js';
+import { describeIssues } from '../functions/shared/zod-issues.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
 import { DEFAULT_STACK_NAME } from './outputs.js';
 
@@ -136,7 +137,7 @@ export function assertWatchedBucketsInRegion(config: DeploymentConfig, stackRegi
 export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
   const parsed = deploymentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidDeploymentConfigError(`invalid autorestore configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidDeploymentConfigError(`invalid autorestore configuration: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }
