@@ -7,8 +7,8 @@ import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import pLimit from 'p-limit';
 import { objectIdOf } from '../functions/shared/object-id.js';
 import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
-import { startHarness, type Harness } from '../test/e2e/harness.js';
-import { eventually } from '../test/support/eventually.js';
+import { startHarness, type Harness } from '../local/harness.js';
+import { eventually } from '../local/eventually.js';
 import { EventBridgeClientStub } from './put-events.js';
 
 const BUCKET = 'bench-archive';

@@ -11,6 +11,7 @@ import { AuditLog } from '../functions/shared/audit.js';
 import { NoticeBook } from '../functions/shared/notices.js';
 import { PrincipalMap } from '../functions/shared/principals.js';
 import { ObjectRecords } from '../functions/shared/records.js';
+import type { StackOutputName } from '../infra/outputs.js';
 import { UsageError } from './s3-url.js';
 
 export interface GlobalOptions {
@@ -33,7 +34,7 @@ export interface Resources {
   principalsTable: string;
 }
 
-const OUTPUTS: Record<keyof Resources, string> = {
+const OUTPUTS: Record<keyof Resources, StackOutputName> = {
   stateMachineArn: 'StateMachineArn',
   objectsTable: 'ObjectsTableName',
   auditTable: 'AuditTableName',
@@ -49,7 +50,7 @@ export class Context {
   /** Endpoint and Region as given (flags, then environment), for any further client. */
   readonly clientConfig: { endpoint?: string; region?: string };
   private resources?: Resources;
-  private stackOutputs?: Promise<Record<string, string>>;
+  private stackOutputs?: Promise<Partial<Record<StackOutputName, string>>>;
 
   constructor(readonly options: GlobalOptions) {
     const endpoint = options.endpointUrl ?? process.env.AWS_ENDPOINT_URL;
@@ -68,7 +69,7 @@ export class Context {
     if (this.resources) return this.resources;
     const given: Partial<Resources> = Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, this.options[k as keyof Resources]] as const).filter(([, v]) => v));
     if (Object.keys(given).length === Object.keys(OUTPUTS).length) return (this.resources = given as Resources);
-    let outputs: Record<string, string>;
+    let outputs: Partial<Record<StackOutputName, string>>;
     try {
       outputs = await this.outputs();
     } catch (err) {
@@ -84,7 +85,7 @@ export class Context {
   }
 
   /** The stack's outputs by name (DescribeStacks; the SDK's error when the stack is missing). */
-  outputs(): Promise<Record<string, string>> {
+  outputs(): Promise<Partial<Record<StackOutputName, string>>> {
     this.stackOutputs ??= this.cfn.send(new DescribeStacksCommand({ StackName: this.options.stackName })).then((out) => Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!])));
     return this.stackOutputs;
   }

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
+import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
@@ -13,7 +14,7 @@ import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
 import { Context, type GlobalOptions } from './context.js';
-import { positiveInt, positiveNumber } from './parsers.js';
+import { positiveInt, positiveNumber } from '../lib/option-parsers.js';
 import { EXIT, logLine } from './output.js';
 import { UsageError } from './s3-url.js';
 
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     .description('Restore archived S3 objects through the S3 Autorestore workflow, and look up their state and history.')
     .option('--endpoint-url <url>', 'AWS endpoint (the local cloud: http://127.0.0.1:4566); default AWS_ENDPOINT_URL or AWS itself')
     .option('--region <region>', 'AWS region (default: the credential chain\'s)')
-    .option('--stack-name <name>', 'the deployed stack whose outputs name the resources', 'S3Autorestore')
+    .option('--stack-name <name>', 'the deployed stack whose outputs name the resources', DEFAULT_STACK_NAME)
     .option('--state-machine-arn <arn>', 'instead of the stack output')
     .option('--objects-table <name>', 'instead of the stack output')
     .option('--audit-table <name>', 'instead of the stack output')

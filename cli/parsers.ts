@@ -1,31 +1,6 @@
-/** Option parsers shared by the command lines (autorestore, the local cloud). */
-import { InvalidArgumentError } from 'commander';
+/** The CLI's check of restore options (the number parsers both command lines use are in lib/option-parsers.ts). */
 import { checkRestoreRequest, InvalidRestoreRequestError, type RestoreRequestOptions } from '../lib/restore-request.js';
 import { UsageError } from './s3-url.js';
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-}
-
-export function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-}
-
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-export function share(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a share between 0 and 1');
-  return n;
-}
 
 /**
  * Refuses, as a usage error (exit 2, before any request), restore options the workflow would

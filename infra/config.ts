@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tierByKindSchema, type TierByKind } from '../functions/shared/config.js';
+import { describeIssues } from '../functions/shared/zod-issues.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
+import { DEFAULT_STACK_NAME } from './outputs.js';
 
 const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not a valid S3 bucket name');
 const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS Region name');
@@ -33,7 +35,7 @@ export const deploymentConfigSchema = z
     stackName: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,45}$/, 'a stack name of 1-46 letters, digits and hyphens, starting with a letter')
-      .default('S3Autorestore'),
+      .default(DEFAULT_STACK_NAME),
     /** The account that owns the watched buckets; events from any other account are ignored. @default the stack's account */
     account: z.string().regex(/^\d{12}$/).optional(),
     region: regionName.optional(),
@@ -137,7 +139,7 @@ export function assertWatchedBucketsInRegion(config: DeploymentConfig, stackRegi
 export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
   const parsed = deploymentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidDeploymentConfigError(`invalid autorestore configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidDeploymentConfigError(`invalid autorestore configuration: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
 import type { Detection } from './constructs/detection.js';
 import type { Notifications } from './constructs/notifications.js';
+import type { StackOutputs } from './outputs.js';
 import type { RestoreWorkflow } from './constructs/restore-workflow.js';
 import type { StateTables } from './constructs/state-tables.js';
 import { S3Autorestore } from './s3-autorestore.js';
@@ -38,7 +39,7 @@ export class AutorestoreStack extends Stack {
 
     // Where the CLI finds the stack's resources, and what `autorestore doctor` checks.
     const trailArn = this.detection.trail?.trailArn ?? this.config.existingTrailArn;
-    const outputs: Record<string, string | undefined> = {
+    const outputs: StackOutputs = {
       StateMachineArn: this.workflow.stateMachine.stateMachineArn,
       ObjectsTableName: this.tables.objects.tableName,
       AuditTableName: this.tables.audit.tableName,
@@ -53,6 +54,6 @@ export class AutorestoreStack extends Stack {
       SenderAddress: this.config.senderAddress,
       SesConfigurationSet: this.config.sesConfigurationSet,
     };
-    for (const [name, value] of Object.entries(outputs)) if (value !== undefined) new CfnOutput(this, name, { value });
+    for (const [name, value] of Object.entries(outputs) as [string, string | undefined][]) if (value !== undefined) new CfnOutput(this, name, { value });
   }
 }

@@ -19,10 +19,11 @@ import bucketController from 's3rver/lib/controllers/bucket.js';
 import S3Object from 's3rver/lib/models/object.js';
 import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
+import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
 import { SimulatedClock } from './clock.js';
-import { cloudFormationErrorXml, deploymentOutputs, describeStacks } from './cloudformation.js';
+import { cloudFormationErrorXml, describeStacks, localStackOutputs } from './cloudformation.js';
 import { LocalTrail } from './control-plane/cloudtrail.js';
 import { EventBridgeRules, LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
 import { ControlPlane } from './control-plane/router.js';
@@ -46,8 +47,6 @@ import { discardBody, MalformedCredentialError, parseJsonBody, readBody, sendJso
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
 export const STATE_MACHINE_NAME = 'autorestore-restore-object';
-/** The stack name the CLI looks for by default, as `cdk deploy` names it. */
-export const LOCAL_STACK_NAME = 'S3Autorestore';
 
 export interface LocalCloudOptions extends LocalDeploymentOptions {
   /** 0 picks a free port. */
@@ -238,10 +237,10 @@ export class LocalCloud {
       if (service === 'cloudformation') {
         try {
           const xml = describeStacks(body.toString('utf8'), {
-            name: LOCAL_STACK_NAME,
-            id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${LOCAL_STACK_NAME}/local`,
+            name: DEFAULT_STACK_NAME,
+            id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${DEFAULT_STACK_NAME}/local`,
             createdAt: startedAt,
-            outputs: { StateMachineArn: stateMachineArn, ObjectsTableName: TABLE_NAMES.objects, AuditTableName: TABLE_NAMES.audit, NoticesTableName: TABLE_NAMES.notices, PrincipalsTableName: TABLE_NAMES.principals, ...deploymentOutputs(watched, config.senderAddress, trail.arn, deadLetterQueue.url) },
+            outputs: localStackOutputs({ stateMachineArn, tables: TABLE_NAMES, watched, senderAddress: config.senderAddress, trailArn: trail.arn, deadLetterQueueUrl: deadLetterQueue.url }),
           });
           res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
         } catch (err) {

@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { positiveNumber, share, wholeNumber } from '../cli/parsers.js';
+import { positiveNumber, share, wholeNumber } from '../lib/option-parsers.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, LocalCloud } from './cloud.js';
 import { DEMO_ACCESS_KEY, DEMO_BUCKET, DEMO_EMAIL, DEMO_OBJECTS, seedDemo } from './demo.js';
 

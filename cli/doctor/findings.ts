@@ -4,7 +4,8 @@
  * (works, with a caveat the operator should know) or problem (something will not work), and
  * a fix for anything short of ok.
  */
-import { bucketObjectsArnPrefix, getObjectCoverage, partitionOf, type TrailSelectors } from './event-selectors.js';
+import { REQUIRED_STACK_OUTPUTS, type StackOutputName } from '../../infra/outputs.js';
+import { bucketObjectsArnPrefix, getObjectCoverage, partitionOf, type TrailSelectors } from '../../infra/trail-selectors.js';
 
 export type Status = 'ok' | 'warning' | 'problem';
 
@@ -23,8 +24,6 @@ export interface Failure {
 }
 type Observed<T> = T | Failure;
 export const failed = (v: unknown): v is Failure => typeof v === 'object' && v !== null && (v as { callFailed?: unknown }).callFailed === true;
-
-export const REQUIRED_OUTPUTS = ['StateMachineArn', 'ObjectsTableName', 'AuditTableName', 'NoticesTableName', 'PrincipalsTableName', 'DeadLetterQueueUrl', 'WatchedBuckets', 'ArchivedReadRuleName', 'RestoreLifecycleRuleName', 'SesIdentity', 'SenderAddress'] as const;
 
 export interface BucketObservation {
   name: string;
@@ -45,7 +44,7 @@ export interface RuleObservation {
 export interface Observations {
   stackName: string;
   region: string;
-  outputs: Observed<Record<string, string>>;
+  outputs: Observed<Partial<Record<StackOutputName, string>>>;
   /** `*`: every bucket in the account and Region is watched. */
   watchedBuckets?: { all: boolean; buckets: BucketObservation[] };
   trail?: { arn: string; status: Observed<{ isLogging: boolean } | undefined>; selectors?: Observed<TrailSelectors> };
@@ -79,7 +78,7 @@ function checkOutputs(o: Observations): Finding[] {
     return [{ check: 'stack', status: 'problem', message: missing ? `stack ${o.stackName} not found in ${o.region}` : `DescribeStacks failed: ${o.outputs.error}: ${o.outputs.message}`, fix: missing ? 'deploy it (`npx cdk deploy`), or name it with --stack-name and the Region with --region' : 'check the credentials and the Region' }];
   }
   const outputs = o.outputs;
-  const missing = REQUIRED_OUTPUTS.filter((name) => !outputs[name]);
+  const missing = REQUIRED_STACK_OUTPUTS.filter((name) => !outputs[name]);
   if (missing.length) return [{ check: 'stack outputs', status: 'problem', message: `stack ${o.stackName} has no output ${missing.join(', ')}`, fix: 'deploy the current version of the stack (`npx cdk deploy`)' }];
   const trail = outputs.TrailArn ? '' : ' (no TrailArn: no trail is known to log the reads)';
   return [{ check: 'stack outputs', status: trail ? 'problem' : 'ok', message: `stack ${o.stackName} in ${o.region} has its outputs${trail}`, ...(trail ? { fix: 'let the stack create its trail, or name an existing trail in the configuration, and deploy again' } : {}) }];

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
 
 const config = { endpoint: window.location.origin, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALCONSOLE0001', secretAccessKey: 'local' } };
 const s3 = new S3Client({ ...config, forcePathStyle: true });
@@ -22,8 +23,8 @@ export interface Stack {
 
 let stack: Promise<Stack> | undefined;
 export function getStack(): Promise<Stack> {
-  stack ??= cfn.send(new DescribeStacksCommand({ StackName: 'S3Autorestore' })).then((out) => {
-    const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue] as const));
+  stack ??= cfn.send(new DescribeStacksCommand({ StackName: DEFAULT_STACK_NAME })).then((out) => {
+    const outputs: Partial<Record<StackOutputName, string>> = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue] as const));
     return { stateMachineArn: outputs.StateMachineArn!, auditTable: outputs.AuditTableName! };
   });
   return stack;

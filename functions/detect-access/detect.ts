@@ -3,7 +3,8 @@
  * and make sure exactly one workflow execution runs for the object's current cycle.
  */
 import { isWatched } from '../shared/config.js';
-import { archivedReadEventSchema, describeIssues } from '../shared/events.js';
+import { archivedReadEventSchema } from '../shared/events.js';
+import { describeIssues } from '../shared/zod-issues.js';
 import { objectIdOf, type ObjectRef } from '../shared/object-id.js';
 import { describeReader, readerFromIdentity, type Reader } from '../shared/reader.js';
 import { startOrJoinRestore, type RestoreStartDeps } from '../shared/start-restore.js';
@@ -22,7 +23,7 @@ export type DetectResult =
 
 export async function detectAccess(event: unknown, deps: DetectDeps): Promise<DetectResult> {
   const parsed = archivedReadEventSchema.safeParse(event);
-  if (!parsed.success) return ignore(deps, `not an archived-object read: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) return ignore(deps, `not an archived-object read: ${describeIssues(parsed.error, '(event)')}`);
   const { detail } = parsed.data;
   const owner = detail.recipientAccountId ?? parsed.data.account;
   const target = readTargetOf(detail.requestParameters, detail.resources);

@@ -14,8 +14,8 @@ import { inspectAfterArchived, inspectArchiveState, type ArchiveInspection } fro
 import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
 import type { Log } from '../shared/logger.js';
 import type { NoticeBook } from '../shared/notices.js';
-import { executionArnOf, type ExecutionEnd, type ObjectRecord } from '../shared/records.js';
-import { executionEndOf, replaceEndedCycle, startCycleExecution, type RestoreStartDeps } from '../shared/start-restore.js';
+import { executionArnOf, type ObjectRecord } from '../shared/records.js';
+import { executionEndOf, recordExecutionEnded, replaceEndedCycle, startCycleExecution, type RestoreStartDeps } from '../shared/start-restore.js';
 
 export interface ReconcileDeps extends RestoreStartDeps {
   s3: S3Client;
@@ -80,7 +80,7 @@ export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): P
     return (await startCycleExecution(deps, record)) ? 'STARTED' : 'MOVED_ON';
   }
   if (record.status === 'RESTORED') {
-    await recordEnd(deps, record, executionArn, end, 'the restore was done but the readers had not been told');
+    await recordExecutionEnded(deps, record, { executionArn, status: end, reason: 'the restore was done but the readers had not been told' });
     return handReady(deps, record);
   }
   if (record.status !== 'STARTING' && record.status !== 'RESTORING') return 'MOVED_ON';
@@ -93,7 +93,7 @@ export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): P
       { onlyIfStatus: [record.status], remove: ['taskToken'] },
     );
     if (!restored) return 'MOVED_ON';
-    await recordEnd(deps, record, executionArn, end, 'S3 had finished the restore');
+    await recordExecutionEnded(deps, record, { executionArn, status: end, reason: 'S3 had finished the restore' });
     await deps.audit.record({ objectId: record.objectId, time: deps.now(), type: 'RESTORE_FOUND_DONE', cycle: record.cycle, dedupeKey: `found-done#${record.cycle}`, detail: { storageClass: inspection.storageClass, expiryDate: inspection.expiryDate } });
     return handReady(deps, restored);
   }
@@ -106,17 +106,6 @@ export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): P
 async function handReady(deps: ReconcileDeps, record: ObjectRecord): Promise<Repair> {
   await enqueueNotices({ action: 'enqueue', kind: 'ready', objectId: record.objectId, cycle: record.cycle }, deps);
   return 'READY_HANDED';
-}
-
-async function recordEnd(deps: ReconcileDeps, record: ObjectRecord, executionArn: string, end: ExecutionEnd, finding: string): Promise<void> {
-  await deps.audit.record({
-    objectId: record.objectId,
-    time: deps.now(),
-    type: 'EXECUTION_ENDED',
-    cycle: record.cycle,
-    dedupeKey: `ended#${record.cycle}`,
-    detail: { executionArn, status: end, recordStatus: record.status, reason: finding },
-  });
 }
 
 async function headObject(deps: ReconcileDeps, record: ObjectRecord): Promise<ArchiveInspection | 'GONE'> {

@@ -11,7 +11,8 @@ import { inspectArchiveState, type ArchiveInspection } from '../shared/archive.j
 import type { AuditLog } from '../shared/audit.js';
 import { isWatched } from '../shared/config.js';
 import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
-import { describeIssues, restoreEventSchema, type RestoreEvent } from '../shared/events.js';
+import { restoreEventSchema, type RestoreEvent } from '../shared/events.js';
+import { describeIssues } from '../shared/zod-issues.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
 import type { Log } from '../shared/logger.js';
@@ -37,7 +38,7 @@ export type CompletedResult =
 
 export async function restoreCompleted(event: unknown, deps: CompletedDeps): Promise<CompletedResult> {
   const parsed = restoreEventSchema.safeParse(event);
-  if (!parsed.success) return ignore(deps, `not an S3 restore event: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) return ignore(deps, `not an S3 restore event: ${describeIssues(parsed.error, '(event)')}`);
   const { detail } = parsed.data;
   if (parsed.data.account !== deps.accountId) return ignore(deps, `event from foreign account ${parsed.data.account}`);
   if (!isWatched(detail.bucket.name, deps.watchedBuckets)) return ignore(deps, `bucket ${detail.bucket.name} is not watched`);

@@ -13,6 +13,7 @@ import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientS
 import type { ObjectRef } from '../shared/object-id.js';
 import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
 import type { Log } from '../shared/logger.js';
+import { describeIssues } from '../shared/zod-issues.js';
 
 export interface StepDeps {
   s3: S3Client;
@@ -66,7 +67,7 @@ export interface RestoreResult {
 
 export async function runStep(input: unknown, deps: StepDeps): Promise<unknown> {
   const parsed = stepInputSchema.safeParse(input);
-  if (!parsed.success) throw new InvalidInputError(`invalid step input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new InvalidInputError(`invalid step input: ${describeIssues(parsed.error, '(input)')}`);
   return withWorkflowErrors(() => dispatch(parsed.data, deps));
 }
 

@@ -3,8 +3,8 @@
  * keyed by object and time so a Query returns it newest first.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { allPages, conditionHeld } from './dynamodb.js';
 
 const MARKER_PREFIX = '#dedupe#';
 
@@ -103,36 +103,27 @@ export class AuditLog {
     return false;
   }
 
-  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.ddb.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(objectId)' }));
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+  private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
+    return conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(objectId)' })));
   }
 
   /** The object's history, newest first. */
   async history(objectId: string, limit = 500): Promise<AuditEntry[]> {
-    const entries: AuditEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          // Timeline entries start with a year; dedupe markers start with '#' and sort below '0'.
-          KeyConditionExpression: 'objectId = :id AND #at >= :first',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
-          ScanIndexForward: false,
-          Limit: Math.min(limit - entries.length, 1000),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      entries.push(...((page.Items ?? []) as AuditEntry[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && entries.length < limit);
-    return entries;
+    return allPages<AuditEntry>(
+      (startKey, collected) =>
+        this.ddb.send(
+          new QueryCommand({
+            TableName: this.table,
+            // Timeline entries start with a year; dedupe markers start with '#' and sort below '0'.
+            KeyConditionExpression: 'objectId = :id AND #at >= :first',
+            ExpressionAttributeNames: { '#at': 'at' },
+            ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
+            ScanIndexForward: false,
+            Limit: Math.min(limit - collected, 1000),
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      limit,
+    );
   }
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from './archive.js';
 import { ConfigurationError } from './errors.js';
+import { describeIssues } from './zod-issues.js';
 
 const name = z.string().min(1);
 const positiveSeconds = z.coerce.number().positive();
@@ -84,8 +85,7 @@ export type EnvVars<S extends z.ZodObject> = { [K in Exclude<keyof z.output<S>, 
 export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigurationError(`invalid environment: ${problems}`);
+    throw new ConfigurationError(`invalid environment: ${describeIssues(parsed.error, '(environment)')}`);
   }
   return parsed.data;
 }

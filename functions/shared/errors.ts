@@ -1,7 +1,11 @@
 /**
  * Errors that cross the boundary between a Lambda function and the state machine.
- * Step Functions routes on `name`, so every name here is a literal that also appears in
- * statemachines/restore-object.asl.json (a test checks both directions).
+ * Step Functions routes on `name`, so every name here is a literal. The workflow
+ * (statemachines/restore-object.asl.json) retries TransientServiceError and catches
+ * ObjectGoneError by name; the others end the cycle through its catch-all `States.ALL`.
+ * test/statemachine/definition.test.ts checks both directions: every name the workflow routes
+ * on exists in code, and every error a workflow step throws is routed on by name or listed
+ * there as left to the catch-all, with the reason.
  */
 
 /** The object (or the version we were restoring) no longer exists. */
@@ -29,7 +33,7 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-/** Error classes the workflow may catch by name. */
+/** Our own errors a workflow step throws on purpose: `withWorkflowErrors` passes them through unchanged. */
 export const WORKFLOW_ERROR_NAMES = [
   'ObjectGoneError',
   'RestoreNotPossibleError',

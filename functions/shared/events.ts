@@ -74,8 +74,3 @@ export const restoreEventSchema = z.object({
     .loose(),
 });
 export type RestoreEvent = z.infer<typeof restoreEventSchema>;
-
-/** A readable one-line description of why an event does not fit, for the log. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-}

@@ -6,8 +6,8 @@
  * never to the size of the table.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
 import type { Reader } from './reader.js';
 
@@ -101,7 +101,7 @@ export class NoticeBook {
       status: 'pending',
       pendingPartition: PENDING_PARTITION,
     };
-    const created = await this.ifConditionHolds(() =>
+    const created = await conditionHeld(() =>
       this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })),
     );
     if (created && kind !== 'started') {
@@ -113,10 +113,8 @@ export class NoticeBook {
 
   /** Every pending notice, through the sparse index (Query, never Scan). */
   async pending(): Promise<Notice[]> {
-    const notices: Notice[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
+    return allPages<Notice>((startKey) =>
+      this.ddb.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: PENDING_INDEX,
@@ -124,16 +122,13 @@ export class NoticeBook {
           ExpressionAttributeValues: { ':p': PENDING_PARTITION },
           ExclusiveStartKey: startKey,
         }),
-      );
-      notices.push(...((page.Items ?? []) as Notice[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return notices;
+      ),
+    );
   }
 
   /** Moves a pending notice out of the pending index. False if it was no longer pending. */
   async transition(key: Pick<Notice, 'readerId' | 'noticeKey'>, status: Exclude<NoticeStatus, 'pending'>, now: Date, sentTo?: string): Promise<boolean> {
-    return this.ifConditionHolds(() =>
+    return conditionHeld(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
@@ -158,8 +153,8 @@ export class NoticeBook {
    * (0 when the notice is no longer pending: another tick settled it meanwhile).
    */
   async recordRejection(key: Pick<Notice, 'readerId' | 'noticeKey'>, error: string): Promise<number> {
-    try {
-      const out = await this.ddb.send(
+    const out = await unlessConditionFails(() =>
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { readerId: key.readerId, noticeKey: key.noticeKey },
@@ -169,29 +164,15 @@ export class NoticeBook {
           ExpressionAttributeValues: { ':one': 1, ':error': error, ':pending': 'pending' },
           ReturnValues: 'UPDATED_NEW',
         }),
-      );
-      return Number(out.Attributes?.rejections ?? 0);
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return 0;
-      throw err;
-    }
+      ),
+    );
+    return Number(out?.Attributes?.rejections ?? 0);
   }
 
   /** Which of these (object, cycle, kind) keys were already emailed to this address. */
   async alreadySent(email: string, noticeKeys: string[]): Promise<Set<string>> {
-    const sent = new Set<string>();
-    const unique = [...new Set(noticeKeys)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: unique.slice(i, i + 100).map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey })) },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table] ?? []) sent.add(item.noticeKey as string);
-        request = out.UnprocessedKeys as typeof request | undefined;
-      }
-    }
-    return sent;
+    const keys = [...new Set(noticeKeys)].map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey }));
+    return new Set((await batchGetAll(this.ddb, this.table, keys)).map((item) => item.noticeKey as string));
   }
 
   async recordSent(email: string, noticeKey: string, now: Date): Promise<void> {
@@ -204,7 +185,7 @@ export class NoticeBook {
    * lease runs out, `ttlMs` after it was taken.
    */
   async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    return this.ifConditionHolds(() =>
+    return conditionHeld(() =>
       this.ddb.send(
         new PutCommand({
           TableName: this.table,
@@ -217,7 +198,7 @@ export class NoticeBook {
   }
 
   async releaseLease(holder: string): Promise<void> {
-    await this.ifConditionHolds(() =>
+    await conditionHeld(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
@@ -228,15 +209,5 @@ export class NoticeBook {
         }),
       ),
     );
-  }
-
-  private async ifConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await write();
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
   }
 }

@@ -1,5 +1,6 @@
 /** The principal map: any identifier CloudTrail gives a reader (access key id, ARN, principal id, Identity Center user id, session or user name, issuing role, account id) -> email address. */
-import { BatchGetCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { allPages, batchGetAll } from './dynamodb.js';
 import { principalLookupKeys, type Reader } from './reader.js';
 
 export interface PrincipalMapping {
@@ -26,13 +27,7 @@ export class PrincipalMap {
 
   /** Every mapping, for the operator's listing (a Scan: an admin command, never per event). */
   async list(): Promise<PrincipalMapping[]> {
-    const items: PrincipalMapping[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey }));
-      items.push(...((page.Items ?? []) as PrincipalMapping[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await allPages<PrincipalMapping>((startKey) => this.ddb.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey })));
     return items.sort((a, b) => a.principal.localeCompare(b.principal));
   }
 
@@ -42,17 +37,8 @@ export class PrincipalMap {
    */
   async resolve(readers: Reader[]): Promise<Map<string, string>> {
     const wanted = [...new Set(readers.flatMap(principalLookupKeys))];
-    const emails = new Map<string, string>();
-    for (let i = 0; i < wanted.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
-        [this.table]: { Keys: wanted.slice(i, i + 100).map((principal) => ({ principal })) },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const out = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.table] ?? []) emails.set(item.principal as string, item.email as string);
-        request = out.UnprocessedKeys as typeof request | undefined;
-      }
-    }
+    const found = await batchGetAll(this.ddb, this.table, wanted.map((principal) => ({ principal })));
+    const emails = new Map(found.map((item) => [item.principal as string, item.email as string]));
     const byReader = new Map<string, string>();
     for (const reader of readers) {
       if (reader.email) {

@@ -3,9 +3,9 @@
  * Every write is conditional on the cycle it belongs to, so a late step of an old cycle can
  * never overwrite a new one (the local DynamoDB has no transactions; none are needed).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArchiveKind, RestoreTier } from './archive.js';
+import { allPages, unlessConditionFails } from './dynamodb.js';
 import { objectIdOf, type ObjectRef } from './object-id.js';
 import type { Reader } from './reader.js';
 
@@ -159,7 +159,7 @@ export class ObjectRecords {
       decision.previousCycle === undefined
         ? { ConditionExpression: 'attribute_not_exists(objectId)' }
         : { ConditionExpression: '#cycle = :previous', ExpressionAttributeNames: { '#cycle': 'cycle' }, ExpressionAttributeValues: { ':previous': decision.previousCycle } };
-    return (await this.conditional(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ...condition })))) ? record : undefined;
+    return (await unlessConditionFails(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ...condition })))) ? record : undefined;
   }
 
   /**
@@ -199,7 +199,7 @@ export class ObjectRecords {
           ExpressionAttributeValues: { ':cycle': ended.cycle, ':status': ended.status, ':updatedAt': ended.updatedAt, ...sameExecution.values },
         }),
       );
-    return (await this.conditional(put)) ? record : undefined;
+    return (await unlessConditionFails(put)) ? record : undefined;
   }
 
   /**
@@ -207,7 +207,7 @@ export class ObjectRecords {
    * goes back into the open index without the flag, so the reconciler hands it again.
    */
   async markReadyNoticePending(objectId: string, cycle: number, now: Date): Promise<ObjectRecord | undefined> {
-    const out = await this.conditional(() =>
+    const out = await unlessConditionFails(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
@@ -225,10 +225,8 @@ export class ObjectRecords {
 
   /** Records of open cycles that started before `startedBefore` (ISO), through the sparse index. */
   async openCyclesStartedBefore(startedBefore: string): Promise<ObjectRecord[]> {
-    const records: ObjectRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
+    return allPages<ObjectRecord>((startKey) =>
+      this.ddb.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: OPEN_CYCLES_INDEX,
@@ -236,11 +234,8 @@ export class ObjectRecords {
           ExpressionAttributeValues: { ':open': OPEN_PARTITION, ':before': startedBefore },
           ExclusiveStartKey: startKey,
         }),
-      );
-      records.push(...((page.Items ?? []) as ObjectRecord[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+      ),
+    );
   }
 
   /**
@@ -248,7 +243,7 @@ export class ObjectRecords {
    * caller knows which notices already went out to the others; undefined if the cycle moved on.
    */
   async addSubscriber(objectId: string, cycle: number, reader: Reader, now: Date): Promise<ObjectRecord | undefined> {
-    const out = await this.conditional(() =>
+    const out = await unlessConditionFails(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
@@ -293,7 +288,7 @@ export class ObjectRecords {
       return `#r${i}`;
     });
     const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
-    const out = await this.conditional(() =>
+    const out = await unlessConditionFails(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
@@ -307,14 +302,5 @@ export class ObjectRecords {
       ),
     );
     return out ? (out.Attributes as ObjectRecord) : undefined;
-  }
-
-  private async conditional<T>(write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await write();
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
   }
 }

@@ -126,17 +126,23 @@ export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRec
   const executionArn = ended.executionArn ?? executionArnOf(deps.stateMachineArn, ended.executionName);
   const next = await deps.records.replaceEndedCycle(ended, { executionName: executionNameOf(ref, ended.cycle + 1), now: deps.now(), options });
   if (!next) return undefined;
-  await deps.audit.record({
-    objectId: ended.objectId,
-    time: deps.now(),
-    type: 'EXECUTION_ENDED',
-    cycle: ended.cycle,
-    dedupeKey: `ended#${ended.cycle}`,
-    detail: { executionArn, status: end, recordStatus: ended.status, reason: END_REASON[end], nextCycle: next.cycle },
-  });
+  await recordExecutionEnded(deps, ended, { executionArn, status: end, reason: END_REASON[end], nextCycle: next.cycle });
   const started = await startExecution(deps, next);
   // A fresh name cannot have run before; if it has, the next pass (or the reconciler) repairs again.
   return 'ended' in started ? undefined : next;
+}
+
+/** The audit entry for a cycle whose execution was found ended: one per cycle, whoever (a read, the reconciler) finds it first. */
+export async function recordExecutionEnded(deps: Pick<RestoreStartDeps, 'audit' | 'now'>, record: ObjectRecord, found: { executionArn: string; status: ExecutionEnd; reason: string; nextCycle?: number }): Promise<void> {
+  const { executionArn, status, reason, nextCycle } = found;
+  await deps.audit.record({
+    objectId: record.objectId,
+    time: deps.now(),
+    type: 'EXECUTION_ENDED',
+    cycle: record.cycle,
+    dedupeKey: `ended#${record.cycle}`,
+    detail: { executionArn, status, recordStatus: record.status, reason, ...(nextCycle !== undefined ? { nextCycle } : {}) },
+  });
 }
 
 /**

@@ -9,7 +9,7 @@
  * Each start of the local cloud is a deployment: the trail starts logging with the stack's
  * selectors again.
  */
-import { logsGetObject, type TrailSelectors } from '../../cli/doctor/event-selectors.js';
+import { logsGetObject, type TrailSelectors } from '../../infra/trail-selectors.js';
 import { ServiceError } from '../wire.js';
 
 export const LOCAL_TRAIL_NAME = 'autorestore-reads';

@@ -433,7 +433,8 @@ function checkPresignedCredential(query: Record<string, string | string[] | unde
   }
 }
 
-function readRequest(ctx: KoaContext): Promise<string> {
+/** A request's whole body as text (the small XML bodies of the bucket configuration calls). */
+export function readRequest(ctx: Pick<KoaContext, 'req'>): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     ctx.req.on('data', (chunk) => chunks.push(chunk!));

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import S3ErrorModule from 's3rver/lib/models/error.js';
-import { splitPath } from './archive-layer.js';
+import { readRequest, splitPath } from './archive-layer.js';
 
 const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
@@ -85,13 +85,4 @@ export class BucketNotifications {
     else this.eventBridge.delete(bucket);
     writeFileSync(this.file, JSON.stringify([...this.eventBridge]));
   }
-}
-
-function readRequest(ctx: KoaContext): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    ctx.req.on('data', (chunk) => chunks.push(chunk!));
-    ctx.req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    ctx.req.on('error', reject as never);
-  });
 }

@@ -7,9 +7,9 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../local/eventually.js';
 import { recordingLog } from '../support/log.js';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 const REAL_MS_PER_SIMULATED_HOUR = 1000;
 let h: Harness;

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { getObjectOrRestore } from '../../lib/index.js';
 import { TABLE_NAMES } from '../../local/cloud.js';
-import { eventually } from '../support/eventually.js';
-import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 const BUCKET = 'cli-archive';

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { eventually } from '../support/eventually.js';
-import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 import { renderDefinition } from '../../statemachines/definition.js';
 
 const CHROMIUM = '/usr/bin/chromium';

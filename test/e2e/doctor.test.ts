@@ -9,14 +9,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { eventually } from '../support/eventually.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { DEFAULT_STACK_NAME, STACK_OUTPUT_NAMES } from '../../infra/outputs.js';
+import { eventually } from '../../local/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const ARCHIVE = 'doctor-archive';
 const MEDIA = 'doctor-media';
@@ -107,6 +109,18 @@ describe("the local control plane answers the SDK in each service's protocol", (
       expect(await errorName(ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'not an identity' })))).toBe('NotFoundException');
     } finally {
       for (const client of [events, trail, sqs, ses]) client.destroy();
+    }
+  });
+
+  it('DescribeStacks: the default stack, with every output the CDK stack declares (no SES configuration set here)', async () => {
+    const cfn = new CloudFormationClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 });
+    try {
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: DEFAULT_STACK_NAME }))).Stacks?.[0];
+      expect(stack?.StackName).toBe(DEFAULT_STACK_NAME);
+      // test/infra/stack.test.ts holds the CDK stack to the same list.
+      expect((stack?.Outputs ?? []).map((o) => o.OutputKey).sort()).toEqual(STACK_OUTPUT_NAMES.filter((name) => name !== 'SesConfigurationSet').sort());
+    } finally {
+      cfn.destroy();
     }
   });
 });

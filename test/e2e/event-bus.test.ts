@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus, type Rule } from '../../local/event-bus.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../local/eventually.js';
 
 describe('local event bus', () => {
   it('runs at most the target concurrency at once, queues the rest, and delivers every event', async () => {

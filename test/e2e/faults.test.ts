@@ -3,8 +3,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { NO_FAULTS } from '../../local/faults.js';
-import { eventually } from '../support/eventually.js';
-import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 const BUCKET = 'faulty-archive';

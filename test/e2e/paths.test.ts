@@ -3,8 +3,8 @@ import { DeleteObjectCommand, HeadObjectCommand, RestoreObjectCommand } from '@a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
 import { LOCAL_ACCOUNT } from '../../local/cloud.js';
-import { eventually } from '../support/eventually.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const cli = awsCliAvailable();
 let h: Harness;

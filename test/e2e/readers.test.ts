@@ -1,8 +1,8 @@
 /** Several readers, many files, unknown readers: who gets which email, and how many. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { eventually } from '../support/eventually.js';
-import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 const BUCKET = 'team-archive';

@@ -12,7 +12,7 @@ import { S3Client, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand,
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '../../local/cloud.js';
 import { LAYOUT_MARKER } from '../../local/s3/opaque-key-store.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const cli = awsCliAvailable();
 const HOME = 'keys-home';

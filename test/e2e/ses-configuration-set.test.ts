@@ -1,7 +1,7 @@
 /** The local SES takes SendEmail with a ConfigurationSetName, as the aggregator sends it when one is configured. */
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 let ses: SESv2Client;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../local/faults.js';
 import { StepFunctionsService, type HistoryEvent } from '../../local/step-functions.js';
 import { TaskTokens } from '../../local/task-tokens.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../local/eventually.js';
 
 const DEFINITION = JSON.stringify({
   StartAt: 'Branch',

@@ -6,8 +6,8 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { eventually } from '../support/eventually.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const cli = awsCliAvailable();
 let h: Harness;

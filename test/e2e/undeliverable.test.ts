@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ATTEMPTS_WHEN_REJECTED } from '../../functions/notify-aggregator/aggregator.js';
 import { objectIdOf } from '../../functions/shared/object-id.js';
-import { eventually } from '../support/eventually.js';
-import { startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 

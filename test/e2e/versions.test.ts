@@ -24,8 +24,8 @@ import type { BusEvent } from '../../local/event-bus.js';
 import { ArchiveIndex, type ArchiveEntry } from '../../local/s3/archive-index.js';
 import { ArchiveLayer } from '../../local/s3/archive-layer.js';
 import { OpaqueKeyStore } from '../../local/s3/opaque-key-store.js';
-import { eventually } from '../support/eventually.js';
-import { awsCliAvailable, startHarness, type Harness } from './harness.js';
+import { eventually } from '../../local/eventually.js';
+import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const cli = awsCliAvailable();
 let h: Harness;

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { parseDeploymentConfig, WatchedBucketRegionError, type DeploymentConfig } from '../../infra/config.js';
 import { acknowledgeFindings } from '../../infra/nag-acknowledgements.js';
+import { OPTIONAL_STACK_OUTPUTS, STACK_OUTPUT_NAMES } from '../../infra/outputs.js';
 import { AutorestoreStack } from '../../infra/stack.js';
 
 // Bundling is switched off (no esbuild run per test); the functions' code is not under test here.
@@ -152,6 +153,13 @@ describe('outputs', () => {
     template.hasOutput('SesIdentity', { Value: 'example.com' });
     template.hasOutput('SenderAddress', { Value: 'restores@example.com' });
     expect(template.findOutputs('SesConfigurationSet')).toEqual({});
+  });
+
+  it('are the names the CLI, doctor, console and local cloud read (SesConfigurationSet only when configured)', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(STACK_OUTPUT_NAMES.filter((name) => name !== 'SesConfigurationSet').sort());
+    const withSet = Template.fromStack(buildApp(config({ sesConfigurationSet: 'autorestore-events' }), noBundling()).stack);
+    expect(Object.keys(withSet.findOutputs('*')).sort()).toEqual([...STACK_OUTPUT_NAMES].sort());
+    expect(OPTIONAL_STACK_OUTPUTS).toEqual(['TrailArn', 'SesConfigurationSet']);
   });
 });
 

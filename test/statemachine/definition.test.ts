@@ -1,4 +1,4 @@
-/** The ASL file: placeholders, lint, and that every error it routes on exists in code. */
+/** The ASL file: placeholders, lint, and the error-name contract with the code in both directions. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -23,12 +23,23 @@ interface State {
 }
 const definition = JSON.parse(renderDefinition(SUBSTITUTIONS)) as { States: Record<string, State> };
 
+const typeScriptSources = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? typeScriptSources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
 /** The names our code throws with, read from the classes' `name` literals. */
 function errorNamesInCode(): Set<string> {
   const names = new Set<string>();
-  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-  for (const file of sources('functions')) {
+  for (const file of typeScriptSources('functions')) {
     for (const m of readFileSync(file, 'utf8').matchAll(/override readonly name = '([A-Za-z.]+)'/g)) names.add(m[1]!);
+  }
+  return names;
+}
+
+/** The error classes the code in `dirs` constructs (`new XError(`), the ones a workflow step can throw. */
+function errorsConstructedIn(dirs: string[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of dirs.flatMap(typeScriptSources)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/new ([A-Z][A-Za-z]*Error)\(/g)) names.add(m[1]!);
   }
   return names;
 }
@@ -50,6 +61,24 @@ describe('restore-object.asl.json', () => {
     const used = Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals));
     expect(used.length).toBeGreaterThan(0);
     for (const name of used) expect(known, `${name} is routed on but thrown nowhere`).toContain(name);
+  });
+
+  it("every error a workflow step's code throws is retried or caught by name, or deliberately left to States.ALL", () => {
+    // Left to the catch-all on purpose: each ends the cycle the way States.ALL routes it (restore failed, or the next closing step).
+    const leftToCatchAll: Record<string, string> = {
+      RestoreNotPossibleError: 'S3 refused the restore for good: the catch-all already closes the cycle as failed',
+      InvalidInputError: 'a malformed input or a cycle that moved on: retrying cannot help, and the catch-all ends the cycle',
+      ConfigurationError: 'a broken environment at cold start: only a new deployment fixes it, so the catch-all ends the cycle',
+      RangeError: "a guard on the code's own arguments (object ids, restore requests): a defect, not a state to route on",
+    };
+    const used = new Set(Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
+    const thrown = new Set<string>([...errors.WORKFLOW_ERROR_NAMES, ...errorsConstructedIn(['functions/restore-steps', 'functions/notify-aggregator', 'functions/shared'])]);
+    expect(thrown).toContain('ObjectGoneError');
+    for (const name of thrown) {
+      if (name in leftToCatchAll) expect(used, `${name} is listed as left to States.ALL but the ASL names it`).not.toContain(name);
+      else expect(used, `${name} is thrown by a workflow step but the ASL neither retries nor catches it by name`).toContain(name);
+    }
+    for (const name of Object.keys(leftToCatchAll)) expect(thrown, `${name} is listed but thrown nowhere`).toContain(name);
   });
 
   it('retries only transient errors', () => {

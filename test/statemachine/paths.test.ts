@@ -9,7 +9,7 @@ import { RestoreObjectCommand as RestoreObjectCommandRef, S3Client, S3ServiceExc
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ACCOUNT, BUCKET, restoreCompletedEvent } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../local/eventually.js';
 import { recordingLog } from '../support/log.js';
 import { seedCycle } from '../support/records.js';
 import { workflowWorld, type WorkflowWorld } from '../support/workflow.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getObjectCoverage, logsGetObject, partitionOf, type FieldSelector, type TrailSelectors } from '../../cli/doctor/event-selectors.js';
+import { getObjectCoverage, logsGetObject, partitionOf, type FieldSelector, type TrailSelectors } from '../../infra/trail-selectors.js';
 import { getObjectSelectors } from '../../local/control-plane/cloudtrail.js';
 
 const DATA = { Field: 'eventCategory', Equals: ['Data'] };

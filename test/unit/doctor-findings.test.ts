@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, REQUIRED_OUTPUTS, worst, type Observations } from '../../cli/doctor/findings.js';
+import { diagnose, worst, type Observations } from '../../cli/doctor/findings.js';
+import { REQUIRED_STACK_OUTPUTS } from '../../infra/outputs.js';
 import { getObjectSelectors } from '../../local/control-plane/cloudtrail.js';
 
 const TRAIL = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/autorestore-reads';
@@ -10,7 +11,7 @@ function healthy(): Observations {
   return {
     stackName: 'S3Autorestore',
     region: 'eu-west-1',
-    outputs: { ...Object.fromEntries(REQUIRED_OUTPUTS.map((name) => [name, `value-of-${name}`])), WatchedBuckets: 'archive,media', TrailArn: TRAIL },
+    outputs: { ...Object.fromEntries(REQUIRED_STACK_OUTPUTS.map((name) => [name, `value-of-${name}`])), WatchedBuckets: 'archive,media', TrailArn: TRAIL },
     watchedBuckets: { all: false, buckets: [{ name: 'archive', exists: true, region: 'eu-west-1', eventBridge: true }, { name: 'media', exists: true, region: 'eu-west-1', eventBridge: true }] },
     trail: { arn: TRAIL, status: { isLogging: true }, selectors: getObjectSelectors(['archive', 'media']) },
     rules: [{ name: 'archived-read', state: 'ENABLED', targets: 1 }, { name: 'restore-lifecycle', state: 'ENABLED', targets: 1 }],

@@ -1,7 +1,7 @@
 /**
- * End-to-end harness: one local cloud per test file (handlers read their environment once
- * per process), driven through the AWS SDK and the real AWS CLI like a user would. The
- * benchmark scenarios drive the local cloud through it too.
+ * Drives a local cloud through the AWS SDK and the real AWS CLI like a user would: the
+ * end-to-end tests (one local cloud per test file: handlers read their environment once per
+ * process) and the benchmark scenarios both start theirs here.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,14 +13,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { AuditLog } from '../../functions/shared/audit.js';
-import { NoticeBook } from '../../functions/shared/notices.js';
-import { objectIdOf } from '../../functions/shared/object-id.js';
-import { PrincipalMap } from '../../functions/shared/principals.js';
-import { ObjectRecords } from '../../functions/shared/records.js';
-import { LocalCloud, TABLE_NAMES, type LocalCloudOptions } from '../../local/cloud.js';
-import { ARCHIVE_STATUS_HEADER } from '../../local/s3/archive-layer.js';
-import { eventually } from '../support/eventually.js';
+import { AuditLog } from '../functions/shared/audit.js';
+import { NoticeBook } from '../functions/shared/notices.js';
+import { objectIdOf } from '../functions/shared/object-id.js';
+import { PrincipalMap } from '../functions/shared/principals.js';
+import { ObjectRecords } from '../functions/shared/records.js';
+import { LocalCloud, TABLE_NAMES, type LocalCloudOptions } from './cloud.js';
+import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
+import { eventually } from './eventually.js';
 
 export const AWS_CLI = '/usr/bin/aws';
 

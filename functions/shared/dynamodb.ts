@@ -1,0 +1,60 @@
+/**
+ * The DynamoDB call patterns the stores share: a write whose condition may not hold, reading
+ * every page of a Query or Scan, and a BatchGet that asks again for what was left unprocessed.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+type Item = Record<string, unknown>;
+
+/** The write's result, or undefined when DynamoDB refused it because its condition did not hold; any other error is thrown. */
+export async function unlessConditionFails<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return undefined;
+    throw err;
+  }
+}
+
+/** True when the conditional write was applied, false when its condition did not hold. */
+export async function conditionHeld(write: () => Promise<unknown>): Promise<boolean> {
+  return (await unlessConditionFails(async () => (await write(), true))) ?? false;
+}
+
+/**
+ * Every item of a paginated Query or Scan (each call returns at most 1 MB): `page` sends one
+ * call from the given start key. Stops early once `limit` items are in, if given.
+ */
+export async function allPages<T>(page: (startKey: Item | undefined, collected: number) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>, limit = Infinity): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Item | undefined;
+  do {
+    const out = await page(startKey, items.length);
+    items.push(...((out.Items ?? []) as T[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey && items.length < limit);
+  return items;
+}
+
+const BATCH_GET_MAX_KEYS = 100;
+
+/**
+ * Every item of `table` with these keys: one BatchGetItem per 100 keys (its limit), asking
+ * again for the keys it left unprocessed (throttling, or more than 16 MB) after a growing pause,
+ * as the BatchGetItem reference recommends. Missing items are simply absent.
+ */
+export async function batchGetAll(ddb: DynamoDBDocumentClient, table: string, keys: Item[], pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) {
+    let request: Record<string, { Keys: Item[] }> | undefined = { [table]: { Keys: keys.slice(i, i + BATCH_GET_MAX_KEYS) } };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await pause(Math.min(50 * 2 ** (attempt - 1), 2_000));
+      const out = await ddb.send(new BatchGetCommand({ RequestItems: request }));
+      items.push(...(out.Responses?.[table] ?? []));
+      // Absent when every key was processed.
+      request = out.UnprocessedKeys as Record<string, { Keys: Item[] }> | undefined;
+    }
+  }
+  return items;
+}
