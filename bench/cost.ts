@@ -34,7 +34,15 @@ const READ_OPS = ['GetItem', 'Query', 'BatchGetItem', 'Scan'];
  * many objects), so each tick's idle work (its invocation, the lease put and release, one Query
  * of the pending index) is taken out; what a tick does for pending notices stays in.
  */
-export function perObject(run: { objects: number; stateTransitions: number; s3: Record<string, number>; dynamodb: Record<string, number>; lambda: Record<string, number>; sesSent: number; ticks: number }): PerObjectCounts {
+export function perObject(run: {
+  objects: number;
+  stateTransitions: number;
+  s3: Record<string, number>;
+  dynamodb: Record<string, number>;
+  lambda: Record<string, number>;
+  sesSent: number;
+  ticks: number;
+}): PerObjectCounts {
   const sum = (m: Record<string, number>, keys: string[]) => keys.reduce((n, k) => n + (m[k] ?? 0), 0);
   const n = run.objects;
   return {

@@ -16,7 +16,20 @@ const burstArg = process.argv.find((a) => a.startsWith('--burst='));
 const [burstObjects, burstReaders, burstReads] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
 const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads! };
 /** The tick with 100 pending notices in ever larger tables, then with ten times the pending notices. */
-const TICKS = (quick ? [[100, 1000], [100, 5000], [1000, 5000]] : [[100, 1000], [100, 10_000], [100, 50_000], [1000, 50_000]]).map(([pending, sent]) => ({ pending, sent }));
+const TICKS = (
+  quick
+    ? [
+        [100, 1000],
+        [100, 5000],
+        [1000, 5000],
+      ]
+    : [
+        [100, 1000],
+        [100, 10_000],
+        [100, 50_000],
+        [1000, 50_000],
+      ]
+).map(([pending, sent]) => ({ pending, sent }));
 const BASELINE_OBJECTS = quick ? 100 : 200;
 const SECTIONS = ['paths', 'burst', 'tick', 'baseline', 'scaling'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -58,16 +71,22 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const resultsFile = new URL('./results.json', import.meta.url);
-  const results: Results = ONLY ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : {
-    date,
-    command,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
-    pricesAsOf: prices.asOf,
-    paths: [],
-    scaling: [],
-    aggregatorTick: [],
-    restoreFeesPer1000: { glacierStandardRequests: glacierStandard.per1000Requests, glacierStandardPerGB: glacierStandard.perGB, note: 'plus $/GB retrieved: 1,000 objects of 1 GB cost $10 to retrieve at Glacier Standard' },
-  };
+  const results: Results = ONLY
+    ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results)
+    : {
+        date,
+        command,
+        machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version },
+        pricesAsOf: prices.asOf,
+        paths: [],
+        scaling: [],
+        aggregatorTick: [],
+        restoreFeesPer1000: {
+          glacierStandardRequests: glacierStandard.per1000Requests,
+          glacierStandardPerGB: glacierStandard.perGB,
+          note: 'plus $/GB retrieved: 1,000 objects of 1 GB cost $10 to retrieve at Glacier Standard',
+        },
+      };
   if (ONLY) results.reruns = [...(results.reruns ?? []), { date, command, sections: ONLY }];
   // Written after every scenario: a long run that stops part way still leaves what it measured.
   const save = () => {
@@ -117,17 +136,31 @@ function render(r: Results): string {
     '',
     `Run ${r.date} with \`${r.command}\` on ${r.machine.cpus} × ${r.machine.cpuModel ?? 'CPU'}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; prices: \`pricing/us-east-1.json\` (as of ${r.pricesAsOf}).`,
     ...(r.reruns ?? []).map((x) => `Rerun ${x.date} with \`${x.command}\`: ${x.sections.join(', ')}.`),
-    'Everything runs on the local cloud (one process per scenario); counts are exact, times are this machine\'s.',
+    "Everything runs on the local cloud (one process per scenario); counts are exact, times are this machine's.",
     '',
     '## Work and cost per object, by path',
     '',
     '| path | objects | ended | state transitions | Lambda invocations | DynamoDB writes | DynamoDB reads | S3 GET/HEAD | emails | orchestration $ / 1,000 objects |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.paths.map((p) => `| ${p.path} | ${p.objects} | ${Object.entries(p.statuses).map(([s, n]) => `${n} ${s}`).join(', ')} | ${f(p.perObject.stateTransitions, 1)} | ${f(p.perObject.lambdaInvocations, 1)} | ${f(p.perObject.dynamodbWrites, 1)} | ${f(p.perObject.dynamodbReads, 1)} | ${f(p.perObject.s3GetHead, 1)} | ${f(p.perObject.emails, 2)} | $${f(p.costPer1000.total, 4)} |`),
+    ...r.paths.map(
+      (p) =>
+        `| ${p.path} | ${p.objects} | ${Object.entries(p.statuses)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(
+            ', ',
+          )} | ${f(p.perObject.stateTransitions, 1)} | ${f(p.perObject.lambdaInvocations, 1)} | ${f(p.perObject.dynamodbWrites, 1)} | ${f(p.perObject.dynamodbReads, 1)} | ${f(p.perObject.s3GetHead, 1)} | ${f(p.perObject.emails, 2)} | $${f(p.costPer1000.total, 4)} |`,
+    ),
     '',
     'S3 calls by API, per path (totals):',
     '',
-    ...r.paths.map((p) => `- ${p.path}: ${Object.entries(p.s3).map(([k, v]) => `${k} ${v}`).join(', ')}; Lambda: ${Object.entries(p.lambda).map(([k, v]) => `${k} ${v}`).join(', ')}`),
+    ...r.paths.map(
+      (p) =>
+        `- ${p.path}: ${Object.entries(p.s3)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; Lambda: ${Object.entries(p.lambda)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    ),
     '',
     `Next to the restore itself: Glacier Flexible Retrieval Standard costs $${r.restoreFeesPer1000.glacierStandardRequests} per 1,000 restore requests plus $${r.restoreFeesPer1000.glacierStandardPerGB} per GB retrieved.`,
     'Orchestration cost assumes 512 MB Lambda functions running 100 ms on average; DynamoDB on demand, one request unit per call.',
@@ -152,13 +185,18 @@ function render(r: Results): string {
       return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${requested} | ${perObjectMs} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
     }),
     '',
-    '## The aggregator\'s tick against table size and pending notices',
+    "## The aggregator's tick against table size and pending notices",
     '',
     'Pending notices of 50 readers, all due. The tick reads them through a sparse index, so its cost follows the pending notices, not the table.',
     '',
     '| sent notices in the table | pending seen | emails sent | DynamoDB calls | tick time |',
     '| ---: | ---: | ---: | --- | ---: |',
-    ...r.aggregatorTick.map((t) => `| ${t.sentInTable as number} | ${t.tickSawPending as number} | ${t.emailsSent as number} | ${Object.entries(t.dynamodbCalls as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')} | ${t.tickMs as number} ms |`),
+    ...r.aggregatorTick.map(
+      (t) =>
+        `| ${t.sentInTable as number} | ${t.tickSawPending as number} | ${t.emailsSent as number} | ${Object.entries(t.dynamodbCalls as Record<string, number>)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} | ${t.tickMs as number} ms |`,
+    ),
     '',
     '## Against a plain script',
     '',

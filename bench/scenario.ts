@@ -46,7 +46,11 @@ async function stateTransitions(w: Harness, arns: string[]): Promise<number> {
 }
 
 function diff(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)] as const).filter(([, v]) => v !== 0));
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)] as const)
+      .filter(([, v]) => v !== 0),
+  );
 }
 
 /** A CloudTrail read event typed by hand (for objects whose GetObject would not fail). */
@@ -54,7 +58,16 @@ function handRead(w: Harness, key: string, reader: string, id: string) {
   return {
     Source: 'aws.s3',
     DetailType: 'AWS API Call via CloudTrail',
-    Detail: JSON.stringify({ eventID: id, eventTime: new Date().toISOString(), eventSource: 's3.amazonaws.com', eventName: 'GetObject', errorCode: 'InvalidObjectState', recipientAccountId: LOCAL_ACCOUNT, userIdentity: w.cloud.identityFor(reader), requestParameters: { bucketName: BUCKET, key } }),
+    Detail: JSON.stringify({
+      eventID: id,
+      eventTime: new Date().toISOString(),
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      errorCode: 'InvalidObjectState',
+      recipientAccountId: LOCAL_ACCOUNT,
+      userIdentity: w.cloud.identityFor(reader),
+      requestParameters: { bucketName: BUCKET, key },
+    }),
   };
 }
 
@@ -68,7 +81,12 @@ async function path(name: PathName, count: number) {
   // wait timeout and restored copies last a year (73 real minutes), so that no object leaves
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
   const longLived = name === 'happy' ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
-  const w = await world({ realMsPerSimulatedHour: 500, ...longLived, restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {}, faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {} });
+  const w = await world({
+    realMsPerSimulatedHour: 500,
+    ...longLived,
+    restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {},
+    faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {},
+  });
   let restoresRequested: ReturnType<typeof restoreWatch> | undefined;
   try {
     const reader = 'AKIABENCHREADER00001';
@@ -76,8 +94,10 @@ async function path(name: PathName, count: number) {
     const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
     await w.putObjects(BUCKET, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
     if (name === 'already-in-progress' || name === 'already-restored') {
-      for (const Key of keys) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: name === 'already-restored' ? 'Expedited' : 'Bulk' } } }));
-      if (name === 'already-restored') await eventually(async () => (await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }))).Restore?.includes('"false"') ?? false, 'manual restores', 30_000);
+      for (const Key of keys)
+        await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: name === 'already-restored' ? 'Expedited' : 'Bulk' } } }));
+      if (name === 'already-restored')
+        await eventually(async () => (await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: keys.at(-1)! }))).Restore?.includes('"false"') ?? false, 'manual restores', 30_000);
     }
     await w.cloud.settle();
     const before = w.cloud.counters();
@@ -109,7 +129,10 @@ async function path(name: PathName, count: number) {
       wallMs: Date.now() - started,
       allRestoresRequestedMs: restoresRequested.msSince(started),
       statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [String(s), list.filter((e) => e.status === s).length] as const)),
-      stateTransitions: await stateTransitions(w, list.map((e) => e.executionArn!)),
+      stateTransitions: await stateTransitions(
+        w,
+        list.map((e) => e.executionArn!),
+      ),
       s3: diff(after.s3, before.s3),
       dynamodb: diff(after.dynamodb, before.dynamodb),
       lambda: diff(after.lambda, before.lambda),
@@ -241,10 +264,14 @@ async function baseline(objects: number) {
     await w.putObjects(BUCKET, [...keys, ...orchestrated], 'GLACIER');
     const limit = pLimit(16);
     const t0 = Date.now();
-    await Promise.all(keys.map((Key) => limit(async () => {
-      const head = await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
-      if (!head.Restore) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } }));
-    })));
+    await Promise.all(
+      keys.map((Key) =>
+        limit(async () => {
+          const head = await w.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+          if (!head.Restore) await w.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } }));
+        }),
+      ),
+    );
     const scriptMs = Date.now() - t0;
     const restoresRequested = restoreWatch(w, objects);
     const t1 = Date.now();

@@ -67,7 +67,11 @@ export class Context {
   /** The stack's resources: flags win; the rest comes from the stack's outputs. */
   async stack(): Promise<Resources> {
     if (this.resources) return this.resources;
-    const given: Partial<Resources> = Object.fromEntries(Object.keys(OUTPUTS).map((k) => [k, this.options[k as keyof Resources]] as const).filter(([, v]) => v));
+    const given: Partial<Resources> = Object.fromEntries(
+      Object.keys(OUTPUTS)
+        .map((k) => [k, this.options[k as keyof Resources]] as const)
+        .filter(([, v]) => v),
+    );
     if (Object.keys(given).length === Object.keys(OUTPUTS).length) return (this.resources = given as Resources);
     let outputs: Partial<Record<StackOutputName, string>>;
     try {
@@ -79,14 +83,18 @@ export class Context {
       throw err;
     }
     const resources = { ...Object.fromEntries(Object.entries(OUTPUTS).map(([k, output]) => [k, outputs[output]])), ...given } as Partial<Resources>;
-    const missing = Object.entries(OUTPUTS).filter(([k]) => !resources[k as keyof Resources]).map(([, output]) => output);
+    const missing = Object.entries(OUTPUTS)
+      .filter(([k]) => !resources[k as keyof Resources])
+      .map(([, output]) => output);
     if (missing.length) throw new UsageError(`stack ${this.options.stackName} has no output ${missing.join(', ')}: give the matching flags`);
     return (this.resources = resources as Resources);
   }
 
   /** The stack's outputs by name (DescribeStacks; the SDK's error when the stack is missing). */
   outputs(): Promise<Partial<Record<StackOutputName, string>>> {
-    this.stackOutputs ??= this.cfn.send(new DescribeStacksCommand({ StackName: this.options.stackName })).then((out) => Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!])));
+    this.stackOutputs ??= this.cfn
+      .send(new DescribeStacksCommand({ StackName: this.options.stackName }))
+      .then((out) => Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!])));
     return this.stackOutputs;
   }
 

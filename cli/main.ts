@@ -28,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   let exitCode: number = EXIT.OK;
   let ctx: Context | undefined;
-  const withContext = (action: (ctx: Context, ...args: never[]) => Promise<number>) =>
+  const withContext =
+    (action: (ctx: Context, ...args: never[]) => Promise<number>) =>
     async (...args: unknown[]) => {
       ctx = new Context(program.opts<GlobalOptions>());
       // commander passes the arguments, then the options, then the command itself.
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     .name('autorestore')
     .description('Restore archived S3 objects through the S3 Autorestore workflow, and look up their state and history.')
     .option('--endpoint-url <url>', 'AWS endpoint (the local cloud: http://127.0.0.1:4566); default AWS_ENDPOINT_URL or AWS itself')
-    .option('--region <region>', 'AWS region (default: the credential chain\'s)')
+    .option('--region <region>', "AWS region (default: the credential chain's)")
     .option('--stack-name <name>', 'the deployed stack whose outputs name the resources', DEFAULT_STACK_NAME)
     .option('--state-machine-arn <arn>', 'instead of the stack output')
     .option('--objects-table <name>', 'instead of the stack output')
@@ -60,7 +61,9 @@ export async function run(argv: string[]): Promise<number> {
     .option('--dry-run', 'show what would be restored, skipped, and what it costs; change nothing', false)
     .option('--yes', 'do not ask before large or Expedited restores', false)
     .option('--concurrency <n>', 'workflow starts in parallel', positiveInt, 16)
-    .action(withContext((c, target: string, o: { days?: number; tier?: RestoreTier; notify?: string; dryRun: boolean; yes: boolean; concurrency: number }) => restoreCommand(c, target, o, abort.signal)));
+    .action(
+      withContext((c, target: string, o: { days?: number; tier?: RestoreTier; notify?: string; dryRun: boolean; yes: boolean; concurrency: number }) => restoreCommand(c, target, o, abort.signal)),
+    );
 
   program
     .command('status')
@@ -77,8 +80,15 @@ export async function run(argv: string[]): Promise<number> {
     .action(withContext((c, target: string, o: { versionId?: string }) => historyCommand(c, target, o)));
 
   const users = program.command('users').description('the principal -> email map (access key id, IAM ARN or user name, role session name)');
-  users.command('add').argument('<principal>').argument('<email>').action(withContext((c, principal: string, email: string) => usersAdd(c, principal, email)));
-  users.command('remove').argument('<principal>').action(withContext((c, principal: string) => usersRemove(c, principal)));
+  users
+    .command('add')
+    .argument('<principal>')
+    .argument('<email>')
+    .action(withContext((c, principal: string, email: string) => usersAdd(c, principal, email)));
+  users
+    .command('remove')
+    .argument('<principal>')
+    .action(withContext((c, principal: string) => usersRemove(c, principal)));
   users.command('list').action(withContext((c) => usersList(c)));
 
   program

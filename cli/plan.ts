@@ -105,4 +105,3 @@ export function loadPrices(): PriceTable {
 export function needsConfirmation(plan: Plan, tier: RestoreTier | undefined): boolean {
   return tier === 'Expedited' || plan.restore.length > 100 || plan.totals.bytes > 100 * 1024 ** 3;
 }
-

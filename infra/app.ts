@@ -4,4 +4,7 @@ import { buildApp } from './build-app.js';
 import { configFromContext } from './config.js';
 
 const app = new App();
-buildApp(configFromContext((key) => app.node.tryGetContext(key)), app).app.synth();
+buildApp(
+  configFromContext((key) => app.node.tryGetContext(key)),
+  app,
+).app.synth();

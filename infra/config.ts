@@ -37,7 +37,10 @@ export const deploymentConfigSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,45}$/, 'a stack name of 1-46 letters, digits and hyphens, starting with a letter')
       .default(DEFAULT_STACK_NAME),
     /** The account that owns the watched buckets; events from any other account are ignored. @default the stack's account */
-    account: z.string().regex(/^\d{12}$/).optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/)
+      .optional(),
     region: regionName.optional(),
     /** Names, or `{ "name": ..., "region": ... }`; every bucket must be in the stack's Region (checked at synth when declared). */
     watchedBuckets: z.array(watchedBucket).min(1).max(MAX_WATCHED_BUCKETS, `at most ${MAX_WATCHED_BUCKETS} buckets (CloudTrail allows 500 selector conditions per trail)`),
@@ -46,7 +49,10 @@ export const deploymentConfigSchema = z
     /** The verified SES identity (domain or address) the functions may send as. */
     sesIdentity: z.string().min(3),
     /** An SES configuration set every email is sent through (event publishing, suppression, dedicated IPs). @default none */
-    sesConfigurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name: 1-64 letters, digits, _ and -').optional(),
+    sesConfigurationSet: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name: 1-64 letters, digits, _ and -')
+      .optional(),
     /** The retrieval tier for each archive kind. @default 'Standard' for every kind */
     restoreTiers: tierByKindSchema.default(DEFAULT_RESTORE_TIERS),
     /** How long a restored copy stays readable, in days (Glacier Flexible Retrieval and Deep Archive). @default 7 */

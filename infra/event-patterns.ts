@@ -22,10 +22,7 @@ export function archivedReadPattern(watchedBuckets: readonly string[], partition
       ? refusedRead
       : {
           ...refusedRead,
-          $or: [
-            { requestParameters: { bucketName: [...watchedBuckets] } },
-            { resources: { ARN: watchedBuckets.map((bucket) => `arn:${partition}:s3:::${bucket}`) } },
-          ],
+          $or: [{ requestParameters: { bucketName: [...watchedBuckets] } }, { resources: { ARN: watchedBuckets.map((bucket) => `arn:${partition}:s3:::${bucket}`) } }],
         },
   };
 }

@@ -23,7 +23,11 @@ export function acknowledgeFindings(stack: AutorestoreParts): Acknowledgement[] 
   };
   const functions = [stack.detection.detectAccess, stack.detection.restoreCompleted, stack.workflow.steps, stack.notifications.aggregator];
   for (const fn of functions) {
-    acknowledge(fn, 'AwsSolutions-L1', 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.');
+    acknowledge(
+      fn,
+      'AwsSolutions-L1',
+      'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.',
+    );
     acknowledge(fn.role!, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).');
   }
   for (const fn of [stack.detection.detectAccess, stack.notifications.aggregator]) {
@@ -74,7 +78,11 @@ export function acknowledgeFindings(stack: AutorestoreParts): Acknowledgement[] 
   acknowledge(stack.detection.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself the dead-letter queue of the EventBridge rule targets.');
   const notificationsHandler = cfnStack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (notificationsHandler) {
-    acknowledge(notificationsHandler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', "CDK's own handler that turns on EventBridge notifications for the imported watched buckets; its role is defined by aws-cdk-lib.");
+    acknowledge(
+      notificationsHandler,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "CDK's own handler that turns on EventBridge notifications for the imported watched buckets; its role is defined by aws-cdk-lib.",
+    );
     acknowledge(notificationsHandler, 'AwsSolutions-IAM5[Resource::*]', "CDK's own bucket-notifications handler needs s3:PutBucketNotification on buckets it does not own; defined by aws-cdk-lib.");
   }
   return acknowledged;

@@ -93,7 +93,9 @@ export class S3Autorestore extends Construct {
 function validatedConfig(props: S3AutorestoreProps, stackName: string): DeploymentConfig {
   const { watchedBuckets, removalPolicy: _removalPolicy, acknowledgeNagFindings: _acknowledge, ...fields } = props;
   // JavaScript callers may leave it out: the schema then names the problem.
-  const declared = ((watchedBuckets as typeof watchedBuckets | undefined) ?? []).map((bucket) => (typeof bucket === 'string' ? { name: bucket } : 'bucketName' in bucket ? { name: bucket.bucketName } : bucket));
+  const declared = ((watchedBuckets as typeof watchedBuckets | undefined) ?? []).map((bucket) =>
+    typeof bucket === 'string' ? { name: bucket } : 'bucketName' in bucket ? { name: bucket.bucketName } : bucket,
+  );
   const standIn = (name: string, i: number) => (Token.isUnresolved(name) ? `deploy-time-bucket-${i}` : name);
   const config = parseDeploymentConfig({
     ...fields,
@@ -107,7 +109,9 @@ function validatedConfig(props: S3AutorestoreProps, stackName: string): Deployme
 function retentionOf(days: number): RetentionDays {
   // RetentionDays' values are the day counts themselves: comparing them with a number is meant.
   /* eslint-disable @typescript-eslint/no-unsafe-enum-comparison */
-  const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is RetentionDays => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
   return allowed.find((d) => d >= days) ?? RetentionDays.INFINITE;
   /* eslint-enable @typescript-eslint/no-unsafe-enum-comparison */
 }

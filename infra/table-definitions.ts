@@ -33,10 +33,7 @@ export type TableRole = keyof typeof TABLES;
 /** The CreateTable request for one table (string keys, on-demand), as the local cloud and tests send it. */
 export function createTableInput(role: TableRole, tableName: string) {
   const def: TableDefinition = TABLES[role];
-  const keys = (pk: string, sk?: string) => [
-    { AttributeName: pk, KeyType: 'HASH' as const },
-    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
-  ];
+  const keys = (pk: string, sk?: string) => [{ AttributeName: pk, KeyType: 'HASH' as const }, ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : [])];
   const attributes = new Set([def.partitionKey, def.sortKey, ...(def.indexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey])].filter((a): a is string => Boolean(a)));
   return {
     TableName: tableName,

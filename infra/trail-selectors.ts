@@ -48,7 +48,15 @@ export function bucketObjectsArnPrefix(bucket: string, partition: string): strin
 
 /** The fields of a refused GetObject's CloudTrail record that selectors can filter on. */
 function getObjectFields(bucket: string, key: string, partition: string): Record<string, string> {
-  return { eventCategory: 'Data', 'resources.type': 'AWS::S3::Object', 'resources.ARN': `${bucketObjectsArnPrefix(bucket, partition)}${key}`, eventName: 'GetObject', readOnly: 'true', eventSource: 's3.amazonaws.com', eventType: 'AwsApiCall' };
+  return {
+    eventCategory: 'Data',
+    'resources.type': 'AWS::S3::Object',
+    'resources.ARN': `${bucketObjectsArnPrefix(bucket, partition)}${key}`,
+    eventName: 'GetObject',
+    readOnly: 'true',
+    eventSource: 's3.amazonaws.com',
+    eventType: 'AwsApiCall',
+  };
 }
 
 function fieldMatches(selector: FieldSelector, value: string | undefined): boolean {
@@ -68,7 +76,9 @@ function fieldMatches(selector: FieldSelector, value: string | undefined): boole
 export function logsGetObject(selectors: TrailSelectors, bucket: string, key: string, partition = 'aws'): boolean {
   const fields = getObjectFields(bucket, key, partition);
   const advanced = (selectors.AdvancedEventSelectors ?? []).some((s) => (s.FieldSelectors ?? []).every((f) => fieldMatches(f, fields[f.Field ?? ''])));
-  const basic = (selectors.EventSelectors ?? []).some((s) => readsLogged(s) && (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => basicValueCovers(v, bucket, key, partition))));
+  const basic = (selectors.EventSelectors ?? []).some(
+    (s) => readsLogged(s) && (s.DataResources ?? []).some((r) => r.Type === 'AWS::S3::Object' && (r.Values ?? []).some((v) => basicValueCovers(v, bucket, key, partition))),
+  );
   return advanced || basic;
 }
 

@@ -43,7 +43,13 @@ export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: Obje
   }
   const now = new Date();
   const started = await startOrJoinRestore({ ...deps, now: () => new Date() }, ref, reader, now, options);
-  await deps.audit.record({ objectId: started.objectId, time: now, type: 'RESTORE_ORDERED', cycle: started.cycle, detail: { by: reader.accessKeyId ?? reader.id, via: 'getObjectOrRestore', tier: options.tier, days: options.days } });
+  await deps.audit.record({
+    objectId: started.objectId,
+    time: now,
+    type: 'RESTORE_ORDERED',
+    cycle: started.cycle,
+    detail: { by: reader.accessKeyId ?? reader.id, via: 'getObjectOrRestore', tier: options.tier, days: options.days },
+  });
   const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
   const inspection = inspectArchiveState(head);
   const record = await deps.records.get(objectIdOf(ref));

@@ -98,10 +98,13 @@ export function runDefinition(definition: Definition, input: unknown, options: R
       },
     },
   };
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
-    context,
-  } as never);
+  const execution = machine.run(
+    input as never,
+    {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
+      context,
+    } as never,
+  );
   return { result: execution.result, abort: execution.abort, events: execution.eventLogs as AsyncGenerator<EventLog> };
 }
 

@@ -123,7 +123,10 @@ export class LocalCloud {
         discardBody(req);
         throw new ServiceError(413, 'RequestEntityTooLarge', `Request body too large: DynamoDB takes at most ${BODY_LIMITS.dynamodb} bytes`);
       }
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? 'unknown';
       dynamoCalls.set(operation, (dynamoCalls.get(operation) ?? 0) + 1);
       dynamoListener(req, res);
     };
@@ -149,10 +152,14 @@ export class LocalCloud {
     bus.addRule(restoreLifecycle);
     // The control plane of the deployment: rule names as the stack names them, its trail, its dead-letter queue.
     const deadLetterQueue = new DeadLetterQueue(endpoint, LOCAL_ACCOUNT, LOCAL_REGION, bus.deadLetters);
-    const deployedRules = new EventBridgeRules([
-      { name: LOCAL_RULE_NAMES.archivedRead, rule: archivedRead, targetArn: functions.arn('detect-access'), deadLetterArn: deadLetterQueue.arn },
-      { name: LOCAL_RULE_NAMES.restoreLifecycle, rule: restoreLifecycle, targetArn: functions.arn('restore-completed'), deadLetterArn: deadLetterQueue.arn },
-    ], LOCAL_ACCOUNT, LOCAL_REGION);
+    const deployedRules = new EventBridgeRules(
+      [
+        { name: LOCAL_RULE_NAMES.archivedRead, rule: archivedRead, targetArn: functions.arn('detect-access'), deadLetterArn: deadLetterQueue.arn },
+        { name: LOCAL_RULE_NAMES.restoreLifecycle, rule: restoreLifecycle, targetArn: functions.arn('restore-completed'), deadLetterArn: deadLetterQueue.arn },
+      ],
+      LOCAL_ACCOUNT,
+      LOCAL_REGION,
+    );
     const trail = new LocalTrail(LOCAL_ACCOUNT, LOCAL_REGION, watched);
 
     // --- S3: s3rver with the archive layer in front of its router.
@@ -173,8 +180,10 @@ export class LocalCloud {
       clock,
       store,
       onReadRefused: (read) => trail.records(read.bucket, read.key) && publishS3Event(refusedReadEvent(bus, read, LOCAL_ACCOUNT, LOCAL_REGION), faults.dropReadEvents),
-      onRestoreCompleted: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
-      onRestoreExpired: (bucket, key, entry) => notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
+      onRestoreCompleted: (bucket, key, entry) =>
+        notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
+      onRestoreExpired: (bucket, key, entry) =>
+        notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
     });
     s3.middleware.splice(2, 0, archive.middleware() as never);
     const watches = (bucket: string) => watched.includes('*') || watched.includes(bucket);
@@ -271,7 +280,8 @@ export class LocalCloud {
     // DynamoDB cannot add an index to a table): the reconciler stays off there, said once.
     const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
     const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
-    if (!hasOpenCyclesIndex) log(`local cloud: the objects table in ${options.dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
+    if (!hasOpenCyclesIndex)
+      log(`local cloud: the objects table in ${options.dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
     ddb.destroy();
     stepFunctions.upsertStateMachine(
       STATE_MACHINE_NAME,
@@ -290,14 +300,17 @@ export class LocalCloud {
     // The aggregator's schedule (rate 1 minute on AWS), on the simulated clock.
     const tickCount = { value: 0 };
     let ticking: Promise<unknown> | undefined;
-    const ticker = setInterval(() => {
-      if (ticking) return;
-      tickCount.value++;
-      ticking = functions
-        .invoke('notify-aggregator', { action: 'tick' })
-        .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
-        .finally(() => (ticking = undefined));
-    }, Math.max(50, clock.real(60_000)));
+    const ticker = setInterval(
+      () => {
+        if (ticking) return;
+        tickCount.value++;
+        ticking = functions
+          .invoke('notify-aggregator', { action: 'tick' })
+          .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
+          .finally(() => (ticking = undefined));
+      },
+      Math.max(50, clock.real(60_000)),
+    );
 
     // The reconciler of stuck cycles (rate 15 minutes on AWS), on the simulated clock; at
     // least a second apart in real time, since each run describes every open cycle's execution.
@@ -305,12 +318,15 @@ export class LocalCloud {
     const reconcileEvery = hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0;
     const reconciler =
       reconcileEvery > 0
-        ? setInterval(() => {
-            reconciling ??= functions
-              .invoke('reconcile-cycles', { action: 'reconcile' })
-              .catch((err: unknown) => log(`reconciler run failed: ${(err as Error).message}`))
-              .finally(() => (reconciling = undefined));
-          }, Math.max(1000, clock.real(reconcileEvery * 60_000)))
+        ? setInterval(
+            () => {
+              reconciling ??= functions
+                .invoke('reconcile-cycles', { action: 'reconcile' })
+                .catch((err: unknown) => log(`reconciler run failed: ${(err as Error).message}`))
+                .finally(() => (reconciling = undefined));
+            },
+            Math.max(1000, clock.real(reconcileEvery * 60_000)),
+          )
         : undefined;
 
     const stop = async () => {
@@ -358,7 +374,14 @@ export class LocalCloud {
 }
 
 const CONSOLE_DIST = fileURLToPath(new URL('../console/dist/', import.meta.url));
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
 
 /** The console: its bundled files, and the outbox (a folder, the one thing no AWS API reads). */
 async function serveConsole(req: IncomingMessage, res: ServerResponse, outbox: () => unknown[]): Promise<void> {
@@ -375,7 +398,11 @@ async function serveConsole(req: IncomingMessage, res: ServerResponse, outbox: (
   res.end(await readFile(target));
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> }): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: { s3?: Listener; dynamodb?: Listener; handleJson?: (service: string, req: IncomingMessage, res: ServerResponse) => Promise<void> },
+): Promise<void> {
   let scope: ReturnType<typeof sigV4Scope>;
   try {
     scope = sigV4Scope(req);
@@ -400,7 +427,14 @@ async function route(req: IncomingMessage, res: ServerResponse, routes: { s3?: L
  * 256 KB of a PutEvents request or an execution input leaves room for JSON escaping; SES v2
  * takes messages up to 40 MB; DynamoDB requests up to 16 MB (BatchWriteItem).
  */
-const BODY_LIMITS: Record<string, number> = { events: 2 * 1024 * 1024, states: 2 * 1024 * 1024, ses: 48 * 1024 * 1024, email: 48 * 1024 * 1024, dynamodb: 16 * 1024 * 1024 + 64 * 1024, default: 1024 * 1024 };
+const BODY_LIMITS: Record<string, number> = {
+  events: 2 * 1024 * 1024,
+  states: 2 * 1024 * 1024,
+  ses: 48 * 1024 * 1024,
+  email: 48 * 1024 * 1024,
+  dynamodb: 16 * 1024 * 1024 + 64 * 1024,
+  default: 1024 * 1024,
+};
 
 /**
  * A signature whose credential cannot be read: the service cannot be told, so the answer takes
@@ -425,7 +459,13 @@ const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 
 function entrySize(entry: Record<string, unknown>): number {
   const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
-  return (entry.Time !== undefined && entry.Time !== null ? 14 : 0) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + (Array.isArray(entry.Resources) ? entry.Resources.reduce((sum: number, r) => sum + bytes(r), 0) : 0);
+  return (
+    (entry.Time !== undefined && entry.Time !== null ? 14 : 0) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (Array.isArray(entry.Resources) ? entry.Resources.reduce((sum: number, r) => sum + bytes(r), 0) : 0)
+  );
 }
 
 /** EventBridge PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html */
@@ -433,7 +473,7 @@ function putEvents(bus: EventBus, input: Record<string, unknown>) {
   const entries = input.Entries;
   if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) throw new ServiceError(400, 'ValidationException', 'Entries must hold 1 to 10 events');
   if (!entries.every((e): e is Record<string, unknown> => Boolean(e) && typeof e === 'object' && !Array.isArray(e))) {
-    throw new ServiceError(400, 'ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must not contain null or non-object elements');
+    throw new ServiceError(400, 'ValidationException', "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must not contain null or non-object elements");
   }
   // The whole request is refused, not one entry: AWS answers this ValidationException.
   if (entries.reduce((sum, e) => sum + entrySize(e), 0) > PUT_EVENTS_MAX_BYTES) throw new ServiceError(400, 'ValidationException', 'Total size of the entries in the request is over the limit.');
@@ -453,7 +493,10 @@ function putEvents(bus: EventBus, input: Record<string, unknown>) {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
     const time = raw.Time === undefined ? undefined : new Date(typeof raw.Time === 'number' ? raw.Time * 1000 : typeof raw.Time === 'string' ? raw.Time : NaN);
-    const event = bus.event(raw.Source, raw.DetailType, detail, { time: time && !Number.isNaN(time.getTime()) ? time : undefined, resources: Array.isArray(raw.Resources) ? raw.Resources.map(String) : [] });
+    const event = bus.event(raw.Source, raw.DetailType, detail, {
+      time: time && !Number.isNaN(time.getTime()) ? time : undefined,
+      resources: Array.isArray(raw.Resources) ? raw.Resources.map(String) : [],
+    });
     bus.publish(event);
     return { EventId: event.id };
   });

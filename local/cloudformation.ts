@@ -26,7 +26,14 @@ export function describeStacks(body: string, stack: { name: string; id: string; 
 }
 
 /** The local stack's outputs, under the names the CDK stack gives them (no SES configuration set here). */
-export function localStackOutputs(resources: { stateMachineArn: string; tables: { objects: string; audit: string; notices: string; principals: string }; watched: string[]; senderAddress: string; trailArn: string; deadLetterQueueUrl: string }): StackOutputs {
+export function localStackOutputs(resources: {
+  stateMachineArn: string;
+  tables: { objects: string; audit: string; notices: string; principals: string };
+  watched: string[];
+  senderAddress: string;
+  trailArn: string;
+  deadLetterQueueUrl: string;
+}): StackOutputs {
   const { watched, senderAddress, trailArn, deadLetterQueueUrl } = resources;
   return {
     StateMachineArn: resources.stateMachineArn,

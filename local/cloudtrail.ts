@@ -18,39 +18,52 @@ export function identityFor(accessKeyId: string | undefined, account: string) {
 
 export function refusedReadEvent(bus: EventBus, read: ReadRefused, account: string, region: string): BusEvent {
   const now = new Date();
-  return bus.event('aws.s3', 'AWS API Call via CloudTrail', {
-    eventVersion: '1.10',
-    userIdentity: identityFor(read.accessKeyId, account),
-    eventTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource: 's3.amazonaws.com',
-    eventName: 'GetObject',
-    awsRegion: region,
-    sourceIPAddress: read.sourceIp,
-    userAgent: read.userAgent,
-    errorCode: 'InvalidObjectState',
-    errorMessage: "The operation is not valid for the object's storage class",
-    requestParameters: { bucketName: read.bucket, Host: 'localhost', key: read.key, ...(read.versionId ? { versionId: read.versionId } : {}) },
-    responseElements: null,
-    requestID: read.requestId,
-    eventID: randomUUID(),
-    readOnly: true,
-    resources: [{ type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${read.bucket}/${read.key}` }, { accountId: account, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${read.bucket}` }],
-    eventType: 'AwsApiCall',
-    managementEvent: false,
-    recipientAccountId: account,
-    eventCategory: 'Data',
-  }, { time: now });
+  return bus.event(
+    'aws.s3',
+    'AWS API Call via CloudTrail',
+    {
+      eventVersion: '1.10',
+      userIdentity: identityFor(read.accessKeyId, account),
+      eventTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      awsRegion: region,
+      sourceIPAddress: read.sourceIp,
+      userAgent: read.userAgent,
+      errorCode: 'InvalidObjectState',
+      errorMessage: "The operation is not valid for the object's storage class",
+      requestParameters: { bucketName: read.bucket, Host: 'localhost', key: read.key, ...(read.versionId ? { versionId: read.versionId } : {}) },
+      responseElements: null,
+      requestID: read.requestId,
+      eventID: randomUUID(),
+      readOnly: true,
+      resources: [
+        { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${read.bucket}/${read.key}` },
+        { accountId: account, type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${read.bucket}` },
+      ],
+      eventType: 'AwsApiCall',
+      managementEvent: false,
+      recipientAccountId: account,
+      eventCategory: 'Data',
+    },
+    { time: now },
+  );
 }
 
 export function restoreLifecycleEvent(bus: EventBus, kind: 'Object Restore Completed' | 'Object Restore Expired', bucket: string, key: string, entry: ArchiveEntry): BusEvent {
-  return bus.event('aws.s3', kind, {
-    version: '0',
-    bucket: { name: bucket },
-    object: { key: encodeS3EventKey(key), ...(entry.versionId ? { 'version-id': entry.versionId } : {}) },
-    'request-id': randomUUID(),
-    requester: 's3.amazonaws.com',
-    ...(kind === 'Object Restore Completed'
-      ? { ...(entry.restore?.expiresAt ? { 'restore-expiry-time': new Date(entry.restore.expiresAt).toISOString() } : {}), 'source-storage-class': entry.storageClass }
-      : {}),
-  }, { resources: [`arn:aws:s3:::${bucket}`] });
+  return bus.event(
+    'aws.s3',
+    kind,
+    {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key: encodeS3EventKey(key), ...(entry.versionId ? { 'version-id': entry.versionId } : {}) },
+      'request-id': randomUUID(),
+      requester: 's3.amazonaws.com',
+      ...(kind === 'Object Restore Completed'
+        ? { ...(entry.restore?.expiresAt ? { 'restore-expiry-time': new Date(entry.restore.expiresAt).toISOString() } : {}), 'source-storage-class': entry.storageClass }
+        : {}),
+    },
+    { resources: [`arn:aws:s3:::${bucket}`] },
+  );
 }

@@ -34,10 +34,13 @@ export async function seedDemo(endpoint: string): Promise<void> {
     const put = new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: object.key, Body: `demo content of ${object.key}\n`, StorageClass: object.storageClass as never });
     if (object.archiveStatus) {
       const status = object.archiveStatus;
-      put.middlewareStack.add((next) => (args) => {
-        (args.request as { headers: Record<string, string> }).headers[ARCHIVE_STATUS_HEADER] = status;
-        return next(args);
-      }, { step: 'build', name: 'archiveStatusHeader' });
+      put.middlewareStack.add(
+        (next) => (args) => {
+          (args.request as { headers: Record<string, string> }).headers[ARCHIVE_STATUS_HEADER] = status;
+          return next(args);
+        },
+        { step: 'build', name: 'archiveStatusHeader' },
+      );
     }
     await s3.send(put);
   }

@@ -91,10 +91,7 @@ export class EventBus {
     this.undelivered.clear();
     for (const entry of pending) this.undelivered.set(this.nextSeq, { ...entry, seq: this.nextSeq++ });
     this.replayed = [...this.undelivered.values()];
-    this.journal.compact([
-      ...this.deadLetters.map((letter) => ({ deadLettered: 0, letter })),
-      ...this.replayed.map(({ seq, event, rules }) => ({ accepted: seq, event, rules: [...rules] })),
-    ]);
+    this.journal.compact([...this.deadLetters.map((letter) => ({ deadLettered: 0, letter })), ...this.replayed.map(({ seq, event, rules }) => ({ accepted: seq, event, rules: [...rules] }))]);
   }
 
   addRule(rule: Rule): void {

@@ -91,10 +91,13 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     async putObject(bucket, key, storageClass = 'STANDARD', archiveStatus) {
       const put = new PutObjectCommand({ Bucket: bucket, Key: key, Body: `content of ${key}`, StorageClass: storageClass as never });
       if (archiveStatus) {
-        put.middlewareStack.add((next) => (args) => {
-          (args.request as { headers: Record<string, string> }).headers[ARCHIVE_STATUS_HEADER] = archiveStatus;
-          return next(args);
-        }, { step: 'build' });
+        put.middlewareStack.add(
+          (next) => (args) => {
+            (args.request as { headers: Record<string, string> }).headers[ARCHIVE_STATUS_HEADER] = archiveStatus;
+            return next(args);
+          },
+          { step: 'build' },
+        );
       }
       await s3().send(put);
     },
@@ -139,17 +142,25 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
       return (await audit.history(objectIdOf({ bucket, key }))).map((e) => e.type).reverse();
     },
     async waitForExecutions(count, status = 'SUCCEEDED') {
-      return eventually(async () => {
-        const all = await harness.executions();
-        const done = all.filter((e) => e.status === status);
-        return done.length >= count && all.every((e) => e.status !== 'RUNNING') ? all : undefined;
-      }, `${count} ${status} executions`, 60_000);
+      return eventually(
+        async () => {
+          const all = await harness.executions();
+          const done = all.filter((e) => e.status === status);
+          return done.length >= count && all.every((e) => e.status !== 'RUNNING') ? all : undefined;
+        },
+        `${count} ${status} executions`,
+        60_000,
+      );
     },
     async waitForEmails(count) {
-      return eventually(() => {
-        const messages = cloud.ses.list();
-        return messages.length >= count ? messages : undefined;
-      }, `${count} emails`, 60_000);
+      return eventually(
+        () => {
+          const messages = cloud.ses.list();
+          return messages.length >= count ? messages : undefined;
+        },
+        `${count} emails`,
+        60_000,
+      );
     },
     async stop() {
       for (const client of clients) client.destroy();

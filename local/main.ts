@@ -15,7 +15,7 @@ const program = new Command()
   .option('--fresh', 'start from an empty data folder', false)
   .option('--no-demo', 'do not create the demo bucket and reader')
   .addOption(new Option('--seconds-per-hour <seconds>', 'real seconds per simulated hour').default(1).argParser(positiveNumber))
-  .addOption(new Option('--debounce-seconds <seconds>', 'simulated seconds a reader\'s notices wait for more before one email goes out').default(120).argParser(positiveNumber))
+  .addOption(new Option('--debounce-seconds <seconds>', "simulated seconds a reader's notices wait for more before one email goes out").default(120).argParser(positiveNumber))
   .addOption(new Option('--max-wait-seconds <seconds>', 'simulated seconds a notice waits at most for the debounce window').default(900).argParser(positiveNumber))
   .option('--watch <buckets>', 'comma-separated buckets whose reads are watched (default: all)')
   .addOption(new Option('--drop-read-events <share>', 'share of CloudTrail read events lost').default(0).argParser(share))
@@ -27,8 +27,20 @@ const program = new Command()
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<{
-    port: number; dataDir: string; fresh: boolean; demo: boolean; secondsPerHour: number; debounceSeconds: number; maxWaitSeconds: number; watch?: string;
-    dropReadEvents: number; dropRestoreEvents: number; duplicateS3Events: number; startExecutionRate: number; sesFailureRate: number; logLevel: string;
+    port: number;
+    dataDir: string;
+    fresh: boolean;
+    demo: boolean;
+    secondsPerHour: number;
+    debounceSeconds: number;
+    maxWaitSeconds: number;
+    watch?: string;
+    dropReadEvents: number;
+    dropRestoreEvents: number;
+    duplicateS3Events: number;
+    startExecutionRate: number;
+    sesFailureRate: number;
+    logLevel: string;
   }>();
   const cloud = await LocalCloud.start({
     port: opts.port,
@@ -37,8 +49,17 @@ async function main(): Promise<void> {
     realMsPerSimulatedHour: opts.secondsPerHour * 1000,
     debounceSeconds: opts.debounceSeconds,
     maxWaitSeconds: opts.maxWaitSeconds,
-    watchedBuckets: opts.watch?.split(',').map((b) => b.trim()).filter(Boolean),
-    faults: { dropReadEvents: opts.dropReadEvents, dropRestoreEvents: opts.dropRestoreEvents, duplicateS3Events: opts.duplicateS3Events, startExecutionPerSecond: opts.startExecutionRate, sesFailureRate: opts.sesFailureRate },
+    watchedBuckets: opts.watch
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    faults: {
+      dropReadEvents: opts.dropReadEvents,
+      dropRestoreEvents: opts.dropRestoreEvents,
+      duplicateS3Events: opts.duplicateS3Events,
+      startExecutionPerSecond: opts.startExecutionRate,
+      sesFailureRate: opts.sesFailureRate,
+    },
     functionLogLevel: opts.logLevel.toUpperCase(),
   });
   const out = (line = '') => process.stdout.write(`${line}\n`);

@@ -32,7 +32,6 @@ export interface OutboxMessage {
   date: string;
 }
 
-
 export class SesService {
   sent = 0;
   private sendingEnabled = true;
@@ -92,7 +91,14 @@ export class SesService {
    */
   control(method: string, path: string, body: Record<string, unknown>): unknown {
     if (method === 'GET' && /^\/v2\/email\/account\/?$/.test(path)) {
-      return { DedicatedIpAutoWarmupEnabled: false, EnforcementStatus: 'HEALTHY', ProductionAccessEnabled: true, SendingEnabled: this.sendingEnabled, SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: this.sent }, SuppressionAttributes: { SuppressedReasons: [] } };
+      return {
+        DedicatedIpAutoWarmupEnabled: false,
+        EnforcementStatus: 'HEALTHY',
+        ProductionAccessEnabled: true,
+        SendingEnabled: this.sendingEnabled,
+        SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: this.sent },
+        SuppressionAttributes: { SuppressedReasons: [] },
+      };
     }
     if (method === 'PUT' && /^\/v2\/email\/account\/sending\/?$/.test(path)) {
       if (body.SendingEnabled !== undefined && typeof body.SendingEnabled !== 'boolean') throw new ServiceError(400, 'BadRequestException', 'SendingEnabled must be a boolean');
@@ -104,7 +110,15 @@ export class SesService {
       const name = decodeURIComponent(identity);
       const type = EMAIL_ADDRESS.test(name) ? 'EMAIL_ADDRESS' : DOMAIN.test(name) ? 'DOMAIN' : undefined;
       if (!type) throw new ServiceError(404, 'NotFoundException', `Email identity ${name} does not exist.`);
-      return { IdentityType: type, FeedbackForwardingStatus: true, VerifiedForSendingStatus: true, VerificationStatus: 'SUCCESS', DkimAttributes: { SigningEnabled: type === 'DOMAIN', Status: type === 'DOMAIN' ? 'SUCCESS' : 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' }, Policies: {}, Tags: [] };
+      return {
+        IdentityType: type,
+        FeedbackForwardingStatus: true,
+        VerifiedForSendingStatus: true,
+        VerificationStatus: 'SUCCESS',
+        DkimAttributes: { SigningEnabled: type === 'DOMAIN', Status: type === 'DOMAIN' ? 'SUCCESS' : 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' },
+        Policies: {},
+        Tags: [],
+      };
     }
     throw new ServiceError(404, 'NotFoundException', `${method} ${path} is not supported by the local SES`);
   }

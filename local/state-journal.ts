@@ -63,7 +63,7 @@ export class StateJournal<Line> {
     this.buffer = [];
     this.fd ??= openSync(this.file, 'a');
     // A file write is not cut short by a signal; the loop only covers a short write (a full disk).
-    for (let written = 0; written < bytes.length; ) written += writeSync(this.fd, bytes, written);
+    for (let written = 0; written < bytes.length;) written += writeSync(this.fd, bytes, written);
   }
 
   /** Replaces the file with `lines` (the current state), so the journal does not grow across restarts. */

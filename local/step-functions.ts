@@ -145,7 +145,14 @@ export class StepFunctionsService {
       return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
     }
     this.parse(definition);
-    const record: StateMachineRecord = { stateMachineArn: arn, name, definition, roleArn: optStr(input, 'roleArn') ?? `arn:aws:iam::${this.options.account}:role/local`, type, creationDate: Date.now() };
+    const record: StateMachineRecord = {
+      stateMachineArn: arn,
+      name,
+      definition,
+      roleArn: optStr(input, 'roleArn') ?? `arn:aws:iam::${this.options.account}:role/local`,
+      type,
+      creationDate: Date.now(),
+    };
     this.machines.set(arn, record);
     this.record({ machine: record });
     return { stateMachineArn: arn, creationDate: seconds(record.creationDate) };
@@ -252,7 +259,10 @@ export class StepFunctionsService {
     switch (event.type) {
       case 'StateEntered':
         this.addEvent(record, `${type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: JSON.stringify(state.input ?? null), inputDetails: { truncated: false } } });
-        if (type === 'Task') this.addEvent(record, 'TaskScheduled', { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: this.options.region, parameters: JSON.stringify(state.input ?? null) } });
+        if (type === 'Task')
+          this.addEvent(record, 'TaskScheduled', {
+            taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: this.options.region, parameters: JSON.stringify(state.input ?? null) },
+          });
         break;
       case 'StateExited':
         if (type === 'Task') this.addEvent(record, 'TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: JSON.stringify(state.output ?? null) } });
@@ -320,7 +330,14 @@ export class StepFunctionsService {
     const all = [...this.executions.values()].reverse().filter((e) => e.stateMachineArn === machineArn && (!filter || e.status === filter));
     const { page, nextToken } = paginate(all, input, 1000);
     return {
-      executions: page.map((e) => ({ executionArn: e.executionArn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}) })),
+      executions: page.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: seconds(e.startDate),
+        ...(e.stopDate ? { stopDate: seconds(e.stopDate) } : {}),
+      })),
       ...(nextToken ? { nextToken } : {}),
     };
   }
@@ -390,7 +407,8 @@ function validateName(name: string, code: string): void {
 
 function str(input: Record<string, unknown>, field: string): string {
   const value = input[field];
-  if (typeof value !== 'string' || value.length === 0) throw new ServiceError(400, 'ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new ServiceError(400, 'ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must not be null`);
   return value;
 }
 
@@ -406,7 +424,11 @@ const PAYLOAD_MAX_BYTES = 262_144;
 
 function withinPayloadLimit(text: string, field: string): string {
   if (Buffer.byteLength(text) > PAYLOAD_MAX_BYTES) {
-    throw new ServiceError(400, 'ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_MAX_BYTES}`);
+    throw new ServiceError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_MAX_BYTES}`,
+    );
   }
   return text;
 }

@@ -19,7 +19,9 @@ export async function doctorCommand(ctx: Context, now = new Date()): Promise<num
       if (f.fix) printLine(`${' '.repeat(9)}fix: ${f.fix}`);
     }
     printLine();
-    printLine(`${observations.stackName} in ${observations.region}: ${count('ok')} ok, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('problem')} problem${count('problem') === 1 ? '' : 's'}`);
+    printLine(
+      `${observations.stackName} in ${observations.region}: ${count('ok')} ok, ${count('warning')} warning${count('warning') === 1 ? '' : 's'}, ${count('problem')} problem${count('problem') === 1 ? '' : 's'}`,
+    );
   }
   return verdict === 'problem' ? EXIT.PROBLEM_FOUND : EXIT.OK;
 }

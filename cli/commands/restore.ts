@@ -39,7 +39,8 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
     return EXIT.OK;
   }
   if (needsConfirmation(plan, options.tier) && !options.yes) {
-    if (!process.stdin.isTTY) throw new UsageError(`restoring ${plan.restore.length} objects${options.tier === 'Expedited' ? ' with Expedited retrieval' : ''} needs confirmation: run again with --yes`);
+    if (!process.stdin.isTTY)
+      throw new UsageError(`restoring ${plan.restore.length} objects${options.tier === 'Expedited' ? ' with Expedited retrieval' : ''} needs confirmation: run again with --yes`);
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const answer = await rl.question(`Restore ${plan.restore.length} objects (${formatBytes(plan.totals.bytes)})? [y/N] `);
     rl.close();
@@ -65,7 +66,13 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
         try {
           const now = new Date();
           const result = await startOrJoinRestore(deps, ref, reader, now, { ...(options.tier ? { tier: options.tier } : {}), ...(options.days ? { days: options.days } : {}) });
-          await repos.audit.record({ objectId: result.objectId, time: now, type: 'RESTORE_ORDERED', cycle: result.cycle, detail: { by: accessKeyId, notify: options.notify, tier: options.tier, days: options.days } });
+          await repos.audit.record({
+            objectId: result.objectId,
+            time: now,
+            type: 'RESTORE_ORDERED',
+            cycle: result.cycle,
+            detail: { by: accessKeyId, notify: options.notify, tier: options.tier, days: options.days },
+          });
           started.push({ ...result, key: o.key });
         } catch (err) {
           failed.push({ key: o.key, error: `${(err as Error).name}: ${(err as Error).message}` });

@@ -8,7 +8,13 @@ import { parseS3Url } from '../s3-url.js';
 export async function statusCommand(ctx: Context, target: string, options: { checkTiers: boolean }): Promise<number> {
   const url = parseS3Url(target);
   const objects = await listObjects(ctx.s3, url, { resolveTiers: options.checkTiers });
-  const rows = objects.map((o) => ({ key: o.key, storageClass: o.storageClass, ...(o.archiveStatus ? { archiveStatus: o.archiveStatus } : {}), state: stateOf(o), ...(o.restoreExpiry ? { restoredUntil: o.restoreExpiry } : {}) }));
+  const rows = objects.map((o) => ({
+    key: o.key,
+    storageClass: o.storageClass,
+    ...(o.archiveStatus ? { archiveStatus: o.archiveStatus } : {}),
+    state: stateOf(o),
+    ...(o.restoreExpiry ? { restoredUntil: o.restoreExpiry } : {}),
+  }));
   const counts: Record<ObjectState, number> = { NOT_ARCHIVED: 0, ARCHIVED: 0, RESTORE_IN_PROGRESS: 0, RESTORED: 0, UNKNOWN_TIER: 0 };
   for (const row of rows) counts[row.state]++;
   if (ctx.options.json) {
@@ -17,7 +23,14 @@ export async function statusCommand(ctx: Context, target: string, options: { che
   }
   for (const row of rows) printLine(`${row.state.padEnd(20)} ${row.storageClass.padEnd(20)} ${row.restoredUntil ? `until ${row.restoredUntil}  ` : ''}${row.key}`);
   printLine();
-  printLine(`${rows.length} objects: ${Object.entries(counts).filter(([, n]) => n).map(([s, n]) => `${n} ${s.toLowerCase().replace(/_/g, ' ')}`).join(', ') || 'none'}`);
+  printLine(
+    `${rows.length} objects: ${
+      Object.entries(counts)
+        .filter(([, n]) => n)
+        .map(([s, n]) => `${n} ${s.toLowerCase().replace(/_/g, ' ')}`)
+        .join(', ') || 'none'
+    }`,
+  );
   if (counts.UNKNOWN_TIER) printLine('(Intelligent-Tiering objects: a listing does not show the tier; --check-tiers looks each one up)');
   return EXIT.OK;
 }

@@ -4,7 +4,6 @@ import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { UsageError } from '../s3-url.js';
 
-
 export async function usersAdd(ctx: Context, principal: string, email: string): Promise<number> {
   if (!principal.trim()) throw new UsageError('the principal is empty (an access key id, IAM ARN, user name or role session name)');
   if (!EMAIL_ADDRESS.test(email)) throw new UsageError(`not an email address: ${JSON.stringify(email)}`);

@@ -75,20 +75,42 @@ export function worst(findings: Finding[]): Status {
 function checkOutputs(o: Observations): Finding[] {
   if (failed(o.outputs)) {
     const missing = o.outputs.error === 'ValidationError';
-    return [{ check: 'stack', status: 'problem', message: missing ? `stack ${o.stackName} not found in ${o.region}` : `DescribeStacks failed: ${o.outputs.error}: ${o.outputs.message}`, fix: missing ? 'deploy it (`npx cdk deploy`), or name it with --stack-name and the Region with --region' : 'check the credentials and the Region' }];
+    return [
+      {
+        check: 'stack',
+        status: 'problem',
+        message: missing ? `stack ${o.stackName} not found in ${o.region}` : `DescribeStacks failed: ${o.outputs.error}: ${o.outputs.message}`,
+        fix: missing ? 'deploy it (`npx cdk deploy`), or name it with --stack-name and the Region with --region' : 'check the credentials and the Region',
+      },
+    ];
   }
   const outputs = o.outputs;
   const missing = REQUIRED_STACK_OUTPUTS.filter((name) => !outputs[name]);
-  if (missing.length) return [{ check: 'stack outputs', status: 'problem', message: `stack ${o.stackName} has no output ${missing.join(', ')}`, fix: 'deploy the current version of the stack (`npx cdk deploy`)' }];
+  if (missing.length)
+    return [{ check: 'stack outputs', status: 'problem', message: `stack ${o.stackName} has no output ${missing.join(', ')}`, fix: 'deploy the current version of the stack (`npx cdk deploy`)' }];
   const trail = outputs.TrailArn ? '' : ' (no TrailArn: no trail is known to log the reads)';
-  return [{ check: 'stack outputs', status: trail ? 'problem' : 'ok', message: `stack ${o.stackName} in ${o.region} has its outputs${trail}`, ...(trail ? { fix: 'let the stack create its trail, or name an existing trail in the configuration, and deploy again' } : {}) }];
+  return [
+    {
+      check: 'stack outputs',
+      status: trail ? 'problem' : 'ok',
+      message: `stack ${o.stackName} in ${o.region} has its outputs${trail}`,
+      ...(trail ? { fix: 'let the stack create its trail, or name an existing trail in the configuration, and deploy again' } : {}),
+    },
+  ];
 }
 
 function checkBuckets(o: Observations): Finding[] {
   const watched = o.watchedBuckets;
   if (!watched) return [];
   if (watched.buckets.length === 0) {
-    return [{ check: 'watched buckets', status: watched.all ? 'warning' : 'problem', message: watched.all ? 'every bucket is watched, and there is none yet' : 'the stack watches no bucket', fix: watched.all ? 'create a bucket' : 'name the buckets to watch in the configuration and deploy again' }];
+    return [
+      {
+        check: 'watched buckets',
+        status: watched.all ? 'warning' : 'problem',
+        message: watched.all ? 'every bucket is watched, and there is none yet' : 'the stack watches no bucket',
+        fix: watched.all ? 'create a bucket' : 'name the buckets to watch in the configuration and deploy again',
+      },
+    ];
   }
   return watched.buckets.flatMap((b) => checkBucket(b, o.region));
 }
@@ -100,11 +122,23 @@ function checkBucket(b: BucketObservation, region: string): Finding[] {
   const findings: Finding[] = [];
   if (b.region !== undefined) {
     if (failed(b.region)) findings.push(couldNotCheck(check, 'its Region', b.region));
-    else if (b.region !== region) findings.push({ check, status: 'problem', message: `the bucket is in ${b.region}, the stack in ${region}: its events never reach the stack's rules`, fix: `deploy the detection to ${b.region} too, or watch only buckets in ${region}` });
+    else if (b.region !== region)
+      findings.push({
+        check,
+        status: 'problem',
+        message: `the bucket is in ${b.region}, the stack in ${region}: its events never reach the stack's rules`,
+        fix: `deploy the detection to ${b.region} too, or watch only buckets in ${region}`,
+      });
   }
   if (b.eventBridge !== undefined) {
     if (failed(b.eventBridge)) findings.push(couldNotCheck(check, 'its event notifications', b.eventBridge));
-    else if (!b.eventBridge) findings.push({ check, status: 'problem', message: 'the bucket does not send events to EventBridge: restores complete but nobody is told before the timeout recheck', fix: `aws s3api put-bucket-notification-configuration --bucket ${b.name} --notification-configuration '{"EventBridgeConfiguration":{}}' (keeping any other notifications it has)` });
+    else if (!b.eventBridge)
+      findings.push({
+        check,
+        status: 'problem',
+        message: 'the bucket does not send events to EventBridge: restores complete but nobody is told before the timeout recheck',
+        fix: `aws s3api put-bucket-notification-configuration --bucket ${b.name} --notification-configuration '{"EventBridgeConfiguration":{}}' (keeping any other notifications it has)`,
+      });
   }
   if (findings.length === 0) findings.push({ check, status: 'ok', message: `exists in ${region} and sends events to EventBridge` });
   return findings;
@@ -131,7 +165,15 @@ function checkTrail(o: Observations): Finding[] {
   if (!trail) return [];
   const check = 'trail';
   if (failed(trail.status)) return [couldNotCheck(check, trail.arn, trail.status)];
-  if (!trail.status) return [{ check, status: 'problem', message: `trail ${trail.arn} does not exist: no read is detected`, fix: 'deploy the stack again (it creates its trail), or name an existing trail in the configuration' }];
+  if (!trail.status)
+    return [
+      {
+        check,
+        status: 'problem',
+        message: `trail ${trail.arn} does not exist: no read is detected`,
+        fix: 'deploy the stack again (it creates its trail), or name an existing trail in the configuration',
+      },
+    ];
   const findings: Finding[] = [];
   if (!trail.status.isLogging) findings.push({ check, status: 'problem', message: `trail ${trail.arn} is not logging: no read is detected`, fix: `aws cloudtrail start-logging --name ${trail.arn}` });
   if (trail.selectors && o.watchedBuckets) {
@@ -145,13 +187,21 @@ function checkTrail(o: Observations): Finding[] {
         findings.push({
           check,
           status: 'problem',
-          message: coverage === 'some' ? `the trail logs GetObject for only part of bucket ${bucket.name}: reads of the rest are never detected` : `the trail does not log GetObject data events for bucket ${bucket.name}: its reads are never detected`,
+          message:
+            coverage === 'some'
+              ? `the trail logs GetObject for only part of bucket ${bucket.name}: reads of the rest are never detected`
+              : `the trail does not log GetObject data events for bucket ${bucket.name}: its reads are never detected`,
           fix: `give ${trail.arn} an advanced event selector with eventCategory Data, resources.type AWS::S3::Object, eventName GetObject and resources.ARN StartsWith ${bucketObjectsArnPrefix(bucket.name, partition)} (or deploy the stack again)`,
         });
       }
       // Every bucket is watched: a bucket created tomorrow is watched too, so the trail must cover any bucket.
       if (o.watchedBuckets.all && getObjectCoverage(selectors, ANY_BUCKET, partition) !== 'all') {
-        findings.push({ check, status: 'warning', message: 'every bucket is watched, but the trail logs GetObject only for some buckets: reads in a new bucket go unnoticed', fix: `drop the resources.ARN condition from the GetObject selector of ${trail.arn}, or watch named buckets` });
+        findings.push({
+          check,
+          status: 'warning',
+          message: 'every bucket is watched, but the trail logs GetObject only for some buckets: reads in a new bucket go unnoticed',
+          fix: `drop the resources.ARN condition from the GetObject selector of ${trail.arn}, or watch named buckets`,
+        });
       }
     }
   }
@@ -176,11 +226,19 @@ function checkDeadLetters(o: Observations): Finding[] {
   if (!d) return [];
   const check = 'dead-letter queue';
   if (failed(d.waiting)) {
-    if (d.waiting.error === 'QueueDoesNotExist' || d.waiting.error === 'AWS.SimpleQueueService.NonExistentQueue') return [{ check, status: 'problem', message: `${d.queueUrl} does not exist: events that fail are lost`, fix: 'deploy the stack again' }];
+    if (d.waiting.error === 'QueueDoesNotExist' || d.waiting.error === 'AWS.SimpleQueueService.NonExistentQueue')
+      return [{ check, status: 'problem', message: `${d.queueUrl} does not exist: events that fail are lost`, fix: 'deploy the stack again' }];
     return [couldNotCheck(check, d.queueUrl, d.waiting)];
   }
   if (d.waiting === 0) return [{ check, status: 'ok', message: 'empty' }];
-  return [{ check, status: 'warning', message: `${d.waiting} event${d.waiting === 1 ? '' : 's'} could not be delivered and wait${d.waiting === 1 ? 's' : ''} in ${d.queueUrl}`, fix: `read them (aws sqs receive-message --queue-url ${d.queueUrl} --attribute-names All), fix the cause, and replay or delete them` }];
+  return [
+    {
+      check,
+      status: 'warning',
+      message: `${d.waiting} event${d.waiting === 1 ? '' : 's'} could not be delivered and wait${d.waiting === 1 ? 's' : ''} in ${d.queueUrl}`,
+      fix: `read them (aws sqs receive-message --queue-url ${d.queueUrl} --attribute-names All), fix the cause, and replay or delete them`,
+    },
+  ];
 }
 
 function checkSes(o: Observations): Finding[] {
@@ -188,12 +246,36 @@ function checkSes(o: Observations): Finding[] {
   if (!ses) return [];
   const findings: Finding[] = [];
   if (failed(ses.verified)) findings.push(couldNotCheck('ses identity', ses.identity, ses.verified));
-  else if (ses.verified === undefined) findings.push({ check: 'ses identity', status: 'problem', message: `the SES identity ${ses.identity} does not exist in ${o.region}: no email can be sent`, fix: `aws sesv2 create-email-identity --email-identity ${ses.identity}, then verify it` });
-  else if (!ses.verified) findings.push({ check: 'ses identity', status: 'problem', message: `the SES identity ${ses.identity} is not verified for sending: every email is refused`, fix: 'finish its verification (the DNS records or the link SES sent), then run doctor again' });
+  else if (ses.verified === undefined)
+    findings.push({
+      check: 'ses identity',
+      status: 'problem',
+      message: `the SES identity ${ses.identity} does not exist in ${o.region}: no email can be sent`,
+      fix: `aws sesv2 create-email-identity --email-identity ${ses.identity}, then verify it`,
+    });
+  else if (!ses.verified)
+    findings.push({
+      check: 'ses identity',
+      status: 'problem',
+      message: `the SES identity ${ses.identity} is not verified for sending: every email is refused`,
+      fix: 'finish its verification (the DNS records or the link SES sent), then run doctor again',
+    });
   else findings.push({ check: 'ses identity', status: 'ok', message: `${ses.identity} is verified for sending` });
   if (failed(ses.account)) findings.push(couldNotCheck('ses account', 'the SES account', ses.account));
-  else if (!ses.account.sendingEnabled) findings.push({ check: 'ses account', status: 'problem', message: `sending is paused for the SES account in ${o.region}: no email goes out`, fix: 'aws sesv2 put-account-sending-attributes --sending-enabled (or, if SES paused it, see the account dashboard)' });
-  else if (!ses.account.productionAccess) findings.push({ check: 'ses account', status: 'warning', message: `the SES account in ${o.region} is in the sandbox: emails reach only verified addresses (at most 200 a day), other readers get none`, fix: 'request production access (SES console, Account dashboard), or verify each reader address' });
+  else if (!ses.account.sendingEnabled)
+    findings.push({
+      check: 'ses account',
+      status: 'problem',
+      message: `sending is paused for the SES account in ${o.region}: no email goes out`,
+      fix: 'aws sesv2 put-account-sending-attributes --sending-enabled (or, if SES paused it, see the account dashboard)',
+    });
+  else if (!ses.account.productionAccess)
+    findings.push({
+      check: 'ses account',
+      status: 'warning',
+      message: `the SES account in ${o.region} is in the sandbox: emails reach only verified addresses (at most 200 a day), other readers get none`,
+      fix: 'request production access (SES console, Account dashboard), or verify each reader address',
+    });
   else findings.push({ check: 'ses account', status: 'ok', message: 'sending enabled, production access: any reader address can be emailed' });
   return findings;
 }
@@ -202,7 +284,15 @@ function checkPrincipals(o: Observations): Finding[] {
   if (o.principals === undefined) return [];
   const check = 'principal map';
   if (failed(o.principals)) return [couldNotCheck(check, 'the principals table', o.principals)];
-  if (o.principals === 0) return [{ check, status: 'warning', message: 'no reader is mapped to an email: restores run, but nobody is told', fix: 'autorestore users add <access key id | IAM ARN | user name | role session name> <email>' }];
+  if (o.principals === 0)
+    return [
+      {
+        check,
+        status: 'warning',
+        message: 'no reader is mapped to an email: restores run, but nobody is told',
+        fix: 'autorestore users add <access key id | IAM ARN | user name | role session name> <email>',
+      },
+    ];
   return [{ check, status: 'ok', message: 'readers are mapped to emails' }];
 }
 
@@ -211,9 +301,20 @@ function checkExecutions(o: Observations): Finding[] {
   if (e === undefined) return [];
   const check = 'executions (24 h)';
   if (failed(e)) return [couldNotCheck(check, 'the executions', e)];
-  const parts = [[e.failed, 'failed'], [e.timedOut, 'timed out'], [e.aborted, 'aborted']] as const;
+  const parts = [
+    [e.failed, 'failed'],
+    [e.timedOut, 'timed out'],
+    [e.aborted, 'aborted'],
+  ] as const;
   const bad = parts.filter(([list]) => list.length > 0);
   if (bad.length === 0) return [{ check, status: 'ok', message: 'none failed, timed out or aborted in the last 24 hours' }];
   const example = bad[0]![0][0]!;
-  return [{ check, status: 'problem', message: `${bad.map(([list, what]) => `${list.length} ${what}`).join(', ')} in the last 24 hours (e.g. ${example})`, fix: `look at the history: aws stepfunctions get-execution-history --execution-arn ${example}; then restore the objects again with autorestore restore` }];
+  return [
+    {
+      check,
+      status: 'problem',
+      message: `${bad.map(([list, what]) => `${list.length} ${what}`).join(', ')} in the last 24 hours (e.g. ${example})`,
+      fix: `look at the history: aws stepfunctions get-execution-history --execution-arn ${example}; then restore the objects again with autorestore restore`,
+    },
+  ];
 }

@@ -70,7 +70,10 @@ export async function observe(ctx: Context, now: Date): Promise<Observations> {
 }
 
 async function observeBuckets(s3: S3Client, output: string): Promise<NonNullable<Observations['watchedBuckets']>> {
-  const named = output.split(',').map((b) => b.trim()).filter(Boolean);
+  const named = output
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const all = named.includes('*');
   let names = named.filter((b) => b !== '*');
   if (all) {
@@ -116,13 +119,18 @@ async function observeRule(client: EventBridgeClient, name: string): Promise<Rul
 }
 
 async function observeQueue(client: SQSClient, queueUrl: string): Promise<NonNullable<Observations['deadLetters']>> {
-  const waiting = await attempt(async () => Number((await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0));
+  const waiting = await attempt(async () =>
+    Number((await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0),
+  );
   return { queueUrl, waiting };
 }
 
 async function observeSes(client: SESv2Client, identity: string): Promise<NonNullable<Observations['ses']>> {
   const [verified, account] = await Promise.all([
-    attemptUnlessAbsent(async () => (await client.send(new GetEmailIdentityCommand({ EmailIdentity: identity }))).VerifiedForSendingStatus === true, (e) => e.name === 'NotFoundException'),
+    attemptUnlessAbsent(
+      async () => (await client.send(new GetEmailIdentityCommand({ EmailIdentity: identity }))).VerifiedForSendingStatus === true,
+      (e) => e.name === 'NotFoundException',
+    ),
     attempt(async () => {
       const out = await client.send(new GetAccountCommand({}));
       return { sendingEnabled: out.SendingEnabled === true, productionAccess: out.ProductionAccessEnabled === true };

@@ -48,7 +48,15 @@ export interface AuditEntry {
 }
 export async function auditHistory(objectId: string): Promise<AuditEntry[]> {
   const { auditTable } = await getStack();
-  const out = await ddb.send(new QueryCommand({ TableName: auditTable, KeyConditionExpression: 'objectId = :id AND #at >= :first', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':id': objectId, ':first': '0' }, ScanIndexForward: true }));
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: auditTable,
+      KeyConditionExpression: 'objectId = :id AND #at >= :first',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
+      ScanIndexForward: true,
+    }),
+  );
   return (out.Items ?? []) as AuditEntry[];
 }
 

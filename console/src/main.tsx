@@ -72,7 +72,13 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
       <section>
         <h1>Buckets</h1>
         <Failure error={all.error} />
-        <ul>{all.data?.map((b) => <li key={b}><a href={link('objects', b)}>{b}</a></li>)}</ul>
+        <ul>
+          {all.data?.map((b) => (
+            <li key={b}>
+              <a href={link('objects', b)}>{b}</a>
+            </li>
+          ))}
+        </ul>
       </section>
     );
   }
@@ -83,18 +89,43 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
         s3://{bucket}/{prefix}
       </h1>
       <Failure error={listing.error} />
-      {prefix && <p><a href={link('objects', bucket, ...parent.split('/').filter(Boolean))}>.. up</a></p>}
+      {prefix && (
+        <p>
+          <a href={link('objects', bucket, ...parent.split('/').filter(Boolean))}>.. up</a>
+        </p>
+      )}
       <table>
-        <thead><tr><th>Key</th><th>Storage class</th><th>Restore</th><th>Size</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Storage class</th>
+            <th>Restore</th>
+            <th>Size</th>
+          </tr>
+        </thead>
         <tbody>
           {listing.data?.prefixes.map((p) => (
-            <tr key={p}><td colSpan={4}><a href={link('objects', bucket, ...p.split('/').filter(Boolean)) + '/'}>{p}</a></td></tr>
+            <tr key={p}>
+              <td colSpan={4}>
+                <a href={link('objects', bucket, ...p.split('/').filter(Boolean)) + '/'}>{p}</a>
+              </td>
+            </tr>
           ))}
           {listing.data?.objects.map((o) => (
             <tr key={o.Key}>
-              <td><a className="key" href={link('timeline', objectIdOf({ bucket, key: o.Key! }))}>{o.Key}</a></td>
+              <td>
+                <a className="key" href={link('timeline', objectIdOf({ bucket, key: o.Key! }))}>
+                  {o.Key}
+                </a>
+              </td>
               <td>{o.StorageClass}</td>
-              <td>{o.RestoreStatus ? (o.RestoreStatus.IsRestoreInProgress ? 'in progress' : `restored${o.RestoreStatus.RestoreExpiryDate ? ` until ${o.RestoreStatus.RestoreExpiryDate.toISOString()}` : ''}`) : '-'}</td>
+              <td>
+                {o.RestoreStatus
+                  ? o.RestoreStatus.IsRestoreInProgress
+                    ? 'in progress'
+                    : `restored${o.RestoreStatus.RestoreExpiryDate ? ` until ${o.RestoreStatus.RestoreExpiryDate.toISOString()}` : ''}`
+                  : '-'}
+              </td>
               <td>{o.Size}</td>
             </tr>
           ))}
@@ -131,16 +162,27 @@ function Executions({ status }: { status?: string }) {
       <h1>Executions</h1>
       <p className="filters">
         {['', 'RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED'].map((s) => (
-          <a key={s} className={s === (status ?? '') ? 'active' : ''} href={s ? link('executions', s) : link('executions')}>{s || 'all'}</a>
+          <a key={s} className={s === (status ?? '') ? 'active' : ''} href={s ? link('executions', s) : link('executions')}>
+            {s || 'all'}
+          </a>
         ))}
       </p>
       <Failure error={list.error} />
       <table>
-        <thead><tr><th>Name</th><th>Status</th><th>Started</th><th>Stopped</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th>Stopped</th>
+          </tr>
+        </thead>
         <tbody>
           {list.data?.map((e) => (
             <tr key={e.executionArn}>
-              <td><a href={link('execution', e.executionArn!)}>{e.name}</a></td>
+              <td>
+                <a href={link('execution', e.executionArn!)}>{e.name}</a>
+              </td>
               <td className={`status ${e.status}`}>{e.status}</td>
               <td>{e.startDate?.toISOString()}</td>
               <td>{e.stopDate?.toISOString() ?? ''}</td>
@@ -180,9 +222,14 @@ function Execution({ arn }: { arn: string }) {
           {graph.edges.map((e) => {
             const a = position.get(e.from)!;
             const b = position.get(e.to)!;
-            const x1 = a.x + NODE_W / 2, y1 = a.y + NODE_H, x2 = b.x + NODE_W / 2, y2 = b.y;
+            const x1 = a.x + NODE_W / 2,
+              y1 = a.y + NODE_H,
+              x2 = b.x + NODE_W / 2,
+              y2 = b.y;
             const back = y2 <= y1;
-            const d = back ? `M ${a.x + NODE_W} ${a.y + NODE_H / 2} C ${a.x + NODE_W + 60} ${a.y}, ${b.x + NODE_W + 60} ${b.y + NODE_H}, ${b.x + NODE_W} ${b.y + NODE_H / 2}` : `M ${x1} ${y1} L ${x2} ${y2}`;
+            const d = back
+              ? `M ${a.x + NODE_W} ${a.y + NODE_H / 2} C ${a.x + NODE_W + 60} ${a.y}, ${b.x + NODE_W + 60} ${b.y + NODE_H}, ${b.x + NODE_W} ${b.y + NODE_H / 2}`
+              : `M ${x1} ${y1} L ${x2} ${y2}`;
             return <path key={`${e.from}-${e.to}`} d={d} className={`edge ${e.kind} ${taken.has(`${e.from}\u0000${e.to}`) ? 'taken' : ''}`} />;
           })}
           {graph.nodes.map((n) => (
@@ -194,7 +241,9 @@ function Execution({ arn }: { arn: string }) {
               onClick={() => setSelected(n.name)}
             >
               <rect x={n.x} y={n.y} width={NODE_W} height={NODE_H} rx={6} />
-              <text x={n.x + NODE_W / 2} y={n.y + NODE_H / 2 + 4} textAnchor="middle">{n.name}</text>
+              <text x={n.x + NODE_W / 2} y={n.y + NODE_H / 2 + 4} textAnchor="middle">
+                {n.name}
+              </text>
             </g>
           ))}
         </svg>
@@ -205,17 +254,29 @@ function Execution({ arn }: { arn: string }) {
             const exit = events.find((x) => x.id! > e.id! && x.stateExitedEventDetails?.name === selected);
             return (
               <div key={e.id} className="step">
-                <p>entered {e.timestamp?.toISOString()}{exit ? `, exited ${exit.timestamp?.toISOString()} (${exit.timestamp!.getTime() - e.timestamp!.getTime()} ms)` : ', still here'}</p>
+                <p>
+                  entered {e.timestamp?.toISOString()}
+                  {exit ? `, exited ${exit.timestamp?.toISOString()} (${exit.timestamp!.getTime() - e.timestamp!.getTime()} ms)` : ', still here'}
+                </p>
                 <h3>Input</h3>
                 <pre>{pretty(e.stateEnteredEventDetails?.input)}</pre>
-                {exit && (<><h3>Output</h3><pre>{pretty(exit.stateExitedEventDetails?.output)}</pre></>)}
+                {exit && (
+                  <>
+                    <h3>Output</h3>
+                    <pre>{pretty(exit.stateExitedEventDetails?.output)}</pre>
+                  </>
+                )}
               </div>
             );
           })}
         </aside>
       </div>
       <h2>Path</h2>
-      <ol className="path">{path.map((p, i) => <li key={i}>{p}</li>)}</ol>
+      <ol className="path">
+        {path.map((p, i) => (
+          <li key={i}>{p}</li>
+        ))}
+      </ol>
     </section>
   );
 }
@@ -239,7 +300,9 @@ function Outbox() {
         <article key={m.file} className="email">
           <header>
             <strong className="subject">{m.subject}</strong>
-            <div>From {m.from} to {m.to.join(', ')}, {m.date}</div>
+            <div>
+              From {m.from} to {m.to.join(', ')}, {m.date}
+            </div>
           </header>
           {/* The email's own HTML, as the recipient sees it; sandboxed: no scripts, no navigation. */}
           <iframe title={m.subject} sandbox="" srcDoc={m.html} />

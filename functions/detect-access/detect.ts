@@ -17,9 +17,7 @@ export interface DetectDeps extends RestoreStartDeps {
   log: Log;
 }
 
-export type DetectResult =
-  | { outcome: 'ignored'; reason: string }
-  | { outcome: 'started' | 'joined'; objectId: string; cycle: number; executionArn: string; executionName: string };
+export type DetectResult = { outcome: 'ignored'; reason: string } | { outcome: 'started' | 'joined'; objectId: string; cycle: number; executionArn: string; executionName: string };
 
 export async function detectAccess(event: unknown, deps: DetectDeps): Promise<DetectResult> {
   const parsed = archivedReadEventSchema.safeParse(event);

@@ -131,11 +131,18 @@ type BatchOutcome = { kind: 'sent' } | { kind: 'nothing new' } | { kind: 'failed
 /** Sends one batch. A failed send leaves its notices pending, except those SES refused too often. */
 async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutcome> {
   const files = distinctFiles(batch.notices);
-  const alreadySent = await deps.notices.alreadySent(batch.email, files.map((n) => n.noticeKey));
+  const alreadySent = await deps.notices.alreadySent(
+    batch.email,
+    files.map((n) => n.noticeKey),
+  );
   const toSend = files.filter((n) => !alreadySent.has(n.noticeKey));
   const now = deps.now();
   if (toSend.length > 0) {
-    const email = renderEmail(batch.kind, toSend.map((n) => n.file), deps.maxFilesPerEmail);
+    const email = renderEmail(
+      batch.kind,
+      toSend.map((n) => n.file),
+      deps.maxFilesPerEmail,
+    );
     try {
       await deps.ses.send(
         new SendEmailCommand({
@@ -206,7 +213,11 @@ async function handleSendFailure(batch: Batch, err: unknown, deps: AggregatorDep
       detail: { kind: notice.kind, reader: describeReader(notice.reader), recipient: batch.email, reason: 'rejected by SES', error, attempts: rejections },
     });
   });
-  deps.log.error(givenUp > 0 ? 'SES refused the email again: notices given up' : 'SES refused the email; it will be tried again', { ...context, givenUp, attemptsBeforeGivingUp: ATTEMPTS_WHEN_REJECTED });
+  deps.log.error(givenUp > 0 ? 'SES refused the email again: notices given up' : 'SES refused the email; it will be tried again', {
+    ...context,
+    givenUp,
+    attemptsBeforeGivingUp: ATTEMPTS_WHEN_REJECTED,
+  });
   return givenUp;
 }
 
@@ -228,12 +239,26 @@ async function settleUnresolved(unresolved: Notice[], deps: AggregatorDeps): Pro
     const file = notice.file;
     if (now.getTime() - Date.parse(notice.createdAt) >= deps.unresolvedRetentionMs) {
       await deps.notices.transition(notice, 'undeliverable', now);
-      await deps.audit.record({ objectId: file.objectId, time: now, type: 'NOTICE_UNDELIVERABLE', cycle: file.cycle, dedupeKey: `undeliverable#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader) } });
+      await deps.audit.record({
+        objectId: file.objectId,
+        time: now,
+        type: 'NOTICE_UNDELIVERABLE',
+        cycle: file.cycle,
+        dedupeKey: `undeliverable#${notice.noticeKey}#${notice.readerId}`,
+        detail: { kind: notice.kind, reader: describeReader(notice.reader) },
+      });
       return;
     }
     if (notice.unresolvedRecorded) return;
     deps.log.warn('reader has no email mapping; notice kept pending', { reader: describeReader(notice.reader), kind: notice.kind });
-    await deps.audit.record({ objectId: file.objectId, time: now, type: 'RECIPIENT_UNRESOLVED', cycle: file.cycle, dedupeKey: `unresolved#${notice.noticeKey}#${notice.readerId}`, detail: { kind: notice.kind, reader: describeReader(notice.reader), readerId: notice.readerId } });
+    await deps.audit.record({
+      objectId: file.objectId,
+      time: now,
+      type: 'RECIPIENT_UNRESOLVED',
+      cycle: file.cycle,
+      dedupeKey: `unresolved#${notice.noticeKey}#${notice.readerId}`,
+      detail: { kind: notice.kind, reader: describeReader(notice.reader), readerId: notice.readerId },
+    });
     await deps.notices.markUnresolvedRecorded(notice);
   });
 }

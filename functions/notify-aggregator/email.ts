@@ -73,12 +73,7 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
   const more = hidden > 0 ? `... and ${plural(hidden)} more, not listed here (${files.length} in all).` : '';
 
   const rows = shown.map((file) => cells(kind, file));
-  const text = [
-    copy.intro,
-    '',
-    ...rows.map((row) => row.map((cell, i) => `${copy.columns[i]}: ${cell}`).join('\n') + '\n'),
-    more,
-  ]
+  const text = [copy.intro, '', ...rows.map((row) => row.map((cell, i) => `${copy.columns[i]}: ${cell}`).join('\n') + '\n'), more]
     .filter((line, i, all) => line !== '' || i < all.length - 1)
     .join('\n');
 

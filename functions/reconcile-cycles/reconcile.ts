@@ -58,7 +58,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
         } catch (err) {
           // One object's failure must not stop the others; the next run tries it again.
           result.failed++;
-          deps.log.error('open cycle not repaired; retried on the next run', { objectId: record.objectId, cycle: record.cycle, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+          deps.log.error('open cycle not repaired; retried on the next run', {
+            objectId: record.objectId,
+            cycle: record.cycle,
+            error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          });
         }
       }),
     ),
@@ -94,7 +98,14 @@ export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): P
     );
     if (!restored) return 'MOVED_ON';
     await recordExecutionEnded(deps, record, { executionArn, status: end, reason: 'S3 had finished the restore' });
-    await deps.audit.record({ objectId: record.objectId, time: deps.now(), type: 'RESTORE_FOUND_DONE', cycle: record.cycle, dedupeKey: `found-done#${record.cycle}`, detail: { storageClass: inspection.storageClass, expiryDate: inspection.expiryDate } });
+    await deps.audit.record({
+      objectId: record.objectId,
+      time: deps.now(),
+      type: 'RESTORE_FOUND_DONE',
+      cycle: record.cycle,
+      dedupeKey: `found-done#${record.cycle}`,
+      detail: { storageClass: inspection.storageClass, expiryDate: inspection.expiryDate },
+    });
     return handReady(deps, restored);
   }
   // Not restored (or deleted): a new cycle runs the whole workflow again, which requests the

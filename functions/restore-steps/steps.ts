@@ -6,7 +6,18 @@
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { RESTORE_TIERS, expectedReadyAt, inspectAfterArchived, inspectArchiveState, restoreRequestFor, tierAllowed, type ArchiveInspection, type ArchiveKind, type HeadObjectFacts, type RestoreTier } from '../shared/archive.js';
+import {
+  RESTORE_TIERS,
+  expectedReadyAt,
+  inspectAfterArchived,
+  inspectArchiveState,
+  restoreRequestFor,
+  tierAllowed,
+  type ArchiveInspection,
+  type ArchiveKind,
+  type HeadObjectFacts,
+  type RestoreTier,
+} from '../shared/archive.js';
 import type { AuditLog } from '../shared/audit.js';
 import type { TierByKind } from '../shared/config.js';
 import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isDeleteMarker, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
@@ -51,7 +62,10 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     ...cycleInput,
     outcome: z.enum(['NOT_ARCHIVED', 'GONE', 'FAILED', 'OVERDUE']),
     /** The state's whole input: carries `error` when a Catch brought the workflow here. */
-    state: z.object({ error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional() }).loose().optional(),
+    state: z
+      .object({ error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional() })
+      .loose()
+      .optional(),
   }),
 ]);
 export type StepInput = z.infer<typeof stepInputSchema>;
@@ -173,9 +187,7 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
 async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier, days: number, deps: StepDeps): Promise<RestoreResult['outcome']> {
   if (!tierAllowed(kind, tier)) throw new RestoreNotPossibleError(`${tier} retrieval is not available for ${kind}`);
   try {
-    const out = await deps.s3.send(
-      new RestoreObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, RestoreRequest: restoreRequestFor(kind, tier, days) }),
-    );
+    const out = await deps.s3.send(new RestoreObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId, RestoreRequest: restoreRequestFor(kind, tier, days) }));
     // 202 Accepted: restore started. 200 OK: a restored copy existed; its expiry was extended.
     return out.$metadata.httpStatusCode === 200 ? 'ALREADY_RESTORED' : 'REQUESTED';
   } catch (err) {
@@ -192,7 +204,13 @@ async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier,
 async function awaitRestore(step: Extract<StepInput, { action: 'awaitRestore' }>, deps: StepDeps): Promise<{ tokenStored: boolean; resumedNow: boolean }> {
   const record = await deps.records.update(step.objectId, step.cycle, { taskToken: step.taskToken });
   if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}`);
-  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'WAITING_FOR_RESTORE', cycle: step.cycle, detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: record.status === 'RESTORED' } });
+  await deps.audit.record({
+    objectId: step.objectId,
+    time: deps.now(),
+    type: 'WAITING_FOR_RESTORE',
+    cycle: step.cycle,
+    detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: record.status === 'RESTORED' },
+  });
   if (record.status !== 'RESTORED') return { tokenStored: true, resumedNow: false };
   // The completion event came before the token was stored: nobody else will resume us.
   await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));

@@ -13,13 +13,16 @@ const positiveSeconds = z.coerce.number().positive();
 const bucketList = z
   .string()
   .min(1)
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  );
 
-export const tierByKindSchema = z
-  .record(z.enum(ARCHIVE_KINDS), z.enum(RESTORE_TIERS))
-  .refine((m) => Object.entries(m).every(([k, t]) => tierAllowed(k as ArchiveKind, t)), {
-    message: 'Expedited retrieval is not available for Deep Archive',
-  });
+export const tierByKindSchema = z.record(z.enum(ARCHIVE_KINDS), z.enum(RESTORE_TIERS)).refine((m) => Object.entries(m).every(([k, t]) => tierAllowed(k as ArchiveKind, t)), {
+  message: 'Expedited retrieval is not available for Deep Archive',
+});
 export type TierByKind = Record<ArchiveKind, RestoreTier>;
 
 const tables = {
@@ -43,14 +46,17 @@ export const restoreCompletedEnvSchema = z.object({
 
 export const restoreStepsEnvSchema = z.object({
   ...tables,
-  RESTORE_TIERS: z.string().transform((s, ctx) => {
-    try {
-      return JSON.parse(s) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'RESTORE_TIERS is not JSON' });
-      return z.NEVER;
-    }
-  }).pipe(tierByKindSchema),
+  RESTORE_TIERS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'RESTORE_TIERS is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(tierByKindSchema),
   RESTORE_DAYS: z.coerce.number().int().min(1).max(30_000),
   /** After this many wait timeouts with the restore still running, the cycle ends as overdue. */
   MAX_WAIT_CYCLES: z.coerce.number().int().min(1),
@@ -67,7 +73,10 @@ export const notifyAggregatorEnvSchema = z.object({
   /** How long a notice for a reader with no known email is kept, waiting for a mapping. */
   UNRESOLVED_RETENTION_SECONDS: positiveSeconds.default(7 * 24 * 3600),
   /** The SES configuration set every email is sent through, when the deployment names one. */
-  SES_CONFIGURATION_SET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  SES_CONFIGURATION_SET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   /** How long a tick holds the sending lease: at least the function's timeout; a crashed tick's lease lapses after it. */
   AGGREGATOR_LEASE_SECONDS: positiveSeconds.default(300),
 });

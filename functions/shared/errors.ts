@@ -34,12 +34,7 @@ export class ConfigurationError extends Error {
 }
 
 /** Our own errors a workflow step throws on purpose: `withWorkflowErrors` passes them through unchanged. */
-export const WORKFLOW_ERROR_NAMES = [
-  'ObjectGoneError',
-  'RestoreNotPossibleError',
-  'TransientServiceError',
-  'InvalidInputError',
-] as const;
+export const WORKFLOW_ERROR_NAMES = ['ObjectGoneError', 'RestoreNotPossibleError', 'TransientServiceError', 'InvalidInputError'] as const;
 
 /**
  * Errors raised by the Lambda service integration itself (not by our code); the documented

@@ -101,9 +101,7 @@ export class NoticeBook {
       status: 'pending',
       pendingPartition: PENDING_PARTITION,
     };
-    const created = await conditionHeld(() =>
-      this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })),
-    );
+    const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
     if (created && kind !== 'started') {
       // The reader no longer needs to hear that the restore started.
       await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
@@ -144,7 +142,12 @@ export class NoticeBook {
 
   async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
     await this.ddb.send(
-      new UpdateCommand({ TableName: this.table, Key: { readerId: key.readerId, noticeKey: key.noticeKey }, UpdateExpression: 'SET unresolvedRecorded = :t', ExpressionAttributeValues: { ':t': true } }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { readerId: key.readerId, noticeKey: key.noticeKey },
+        UpdateExpression: 'SET unresolvedRecorded = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
     );
   }
 

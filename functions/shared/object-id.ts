@@ -16,7 +16,11 @@ export function executionNameOf(ref: ObjectRef, cycle: number): string {
   if (!Number.isInteger(cycle) || cycle < 1) throw new RangeError(`cycle must be a positive integer, got ${cycle}`);
   const hash = createHash('sha256').update(objectIdOf(ref)).digest('hex').slice(0, 16);
   const fileName = ref.key.split('/').filter(Boolean).pop() ?? 'object';
-  const slug = fileName.replace(/[^0-9A-Za-z_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, SLUG_LENGTH) || 'object';
+  const slug =
+    fileName
+      .replace(/[^0-9A-Za-z_-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, SLUG_LENGTH) || 'object';
   const name = `${slug}-${hash}-c${cycle}`;
   if (name.length > MAX_EXECUTION_NAME) throw new RangeError(`execution name too long: ${name}`);
   return name;
@@ -46,5 +50,10 @@ export type EventKeyForm = 'raw' | 'decoded';
  */
 export function eventKeyCandidates(eventKey: string): { key: string; form: EventKeyForm }[] {
   const decoded = decodeS3EventKey(eventKey);
-  return decoded === undefined || decoded === eventKey ? [{ key: eventKey, form: 'raw' }] : [{ key: eventKey, form: 'raw' }, { key: decoded, form: 'decoded' }];
+  return decoded === undefined || decoded === eventKey
+    ? [{ key: eventKey, form: 'raw' }]
+    : [
+        { key: eventKey, form: 'raw' },
+        { key: decoded, form: 'decoded' },
+      ];
 }

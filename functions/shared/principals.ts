@@ -37,7 +37,11 @@ export class PrincipalMap {
    */
   async resolve(readers: Reader[]): Promise<Map<string, string>> {
     const wanted = [...new Set(readers.flatMap(principalLookupKeys))];
-    const found = await batchGetAll(this.ddb, this.table, wanted.map((principal) => ({ principal })));
+    const found = await batchGetAll(
+      this.ddb,
+      this.table,
+      wanted.map((principal) => ({ principal })),
+    );
     const emails = new Map(found.map((item) => [item.principal as string, item.email as string]));
     const byReader = new Map<string, string>();
     for (const reader of readers) {

@@ -52,7 +52,7 @@ const ANONYMOUS_ACCOUNT = 'ANONYMOUS_PRINCIPAL';
 /** Builds a reader from CloudTrail's userIdentity; undefined when nothing identifies the caller. */
 export function readerFromIdentity(identity: CloudTrailUserIdentity): Reader | undefined {
   const sessionName = identity.arn ? (ASSUMED_ROLE_ARN.exec(identity.arn)?.[1] ?? FEDERATED_USER_ARN.exec(identity.arn)?.[1]) : undefined;
-  const userName = identity.type === 'IAMUser' ? (identity.userName || identity.arn?.split('/').pop()) : identity.userName;
+  const userName = identity.type === 'IAMUser' ? identity.userName || identity.arn?.split('/').pop() : identity.userName;
   const issuer = identity.sessionContext?.sessionIssuer;
   const accountId = identity.accountId && identity.accountId !== ANONYMOUS_ACCOUNT ? identity.accountId : undefined;
   const identityStoreUserId = identity.onBehalfOf?.userId;

@@ -138,7 +138,11 @@ export class ObjectRecords {
   }
 
   /** Starts a new cycle for the object; false when another detection got there first. */
-  async openCycle(ref: ObjectRef, decision: Extract<CycleDecision, { action: 'open' }>, fields: { reader: Reader; executionName: string; now: Date; options?: RestoreOptions }): Promise<ObjectRecord | undefined> {
+  async openCycle(
+    ref: ObjectRef,
+    decision: Extract<CycleDecision, { action: 'open' }>,
+    fields: { reader: Reader; executionName: string; now: Date; options?: RestoreOptions },
+  ): Promise<ObjectRecord | undefined> {
     const now = fields.now.toISOString();
     const options = givenOptions(fields.options);
     const record: ObjectRecord = {

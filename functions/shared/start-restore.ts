@@ -78,7 +78,14 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
 async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: Reader): Promise<{ cycle: number; executionName: string }> {
   const isNewReader = !before.subscribers[reader.id];
   if (isNewReader) {
-    await deps.audit.record({ objectId: before.objectId, time: deps.now(), type: 'READER_JOINED', cycle: before.cycle, dedupeKey: `joined#${before.cycle}#${reader.id}`, detail: { reader: describeReader(reader), readerId: reader.id } });
+    await deps.audit.record({
+      objectId: before.objectId,
+      time: deps.now(),
+      type: 'READER_JOINED',
+      cycle: before.cycle,
+      dedupeKey: `joined#${before.cycle}#${reader.id}`,
+      detail: { reader: describeReader(reader), readerId: reader.id },
+    });
   }
   // The workflow queued notices for the subscribers it saw; a reader who joined later gets
   // the ones already handed out (queueing is idempotent per reader, object, cycle and kind).
@@ -133,7 +140,11 @@ export async function replaceEndedCycle(deps: RestoreStartDeps, ended: ObjectRec
 }
 
 /** The audit entry for a cycle whose execution was found ended: one per cycle, whoever (a read, the reconciler) finds it first. */
-export async function recordExecutionEnded(deps: Pick<RestoreStartDeps, 'audit' | 'now'>, record: ObjectRecord, found: { executionArn: string; status: ExecutionEnd; reason: string; nextCycle?: number }): Promise<void> {
+export async function recordExecutionEnded(
+  deps: Pick<RestoreStartDeps, 'audit' | 'now'>,
+  record: ObjectRecord,
+  found: { executionArn: string; status: ExecutionEnd; reason: string; nextCycle?: number },
+): Promise<void> {
   const { executionArn, status, reason, nextCycle } = found;
   await deps.audit.record({
     objectId: record.objectId,
@@ -188,6 +199,13 @@ async function startExecution(deps: RestoreStartDeps, record: ObjectRecord): Pro
     return { executionArn };
   }
   await deps.records.update(record.objectId, record.cycle, { executionArn });
-  await deps.audit.record({ objectId: record.objectId, time: deps.now(), type: 'EXECUTION_STARTED', cycle: record.cycle, dedupeKey: `execution#${record.cycle}`, detail: { executionArn, executionName: record.executionName } });
+  await deps.audit.record({
+    objectId: record.objectId,
+    time: deps.now(),
+    type: 'EXECUTION_STARTED',
+    cycle: record.cycle,
+    dedupeKey: `execution#${record.cycle}`,
+    detail: { executionArn, executionName: record.executionName },
+  });
   return { executionArn };
 }

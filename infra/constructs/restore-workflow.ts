@@ -129,7 +129,11 @@ export class RestoreWorkflow extends Construct {
       metricName: 'ReadyNoticesFailed',
       metricValue: '1',
     });
-    alarm('ReadyNoticesFailed', 'A restored object\'s "ready" notice could not be handed to the aggregator; the reconciler retries it', readyNoticesFailed.metric({ period: Duration.minutes(5), statistic: 'Sum' }));
+    alarm(
+      'ReadyNoticesFailed',
+      'A restored object\'s "ready" notice could not be handed to the aggregator; the reconciler retries it',
+      readyNoticesFailed.metric({ period: Duration.minutes(5), statistic: 'Sum' }),
+    );
 
     this.reconciler = new CycleReconciler(this, 'Reconciler', { ...props, stateMachineArn: this.stateMachineArn });
   }
@@ -214,8 +218,16 @@ export function cycleFindings(stack: Stack, workflow: RestoreWorkflow, objectsTa
   const reconciler = workflow.reconciler.function;
   const describeReason = 'states:DescribeExecution is authorised on executions, whose names are not known in advance; the grant is every execution of the restore state machine and nothing else.';
   const findings: CycleFinding[] = [
-    { scope: reconciler, id: 'AwsSolutions-L1', reason: 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.' },
-    { scope: reconciler.role!, id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).' },
+    {
+      scope: reconciler,
+      id: 'AwsSolutions-L1',
+      reason: 'The runtime is pinned to nodejs22.x, the version the handlers are built (esbuild target node22) and tested for; moving to a newer runtime is a deliberate, tested change.',
+    },
+    {
+      scope: reconciler.role!,
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (added by tracing: ACTIVE).',
+    },
     { scope: reconciler.role!, id: executionsFindingId, reason: describeReason },
     ...watchedBuckets.map((bucket) => ({
       scope: reconciler.role!,

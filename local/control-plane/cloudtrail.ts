@@ -83,7 +83,18 @@ export class LocalTrail {
   }
 
   private describe() {
-    return { Name: LOCAL_TRAIL_NAME, TrailARN: this.arn, HomeRegion: this.region, IsMultiRegionTrail: false, IsOrganizationTrail: false, IncludeGlobalServiceEvents: false, LogFileValidationEnabled: true, HasCustomEventSelectors: true, HasInsightSelectors: false, S3BucketName: `autorestore-trail-${this.account}` };
+    return {
+      Name: LOCAL_TRAIL_NAME,
+      TrailARN: this.arn,
+      HomeRegion: this.region,
+      IsMultiRegionTrail: false,
+      IsOrganizationTrail: false,
+      IncludeGlobalServiceEvents: false,
+      LogFileValidationEnabled: true,
+      HasCustomEventSelectors: true,
+      HasInsightSelectors: false,
+      S3BucketName: `autorestore-trail-${this.account}`,
+    };
   }
 
   private find(name: unknown): void {

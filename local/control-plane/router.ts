@@ -33,7 +33,10 @@ export class ControlPlane {
     const json = service === 'sqs' ? 'application/x-amz-json-1.0' : service === 'ses' || service === 'email' ? 'application/json' : 'application/x-amz-json-1.1';
     try {
       if (service === 'ses' || service === 'email') return sendJson(res, 200, this.ses.control(req.method ?? 'GET', pathOf(req), parseJsonBody(body)), json);
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const operation =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       const input = parseJsonBody(body);
       const service_ = { events: this.rules, cloudtrail: this.trail, sqs: this.queue }[service]!;
       return sendJson(res, 200, service_.handle(operation, input), json);

@@ -20,7 +20,20 @@ export class SqsError extends ServiceError {
   }
 }
 
-const ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'CreatedTimestamp', 'LastModifiedTimestamp', 'MessageRetentionPeriod', 'QueueArn', 'VisibilityTimeout', 'DelaySeconds', 'MaximumMessageSize', 'ReceiveMessageWaitTimeSeconds', 'SqsManagedSseEnabled'];
+const ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+  'CreatedTimestamp',
+  'LastModifiedTimestamp',
+  'MessageRetentionPeriod',
+  'QueueArn',
+  'VisibilityTimeout',
+  'DelaySeconds',
+  'MaximumMessageSize',
+  'ReceiveMessageWaitTimeSeconds',
+  'SqsManagedSseEnabled',
+];
 
 export class DeadLetterQueue {
   readonly url: string;
@@ -88,9 +101,12 @@ export function queryInput(body: string): { operation: string; input: Record<str
 
 export function queryResponseXml(operation: string, output: Record<string, unknown>): string {
   const attributes = (output.Attributes ?? {}) as Record<string, string>;
-  const result = operation === 'GetQueueUrl'
-    ? `<QueueUrl>${escapeXml(String(output.QueueUrl))}</QueueUrl>`
-    : Object.entries(attributes).map(([k, v]) => `<Attribute><Name>${escapeXml(k)}</Name><Value>${escapeXml(v)}</Value></Attribute>`).join('');
+  const result =
+    operation === 'GetQueueUrl'
+      ? `<QueueUrl>${escapeXml(String(output.QueueUrl))}</QueueUrl>`
+      : Object.entries(attributes)
+          .map(([k, v]) => `<Attribute><Name>${escapeXml(k)}</Name><Value>${escapeXml(v)}</Value></Attribute>`)
+          .join('');
   return `<${operation}Response xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><${operation}Result>${result}</${operation}Result><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></${operation}Response>`;
 }
 

@@ -61,11 +61,7 @@ export interface OlderVersion {
 }
 
 type JournalLine =
-  | { id: string; entry: ArchiveEntry }
-  | { id: string; deleted: true }
-  | { bucketDeleted: string }
-  | { bucket: string; versioning: VersioningStatus }
-  | { olderOf: string; versions: OlderVersion[] };
+  { id: string; entry: ArchiveEntry } | { id: string; deleted: true } | { bucketDeleted: string } | { bucket: string; versioning: VersioningStatus } | { olderOf: string; versions: OlderVersion[] };
 
 export class ArchiveIndex {
   private readonly entries = new Map<string, ArchiveEntry>();

@@ -205,7 +205,10 @@ export class ArchiveLayer {
       // s3rver sees current objects only; older versions and delete markers keep a bucket too.
       throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.', { BucketName: bucket });
     }
-    if (ctx.method === 'GET' && Object.keys(ctx.query).every((q) => ['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'marker'].includes(q))) {
+    if (
+      ctx.method === 'GET' &&
+      Object.keys(ctx.query).every((q) => ['list-type', 'prefix', 'delimiter', 'max-keys', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'marker'].includes(q))
+    ) {
       this.count(ctx.query['list-type'] === '2' ? 'ListObjectsV2' : 'ListObjects');
     }
     await next();
@@ -229,7 +232,11 @@ export class ArchiveLayer {
       userAgent: ctx.get('user-agent'),
       requestId,
     });
-    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", { StorageClass: entry.storageClass, ...(entry.archiveStatus ? { AccessTier: entry.archiveStatus } : {}), RequestId: requestId });
+    throw new S3Error('InvalidObjectState', "The operation is not valid for the object's storage class", {
+      StorageClass: entry.storageClass,
+      ...(entry.archiveStatus ? { AccessTier: entry.archiveStatus } : {}),
+      RequestId: requestId,
+    });
   }
 
   /**
@@ -243,8 +250,9 @@ export class ArchiveLayer {
     if (!bucket || !key) return;
     const entry = this.options.index.get(bucket, key);
     const sourceVersion = new URLSearchParams(query ?? '').get('versionId');
-    if (sourceVersion !== null && sourceVersion !== versionOf(entry)) throw new S3Error('NotImplemented', 'Copying an older version is not implemented by the local S3', { Header: 'x-amz-copy-source' });
-    if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.");
+    if (sourceVersion !== null && sourceVersion !== versionOf(entry))
+      throw new S3Error('NotImplemented', 'Copying an older version is not implemented by the local S3', { Header: 'x-amz-copy-source' });
+    if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', 'The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.');
     try {
       ctx.headers['x-amz-copy-source'] = `${bucket}/${encodeURI(key)}`;
     } catch {
@@ -263,14 +271,17 @@ export class ArchiveLayer {
   private archiveStatusOf(ctx: KoaContext): ArchiveStatus | undefined {
     const value = ctx.get(ARCHIVE_STATUS_HEADER);
     if (!value) return undefined;
-    if (value !== 'ARCHIVE_ACCESS' && value !== 'DEEP_ARCHIVE_ACCESS') throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
-    if ((ctx.get('x-amz-storage-class') || 'STANDARD') !== 'INTELLIGENT_TIERING') throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} applies to INTELLIGENT_TIERING objects only`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
+    if (value !== 'ARCHIVE_ACCESS' && value !== 'DEEP_ARCHIVE_ACCESS')
+      throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} must be ARCHIVE_ACCESS or DEEP_ARCHIVE_ACCESS`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
+    if ((ctx.get('x-amz-storage-class') || 'STANDARD') !== 'INTELLIGENT_TIERING')
+      throw new S3Error('InvalidArgument', `${ARCHIVE_STATUS_HEADER} applies to INTELLIGENT_TIERING objects only`, { ArgumentName: ARCHIVE_STATUS_HEADER, ArgumentValue: value });
     return value;
   }
 
   /** After a PUT (or a completed upload): the new current version, and the one it made older. */
   private async recordPut(ctx: KoaContext, bucket: string, key: string, archiveStatus: ArchiveStatus | undefined, versionId: string | undefined, olderEntry: ArchiveEntry | undefined): Promise<void> {
-    if (olderEntry) this.schedule(bucket, key, olderEntry); // its timer id is its own version's
+    if (olderEntry)
+      this.schedule(bucket, key, olderEntry); // its timer id is its own version's
     else this.cancel(bucket, key, this.options.index.get(bucket, key));
     const metadata = await this.options.store.getMetadata(bucket, key);
     const storageClass = metadata['x-amz-storage-class'] ?? 'STANDARD';
@@ -295,7 +306,8 @@ export class ArchiveLayer {
     if (!isArchived(entry) && !entry.restore) throw new S3Error('InvalidObjectState', "Restore is not allowed for the object's current storage class");
     const days = /<Days>\s*([^<]*?)\s*<\/Days>/.exec(body)?.[1];
     const tier = /<Tier>\s*([^<]*?)\s*<\/Tier>/.exec(body)?.[1] ?? 'Standard';
-    if (body.trim() && !/<RestoreRequest[\s>][\s\S]*<\/RestoreRequest>\s*$/.test(body.trim())) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    if (body.trim() && !/<RestoreRequest[\s>][\s\S]*<\/RestoreRequest>\s*$/.test(body.trim()))
+      throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     if (/<Type>/.test(body)) throw new S3Error('NotImplemented', 'A parameter you provided implies functionality that is not implemented', { Parameter: 'Type' });
     if (!['Standard', 'Bulk', 'Expedited'].includes(tier)) throw new S3Error('MalformedXML', `Invalid tier: ${tier}`);
     const intelligentTiering = entry.storageClass === 'INTELLIGENT_TIERING';
@@ -304,7 +316,11 @@ export class ArchiveLayer {
       if (days !== undefined) throw new S3Error('InvalidArgument', 'Days must not be specified for objects in the Intelligent-Tiering archive tiers', { ArgumentName: 'Days' });
     } else {
       dayCount = Number(days);
-      if (days === undefined || !Number.isInteger(dayCount) || dayCount < 1) throw new S3Error('InvalidArgument', 'Days must be a positive integer for objects in S3 Glacier Flexible Retrieval and S3 Glacier Deep Archive', { ArgumentName: 'Days', ArgumentValue: days ?? '' });
+      if (days === undefined || !Number.isInteger(dayCount) || dayCount < 1)
+        throw new S3Error('InvalidArgument', 'Days must be a positive integer for objects in S3 Glacier Flexible Retrieval and S3 Glacier Deep Archive', {
+          ArgumentName: 'Days',
+          ArgumentValue: days ?? '',
+        });
     }
     const deep = entry.storageClass === 'DEEP_ARCHIVE' || entry.archiveStatus === 'DEEP_ARCHIVE_ACCESS';
     const duration = RESTORE_DURATION[deep ? 'deep' : 'flexible'][tier];
@@ -339,13 +355,16 @@ export class ArchiveLayer {
     const id = timerId(bucket, key, entry);
     const at = restore.ongoing ? restore.completesAt : restore.expiresAt;
     if (at === undefined) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      const current = this.options.index.version(bucket, key, versionOf(entry)).entry;
-      if (current !== entry || !current.restore) return;
-      if (current.restore.ongoing) this.complete(bucket, key, current);
-      else this.expire(bucket, key, current);
-    }, Math.max(0, at - Date.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(id);
+        const current = this.options.index.version(bucket, key, versionOf(entry)).entry;
+        if (current !== entry || !current.restore) return;
+        if (current.restore.ongoing) this.complete(bucket, key, current);
+        else this.expire(bucket, key, current);
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.timers.set(id, timer);
   }
 
@@ -426,10 +445,7 @@ function checkPresignedCredential(query: Record<string, string | string[] | unde
   const credential = query['X-Amz-Credential'];
   const parts = typeof credential === 'string' ? credential.split('/') : [];
   if (parts.length !== 5 || !parts[0] || !/^\d{8}$/.test(parts[1]!) || !parts[2] || !parts[3] || parts[4] !== 'aws4_request') {
-    throw new S3Error(
-      'AuthorizationQueryParametersError',
-      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
-    );
+    throw new S3Error('AuthorizationQueryParametersError', 'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".');
   }
 }
 

@@ -71,9 +71,11 @@ export class BucketNotifications {
   /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html */
   private async put(ctx: KoaContext, bucket: string): Promise<void> {
     const body = (await readRequest(ctx)).trim();
-    if (!/^(<\?xml[^>]*\?>\s*)?<NotificationConfiguration[\s>/][\s\S]*$/.test(body)) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+    if (!/^(<\?xml[^>]*\?>\s*)?<NotificationConfiguration[\s>/][\s\S]*$/.test(body))
+      throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
     const destinations = /<(TopicConfiguration|QueueConfiguration|CloudFunctionConfiguration)[\s>]/.exec(body);
-    if (destinations) throw new S3Error('InvalidArgument', 'Unable to validate the following destination configurations', { ArgumentName: destinations[1]!, ArgumentValue: 'the local cloud has EventBridge only' });
+    if (destinations)
+      throw new S3Error('InvalidArgument', 'Unable to validate the following destination configurations', { ArgumentName: destinations[1]!, ArgumentValue: 'the local cloud has EventBridge only' });
     this.set(bucket, /<EventBridgeConfiguration\s*(\/>|>)/.test(body));
     ctx.status = 200;
     ctx.body = '';

@@ -21,7 +21,12 @@ interface ListContext {
   query: Record<string, string | undefined>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
-  store: { listObjects(bucket: string, options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number }): Promise<{ objects: StoreObject[]; commonPrefixes: string[]; isTruncated: boolean }> };
+  store: {
+    listObjects(
+      bucket: string,
+      options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number },
+    ): Promise<{ objects: StoreObject[]; commonPrefixes: string[]; isTruncated: boolean }>;
+  };
 }
 
 /** Opaque to clients; says which bucket and after which key the next page starts. */
@@ -54,7 +59,9 @@ export function listObjectsController(index: ArchiveIndex) {
     const startAfter = v2 ? (q['continuation-token'] ? decodeToken(bucket, q['continuation-token']) : q['start-after']) : q.marker;
     const result = maxKeys === 0 ? { objects: [], commonPrefixes: [], isTruncated: false } : await ctx.store.listObjects(bucket, { prefix, delimiter, startAfter, maxKeys });
 
-    const optional = String(ctx.headers['x-amz-optional-object-attributes'] ?? '').split(',').map((s) => s.trim());
+    const optional = String(ctx.headers['x-amz-optional-object-attributes'] ?? '')
+      .split(',')
+      .map((s) => s.trim());
     const withRestoreStatus = optional.includes('RestoreStatus');
     const urlEncoded = q['encoding-type'] === 'url';
     const enc = (s: string) => (urlEncoded ? encodeURIComponent(s) : s);
@@ -105,4 +112,3 @@ export function listObjectsController(index: ArchiveIndex) {
     };
   };
 }
-

@@ -102,14 +102,16 @@ export class OpaqueKeyStore extends FilesystemStore {
         i = skipPrefix(keys, common, i);
       }
     }
-    const objects = await Promise.all(listed.map(async (key) => {
-      try {
-        return new S3Object(bucket, key, null, await this.getMetadata(bucket, key));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-    }));
+    const objects = await Promise.all(
+      listed.map(async (key) => {
+        try {
+          return new S3Object(bucket, key, null, await this.getMetadata(bucket, key));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw err;
+        }
+      }),
+    );
     return { objects: objects.filter((o) => o !== undefined), commonPrefixes, isTruncated };
   }
 
@@ -218,7 +220,9 @@ function checkUploadId(uploadId: string): void {
   if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- not a string when s3rver passed none
     const given = String(uploadId);
-    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', { UploadId: given });
+    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', {
+      UploadId: given,
+    });
   }
 }
 

@@ -10,7 +10,10 @@ declare module 's3rver/lib/stores/filesystem.js' {
     getBucket(bucket: string): Promise<unknown>;
     putBucket(bucket: string): Promise<unknown>;
     listBuckets(): Promise<unknown[]>;
-    listObjects(bucket: string, options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number }): Promise<{ objects: { key: string; metadata: Record<string, string> }[]; commonPrefixes: string[]; isTruncated: boolean }>;
+    listObjects(
+      bucket: string,
+      options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys?: number },
+    ): Promise<{ objects: { key: string; metadata: Record<string, string> }[]; commonPrefixes: string[]; isTruncated: boolean }>;
     deleteObject(bucket: string, key: string): Promise<void>;
     putPart(bucket: string, uploadId: string, partNumber: string, content: unknown): Promise<{ size: number; md5: string }>;
     putObjectMultipart(bucket: string, uploadId: string, parts: unknown[]): Promise<{ size: number; md5: string }>;

@@ -165,7 +165,12 @@ export class BucketVersions {
    * Where GET, HEAD and RestoreObject find a version: the current one (s3rver serves it as
    * usual) or an older one (served from its own files through `store`).
    */
-  resolve(bucket: string, key: string, versionId: string | undefined, onDeleteMarker: (markerId: string) => void = () => undefined): { entry?: ArchiveEntry; store?: OpaqueKeyStore; versionId?: string } {
+  resolve(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    onDeleteMarker: (markerId: string) => void = () => undefined,
+  ): { entry?: ArchiveEntry; store?: OpaqueKeyStore; versionId?: string } {
     if (versionId === undefined) {
       const current = this.index.get(bucket, key);
       const latest = current ? undefined : this.index.olderVersions(bucket, key)[0];
@@ -208,7 +213,18 @@ export class BucketVersions {
           versionId: versionOf(current),
           row: async () => {
             const metadata = await this.store.getMetadata(bucket, key);
-            return [{ Key: key, VersionId: versionOf(current), IsLatest: true, LastModified: new Date(metadata['last-modified']!).toISOString(), ETag: metadata.etag, Size: Number(metadata['content-length']), StorageClass: current.storageClass }, false];
+            return [
+              {
+                Key: key,
+                VersionId: versionOf(current),
+                IsLatest: true,
+                LastModified: new Date(metadata['last-modified']!).toISOString(),
+                ETag: metadata.etag,
+                Size: Number(metadata['content-length']),
+                StorageClass: current.storageClass,
+              },
+              false,
+            ];
           },
         });
       }
@@ -219,7 +235,18 @@ export class BucketVersions {
           row: async () =>
             v.deleteMarker
               ? [{ Key: key, VersionId: v.versionId, IsLatest: isLatest, LastModified: new Date(v.lastModified).toISOString() }, true]
-              : [{ Key: key, VersionId: v.versionId, IsLatest: isLatest, LastModified: new Date(v.lastModified).toISOString(), ETag: v.etag, Size: v.size, StorageClass: v.entry?.storageClass ?? 'STANDARD' }, false],
+              : [
+                  {
+                    Key: key,
+                    VersionId: v.versionId,
+                    IsLatest: isLatest,
+                    LastModified: new Date(v.lastModified).toISOString(),
+                    ETag: v.etag,
+                    Size: v.size,
+                    StorageClass: v.entry?.storageClass ?? 'STANDARD',
+                  },
+                  false,
+                ],
         });
       });
       let skipping = key === keyMarker;

@@ -48,25 +48,33 @@ describe('the aggregator lease on the local cloud', () => {
       metrics: { count: () => undefined },
     };
     // The local cloud's own ticks take the lease every simulated minute: try until the killed tick holds it (it dies only after taking it).
-    await eventually(async () => {
-      try {
-        await tick(killed); // skipped: another tick held the lease
-        return undefined;
-      } catch (err) {
-        if ((err as Error).message === 'killed') return true;
-        throw err;
-      }
-    }, 'the killed tick to take the lease', 10_000);
+    await eventually(
+      async () => {
+        try {
+          await tick(killed); // skipped: another tick held the lease
+          return undefined;
+        } catch (err) {
+          if ((err as Error).message === 'killed') return true;
+          throw err;
+        }
+      },
+      'the killed tick to take the lease',
+      10_000,
+    );
     killed.ses.destroy();
 
     await h.principals.put('AKIALEASEREADER00001', 'reader@example.com', new Date());
     await h.putObject('lease-archive', 'after-the-crash.csv', 'GLACIER');
     expect(await h.read('lease-archive', 'after-the-crash.csv', 'AKIALEASEREADER00001')).toBe('InvalidObjectState');
     // Five real minutes before the change; well under a real second of lease now. The limit is generous for a loaded machine.
-    const emails = await eventually(() => {
-      const started = h.cloud.ses.list().filter((m) => m.to.includes('reader@example.com'));
-      return started.length > 0 ? started : undefined;
-    }, 'the "started" email', 20_000);
+    const emails = await eventually(
+      () => {
+        const started = h.cloud.ses.list().filter((m) => m.to.includes('reader@example.com'));
+        return started.length > 0 ? started : undefined;
+      },
+      'the "started" email',
+      20_000,
+    );
     expect(emails[0]!.subject).toBe('Restoring 1 file from archive');
   });
 });

@@ -83,7 +83,11 @@ describe('autorestore restore', () => {
     const out = JSON.parse(run.stdout) as { toRestore: unknown[]; skipped: { reason: string }[]; estimates: { tier: string; available: boolean; costUsd: number }[]; started: unknown[] };
     expect(out.toRestore).toHaveLength(1000);
     expect(out.skipped).toHaveLength(1000);
-    expect(out.estimates.map((e) => [e.tier, e.available])).toEqual([['Expedited', false], ['Standard', true], ['Bulk', true]]);
+    expect(out.estimates.map((e) => [e.tier, e.available])).toEqual([
+      ['Expedited', false],
+      ['Standard', true],
+      ['Bulk', true],
+    ]);
     expect(out.started).toEqual([]);
     expect(calls('RestoreObject')).toBe(before.restores);
     expect((await h.executions()).length).toBe(before.executions);
@@ -197,22 +201,40 @@ describe('getObjectOrRestore (library)', () => {
   it('returns a typed restore-pending answer, then the object once restored', async () => {
     const { AuditLog, NoticeBook, ObjectRecords, documentClient } = await import('../../lib/index.js');
     const ddb = documentClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIALIB', secretAccessKey: 'local' } });
-    const deps = { s3: h.s3('AKIALIBRARYUSER00001'), sfn: h.sfn, records: new ObjectRecords(ddb, TABLE_NAMES.objects), audit: new AuditLog(ddb, TABLE_NAMES.audit), notices: new NoticeBook(ddb, TABLE_NAMES.notices), stateMachineArn: h.cloud.stateMachineArn };
+    const deps = {
+      s3: h.s3('AKIALIBRARYUSER00001'),
+      sfn: h.sfn,
+      records: new ObjectRecords(ddb, TABLE_NAMES.objects),
+      audit: new AuditLog(ddb, TABLE_NAMES.audit),
+      notices: new NoticeBook(ddb, TABLE_NAMES.notices),
+      stateMachineArn: h.cloud.stateMachineArn,
+    };
     const ref = { bucket: BUCKET, key: 'big/0004.dat' };
     const first = await getObjectOrRestore(deps, ref, { id: 'AKIALIBRARYUSER00001', accessKeyId: 'AKIALIBRARYUSER00001' });
     expect(first).toMatchObject({ kind: 'restore-pending', executionArn: expect.stringContaining(':execution:'), expectedReadyAt: expect.any(String) });
-    const second = await eventually(async () => {
-      const r = await getObjectOrRestore(deps, ref, { id: 'AKIALIBRARYUSER00001' });
-      return r.kind === 'object' ? r : undefined;
-    }, 'the restored object', 30_000);
+    const second = await eventually(
+      async () => {
+        const r = await getObjectOrRestore(deps, ref, { id: 'AKIALIBRARYUSER00001' });
+        return r.kind === 'object' ? r : undefined;
+      },
+      'the restored object',
+      30_000,
+    );
     expect(await second.object.Body!.transformToString()).toBe('content of big/0004.dat');
     ddb.destroy();
   });
 
-  it('refuses, before any request, days outside S3\'s range and a reader email that is not an address', async () => {
+  it("refuses, before any request, days outside S3's range and a reader email that is not an address", async () => {
     const { AuditLog, InvalidRestoreRequestError, NoticeBook, ObjectRecords, documentClient } = await import('../../lib/index.js');
     const ddb = documentClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIALIB', secretAccessKey: 'local' } });
-    const deps = { s3: h.s3('AKIALIBRARYUSER00002'), sfn: h.sfn, records: new ObjectRecords(ddb, TABLE_NAMES.objects), audit: new AuditLog(ddb, TABLE_NAMES.audit), notices: new NoticeBook(ddb, TABLE_NAMES.notices), stateMachineArn: h.cloud.stateMachineArn };
+    const deps = {
+      s3: h.s3('AKIALIBRARYUSER00002'),
+      sfn: h.sfn,
+      records: new ObjectRecords(ddb, TABLE_NAMES.objects),
+      audit: new AuditLog(ddb, TABLE_NAMES.audit),
+      notices: new NoticeBook(ddb, TABLE_NAMES.notices),
+      stateMachineArn: h.cloud.stateMachineArn,
+    };
     const ref = { bucket: BUCKET, key: 'big/0020.dat' };
     const reader = { id: 'AKIALIBRARYUSER00002', accessKeyId: 'AKIALIBRARYUSER00002' };
     const before = { reads: calls('GetObject'), executions: (await h.executions()).length };

@@ -56,10 +56,7 @@ describe.runIf(cli)('restore events from S3, as they may really arrive', () => {
     await eventually(async () => (await h.records.get(objectIdOf({ bucket: BUCKET, key })))?.taskToken, 'the workflow to wait for the restore');
     const { cycleStartedAt } = (await h.records.get(objectIdOf({ bucket: BUCKET, key })))!;
 
-    await putEvents([
-      restoreEvent('Object Restore Completed', key, new Date(Date.parse(cycleStartedAt) - 3_600_000)),
-      restoreEvent('Object Restore Completed', encodeS3EventKey(key)),
-    ]);
+    await putEvents([restoreEvent('Object Restore Completed', key, new Date(Date.parse(cycleStartedAt) - 3_600_000)), restoreEvent('Object Restore Completed', encodeS3EventKey(key))]);
 
     expect(await h.records.get(objectIdOf({ bucket: BUCKET, key }))).toMatchObject({ status: 'RESTORING', taskToken: expect.any(String) });
     expect(await h.auditTypes(BUCKET, key)).not.toContain('RESTORE_COMPLETED');

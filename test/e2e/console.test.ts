@@ -39,7 +39,10 @@ beforeAll(async () => {
   expect(await h.read(BUCKET, HOSTILE, READER)).toBe('InvalidObjectState');
   await h.waitForExecutions(2);
   await eventually(() => h.cloud.ses.list().some((m) => m.subject.includes('ready')), 'the ready email', 30_000);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
   page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
 }, 120_000);
 afterAll(async () => {
@@ -58,7 +61,9 @@ describe.runIf(browserOk)('the console', () => {
     const visited = await page.locator('svg g.state.visited').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
     expect(visited.sort()).toEqual(['File is ready', 'Inspect object', 'Notify: file ready', 'Notify: restore started', 'Request restore', 'Wait for restore', 'What state is the object in?'].sort());
     // Every state of the definition is drawn, visited or not.
-    const states = Object.keys((JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States);
+    const states = Object.keys(
+      (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States,
+    );
     expect(await page.locator('svg g.state').count()).toBe(states.length);
     await page.locator('svg g[data-state="Request restore"]').click();
     // Input and output of the state as GetExecutionHistory has them: the inspection in, the restore result out.

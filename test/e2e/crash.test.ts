@@ -48,7 +48,24 @@ class CloudProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(dataDir: string, port: number): Promise<CloudProcess> {
-    const args = ['--import', 'tsx', 'local/main.ts', '--port', String(port), '--data-dir', dataDir, '--no-demo', '--seconds-per-hour', String(SECONDS_PER_HOUR), '--debounce-seconds', String(DEBOUNCE_SECONDS), '--max-wait-seconds', String(MAX_WAIT_SECONDS), '--log-level', 'ERROR'];
+    const args = [
+      '--import',
+      'tsx',
+      'local/main.ts',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--no-demo',
+      '--seconds-per-hour',
+      String(SECONDS_PER_HOUR),
+      '--debounce-seconds',
+      String(DEBOUNCE_SECONDS),
+      '--max-wait-seconds',
+      String(MAX_WAIT_SECONDS),
+      '--log-level',
+      'ERROR',
+    ];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     let stdout = '';
     let stderr = '';
@@ -197,7 +214,9 @@ beforeAll(async () => {
   clients.push(admin);
   await admin.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const limit = pLimit(8);
-  await Promise.all(KEYS.map((Key) => limit(() => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: `content of ${Key}`, StorageClass: GLACIER.includes(Key) ? 'GLACIER' : 'DEEP_ARCHIVE' })))));
+  await Promise.all(
+    KEYS.map((Key) => limit(() => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: `content of ${Key}`, StorageClass: GLACIER.includes(Key) ? 'GLACIER' : 'DEEP_ARCHIVE' })))),
+  );
   for (const reader of READERS) await principals.put(reader.accessKeyId, reader.email, new Date());
 }, 120_000);
 
@@ -211,12 +230,18 @@ describe('the local cloud killed with SIGKILL and restarted on its data folder',
   it('loses no refused read, restores each object once, emails each reader once per file and kind (a kill mid-send aside), and leaves no execution behind', async () => {
     // --- 1. Killed during a burst of refused reads.
     // In rounds: each round reads every object once per reader, so the kill falls amid all of them.
-    const plan = Array.from({ length: READS_PER_READER_AND_OBJECT }, (_, n) => KEYS.flatMap((key) => READERS.map((r) => ({ key, reader: r.accessKeyId, tag: `crash-read/${r.accessKeyId}/${key}/${n}` })))).flat();
+    const plan = Array.from({ length: READS_PER_READER_AND_OBJECT }, (_, n) =>
+      KEYS.flatMap((key) => READERS.map((r) => ({ key, reader: r.accessKeyId, tag: `crash-read/${r.accessKeyId}/${key}/${n}` }))),
+    ).flat();
     const refused = new Set<string>();
     const limit = pLimit(8);
-    const burst = Promise.all(plan.map((p) => limit(async () => {
-      if ((await read(p.key, p.reader, p.tag)) === 'InvalidObjectState') refused.add(p.tag);
-    })));
+    const burst = Promise.all(
+      plan.map((p) =>
+        limit(async () => {
+          if ((await read(p.key, p.reader, p.tag)) === 'InvalidObjectState') refused.add(p.tag);
+        }),
+      ),
+    );
     await eventually(() => refused.size >= plan.length / 3, 'a third of the burst to be refused', 60_000, 5);
     await cloud!.kill();
     await burst;
@@ -225,34 +250,55 @@ describe('the local cloud killed with SIGKILL and restarted on its data folder',
     // --- 2. Restarted; the rest of the burst; killed while the executions wait for their restores.
     await restart();
     for (let pass = 0; pass < 5 && refused.size < plan.length; pass++) {
-      await Promise.all(plan.filter((p) => !refused.has(p.tag)).map((p) => limit(async () => {
-        if ((await read(p.key, p.reader, p.tag)) === 'InvalidObjectState') refused.add(p.tag);
-      })));
+      await Promise.all(
+        plan
+          .filter((p) => !refused.has(p.tag))
+          .map((p) =>
+            limit(async () => {
+              if ((await read(p.key, p.reader, p.tag)) === 'InvalidObjectState') refused.add(p.tag);
+            }),
+          ),
+      );
     }
     expect(refused.size).toBe(plan.length);
-    await eventually(async () => {
-      const all = await Promise.all(KEYS.map((key) => records.get(objectIdOf({ bucket: BUCKET, key }))));
-      return all.every((r) => r?.executionArn);
-    }, 'an execution for every object', 60_000, 50);
+    await eventually(
+      async () => {
+        const all = await Promise.all(KEYS.map((key) => records.get(objectIdOf({ bucket: BUCKET, key }))));
+        return all.every((r) => r?.executionArn);
+      },
+      'an execution for every object',
+      60_000,
+      50,
+    );
     expect((await executions()).filter((e) => e.status === 'RUNNING').length).toBeGreaterThan(0);
     await cloud!.kill();
 
     // --- 3. Restarted; killed while the aggregator's tick holds its lease, once every "started" email is out.
     await restart();
     await eventually(() => everyReaderAndFile().every((id) => mentions('started').has(id)), 'every "started" email', 60_000, 50);
-    await eventually(async () => {
-      const lease = (await ddb.send(new GetCommand({ TableName: TABLE_NAMES.notices, Key: { readerId: '#lease', noticeKey: '#aggregator' } }))).Item;
-      return Number(lease?.expiresAt ?? 0) > Date.now();
-    }, 'a tick holding the lease', 30_000, 2);
+    await eventually(
+      async () => {
+        const lease = (await ddb.send(new GetCommand({ TableName: TABLE_NAMES.notices, Key: { readerId: '#lease', noticeKey: '#aggregator' } }))).Item;
+        return Number(lease?.expiresAt ?? 0) > Date.now();
+      },
+      'a tick holding the lease',
+      30_000,
+      2,
+    );
     await cloud!.kill();
 
     // --- 4. Restarted for good: everything ends.
     await restart();
     await eventually(() => everyReaderAndFile().every((id) => mentions('ready').has(id)), 'every "ready" email', 90_000, 100);
-    const ended = await eventually(async () => {
-      const all = await executions();
-      return all.length >= KEYS.length && all.every((e) => e.status !== 'RUNNING') && all;
-    }, 'every execution to end', 90_000, 200);
+    const ended = await eventually(
+      async () => {
+        const all = await executions();
+        return all.length >= KEYS.length && all.every((e) => e.status !== 'RUNNING') && all;
+      },
+      'every execution to end',
+      90_000,
+      200,
+    );
 
     // Every refused read is in the audit history (matched read by read on its user agent).
     const recorded = new Set<string>();

@@ -41,7 +41,15 @@ interface Report {
 }
 
 async function doctor(...flags: string[]): Promise<Report> {
-  const env = { PATH: process.env.PATH ?? '', HOME: work, AWS_ENDPOINT_URL: h.cloud.endpoint, AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: work,
+    AWS_ENDPOINT_URL: h.cloud.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   let run: { code: number; stdout: string; stderr: string };
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--json', ...flags, 'doctor'], { env });
@@ -95,15 +103,26 @@ describe("the local control plane answers the SDK in each service's protocol", (
   it('answers, and the errors doctor tells apart by name', async () => {
     const config = { endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 };
     const [events, trail, sqs, ses] = [new EventBridgeClient(config), new CloudTrailClient(config), new SQSClient(config), new SESv2Client(config)];
-    const errorName = (p: Promise<unknown>) => p.then(() => 'no error', (e: unknown) => (e as Error).name);
+    const errorName = (p: Promise<unknown>) =>
+      p.then(
+        () => 'no error',
+        (e: unknown) => (e as Error).name,
+      );
     try {
-      expect(await events.send(new DescribeRuleCommand({ Name: 'autorestore-restore-lifecycle' }))).toMatchObject({ State: 'ENABLED', EventBusName: 'default', Arn: 'arn:aws:events:us-east-1:000000000000:rule/autorestore-restore-lifecycle' });
+      expect(await events.send(new DescribeRuleCommand({ Name: 'autorestore-restore-lifecycle' }))).toMatchObject({
+        State: 'ENABLED',
+        EventBusName: 'default',
+        Arn: 'arn:aws:events:us-east-1:000000000000:rule/autorestore-restore-lifecycle',
+      });
       expect(await errorName(events.send(new DescribeRuleCommand({ Name: 'no-such-rule' })))).toBe('ResourceNotFoundException');
       expect(await trail.send(new GetTrailStatusCommand({ Name: 'autorestore-reads' }))).toMatchObject({ IsLogging: true, StartLoggingTime: expect.any(Date) });
       expect(await errorName(trail.send(new GetTrailStatusCommand({ Name: 'no-such-trail' })))).toBe('TrailNotFoundException');
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'autorestore-undelivered-events' }));
       expect(QueueUrl).toBe(`${h.cloud.endpoint}/000000000000/autorestore-undelivered-events`);
-      expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }))).Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:autorestore-undelivered-events' });
+      expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }))).Attributes).toMatchObject({
+        ApproximateNumberOfMessages: '0',
+        QueueArn: 'arn:aws:sqs:us-east-1:000000000000:autorestore-undelivered-events',
+      });
       expect(await errorName(sqs.send(new GetQueueAttributesCommand({ QueueUrl: `${h.cloud.endpoint}/000000000000/other`, AttributeNames: ['All'] })))).toBe('QueueDoesNotExist');
       expect(await ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'reader@example.com' }))).toMatchObject({ IdentityType: 'EMAIL_ADDRESS', VerifiedForSendingStatus: true });
       expect(await errorName(ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'not an identity' })))).toBe('NotFoundException');
@@ -149,7 +168,9 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
       'principal map',
       'executions (24 h)',
     ]);
-    const { stdout } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--endpoint-url', h.cloud.endpoint, 'doctor'], { env: { PATH: process.env.PATH ?? '', HOME: work, AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--endpoint-url', h.cloud.endpoint, 'doctor'], {
+      env: { PATH: process.env.PATH ?? '', HOME: work, AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
+    });
     expect(stdout).toMatch(/^ok {7}trail: arn:aws:cloudtrail:us-east-1:000000000000:trail\/autorestore-reads is logging/m);
     expect(stdout.trim().split('\n').at(-1)).toBe('S3Autorestore in us-east-1: 11 ok, 0 warnings, 0 problems');
   });
@@ -171,7 +192,12 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
     expect(await h.audit.history(objectIdOf({ bucket: ARCHIVE, key: 'rule.bin' }))).toEqual([]);
     const report = await doctor();
     expect(report.code).toBe(5);
-    expect(report.findings.find((f) => f.status !== 'ok')).toEqual({ check: 'rule autorestore-archived-read', status: 'problem', message: 'the EventBridge rule is disabled: its events go nowhere', fix: 'aws events enable-rule --name autorestore-archived-read' });
+    expect(report.findings.find((f) => f.status !== 'ok')).toEqual({
+      check: 'rule autorestore-archived-read',
+      status: 'problem',
+      message: 'the EventBridge rule is disabled: its events go nowhere',
+      fix: 'aws events enable-rule --name autorestore-archived-read',
+    });
     await aws('events', 'enable-rule', '--name', 'autorestore-archived-read');
     expect(await readStartsRestore(ARCHIVE, 'rule.bin')).toBe(true);
   });
@@ -188,7 +214,17 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
 
   it('the trail logs GetObject for one watched bucket only', async () => {
     const selectors = JSON.parse(await aws('cloudtrail', 'get-event-selectors', '--trail-name', TRAIL)) as { AdvancedEventSelectors: unknown[] };
-    const archiveOnly = [{ Name: 'archive only', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }, { Field: 'eventName', Equals: ['GetObject'] }, { Field: 'resources.ARN', StartsWith: [`arn:aws:s3:::${ARCHIVE}/`] }] }];
+    const archiveOnly = [
+      {
+        Name: 'archive only',
+        FieldSelectors: [
+          { Field: 'eventCategory', Equals: ['Data'] },
+          { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+          { Field: 'eventName', Equals: ['GetObject'] },
+          { Field: 'resources.ARN', StartsWith: [`arn:aws:s3:::${ARCHIVE}/`] },
+        ],
+      },
+    ];
     await aws('cloudtrail', 'put-event-selectors', '--trail-name', TRAIL, '--advanced-event-selectors', JSON.stringify(archiveOnly));
     expect(await readStartsRestore(MEDIA, 'selectors.bin')).toBe(false);
     const report = await doctor();
@@ -223,7 +259,13 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
   it('SES sending paused: SendEmail is refused, and doctor says so', async () => {
     await aws('sesv2', 'put-account-sending-attributes', '--no-sending-enabled');
     const ses = new SESv2Client({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIADOCTORSDK0000001', secretAccessKey: 'local' }, maxAttempts: 1 });
-    const send = ses.send(new SendEmailCommand({ FromEmailAddress: 'restores@autorestore.local', Destination: { ToAddresses: ['reader@example.com'] }, Content: { Simple: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } } } }));
+    const send = ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'restores@autorestore.local',
+        Destination: { ToAddresses: ['reader@example.com'] },
+        Content: { Simple: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } } },
+      }),
+    );
     await expect(send).rejects.toMatchObject({ name: 'SendingPausedException' });
     ses.destroy();
     const report = await doctor();
@@ -236,7 +278,9 @@ describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
     // Two events whose deliveries failed every retry, as the bus dead-letters them (event-bus.test.ts).
     const event = h.cloud.bus.event('aws.s3', 'Object Restore Completed', { bucket: { name: ARCHIVE }, object: { key: 'x' } });
     h.cloud.bus.deadLetters.push({ rule: 'RestoreLifecycle', event, error: 'Error: failed' }, { rule: 'RestoreLifecycle', event, error: 'Error: failed' });
-    const attributes = JSON.parse(await aws('sqs', 'get-queue-attributes', '--queue-url', `${h.cloud.endpoint}/000000000000/autorestore-undelivered-events`, '--attribute-names', 'ApproximateNumberOfMessages'));
+    const attributes = JSON.parse(
+      await aws('sqs', 'get-queue-attributes', '--queue-url', `${h.cloud.endpoint}/000000000000/autorestore-undelivered-events`, '--attribute-names', 'ApproximateNumberOfMessages'),
+    );
     expect(attributes).toEqual({ Attributes: { ApproximateNumberOfMessages: '2' } });
     const report = await doctor();
     expect(report.code).toBe(0);

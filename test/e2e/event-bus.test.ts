@@ -114,9 +114,13 @@ describe('local event bus journal', () => {
   it('keeps the dead-letter list across restarts', async () => {
     dir = mkdtempSync(join(tmpdir(), 'autorestore-bus-'));
     const file = join(dir, 'eventbridge.jsonl');
-    const bus = journaledBus(file, async () => {
-      throw Object.assign(new Error('no'), { name: 'Boom' });
-    }, 2);
+    const bus = journaledBus(
+      file,
+      async () => {
+        throw Object.assign(new Error('no'), { name: 'Boom' });
+      },
+      2,
+    );
     bus.publish(bus.event('test', 'Thing', { id: 'bad' }));
     await bus.drain();
     expect(bus.deadLetters).toHaveLength(1);

@@ -40,10 +40,14 @@ describe('faults', () => {
     await h.principals.put('AKIALOSTEVENTS000001', 'lost@example.com', new Date());
     await h.putObject(BUCKET, 'lost/lost.bin', 'GLACIER');
     expect(await h.read(BUCKET, 'lost/lost.bin', 'AKIALOSTEVENTS000001')).toBe('InvalidObjectState');
-    const [execution] = await eventually(async () => {
-      const found = await executionsOf('lost_bin-');
-      return found.length === 1 && found[0]!.status === 'SUCCEEDED' ? found : undefined;
-    }, 'the execution to finish', 30_000);
+    const [execution] = await eventually(
+      async () => {
+        const found = await executionsOf('lost_bin-');
+        return found.length === 1 && found[0]!.status === 'SUCCEEDED' ? found : undefined;
+      },
+      'the execution to finish',
+      30_000,
+    );
     const path = await h.path(execution!.executionArn!);
     expect(path.slice(-5)).toEqual(['Wait for restore', 'Check restore after timeout', 'Is the restore done?', 'Notify: file ready', 'File is ready']);
     expect(await h.auditTypes(BUCKET, 'lost/lost.bin')).not.toContain('RESTORE_COMPLETED');
@@ -77,10 +81,14 @@ describe('faults', () => {
       const outcomes = await Promise.all(reads.slice(i, i + 100).map(([k, r]) => h.read(BUCKET, k, r)));
       expect(new Set(outcomes)).toEqual(new Set(['InvalidObjectState']));
     }
-    await eventually(async () => {
-      const perObject = await Promise.all(objects.map((k) => h.audit.history(objectIdOf({ bucket: BUCKET, key: k }))));
-      return perObject.every((entries) => entries.filter((e) => e.type === 'READ_DETECTED').length === readers.length && entries.some((e) => e.type === 'EXECUTION_STARTED'));
-    }, 'every read recorded and every object started', 90_000);
+    await eventually(
+      async () => {
+        const perObject = await Promise.all(objects.map((k) => h.audit.history(objectIdOf({ bucket: BUCKET, key: k }))));
+        return perObject.every((entries) => entries.filter((e) => e.type === 'READ_DETECTED').length === readers.length && entries.some((e) => e.type === 'EXECUTION_STARTED'));
+      },
+      'every read recorded and every object started',
+      90_000,
+    );
     const started = (await h.executions()).filter((e) => e.name!.startsWith('obj-'));
     expect(started).toHaveLength(100);
     expect(h.cloud.bus.deadLetters).toEqual([]);
@@ -105,7 +113,7 @@ const EVENTS = 'AKIAMALFORMED0000001/20261122/us-east-1/events/aws4_request';
 const STATES = 'AKIAMALFORMED0000001/20261122/us-east-1/states/aws4_request';
 const putEvents = (entries: unknown) => signedInName(EVENTS, { target: 'AWSEvents.PutEvents', body: JSON.stringify({ Entries: entries }) });
 
-describe('malformed requests get the service\'s 4xx, never a 500', () => {
+describe("malformed requests get the service's 4xx, never a 500", () => {
   it('PutEvents with a null or non-object entry: 400 ValidationException, nothing accepted', async () => {
     await h.cloud.settle();
     const detectsBefore = h.cloud.counters().lambda['detect-access'] ?? 0;
@@ -154,11 +162,23 @@ describe('malformed requests get the service\'s 4xx, never a 500', () => {
     const streamed = await new Promise<{ status: number; mbSentWhenAnswered: number }>((resolve, reject) => {
       let mbSent = 0;
       let answered = false;
-      const req = request({ host: url.hostname, port: url.port, method: 'POST', headers: { authorization: `AWS4-HMAC-SHA256 Credential=${STATES}, SignedHeaders=host, Signature=00`, 'x-amz-target': 'AWSStepFunctions.ListStateMachines', 'content-type': 'application/x-amz-json-1.0' } }, (res) => {
-        answered = true;
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode!, mbSentWhenAnswered: mbSent }));
-      });
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: 'POST',
+          headers: {
+            authorization: `AWS4-HMAC-SHA256 Credential=${STATES}, SignedHeaders=host, Signature=00`,
+            'x-amz-target': 'AWSStepFunctions.ListStateMachines',
+            'content-type': 'application/x-amz-json-1.0',
+          },
+        },
+        (res) => {
+          answered = true;
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, mbSentWhenAnswered: mbSent }));
+        },
+      );
       req.on('error', reject);
       const chunk = Buffer.alloc(1024 * 1024, 0x20);
       const writeMore = () => {

@@ -33,7 +33,15 @@ describe.runIf(cli)('one reader with the AWS CLI', () => {
     expect(emails[0]!.text).toContain(KEY);
     expect(emails[1]!.html).toContain('raw take #3 (final).mp4');
 
-    expect(await h.path(execution!.executionArn!)).toEqual(['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready']);
+    expect(await h.path(execution!.executionArn!)).toEqual([
+      'Inspect object',
+      'What state is the object in?',
+      'Request restore',
+      'Notify: restore started',
+      'Wait for restore',
+      'Notify: file ready',
+      'File is ready',
+    ]);
     const timeline = await eventually(async () => {
       const types = await h.auditTypes(BUCKET, KEY);
       return types.filter((t) => t === 'EMAIL_SENT').length === 2 ? types : undefined;

@@ -23,11 +23,18 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 async function finishedExecution(key: string) {
-  const prefix = key.split('/').pop()!.replace(/[^0-9A-Za-z_-]+/g, '_');
-  const [execution] = await eventually(async () => {
-    const found = (await h.executions()).filter((e) => e.name!.startsWith(`${prefix}-`));
-    return found.length === 1 && found[0]!.status !== 'RUNNING' ? found : undefined;
-  }, `the execution for ${key}`, 30_000);
+  const prefix = key
+    .split('/')
+    .pop()!
+    .replace(/[^0-9A-Za-z_-]+/g, '_');
+  const [execution] = await eventually(
+    async () => {
+      const found = (await h.executions()).filter((e) => e.name!.startsWith(`${prefix}-`));
+      return found.length === 1 && found[0]!.status !== 'RUNNING' ? found : undefined;
+    },
+    `the execution for ${key}`,
+    30_000,
+  );
   return { execution: execution!, path: await h.path(execution!.executionArn!) };
 }
 
@@ -120,7 +127,12 @@ describe('restore paths end to end', () => {
       const refused = await h.cli(['s3api', 'get-object', '--bucket', BUCKET, '--key', key, 'out.bin'], reader);
       expect(refused.stderr).toContain('InvalidObjectState');
     }
-    const readyText = () => h.cloud.ses.list().filter((m) => m.to.includes('hostile@example.com') && m.subject.includes('ready')).map((m) => `${m.text}\n${m.html}`).join('\n');
+    const readyText = () =>
+      h.cloud.ses
+        .list()
+        .filter((m) => m.to.includes('hostile@example.com') && m.subject.includes('ready'))
+        .map((m) => `${m.text}\n${m.html}`)
+        .join('\n');
     await eventually(() => keys.every((key) => readyText().includes(key)), 'every key in a ready email');
     for (const key of ['hostile/with space.txt', 'hostile/a+b=c.txt', 'hostile/100% done.txt', 'hostile/ünïcødé 文件.txt']) expect(readyText()).toContain(`<td>${key}</td>`);
     for (const key of keys) {

@@ -145,7 +145,9 @@ describe.runIf(cli)('the other services through the AWS CLI', () => {
     const created = await h.cli(['stepfunctions', 'create-state-machine', '--name', 'integrations', '--definition', definition, '--role-arn', 'arn:aws:iam::000000000000:role/x']);
     const { stateMachineArn } = JSON.parse(created.stdout) as { stateMachineArn: string };
     const run = async (key: string) => {
-      const { executionArn } = JSON.parse((await h.cli(['stepfunctions', 'start-execution', '--state-machine-arn', stateMachineArn, '--input', JSON.stringify({ key })])).stdout) as { executionArn: string };
+      const { executionArn } = JSON.parse((await h.cli(['stepfunctions', 'start-execution', '--state-machine-arn', stateMachineArn, '--input', JSON.stringify({ key })])).stdout) as {
+        executionArn: string;
+      };
       return eventually(async () => {
         const d = JSON.parse((await h.cli(['stepfunctions', 'describe-execution', '--execution-arn', executionArn])).stdout) as { status: string; error?: string };
         return d.status === 'RUNNING' ? undefined : d;
@@ -157,17 +159,43 @@ describe.runIf(cli)('the other services through the AWS CLI', () => {
   });
 
   it('EventBridge: malformed entries are reported per entry, too many is a ValidationException', async () => {
-    const out = await h.cli(['events', 'put-events', '--entries', JSON.stringify([{ Source: 'x', DetailType: 'y', Detail: '{not json' }, { Source: 'x', DetailType: 'y', Detail: '{}' }])]);
+    const out = await h.cli([
+      'events',
+      'put-events',
+      '--entries',
+      JSON.stringify([
+        { Source: 'x', DetailType: 'y', Detail: '{not json' },
+        { Source: 'x', DetailType: 'y', Detail: '{}' },
+      ]),
+    ]);
     expect(JSON.parse(out.stdout)).toMatchObject({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'MalformedDetail' }, { EventId: expect.any(String) }] });
     const tooMany = Array.from({ length: 11 }, () => ({ Source: 'x', DetailType: 'y', Detail: '{}' }));
     expect((await h.cli(['events', 'put-events', '--entries', JSON.stringify(tooMany)])).stderr).toContain('ValidationException');
   });
 
   it('SES v2: send-email lands in the outbox; a bad address is a BadRequestException', async () => {
-    const sent = await h.cli(['sesv2', 'send-email', '--from-email-address', 'ops@example.com', '--destination', 'ToAddresses=someone@example.com', '--content', 'Simple={Subject={Data=Hello},Body={Text={Data=Body text}}}']);
+    const sent = await h.cli([
+      'sesv2',
+      'send-email',
+      '--from-email-address',
+      'ops@example.com',
+      '--destination',
+      'ToAddresses=someone@example.com',
+      '--content',
+      'Simple={Subject={Data=Hello},Body={Text={Data=Body text}}}',
+    ]);
     expect(sent.code).toBe(0);
     expect(h.cloud.ses.list().some((m) => m.subject === 'Hello' && m.text === 'Body text')).toBe(true);
-    const bad = await h.cli(['sesv2', 'send-email', '--from-email-address', 'nobody', '--destination', 'ToAddresses=someone@example.com', '--content', 'Simple={Subject={Data=x},Body={Text={Data=y}}}']);
+    const bad = await h.cli([
+      'sesv2',
+      'send-email',
+      '--from-email-address',
+      'nobody',
+      '--destination',
+      'ToAddresses=someone@example.com',
+      '--content',
+      'Simple={Subject={Data=x},Body={Text={Data=y}}}',
+    ]);
     expect(bad.stderr).toContain('BadRequestException');
   });
 });
@@ -177,14 +205,20 @@ describe('the local S3 keeps what it answered', () => {
     await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'durable.bin', Body: 'x', StorageClass: 'DEEP_ARCHIVE' }));
     await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'durable.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Bulk' } } }));
     // Read at once, with no timer given a chance to run: what a restart would replay.
-    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; entry?: { restore?: { ongoing: boolean; tier: string } } });
+    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; entry?: { restore?: { ongoing: boolean; tier: string } } });
     const last = journal.filter((line) => line.id === `${BUCKET}/durable.bin`).at(-1);
     expect(last?.entry?.restore).toMatchObject({ ongoing: true, tier: 'Bulk' });
   });
 
   it('a PUT answered 200 has its storage class on disk before the answer', async () => {
     await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'fresh-archive.bin', Body: 'x', StorageClass: 'GLACIER' }));
-    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; entry?: { storageClass: string } });
+    const journal = readFileSync(join(dataDir, 's3-archive.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; entry?: { storageClass: string } });
     expect(journal.filter((line) => line.id === `${BUCKET}/fresh-archive.bin`).at(-1)?.entry).toEqual({ storageClass: 'GLACIER' });
   });
 });
@@ -194,7 +228,8 @@ describe('malformed S3 requests get S3 errors, never a 500', () => {
     const response = await fetch(`${h.cloud.endpoint}${path}`, { method: path.includes('partNumber') ? 'PUT' : 'GET', headers, body: path.includes('partNumber') ? 'part' : undefined });
     return { status: response.status, text: await response.text() };
   };
-  const presigned = (credential: string) => `/${BUCKET}/standard.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}&X-Amz-Date=20261122T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=00`;
+  const presigned = (credential: string) =>
+    `/${BUCKET}/standard.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}&X-Amz-Date=20261122T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host&X-Amz-Signature=00`;
 
   it.each([
     ['an unparsable presigned credential', presigned('garbage'), 400, 'AuthorizationQueryParametersError'],
@@ -210,7 +245,10 @@ describe('malformed S3 requests get S3 errors, never a 500', () => {
 
   it.each([
     ['a presigned credential that is not valid percent-encoding once decoded', { path: presigned('AKIA%25zz%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'), headers: {} }],
-    ['an Authorization credential that is not valid percent-encoding', { path: `/${BUCKET}/standard.bin`, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=%zz/20261122/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00' } }],
+    [
+      'an Authorization credential that is not valid percent-encoding',
+      { path: `/${BUCKET}/standard.bin`, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=%zz/20261122/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00' } },
+    ],
   ] as [string, { path: string; headers: Record<string, string> }][])('%s: a 4xx', async (_what, { path, headers }) => {
     const response = await get(path, headers);
     expect(response.status).toBeGreaterThanOrEqual(400);

@@ -44,7 +44,11 @@ describe('readers', () => {
     const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
     expect(new Set(await Promise.all(keys.map((k) => h.read(BUCKET, k, reader))))).toEqual(new Set(['InvalidObjectState']));
 
-    const readyText = () => emailsTo('bulk@example.com').filter((m) => m.subject.includes('ready')).map((m) => m.text).join('\n');
+    const readyText = () =>
+      emailsTo('bulk@example.com')
+        .filter((m) => m.subject.includes('ready'))
+        .map((m) => m.text)
+        .join('\n');
     await eventually(() => keys.every((k) => readyText().includes(k)), 'every file in a ready email', 30_000);
     const started = emailsTo('bulk@example.com').filter((m) => m.subject.startsWith('Restoring'));
     expect(started.map((m) => m.subject)).toEqual(['Restoring 20 files from archive']);

@@ -180,21 +180,24 @@ describe('hostile keys through the SDK', () => {
     const today = new Date().toISOString();
     const response = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const { hostname, port } = new URL(h.cloud.endpoint);
-      const req = request({
-        hostname,
-        port,
-        path: `/%2E%2E/data/s3/${OTHER}`,
-        method: 'DELETE',
-        headers: {
-          authorization: `AWS4-HMAC-SHA256 Credential=AKIARAW/${today.slice(0, 10).replace(/-/g, '')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00`,
-          'x-amz-date': today.replace(/[-:]|\.\d{3}/g, ''),
-          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      const req = request(
+        {
+          hostname,
+          port,
+          path: `/%2E%2E/data/s3/${OTHER}`,
+          method: 'DELETE',
+          headers: {
+            authorization: `AWS4-HMAC-SHA256 Credential=AKIARAW/${today.slice(0, 10).replace(/-/g, '')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00`,
+            'x-amz-date': today.replace(/[-:]|\.\d{3}/g, ''),
+            'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          },
         },
-      }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -204,7 +207,7 @@ describe('hostile keys through the SDK', () => {
   });
 });
 
-describe('a data folder written by s3rver\'s own layout', () => {
+describe("a data folder written by s3rver's own layout", () => {
   it('is migrated at start: every object readable under its key, listed, archive state kept, old files gone', async () => {
     const legacyDir = mkdtempSync(join(tmpdir(), 'autorestore-legacy-'));
     const bucketDir = join(legacyDir, 's3', 'legacy-bucket');
@@ -222,7 +225,10 @@ describe('a data folder written by s3rver\'s own layout', () => {
       expect(await (await s3.send(new GetObjectCommand({ Bucket: 'legacy-bucket', Key: 'docs/a.txt' }))).Body!.transformToString()).toBe('plain legacy');
       expect(await errorOf(s3.send(new GetObjectCommand({ Bucket: 'legacy-bucket', Key: 'docs/deep/cold.bin' })))).toMatchObject({ name: 'InvalidObjectState' });
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'legacy-bucket' }));
-      expect((listed.Contents ?? []).map((c) => [c.Key, c.StorageClass])).toEqual([['docs/a.txt', 'STANDARD'], ['docs/deep/cold.bin', 'GLACIER']]);
+      expect((listed.Contents ?? []).map((c) => [c.Key, c.StorageClass])).toEqual([
+        ['docs/a.txt', 'STANDARD'],
+        ['docs/deep/cold.bin', 'GLACIER'],
+      ]);
       s3.destroy();
       expect(existsSync(join(bucketDir, 'docs'))).toBe(false);
       expect(existsSync(join(legacyDir, 's3', LAYOUT_MARKER))).toBe(true);

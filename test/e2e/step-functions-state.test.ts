@@ -56,7 +56,10 @@ describe('local Step Functions state', () => {
     const second = service(file, logged);
     second.restore();
     const listed = (await second.handle('ListExecutions', { stateMachineArn })) as Listed;
-    expect(listed.executions.map((e) => [e.name, e.status])).toEqual([['waiting', 'RUNNING'], ['done', 'SUCCEEDED']]);
+    expect(listed.executions.map((e) => [e.name, e.status])).toEqual([
+      ['waiting', 'RUNNING'],
+      ['done', 'SUCCEEDED'],
+    ]);
     expect(((await second.handle('GetExecutionHistory', { executionArn: done.executionArn })) as History).events.map((e) => e.type)).toEqual(doneHistory);
     expect(logged).toEqual(['resuming execution waiting from its first state (it was running when the local cloud stopped)']);
     const waitingArn = listed.executions[0]!.executionArn;

@@ -29,10 +29,14 @@ afterAll(() => h.stop());
 async function readThenStopTheWait(key: string): Promise<string> {
   await h.putObject(BUCKET, key, 'DEEP_ARCHIVE');
   expect(await h.read(BUCKET, key, ALICE)).toBe('InvalidObjectState');
-  const waiting = await eventually(async () => {
-    const record = await h.records.get(objectIdOf({ bucket: BUCKET, key }));
-    return record?.taskToken && record.executionArn ? record : undefined;
-  }, 'the execution to wait for the restore', 30_000);
+  const waiting = await eventually(
+    async () => {
+      const record = await h.records.get(objectIdOf({ bucket: BUCKET, key }));
+      return record?.taskToken && record.executionArn ? record : undefined;
+    },
+    'the execution to wait for the restore',
+    30_000,
+  );
   const stopped = await h.cli(['stepfunctions', 'stop-execution', '--execution-arn', waiting.executionArn!, '--cause', 'stopped by an operator']);
   expect(stopped).toMatchObject({ code: 0 });
   const described = JSON.parse((await h.cli(['stepfunctions', 'describe-execution', '--execution-arn', waiting.executionArn!])).stdout) as { status: string };
@@ -59,10 +63,14 @@ describe.runIf(cli)('a stopped execution', () => {
     const stoppedArn = await readThenStopTheWait(key);
     expect(await h.read(BUCKET, key, BOB)).toBe('InvalidObjectState');
 
-    const ready = await eventually(() => {
-      const emails = readyEmailsFor(key);
-      return emails.length >= 2 ? emails : undefined;
-    }, 'both readers to get the "ready" email', 60_000);
+    const ready = await eventually(
+      () => {
+        const emails = readyEmailsFor(key);
+        return emails.length >= 2 ? emails : undefined;
+      },
+      'both readers to get the "ready" email',
+      60_000,
+    );
     expect(ready.flatMap((m) => m.to).sort()).toEqual(['alice@example.com', 'bob@example.com']);
     const record = await h.records.get(objectIdOf({ bucket: BUCKET, key }));
     expect(record).toMatchObject({ cycle: 2, status: 'RESTORED', readyNotified: true });
@@ -77,10 +85,14 @@ describe.runIf(cli)('a stopped execution', () => {
   it('with no new read, the scheduled reconciler repairs the cycle and the reader still gets "ready"', async () => {
     const key = 'stopped/never-read-again.bin';
     const stoppedArn = await readThenStopTheWait(key);
-    const [email] = await eventually(() => {
-      const emails = readyEmailsFor(key);
-      return emails.length >= 1 ? emails : undefined;
-    }, 'the "ready" email', 60_000);
+    const [email] = await eventually(
+      () => {
+        const emails = readyEmailsFor(key);
+        return emails.length >= 1 ? emails : undefined;
+      },
+      'the "ready" email',
+      60_000,
+    );
     expect(email!.to).toEqual(['alice@example.com']);
     const types = await h.auditTypes(BUCKET, key);
     expect(types.filter((t) => t === 'READ_DETECTED')).toHaveLength(1);

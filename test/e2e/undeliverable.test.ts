@@ -22,10 +22,14 @@ it('an address SES refuses is given up after a bounded number of attempts; the n
   await h.notices.enqueue({ id: 'email:ops@nowhere', email: 'ops@nowhere' }, 'started', file, new Date());
   await h.notices.enqueue({ id: 'email:ops@example.com', email: 'ops@example.com' }, 'started', file, new Date());
 
-  const entries = await eventually(async () => {
-    const found = (await h.audit.history(file.objectId)).filter((e) => e.type === 'NOTICE_UNDELIVERABLE');
-    return found.length > 0 ? found : undefined;
-  }, 'the notice given up', 20_000);
+  const entries = await eventually(
+    async () => {
+      const found = (await h.audit.history(file.objectId)).filter((e) => e.type === 'NOTICE_UNDELIVERABLE');
+      return found.length > 0 ? found : undefined;
+    },
+    'the notice given up',
+    20_000,
+  );
   expect(entries).toHaveLength(1);
   expect(entries[0]!.detail).toMatchObject({ recipient: 'ops@nowhere', reason: 'rejected by SES', error: 'BadRequestException', attempts: ATTEMPTS_WHEN_REJECTED });
   expect((await h.notices.pending()).filter((n) => n.file.objectId === file.objectId)).toEqual([]);

@@ -88,7 +88,14 @@ describe('the S3 versioning API', () => {
     const marker = deleted.VersionId!;
     expect(await failure(text(BUCKET, 'doc.txt'))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await failure(text(BUCKET, 'doc.txt', marker))).toMatchObject({ status: 405 });
-    const markerRead = await fetch(`${h.cloud.endpoint}/${BUCKET}/doc.txt`, { method: 'HEAD', headers: { authorization: `AWS4-HMAC-SHA256 Credential=AKIARAW/${new Date().toISOString().slice(0, 10).replace(/-/g, '')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00`, 'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    const markerRead = await fetch(`${h.cloud.endpoint}/${BUCKET}/doc.txt`, {
+      method: 'HEAD',
+      headers: {
+        authorization: `AWS4-HMAC-SHA256 Credential=AKIARAW/${new Date().toISOString().slice(0, 10).replace(/-/g, '')}/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00`,
+        'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''),
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      },
+    });
     expect([markerRead.status, markerRead.headers.get('x-amz-delete-marker'), markerRead.headers.get('x-amz-version-id')]).toEqual([404, 'true', marker]);
     expect(await text(BUCKET, 'doc.txt', v2)).toEqual({ body: 'second', versionId: v2 });
     expect((await h.s3().send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).toEqual([]);
@@ -122,7 +129,10 @@ describe('the S3 versioning API', () => {
     expect(await text(BUCKET, 'many/a & b', a1)).toEqual({ body: 'a1', versionId: a1 });
     expect(await text(BUCKET, 'many/b')).toEqual({ body: 'b1', versionId: b1 });
     const listed = await h.s3().send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'many/' }));
-    expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([['many/a & b', a1, false], ['many/b', b1, true]]);
+    expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
+      ['many/a & b', a1, false],
+      ['many/b', b1, true],
+    ]);
     expect(listed.DeleteMarkers?.map((m) => [m.Key, m.IsLatest])).toEqual([['many/a & b', true]]);
   });
 
@@ -150,7 +160,10 @@ describe('the S3 versioning API', () => {
     expect(await put(bucket, 'k', 'null one')).toBe('null');
     expect(await put(bucket, 'k', 'null two')).toBe('null');
     const out = await h.s3().send(new ListObjectVersionsCommand({ Bucket: bucket }));
-    expect(out.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([['null', true], [kept, false]]);
+    expect(out.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([
+      ['null', true],
+      [kept, false],
+    ]);
     expect(await text(bucket, 'k', kept)).toEqual({ body: 'kept', versionId: kept });
 
     // A delete marker hides the key; the bucket still holds a version, so it cannot be deleted.
@@ -185,7 +198,11 @@ describe('restores of older versions across a restart', () => {
       before.setVersioning('restart-bucket', 'Enabled');
       before.set('restart-bucket', 'k', { versionId: 'current-version', storageClass: 'STANDARD' });
       before.setOlderVersions('restart-bucket', 'k', [
-        { versionId: 'older-version', lastModified: now, entry: { versionId: 'older-version', storageClass: 'GLACIER', restore: { ongoing: true, tier: 'Standard', days: 1, requestedAt: now, completesAt: now + 200 } } },
+        {
+          versionId: 'older-version',
+          lastModified: now,
+          entry: { versionId: 'older-version', storageClass: 'GLACIER', restore: { ongoing: true, tier: 'Standard', days: 1, requestedAt: now, completesAt: now + 200 } },
+        },
       ]);
       before.flush();
 

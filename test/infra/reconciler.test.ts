@@ -28,7 +28,16 @@ describe('the objects table', () => {
   it('has the sparse index of open cycles (partition only on open records, by cycle start)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'objectId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'open-cycles', KeySchema: [{ AttributeName: 'openPartition', KeyType: 'HASH' }, { AttributeName: 'cycleStartedAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'open-cycles',
+          KeySchema: [
+            { AttributeName: 'openPartition', KeyType: 'HASH' },
+            { AttributeName: 'cycleStartedAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
   });
 });
@@ -47,7 +56,15 @@ describe('the reconciler', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       ReservedConcurrentExecutions: Match.absent(),
-      Environment: { Variables: Match.objectLike({ STATE_MACHINE_ARN: Match.anyValue(), RECONCILE_GRACE_SECONDS: '900', OBJECTS_TABLE: Match.anyValue(), NOTICES_TABLE: Match.anyValue(), AUDIT_TABLE: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          STATE_MACHINE_ARN: Match.anyValue(),
+          RECONCILE_GRACE_SECONDS: '900',
+          OBJECTS_TABLE: Match.anyValue(),
+          NOTICES_TABLE: Match.anyValue(),
+          AUDIT_TABLE: Match.anyValue(),
+        }),
+      },
     });
     const reconciler = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('WorkflowReconcilerReconcileCycles'));
     expect(reconciler).toHaveLength(1);

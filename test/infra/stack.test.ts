@@ -40,7 +40,13 @@ describe('event rules', () => {
           $or: [{ requestParameters: { bucketName: ['archive-one', 'archive-two'] } }, { resources: { ARN: [arn(':s3:::archive-one'), arn(':s3:::archive-two')] } }],
         },
       },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectionDetectAccess'), 'Arn'] }, DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectionDetectAccess'), 'Arn'] },
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
     });
   });
 
@@ -73,7 +79,10 @@ describe('event rules', () => {
 
   it('has explicit rule names derived from the stack name', () => {
     template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-archived-read', EventPattern: Match.objectLike({ 'detail-type': ['AWS API Call via CloudTrail'] }) });
-    template.hasResourceProperties('AWS::Events::Rule', { Name: 'S3Autorestore-restore-lifecycle', EventPattern: Match.objectLike({ 'detail-type': ['Object Restore Completed', 'Object Restore Expired'] }) });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'S3Autorestore-restore-lifecycle',
+      EventPattern: Match.objectLike({ 'detail-type': ['Object Restore Completed', 'Object Restore Expired'] }),
+    });
   });
 });
 
@@ -176,7 +185,12 @@ describe('workflow', () => {
   });
 
   it('alarms when SES refuses a notice for good (the aggregator publishes the metric)', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'S3Autorestore', MetricName: 'NoticesUndeliverable', Dimensions: [{ Name: 'service', Value: 'notify-aggregator' }], Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'S3Autorestore',
+      MetricName: 'NoticesUndeliverable',
+      Dimensions: [{ Name: 'service', Value: 'notify-aggregator' }],
+      Threshold: 1,
+    });
   });
 
   it('alarms on failed and timed-out executions', () => {
@@ -241,10 +255,15 @@ describe('least privilege', () => {
         Condition: { StringEquals: { 'ses:FromAddress': 'restores@example.com' } },
       },
     ]);
-    t.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Queues restore notices'), Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: 'restore-mail' }) } });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Queues restore notices'),
+      Environment: { Variables: Match.objectLike({ SES_CONFIGURATION_SET: 'restore-mail' }) },
+    });
     t.hasOutput('SesConfigurationSet', { Value: 'restore-mail' });
     // Without one, nothing names a configuration set.
-    const [aggregator] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Queues restore notices') } })) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+    const [aggregator] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Queues restore notices') } })) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }[];
     expect(aggregator!.Properties.Environment.Variables).not.toHaveProperty('SES_CONFIGURATION_SET');
   });
 
@@ -276,7 +295,11 @@ describe('least privilege', () => {
 describe('tables', () => {
   it('are on-demand with point-in-time recovery; production ones are deletion-protected and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 4);
-    template.allResourcesProperties('AWS::DynamoDB::Table', { BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: false });
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: false,
+    });
     const prod = Template.fromStack(new AutorestoreStack(noBundling(), 'Prod', { config: config({ stage: 'prod' }) }));
     prod.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
     expect(Object.values(prod.findResources('AWS::DynamoDB::Table')).every((t) => (t as { DeletionPolicy?: string }).DeletionPolicy === 'Retain')).toBe(true);
@@ -284,7 +307,16 @@ describe('tables', () => {
 
   it('the notices table has the sparse pending index', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [{ IndexName: 'pending', KeySchema: [{ AttributeName: 'pendingPartition', KeyType: 'HASH' }, { AttributeName: 'createdAt', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'pending',
+          KeySchema: [
+            { AttributeName: 'pendingPartition', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
     });
   });
 });

@@ -16,9 +16,7 @@ const devDependencies = (JSON.parse(readFileSync(join(repo, 'package.json'), 'ut
 
 // The npm running this test sets variables naming this repository as the current project; the
 // scratch project is a project of its own.
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_command$|INIT_CWD$)/.test(k)),
-);
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_command$|INIT_CWD$)/.test(k)));
 const run = (file: string, args: string[], cwd: string) => exec(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
 /** npm's complaint about a setting of this machine's own npm configuration, not the project's. */
 const withoutMachineNpmConfig = (stderr: string) =>
@@ -45,7 +43,10 @@ beforeAll(async () => {
   await run('npm', ['pack', '--pack-destination', work], repo);
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   expect(tarball, 'npm pack wrote a tarball').toBeDefined();
-  tarballFiles = (await run('tar', ['-tzf', join(work, tarball!)], work)).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  tarballFiles = (await run('tar', ['-tzf', join(work, tarball!)], work)).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
 
   project = join(work, 'project');
   mkdirSync(project);
@@ -63,7 +64,17 @@ afterAll(() => {
 
 describe('the packed package', () => {
   it('holds compiled JavaScript with declarations, the functions to bundle, and no tests or local cloud', () => {
-    for (const file of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/infra/s3-autorestore.js', 'dist/infra/s3-autorestore.d.ts', 'dist/cli/main.js', 'bin/autorestore.mjs', 'functions/detect-access/handler.ts', 'dist/statemachines/restore-object.asl.json', 'dist/pricing/us-east-1.json']) {
+    for (const file of [
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/infra/s3-autorestore.js',
+      'dist/infra/s3-autorestore.d.ts',
+      'dist/cli/main.js',
+      'bin/autorestore.mjs',
+      'functions/detect-access/handler.ts',
+      'dist/statemachines/restore-object.asl.json',
+      'dist/pricing/us-east-1.json',
+    ]) {
       expect(tarballFiles).toContain(file);
     }
     expect(tarballFiles.filter((f) => /^(test|local|bench|console|cli|lib|infra)\//.test(f))).toEqual([]);

@@ -96,7 +96,10 @@ describe('restore-object.asl.json', () => {
   it('no Task can fail silently: every Task catches States.ALL (a closing step that keeps failing still ends in a recorded Fail)', () => {
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
-      expect((state.Catch ?? []).flatMap((c) => c.ErrorEquals), name).toContain('States.ALL');
+      expect(
+        (state.Catch ?? []).flatMap((c) => c.ErrorEquals),
+        name,
+      ).toContain('States.ALL');
     }
     const lastResort = definition.States['Close cycle: last resort'] as State & { Resource: string; Next: string; Catch: { Next: string }[] };
     expect(lastResort.Resource).toBe('arn:aws:states:::dynamodb:updateItem');

@@ -43,7 +43,11 @@ async function s3CompletesRestore() {
   });
 }
 const waitingForRestore = () => eventually(async () => (await state.records.get(objectIdOf(ref)))?.taskToken, 'the task token to be stored');
-const pendingKinds = async () => (await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => `${p.kind}:${p.reader.userName}`).sort();
+const pendingKinds = async () =>
+  (await state.notices.pending())
+    .filter((p) => p.file.key === ref.key)
+    .map((p) => `${p.kind}:${p.reader.userName}`)
+    .sort();
 const auditTypes = async () => (await state.audit.history(objectIdOf(ref))).map((e) => e.type).reverse();
 
 const HAPPY_PATH = ['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready'];
@@ -133,8 +137,16 @@ describe('restore-object state machine, when the completion event does not come'
     const { path, status } = await execution.done;
     expect(status).toBe('SUCCEEDED');
     expect(path).toEqual([
-      'Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore',
-      'Check restore after timeout', 'Is the restore done?', 'Wait for restore', 'Notify: file ready', 'File is ready',
+      'Inspect object',
+      'What state is the object in?',
+      'Request restore',
+      'Notify: restore started',
+      'Wait for restore',
+      'Check restore after timeout',
+      'Is the restore done?',
+      'Wait for restore',
+      'Notify: file ready',
+      'File is ready',
     ]);
   });
 
@@ -225,8 +237,15 @@ describe('restore-object state machine, when a closing or notifying step keeps f
     };
     const { path, status, error } = await world.run(ref).done;
     expect(path).toEqual([
-      'Inspect object', 'What state is the object in?', 'Request restore', 'Close cycle: restore failed', 'Close cycle: last resort',
-      'Were readers waiting for the restore?', 'Notify readers of the failure', 'How did it end?', 'Cycle could not be closed',
+      'Inspect object',
+      'What state is the object in?',
+      'Request restore',
+      'Close cycle: restore failed',
+      'Close cycle: last resort',
+      'Were readers waiting for the restore?',
+      'Notify readers of the failure',
+      'How did it end?',
+      'Cycle could not be closed',
     ]);
     expect(status).toBe('FAILED');
     expect(error).toBe('CycleCloseFailed');
@@ -257,7 +276,14 @@ describe('restore-object state machine, when a closing or notifying step keeps f
       if ((payload as { action?: string }).action === 'close') throw failing('InvalidInputError');
     };
     const { path, error } = await world.run(ref).done;
-    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Close cycle: nothing to restore', 'Close cycle: last resort', 'Were readers waiting for the restore?', 'Cycle could not be closed']);
+    expect(path).toEqual([
+      'Inspect object',
+      'What state is the object in?',
+      'Close cycle: nothing to restore',
+      'Close cycle: last resort',
+      'Were readers waiting for the restore?',
+      'Cycle could not be closed',
+    ]);
     expect(error).toBe('CycleCloseFailed');
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED' });
     expect(await pendingKinds()).toEqual([]);

@@ -35,8 +35,7 @@ export class ScriptedS3 {
     this.mock.on(HeadObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
       const object = this.objects.get(`${input.Bucket}/${input.Key}`);
       if (!object || object.deleted) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
-      const restore =
-        object.restore === 'ongoing' ? 'ongoing-request="true"' : object.restore === 'done' ? 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' : undefined;
+      const restore = object.restore === 'ongoing' ? 'ongoing-request="true"' : object.restore === 'done' ? 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' : undefined;
       return { StorageClass: object.StorageClass, ArchiveStatus: object.ArchiveStatus, Restore: restore };
     });
     this.mock.on(RestoreObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
@@ -90,7 +89,12 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
   const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3 });
   const aggregatorDeps = aggregatorDepsFor(state, { unresolvedRetentionMs: 3600_000 });
   const definition = JSON.parse(
-    renderDefinition({ RestoreStepsFunctionArn: STEPS_ARN, NotifyAggregatorFunctionArn: AGGREGATOR_ARN, WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600), ObjectsTableName: state.tableNames.objects }),
+    renderDefinition({
+      RestoreStepsFunctionArn: STEPS_ARN,
+      NotifyAggregatorFunctionArn: AGGREGATOR_ARN,
+      WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600),
+      ObjectsTableName: state.tableNames.objects,
+    }),
   ) as Definition;
   const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
     [STEPS_ARN]: (p) => runStep(p, stepDeps),
@@ -115,18 +119,22 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
     run(ref, cycle = 1) {
       const name = executionNameOf(ref, cycle);
       const executionArn = `arn:aws:states:us-east-1:111122223333:execution:restore-object:${name}`;
-      const run = runDefinition(definition, { object: ref, objectId: objectIdOf(ref), cycle, options: {} }, {
-        executionArn,
-        executionName: name,
-        startTime: new Date(),
-        tokens,
-        retryIntervalMs: 0,
-        invoke: async (arn, payload) => {
-          await world.beforeInvoke?.(arn, payload);
-          return asLambda(functions[arn]!, payload);
+      const run = runDefinition(
+        definition,
+        { object: ref, objectId: objectIdOf(ref), cycle, options: {} },
+        {
+          executionArn,
+          executionName: name,
+          startTime: new Date(),
+          tokens,
+          retryIntervalMs: 0,
+          invoke: async (arn, payload) => {
+            await world.beforeInvoke?.(arn, payload);
+            return asLambda(functions[arn]!, payload);
+          },
+          callIntegration,
         },
-        callIntegration,
-      });
+      );
       const path: string[] = [];
       const events: EventLog[] = [];
       const collecting = (async () => {

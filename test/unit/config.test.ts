@@ -40,7 +40,11 @@ describe('deployment configuration', () => {
     expect(parseDeploymentConfig(valid)).toMatchObject({ stage: 'dev', restoreDays: 7, debounceSeconds: 120, maxWaitSeconds: 900, waitTimeoutSeconds: 86_400, createTrail: true });
   });
   it('takes buckets with their Region and an existing trail instead of a new one', () => {
-    const parsed = parseDeploymentConfig({ ...valid, watchedBuckets: [{ name: 'archive-bucket', region: 'eu-west-1' }, 'other-bucket'], existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/reads' });
+    const parsed = parseDeploymentConfig({
+      ...valid,
+      watchedBuckets: [{ name: 'archive-bucket', region: 'eu-west-1' }, 'other-bucket'],
+      existingTrailArn: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/reads',
+    });
     expect(parsed).toMatchObject({ watchedBuckets: ['archive-bucket', 'other-bucket'], watchedBucketRegions: { 'archive-bucket': 'eu-west-1' }, createTrail: false });
   });
   it("refuses more watched buckets than one EventBridge rule's pattern can name, and takes a dozen", () => {

@@ -134,8 +134,24 @@ describe('detect-access', () => {
   it.each([
     ['a foreign account', () => archivedReadEvent({ key: 'x', account: '999988887777' }), /foreign account 999988887777/],
     ['an unwatched bucket', () => archivedReadEvent({ key: 'x', bucket: 'other-bucket' }), /other-bucket is not watched/],
-    ['a missing key', () => { const e = archivedReadEvent(); delete e.detail.requestParameters.key; return e; }, /requestParameters.key/],
-    ['another error code', () => { const e = archivedReadEvent(); e.detail.errorCode = 'AccessDenied'; return e; }, /errorCode/],
+    [
+      'a missing key',
+      () => {
+        const e = archivedReadEvent();
+        delete e.detail.requestParameters.key;
+        return e;
+      },
+      /requestParameters.key/,
+    ],
+    [
+      'another error code',
+      () => {
+        const e = archivedReadEvent();
+        e.detail.errorCode = 'AccessDenied';
+        return e;
+      },
+      /errorCode/,
+    ],
     ['not an object at all', () => 'hello', /not an archived-object read/],
   ])('ignores %s with a log line and no side effect', async (_, make, reason) => {
     const result = await detectAccess(make(), deps());
@@ -157,7 +173,12 @@ describe('detect-access', () => {
     it.each([
       ['another account (AWSAccount)', 'AWSAccount' as const, 'AIDAQRSTUVWXYZEXAMPLE', { accountId: '444455556666', principalId: 'AIDAQRSTUVWXYZEXAMPLE' }],
       ['an AWS service', 'AWSService' as const, 'service:backup.amazonaws.com', { invokedBy: 'backup.amazonaws.com' }],
-      ['an IAM Identity Center user', 'IdentityCenterUser' as const, 'identity-center:arn:aws:identitystore::111122223333:identitystore/d-9067642ac7/544894e8-80c1-707f-60e3-3ba6510dfac1', { identityStoreUserId: '544894e8-80c1-707f-60e3-3ba6510dfac1', accountId: '111122223333' }],
+      [
+        'an IAM Identity Center user',
+        'IdentityCenterUser' as const,
+        'identity-center:arn:aws:identitystore::111122223333:identitystore/d-9067642ac7/544894e8-80c1-707f-60e3-3ba6510dfac1',
+        { identityStoreUserId: '544894e8-80c1-707f-60e3-3ba6510dfac1', accountId: '111122223333' },
+      ],
       ['a web identity user', 'WebIdentityUser' as const, 'accounts.google.com:application-id.apps.googleusercontent.com:user-id', { userName: 'user-id' }],
     ])('%s is subscribed and recorded with what CloudTrail tells', async (_, kind, readerId, known) => {
       const result = await detectAccess(archivedReadEvent({ key, identity: documentedIdentity(kind) }), deps());

@@ -74,8 +74,29 @@ describe('execution names', () => {
 });
 
 describe('object identity', () => {
-  const keys = ['a', 'a?versionId=v1', 'a%3FversionId=v1', 'a%', 'a%25', 'with space.txt', 'plus+sign.txt', '100% done.csv', 'ünïcødé/файл 📄.txt', 'line\nbreak', 'tab\tand\u007fdel', '?', '%', 'dir/', '#frag?x=1&y=2'];
-  const refs: ObjectRef[] = [...keys.map((key) => ({ bucket: 'b', key })), ...keys.map((key) => ({ bucket: 'b', key, versionId: 'v1' })), { bucket: 'b', key: 'a', versionId: 'v1?versionId=v2' }, { bucket: 'b', key: 'a?versionId=v1', versionId: 'v2' }];
+  const keys = [
+    'a',
+    'a?versionId=v1',
+    'a%3FversionId=v1',
+    'a%',
+    'a%25',
+    'with space.txt',
+    'plus+sign.txt',
+    '100% done.csv',
+    'ünïcødé/файл 📄.txt',
+    'line\nbreak',
+    'tab\tand\u007fdel',
+    '?',
+    '%',
+    'dir/',
+    '#frag?x=1&y=2',
+  ];
+  const refs: ObjectRef[] = [
+    ...keys.map((key) => ({ bucket: 'b', key })),
+    ...keys.map((key) => ({ bucket: 'b', key, versionId: 'v1' })),
+    { bucket: 'b', key: 'a', versionId: 'v1?versionId=v2' },
+    { bucket: 'b', key: 'a?versionId=v1', versionId: 'v2' },
+  ];
 
   it('the key a?versionId=v1 and the key a at version v1 are different objects, with different executions', () => {
     const literal = { bucket: 'b', key: 'a?versionId=v1' };
@@ -110,7 +131,10 @@ describe('S3 event keys', () => {
   });
 
   it('tries the key as given, then form-decoded', () => {
-    expect(eventKeyCandidates('a+b%2Bc.txt')).toEqual([{ key: 'a+b%2Bc.txt', form: 'raw' }, { key: 'a b+c.txt', form: 'decoded' }]);
+    expect(eventKeyCandidates('a+b%2Bc.txt')).toEqual([
+      { key: 'a+b%2Bc.txt', form: 'raw' },
+      { key: 'a b+c.txt', form: 'decoded' },
+    ]);
   });
 
   it('skips a decoded form equal to the key, and one that cannot be decoded, without throwing', () => {
@@ -133,7 +157,15 @@ describe('readers', () => {
     [
       'AssumedRole',
       'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName',
-      ['ASIAIOSFODNN7EXAMPLE', 'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName', 'AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName', 'MySessionName', 'arn:aws:iam::111122223333:role/RoleToBeAssumed', 'RoleToBeAssumed', '111122223333'],
+      [
+        'ASIAIOSFODNN7EXAMPLE',
+        'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName',
+        'AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName',
+        'MySessionName',
+        'arn:aws:iam::111122223333:role/RoleToBeAssumed',
+        'RoleToBeAssumed',
+        '111122223333',
+      ],
     ],
     [
       'FederatedUser',

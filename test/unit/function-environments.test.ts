@@ -18,12 +18,30 @@ const SCHEMAS = {
 const deployment = (extra: object = {}) => parseDeploymentConfig({ watchedBuckets: ['archive-one', 'archive-two'], senderAddress: 'restores@example.com', sesIdentity: 'example.com', ...extra });
 
 describe('functionEnvironments', () => {
-  it('gives every function each variable its schema requires, with the configuration\'s values as deployed', () => {
+  it("gives every function each variable its schema requires, with the configuration's values as deployed", () => {
     const envs = functionEnvironments(deployment({ sesConfigurationSet: 'autorestore', restoreDays: 3 }), RESOURCES);
     for (const [fn, schema] of Object.entries(SCHEMAS)) expect(() => loadEnv(schema, envs[fn as keyof FunctionEnvironments]), fn).not.toThrow();
-    expect(envs['detect-access']).toEqual({ OBJECTS_TABLE: 'objects-t', AUDIT_TABLE: 'audit-t', NOTICES_TABLE: 'notices-t', STATE_MACHINE_ARN: RESOURCES.stateMachineArn, WATCHED_BUCKETS: 'archive-one,archive-two', ACCOUNT_ID: '111122223333' });
-    expect(envs['restore-steps']).toMatchObject({ RESTORE_DAYS: '3', MAX_WAIT_CYCLES: '4', RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' }) });
-    expect(envs['notify-aggregator']).toMatchObject({ DEBOUNCE_SECONDS: '120', MAX_WAIT_SECONDS: '900', MAX_FILES_PER_EMAIL: '100', UNRESOLVED_RETENTION_SECONDS: '604800', AGGREGATOR_LEASE_SECONDS: '300', SES_CONFIGURATION_SET: 'autorestore' });
+    expect(envs['detect-access']).toEqual({
+      OBJECTS_TABLE: 'objects-t',
+      AUDIT_TABLE: 'audit-t',
+      NOTICES_TABLE: 'notices-t',
+      STATE_MACHINE_ARN: RESOURCES.stateMachineArn,
+      WATCHED_BUCKETS: 'archive-one,archive-two',
+      ACCOUNT_ID: '111122223333',
+    });
+    expect(envs['restore-steps']).toMatchObject({
+      RESTORE_DAYS: '3',
+      MAX_WAIT_CYCLES: '4',
+      RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' }),
+    });
+    expect(envs['notify-aggregator']).toMatchObject({
+      DEBOUNCE_SECONDS: '120',
+      MAX_WAIT_SECONDS: '900',
+      MAX_FILES_PER_EMAIL: '100',
+      UNRESOLVED_RETENTION_SECONDS: '604800',
+      AGGREGATOR_LEASE_SECONDS: '300',
+      SES_CONFIGURATION_SET: 'autorestore',
+    });
     expect(envs['reconcile-cycles'].RECONCILE_GRACE_SECONDS).toBe('900');
   });
 
@@ -31,7 +49,7 @@ describe('functionEnvironments', () => {
     expect(functionEnvironments(deployment(), RESOURCES)['notify-aggregator']).not.toHaveProperty('SES_CONFIGURATION_SET');
   });
 
-  it('scales durations, and only durations, keeping the reconciler\'s grace at 5 real seconds or more', () => {
+  it("scales durations, and only durations, keeping the reconciler's grace at 5 real seconds or more", () => {
     const hourPerSecond = new SimulatedClock(1000);
     const envs = functionEnvironments(deployment({ restoreDays: 3 }), RESOURCES, hourPerSecond);
     expect(envs['notify-aggregator']).toMatchObject({ DEBOUNCE_SECONDS: String(120 / 3600), MAX_WAIT_SECONDS: String(900 / 3600), UNRESOLVED_RETENTION_SECONDS: '168', MAX_FILES_PER_EMAIL: '100' });
@@ -41,7 +59,7 @@ describe('functionEnvironments', () => {
   });
 });
 
-describe('the local cloud\'s deployment', () => {
+describe("the local cloud's deployment", () => {
   const LOCAL = { tables: TABLES, stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:autorestore-restore-object', account: '000000000000' };
 
   it('with default options, sets the variables the local cloud set before they came from the deployment configuration', () => {
@@ -71,7 +89,16 @@ describe('the local cloud\'s deployment', () => {
   });
 
   it('reads its options as the stack reads its configuration', () => {
-    const config = localDeploymentConfig({ watchedBuckets: ['archive', 'media'], restoreTiers: { DEEP_ARCHIVE: 'Bulk' }, restoreDays: 365, debounceSeconds: 3600, maxWaitSeconds: 7200, waitTimeoutSeconds: 7200, maxWaitCycles: 10, senderAddress: 'ops@example.org' });
+    const config = localDeploymentConfig({
+      watchedBuckets: ['archive', 'media'],
+      restoreTiers: { DEEP_ARCHIVE: 'Bulk' },
+      restoreDays: 365,
+      debounceSeconds: 3600,
+      maxWaitSeconds: 7200,
+      waitTimeoutSeconds: 7200,
+      maxWaitCycles: 10,
+      senderAddress: 'ops@example.org',
+    });
     expect(config).toMatchObject({
       watchedBuckets: ['archive', 'media'],
       restoreTiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' },
@@ -86,7 +113,7 @@ describe('the local cloud\'s deployment', () => {
     expect(localDeploymentConfig({}).watchedBuckets).toEqual([EVERY_BUCKET]);
   });
 
-  it('keeps the reconciler\'s grace at one default period when the local schedule is off, and scales a slower one', () => {
+  it("keeps the reconciler's grace at one default period when the local schedule is off, and scales a slower one", () => {
     const clock = new SimulatedClock(60_000);
     expect(localFunctionEnvironment(localDeploymentConfig({ reconcileEveryMinutes: 0 }), LOCAL, clock).RECONCILE_GRACE_SECONDS).toBe(String(clock.realSeconds(15 * 60)));
     expect(localFunctionEnvironment(localDeploymentConfig({ reconcileEveryMinutes: 30 }), LOCAL, clock).RECONCILE_GRACE_SECONDS).toBe(String(clock.realSeconds(30 * 60)));

@@ -41,7 +41,10 @@ const sesError = <E>(Type: new (opts: { message: string; $metadata: object }) =>
 /** Seeds an object read by the given test readers (by access key) and queues a notice of `kind`. */
 async function objectWithNotice(name: string, kind: 'started' | 'ready' | 'failed', readers: string[] = ['ALICE'], fields = {}): Promise<ObjectRef> {
   const ref = { bucket: BUCKET, key: `run-${run}/${name}` };
-  const record = await seedCycle(state, ref, { readers: readers.map((r) => `${r.toLowerCase()}-${run}`), fields: { storageClass: 'GLACIER', tier: 'Standard', expectedReadyAt: '2026-11-22T15:00:00Z', ...fields } });
+  const record = await seedCycle(state, ref, {
+    readers: readers.map((r) => `${r.toLowerCase()}-${run}`),
+    fields: { storageClass: 'GLACIER', tier: 'Standard', expectedReadyAt: '2026-11-22T15:00:00Z', ...fields },
+  });
   // seedCycle names readers by IAM user; give them this run's access keys.
   for (const reader of Object.values(record.subscribers)) {
     await state.records.addSubscriber(record.objectId, 1, { ...reader, accessKeyId: `AKIA${run}${reader.userName!.split('-')[0]!.toUpperCase()}` }, new Date(clock));
@@ -162,7 +165,10 @@ describe('tick', () => {
   it('a failed send leaves the notices pending and the next tick delivers them once', async () => {
     await objectWithNotice('flaky.csv', 'started');
     advance(DEBOUNCE);
-    sesMock.on(SendEmailCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException' })).resolves({ MessageId: 'ok' });
+    sesMock
+      .on(SendEmailCommand)
+      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'TooManyRequestsException' }))
+      .resolves({ MessageId: 'ok' });
     expect(await tick()).toMatchObject({ emailsSent: 0, emailsFailed: 1 });
     expect(await tick()).toMatchObject({ emailsSent: 1, emailsFailed: 0 });
     expect(await tick()).toMatchObject({ emailsSent: 0 });
@@ -245,8 +251,12 @@ describe('an email SES refuses', () => {
   it('classifies every SendEmail error SES v2 documents', () => {
     const named = (name: string) => Object.assign(new Error(name), { name });
     expect(['BadRequestException', 'MessageRejected'].map((n) => classifySendFailure(named(n)))).toEqual(['rejected', 'rejected']);
-    expect(['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'AccessDeniedException'].map((n) => classifySendFailure(named(n)))).toEqual(Array(5).fill('setup'));
-    expect(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'TimeoutError'].map((n) => classifySendFailure(named(n)))).toEqual(Array(5).fill('transient'));
+    expect(
+      ['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException', 'NotFoundException', 'AccessDeniedException'].map((n) => classifySendFailure(named(n))),
+    ).toEqual(Array(5).fill('setup'));
+    expect(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'InternalFailure', 'TimeoutError'].map((n) => classifySendFailure(named(n)))).toEqual(
+      Array(5).fill('transient'),
+    );
     expect(classifySendFailure('not an error')).toBe('transient');
   });
 
@@ -284,7 +294,10 @@ describe('the SES configuration set', () => {
     const env = { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', NOTICES_TABLE: 'n', PRINCIPALS_TABLE: 'p', SENDER_ADDRESS: 'a@b.co', DEBOUNCE_SECONDS: '120', MAX_WAIT_SECONDS: '900' };
     expect(loadEnv(notifyAggregatorEnvSchema, env)).toMatchObject({ AGGREGATOR_LEASE_SECONDS: 300 });
     expect(loadEnv(notifyAggregatorEnvSchema, env)).not.toHaveProperty('SES_CONFIGURATION_SET');
-    expect(loadEnv(notifyAggregatorEnvSchema, { ...env, SES_CONFIGURATION_SET: 'set', AGGREGATOR_LEASE_SECONDS: '0.25' })).toMatchObject({ SES_CONFIGURATION_SET: 'set', AGGREGATOR_LEASE_SECONDS: 0.25 });
+    expect(loadEnv(notifyAggregatorEnvSchema, { ...env, SES_CONFIGURATION_SET: 'set', AGGREGATOR_LEASE_SECONDS: '0.25' })).toMatchObject({
+      SES_CONFIGURATION_SET: 'set',
+      AGGREGATOR_LEASE_SECONDS: 0.25,
+    });
     expect(() => loadEnv(notifyAggregatorEnvSchema, { ...env, SES_CONFIGURATION_SET: '' })).toThrow(/SES_CONFIGURATION_SET/);
     expect(() => loadEnv(notifyAggregatorEnvSchema, { ...env, AGGREGATOR_LEASE_SECONDS: '0' })).toThrow(/AGGREGATOR_LEASE_SECONDS/);
   });
@@ -318,10 +331,17 @@ describe('the lease of a tick that died', () => {
 describe('metrics', () => {
   it('writes one CloudWatch embedded-metric-format line per count', () => {
     const lines: string[] = [];
-    emfMetrics('notify-aggregator', () => new Date('2026-11-22T10:00:00Z'), (line) => lines.push(line)).count('NoticesUndeliverable', 2);
+    emfMetrics(
+      'notify-aggregator',
+      () => new Date('2026-11-22T10:00:00Z'),
+      (line) => lines.push(line),
+    ).count('NoticesUndeliverable', 2);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toEqual({
-      _aws: { Timestamp: Date.parse('2026-11-22T10:00:00Z'), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: 'NoticesUndeliverable', Unit: 'Count' }] }] },
+      _aws: {
+        Timestamp: Date.parse('2026-11-22T10:00:00Z'),
+        CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: 'NoticesUndeliverable', Unit: 'Count' }] }],
+      },
       service: 'notify-aggregator',
       NoticesUndeliverable: 2,
     });

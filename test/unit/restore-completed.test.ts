@@ -33,7 +33,16 @@ beforeEach(async () => {
 });
 
 function deps(): CompletedDeps {
-  return { sfn: new SFNClient({ region: 'us-east-1' }), s3: new S3Client({ region: 'us-east-1' }), records: state.records, audit: state.audit, watchedBuckets: [BUCKET], accountId: ACCOUNT, now: () => new Date('2026-11-22T14:00:01Z'), log };
+  return {
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
+    records: state.records,
+    audit: state.audit,
+    watchedBuckets: [BUCKET],
+    accountId: ACCOUNT,
+    now: () => new Date('2026-11-22T14:00:01Z'),
+    log,
+  };
 }
 
 describe('restore-completed', () => {
@@ -41,7 +50,10 @@ describe('restore-completed', () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-a' } });
     const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-a', output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-11-30T00:00:00.000Z' }) });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-a',
+      output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-11-30T00:00:00.000Z' }),
+    });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z' });
     expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_COMPLETED']);
   });

@@ -11,16 +11,21 @@ describe('checkRestoreRequest', () => {
 
   it.each([0, -1, RESTORE_DAYS.max + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %d days, naming the option and the range', (days) => {
     expect(() => checkRestoreRequest({ days })).toThrow(InvalidRestoreRequestError);
-    expect(() => checkRestoreRequest({ days })).toThrow(expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'days', message: `days must be a whole number from 1 to 30000, got ${days}` }));
+    expect(() => checkRestoreRequest({ days })).toThrow(
+      expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'days', message: `days must be a whole number from 1 to 30000, got ${days}` }),
+    );
   });
 
   it.each(['ops@example.com', 'first.last+tag@sub.example.co.uk', 'ops@xn--bcher-kva.example'])('accepts the address %s', (notify) => {
     expect(() => checkRestoreRequest({ notify })).not.toThrow();
   });
 
-  it.each(['not-an-email', 'ops@localhost', 'two words@example.com', '<ops@example.com>', '', 'a@b@c.d', 'josé@example.com', 'ops@bücher.example', 'ops@example.com\n'])('refuses %j as an address', (notify) => {
-    expect(() => checkRestoreRequest({ notify })).toThrow(expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'notify' }));
-  });
+  it.each(['not-an-email', 'ops@localhost', 'two words@example.com', '<ops@example.com>', '', 'a@b@c.d', 'josé@example.com', 'ops@bücher.example', 'ops@example.com\n'])(
+    'refuses %j as an address',
+    (notify) => {
+      expect(() => checkRestoreRequest({ notify })).toThrow(expect.objectContaining({ name: 'InvalidRestoreRequestError', option: 'notify' }));
+    },
+  );
 
   it('refuses an unknown tier (a library caller is not held to the type)', () => {
     expect(() => checkRestoreRequest({ tier: 'Fast' as RestoreTier })).toThrow(expect.objectContaining({ option: 'tier' }));

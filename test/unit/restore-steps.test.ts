@@ -104,7 +104,10 @@ describe('requestRestore', () => {
   });
 
   it('Expedited unavailable falls back to Standard, and says so in the audit', async () => {
-    s3Mock.on(RestoreObjectCommand).rejectsOnce(s3Error('GlacierExpeditedRetrievalNotAvailable', 503)).resolves({ $metadata: { httpStatusCode: 202 } });
+    s3Mock
+      .on(RestoreObjectCommand)
+      .rejectsOnce(s3Error('GlacierExpeditedRetrievalNotAvailable', 503))
+      .resolves({ $metadata: { httpStatusCode: 202 } });
     let t = NOW.getTime();
     const ticking = () => new Date((t += 1000));
     const result = await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps({ tiers: { ...deps().tiers, GLACIER: 'Expedited' }, now: ticking }));

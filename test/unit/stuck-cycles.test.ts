@@ -72,7 +72,11 @@ async function cycleWithExecution(status: string | undefined, fields: Partial<Ob
   if (status) executions.set(arn, status);
   return seedCycle(state, ref, { readers: ['alice', 'bob'], fields: { status: 'RESTORING', executionArn: arn, ...fields } });
 }
-const pendingReady = async () => (await state.notices.pending()).filter((p) => p.file.objectId === objectId && p.kind === 'ready').map((p) => p.reader.userName).sort();
+const pendingReady = async () =>
+  (await state.notices.pending())
+    .filter((p) => p.file.objectId === objectId && p.kind === 'ready')
+    .map((p) => p.reader.userName)
+    .sort();
 const auditOf = async (type: string) => (await state.audit.history(objectId)).filter((e) => e.type === type);
 
 describe('joining a cycle checks that its execution still runs', () => {
@@ -94,7 +98,11 @@ describe('joining a cycle checks that its execution still runs', () => {
     expect(result).toMatchObject({ opened: false, cycle: 2, executionName: executionNameOf(ref, 2), executionArn: executionArn(executionNameOf(ref, 2)) });
     const record = await state.records.get(objectId);
     expect(record).toMatchObject({ cycle: 2, status: 'STARTING', openPartition: 'OPEN', executionArn: executionArn(executionNameOf(ref, 2)) });
-    expect(Object.values(record!.subscribers).map((r) => r.userName).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(
+      Object.values(record!.subscribers)
+        .map((r) => r.userName)
+        .sort(),
+    ).toEqual(['alice', 'bob', 'carol']);
     expect(executions.get(executionArn(executionNameOf(ref, 2)))).toBe('RUNNING');
     const [ended] = await auditOf('EXECUTION_ENDED');
     expect(ended).toMatchObject({ cycle: 1, detail: { status: status ?? 'MISSING', executionArn: executionArn(executionNameOf(ref, 1)), nextCycle: 2 } });
@@ -133,7 +141,12 @@ describe('the reconciler', () => {
     expect(record).not.toHaveProperty('taskToken');
     expect(await pendingReady()).toEqual(['alice', 'bob']);
     // One time for all three (the clock is fixed): compare the set, not the order.
-    expect((await state.audit.history(objectId)).map((e) => e.type).slice(0, 3).sort()).toEqual(['EXECUTION_ENDED', 'NOTICES_QUEUED', 'RESTORE_FOUND_DONE']);
+    expect(
+      (await state.audit.history(objectId))
+        .map((e) => e.type)
+        .slice(0, 3)
+        .sort(),
+    ).toEqual(['EXECUTION_ENDED', 'NOTICES_QUEUED', 'RESTORE_FOUND_DONE']);
     expect((await auditOf('EXECUTION_ENDED'))[0]).toMatchObject({ detail: { status: 'ABORTED' } });
   });
 
@@ -152,7 +165,11 @@ describe('the reconciler', () => {
     expect(result.repairs.NEW_CYCLE).toBeGreaterThanOrEqual(1);
     const record = await state.records.get(objectId);
     expect(record).toMatchObject({ cycle: 2, status: 'STARTING', executionArn: executionArn(executionNameOf(ref, 2)) });
-    expect(Object.values(record!.subscribers).map((r) => r.userName).sort()).toEqual(['alice', 'bob']);
+    expect(
+      Object.values(record!.subscribers)
+        .map((r) => r.userName)
+        .sort(),
+    ).toEqual(['alice', 'bob']);
     expect(executions.get(executionArn(executionNameOf(ref, 2)))).toBe('RUNNING');
   });
 
@@ -220,7 +237,11 @@ describe('the reconciler', () => {
     expect(await repairCycle(reconcileDeps(), indexCopy)).toBe('NEW_CYCLE');
     const record = await state.records.get(objectId);
     expect(record).toMatchObject({ cycle: 2, status: 'STARTING' });
-    expect(Object.values(record!.subscribers).map((r) => r.userName).sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(
+      Object.values(record!.subscribers)
+        .map((r) => r.userName)
+        .sort(),
+    ).toEqual(['alice', 'bob', 'carol']);
   });
 
   it('never replaces a cycle from a copy older than its last join', async () => {
@@ -241,7 +262,11 @@ describe('a cycle opened with --tier / --days keeps them', () => {
   });
 
   it('the reconciler starts an unconfirmed cycle by its own name with the same input, options included', async () => {
-    await state.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: reader('alice'), executionName: executionNameOf(ref, 1), now: new Date('2026-11-22T10:00:00Z'), options: { tier: 'Expedited', days: 2 } });
+    await state.records.openCycle(
+      ref,
+      { action: 'open', cycle: 1 },
+      { reader: reader('alice'), executionName: executionNameOf(ref, 1), now: new Date('2026-11-22T10:00:00Z'), options: { tier: 'Expedited', days: 2 } },
+    );
     expect(await repairCycle(reconcileDeps(), (await state.records.get(objectId))!)).toBe('STARTED');
     expect(sfnMock.commandCalls(StartExecutionCommand)[0]!.args[0].input.name).toBe(executionNameOf(ref, 1));
     expect(startInputs()).toEqual([expect.objectContaining({ cycle: 1, options: { tier: 'Expedited', days: 2 } })]);
@@ -256,7 +281,7 @@ describe('a cycle opened with --tier / --days keeps them', () => {
     expect(JSON.parse(restarted!.input!)).toMatchObject({ cycle: 1, options: { tier: 'Bulk', days: 3 } });
   });
 
-  it('the next cycle the reconciler opens keeps the ended cycle\'s options', async () => {
+  it("the next cycle the reconciler opens keeps the ended cycle's options", async () => {
     const ended = await cycleWithExecution('ABORTED', { archiveKind: 'DEEP_ARCHIVE', options: { tier: 'Bulk', days: 7 } });
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE' });
     expect(await repairCycle(reconcileDeps(), ended)).toBe('NEW_CYCLE');
