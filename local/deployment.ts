@@ -1,0 +1,139 @@
+/**
+ * What `cdk deploy` creates, created locally: the stack's EventBridge rules with their dead-letter
+ * queue and its trail, the tables, the state machine, and the schedules of the aggregator and of
+ * the reconciler of stuck cycles (on the simulated clock).
+ */
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
+import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
+import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
+import { renderDefinition } from '../statemachines/definition.js';
+import type { SimulatedClock } from './clock.js';
+import { LocalTrail } from './control-plane/cloudtrail.js';
+import { EventBridgeRules, LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
+import { DeadLetterQueue } from './control-plane/sqs.js';
+import type { BusEvent, EventBus } from './event-bus.js';
+import type { LocalFunctions } from './functions.js';
+import type { StepFunctionsService } from './step-functions.js';
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+export const STATE_MACHINE_NAME = 'autorestore-restore-object';
+export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+export const TABLE_NAMES: Record<TableRole, string> = { objects: 'autorestore-objects', principals: 'autorestore-principals', notices: 'autorestore-notices', audit: 'autorestore-audit' };
+
+export interface DeployedRules {
+  rules: EventBridgeRules;
+  trail: LocalTrail;
+  deadLetterQueue: DeadLetterQueue;
+}
+
+/** The stack's own patterns route to the handlers; rule names as the stack names them, its trail, its dead-letter queue. */
+export function deployRules(bus: EventBus, functions: LocalFunctions, endpoint: string, watched: string[]): DeployedRules {
+  const archivedRead = { name: 'ArchivedRead', pattern: archivedReadPattern(watched, 'aws'), target: (e: BusEvent) => functions.invoke('detect-access', e) };
+  const restoreLifecycle = { name: 'RestoreLifecycle', pattern: restoreLifecyclePattern(watched), target: (e: BusEvent) => functions.invoke('restore-completed', e) };
+  bus.addRule(archivedRead);
+  bus.addRule(restoreLifecycle);
+  const deadLetterQueue = new DeadLetterQueue(endpoint, LOCAL_ACCOUNT, LOCAL_REGION, bus.deadLetters);
+  const rules = new EventBridgeRules(
+    [
+      { name: LOCAL_RULE_NAMES.archivedRead, rule: archivedRead, targetArn: functions.arn('detect-access'), deadLetterArn: deadLetterQueue.arn },
+      { name: LOCAL_RULE_NAMES.restoreLifecycle, rule: restoreLifecycle, targetArn: functions.arn('restore-completed'), deadLetterArn: deadLetterQueue.arn },
+    ],
+    LOCAL_ACCOUNT,
+    LOCAL_REGION,
+  );
+  const trail = new LocalTrail(LOCAL_ACCOUNT, LOCAL_REGION, watched);
+  return { rules, trail, deadLetterQueue };
+}
+
+/**
+ * The tables, through the DynamoDB API at `endpoint` (those already there are kept). Answers
+ * whether the objects table has the open-cycles index the reconciler reads.
+ */
+export async function createTables(endpoint: string, dataDir: string, log: (message: string) => void): Promise<{ hasOpenCyclesIndex: boolean }> {
+  const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'AKIALOCALSETUP000000', secretAccessKey: 'local' } });
+  for (const role of Object.keys(TABLES) as TableRole[]) {
+    try {
+      await ddb.send(new CreateTableCommand(createTableInput(role, TABLE_NAMES[role])));
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err;
+    }
+  }
+  // A data folder from before the open-cycles index has an objects table without it (the local
+  // DynamoDB cannot add an index to a table): the reconciler stays off there, said once.
+  const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
+  const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
+  if (!hasOpenCyclesIndex)
+    log(`local cloud: the objects table in ${dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
+  ddb.destroy();
+  return { hasOpenCyclesIndex };
+}
+
+/** The restore state machine, its wait timeout in real seconds. */
+export function deployStateMachine(stepFunctions: StepFunctionsService, functions: LocalFunctions, clock: SimulatedClock, waitTimeoutSeconds: number): void {
+  stepFunctions.upsertStateMachine(
+    STATE_MACHINE_NAME,
+    renderDefinition({
+      RestoreStepsFunctionArn: functions.arn('restore-steps'),
+      NotifyAggregatorFunctionArn: functions.arn('notify-aggregator'),
+      // TimeoutSeconds must be a whole number of seconds.
+      WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(waitTimeoutSeconds)))),
+      ObjectsTableName: TABLE_NAMES.objects,
+    }),
+  );
+}
+
+export interface Schedules {
+  /** Aggregator ticks started so far. */
+  readonly ticks: number;
+  /** No run starts after this; the runs under way finish first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The aggregator's schedule (rate 1 minute on AWS) and the reconciler's (every
+ * `reconcileEveryMinutes`, 0 for none), on the simulated clock. A run never overlaps the last.
+ */
+export function startSchedules(functions: LocalFunctions, clock: SimulatedClock, reconcileEveryMinutes: number, log: (message: string) => void): Schedules {
+  let ticks = 0;
+  let ticking: Promise<unknown> | undefined;
+  const ticker = setInterval(
+    () => {
+      if (ticking) return;
+      ticks++;
+      ticking = functions
+        .invoke('notify-aggregator', { action: 'tick' })
+        .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
+        .finally(() => (ticking = undefined));
+    },
+    Math.max(50, clock.real(60_000)),
+  );
+
+  // At least a second apart in real time, since each run describes every open cycle's execution.
+  let reconciling: Promise<unknown> | undefined;
+  const reconciler =
+    reconcileEveryMinutes > 0
+      ? setInterval(
+          () => {
+            reconciling ??= functions
+              .invoke('reconcile-cycles', { action: 'reconcile' })
+              .catch((err: unknown) => log(`reconciler run failed: ${(err as Error).message}`))
+              .finally(() => (reconciling = undefined));
+          },
+          Math.max(1000, clock.real(reconcileEveryMinutes * 60_000)),
+        )
+      : undefined;
+
+  return {
+    get ticks() {
+      return ticks;
+    },
+    stop: async () => {
+      clearInterval(ticker);
+      clearInterval(reconciler);
+      await reconciling;
+      await ticking; // a tick cut off half way would log a failed send
+    },
+  };
+}
