@@ -125,6 +125,8 @@ export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expi
 }
 
 type Fields = Partial<Omit<ObjectRecord, 'objectId' | 'cycle'>>;
+/** Fields that any write may set: the status and a closed cycle's outcome move only through the named transitions. */
+type PlainFields = Omit<Fields, 'status' | 'outcome' | 'outcomeReason'> & { status?: never; outcome?: never; outcomeReason?: never };
 
 export class ObjectRecords {
   constructor(
@@ -272,12 +274,7 @@ export class ObjectRecords {
    * The restored copy is readable. `from` limits the statuses it may come from (none: any);
    * `dropTaskToken` forgets the waiting task's token when nobody will resume it any more.
    */
-  async markRestored(
-    objectId: string,
-    cycle: number,
-    fields: Omit<Fields, 'status' | 'outcome' | 'outcomeReason'>,
-    options: { from?: RecordStatus[]; dropTaskToken?: boolean } = {},
-  ): Promise<ObjectRecord | undefined> {
+  async markRestored(objectId: string, cycle: number, fields: PlainFields, options: { from?: RecordStatus[]; dropTaskToken?: boolean } = {}): Promise<ObjectRecord | undefined> {
     return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [] });
   }
 
@@ -296,7 +293,7 @@ export class ObjectRecords {
    * through the transitions above) and returns the record after the write, or undefined when
    * the record is on another cycle.
    */
-  async update(objectId: string, cycle: number, fields: Omit<Fields, 'status' | 'outcome' | 'outcomeReason'>, options: { remove?: (keyof ObjectRecord)[] } = {}): Promise<ObjectRecord | undefined> {
+  async update(objectId: string, cycle: number, fields: PlainFields, options: { remove?: (keyof ObjectRecord)[] } = {}): Promise<ObjectRecord | undefined> {
     return this.write(objectId, cycle, fields, options);
   }
 
