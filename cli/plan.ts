@@ -3,7 +3,7 @@
  * requested options are valid for it, and what the restore will cost and take.
  */
 import { readFileSync } from 'node:fs';
-import { isDeepArchive, isIntelligentTiering, restoreDurationMs, type ArchiveKind, type RestoreTier } from '../functions/shared/archive.js';
+import { archiveKindOf, isIntelligentTiering, RESTORE_TIERS, restoreDurationMs, tierAllowed, type ArchiveKind, type RestoreTier } from '../functions/shared/archive.js';
 import { UsageError } from './s3-url.js';
 
 export interface ListedObject {
@@ -20,11 +20,9 @@ export interface ListedObject {
 
 export type ObjectState = 'NOT_ARCHIVED' | 'ARCHIVED' | 'RESTORE_IN_PROGRESS' | 'RESTORED' | 'UNKNOWN_TIER';
 
-export function archiveKindOf(o: ListedObject): ArchiveKind | undefined {
-  if (o.storageClass === 'GLACIER' || o.storageClass === 'DEEP_ARCHIVE') return o.storageClass;
-  if (o.storageClass === 'INTELLIGENT_TIERING' && o.archiveStatus === 'ARCHIVE_ACCESS') return 'INTELLIGENT_TIERING_ARCHIVE_ACCESS';
-  if (o.storageClass === 'INTELLIGENT_TIERING' && o.archiveStatus === 'DEEP_ARCHIVE_ACCESS') return 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS';
-  return undefined;
+/** The object's archive tier, by the same rule as the workflow's inspection of a HeadObject answer. */
+function kindOf(o: ListedObject): ArchiveKind | undefined {
+  return archiveKindOf({ StorageClass: o.storageClass, ArchiveStatus: o.archiveStatus });
 }
 
 /**
@@ -34,7 +32,7 @@ export function archiveKindOf(o: ListedObject): ArchiveKind | undefined {
 export function stateOf(o: ListedObject): ObjectState {
   if (o.restoreInProgress) return 'RESTORE_IN_PROGRESS';
   if (o.restoreExpiry || (o.restoreInProgress === false && o.storageClass !== 'INTELLIGENT_TIERING')) return 'RESTORED';
-  if (archiveKindOf(o)) return 'ARCHIVED';
+  if (kindOf(o)) return 'ARCHIVED';
   if (o.storageClass === 'INTELLIGENT_TIERING' && !o.tierChecked) return 'UNKNOWN_TIER';
   return 'NOT_ARCHIVED';
 }
@@ -69,19 +67,18 @@ export function planRestore(objects: ListedObject[], options: RestoreRequestOpti
     else if (state === 'RESTORED') skipped.push({ key: o.key, reason: 'already restored' });
     else if (state === 'RESTORE_IN_PROGRESS') skipped.push({ key: o.key, reason: 'restore in progress' });
     else if (state === 'UNKNOWN_TIER') throw new Error(`internal: the tier of ${o.key} was not looked up`);
-    else restore.push({ ...o, kind: archiveKindOf(o)! });
+    else restore.push({ ...o, kind: kindOf(o)! });
   }
   for (const o of restore) {
     if (options.days !== undefined && isIntelligentTiering(o.kind)) throw new UsageError(`--days cannot be used for ${o.key}: Intelligent-Tiering archive tiers take no Days`);
-    if (options.tier === 'Expedited' && isDeepArchive(o.kind)) throw new UsageError(`Expedited retrieval is not available for ${o.key} (${o.kind})`);
+    if (options.tier && !tierAllowed(o.kind, options.tier)) throw new UsageError(`${options.tier} retrieval is not available for ${o.key} (${o.kind})`);
   }
-  const tiers: RestoreTier[] = ['Expedited', 'Standard', 'Bulk'];
-  const estimates = tiers.map((tier) => estimate(restore, tier, now, prices));
+  const estimates = RESTORE_TIERS.map((tier) => estimate(restore, tier, now, prices));
   return { restore, skipped, totals: { objects: restore.length, bytes: restore.reduce((n, o) => n + o.size, 0) }, estimates };
 }
 
 function estimate(objects: Plan['restore'], tier: RestoreTier, now: Date, prices: PriceTable): TierEstimate {
-  if (objects.some((o) => !prices.restore[o.kind]?.[tier])) return { tier, available: false, costUsd: 0 };
+  if (objects.some((o) => !tierAllowed(o.kind, tier) || !prices.restore[o.kind]?.[tier])) return { tier, available: false, costUsd: 0 };
   let cost = 0;
   let latest = 0;
   for (const o of objects) {

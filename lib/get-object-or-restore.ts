@@ -10,8 +10,9 @@ import type { AuditLog } from '../functions/shared/audit.js';
 import type { NoticeBook } from '../functions/shared/notices.js';
 import { objectIdOf, type ObjectRef } from '../functions/shared/object-id.js';
 import type { Reader } from '../functions/shared/reader.js';
+import { orderRestore } from '../functions/shared/order-restore.js';
 import type { ObjectRecords } from '../functions/shared/records.js';
-import { startOrJoinRestore } from '../functions/shared/start-restore.js';
+
 import { checkRestoreRequest } from './restore-request.js';
 
 export interface GetObjectOrRestoreDeps {
@@ -42,14 +43,7 @@ export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: Obje
     if ((err as Error).name !== 'InvalidObjectState') throw err;
   }
   const now = new Date();
-  const started = await startOrJoinRestore({ ...deps, now: () => new Date() }, ref, reader, now, options);
-  await deps.audit.record({
-    objectId: started.objectId,
-    time: now,
-    type: 'RESTORE_ORDERED',
-    cycle: started.cycle,
-    detail: { by: reader.accessKeyId ?? reader.id, via: 'getObjectOrRestore', tier: options.tier, days: options.days },
-  });
+  const started = await orderRestore({ ...deps, now: () => new Date() }, ref, reader, options, 'getObjectOrRestore');
   const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
   const inspection = inspectArchiveState(head);
   const record = await deps.records.get(objectIdOf(ref));

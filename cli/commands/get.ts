@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { inspectArchiveState } from '../../functions/shared/archive.js';
-import type { Reader } from '../../functions/shared/reader.js';
+import { ordererReader } from '../../functions/shared/order-restore.js';
 import { getObjectOrRestore, type GetObjectOrRestoreResult } from '../../lib/get-object-or-restore.js';
 import { executionLink, type Context } from '../context.js';
 import { EXIT, logLine, printJson, printLine } from '../output.js';
@@ -24,7 +24,7 @@ export async function getCommand(ctx: Context, target: string, dest: string | un
   const ref = { bucket: url.bucket, key: url.key };
   const repos = await ctx.repositories();
   const accessKeyId = await ctx.callerAccessKey();
-  const reader: Reader = { id: options.notify ? `email:${options.notify}` : accessKeyId, accessKeyId, ...(options.notify ? { email: options.notify } : {}) };
+  const reader = ordererReader(accessKeyId, options.notify);
   const deps = { s3: ctx.s3, sfn: ctx.sfn, records: repos.records, audit: repos.audit, notices: repos.notices, stateMachineArn: repos.stateMachineArn };
   const output = dest ?? basename(url.key);
 

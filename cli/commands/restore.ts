@@ -2,8 +2,8 @@
 import { createInterface } from 'node:readline/promises';
 import pLimit from 'p-limit';
 import type { RestoreTier } from '../../functions/shared/archive.js';
-import type { Reader } from '../../functions/shared/reader.js';
-import { startOrJoinRestore, type RestoreStart } from '../../functions/shared/start-restore.js';
+import { orderRestore, ordererReader } from '../../functions/shared/order-restore.js';
+import type { RestoreStart } from '../../functions/shared/start-restore.js';
 import type { Context } from '../context.js';
 import { listObjects } from '../listing.js';
 import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';
@@ -52,7 +52,7 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
 
   const repos = await ctx.repositories();
   const accessKeyId = await ctx.callerAccessKey();
-  const reader: Reader = { id: options.notify ? `email:${options.notify}` : accessKeyId, accessKeyId, ...(options.notify ? { email: options.notify } : {}) };
+  const reader = ordererReader(accessKeyId, options.notify);
   const deps = { sfn: ctx.sfn, records: repos.records, audit: repos.audit, notices: repos.notices, stateMachineArn: repos.stateMachineArn, now: () => new Date() };
   const limit = pLimit(options.concurrency);
   const bar = progress(plan.restore.length);
@@ -64,15 +64,7 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
         if (signal.aborted) return;
         const ref = { bucket: url.bucket, key: o.key };
         try {
-          const now = new Date();
-          const result = await startOrJoinRestore(deps, ref, reader, now, { ...(options.tier ? { tier: options.tier } : {}), ...(options.days ? { days: options.days } : {}) });
-          await repos.audit.record({
-            objectId: result.objectId,
-            time: now,
-            type: 'RESTORE_ORDERED',
-            cycle: result.cycle,
-            detail: { by: accessKeyId, notify: options.notify, tier: options.tier, days: options.days },
-          });
+          const result = await orderRestore(deps, ref, reader, { ...(options.tier ? { tier: options.tier } : {}), ...(options.days ? { days: options.days } : {}) });
           started.push({ ...result, key: o.key });
         } catch (err) {
           failed.push({ key: o.key, error: `${(err as Error).name}: ${(err as Error).message}` });

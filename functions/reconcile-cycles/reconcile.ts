@@ -90,11 +90,11 @@ export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): P
   if (record.status !== 'STARTING' && record.status !== 'RESTORING') return 'MOVED_ON';
   const inspection = await headObject(deps, record);
   if (inspection !== 'GONE' && inspection.state === 'RESTORED') {
-    const restored = await deps.records.update(
+    const restored = await deps.records.markRestored(
       record.objectId,
       record.cycle,
-      { status: 'RESTORED', restoredAt: deps.now().toISOString(), expiryDate: inspection.expiryDate },
-      { onlyIfStatus: [record.status], remove: ['taskToken'] },
+      { restoredAt: deps.now().toISOString(), expiryDate: inspection.expiryDate },
+      { from: [record.status], dropTaskToken: true },
     );
     if (!restored) return 'MOVED_ON';
     await recordExecutionEnded(deps, record, { executionArn, status: end, reason: 'S3 had finished the restore' });

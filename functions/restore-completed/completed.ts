@@ -74,7 +74,7 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
   const auditBase = { objectId: record.objectId, cycle: record.cycle, time: deps.now() };
 
   if (event['detail-type'] === 'Object Restore Expired') {
-    await deps.records.update(record.objectId, record.cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
+    await deps.records.expire(record.objectId, record.cycle);
     await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${event.id}`, detail: { eventTime: eventTime.toISOString() } });
     return { outcome: 'expired', objectId: record.objectId };
   }
@@ -87,11 +87,11 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
   // The expiry comes from S3's answer now, not from an event that may belong to another restore.
   const expiryDate = confirmation.inspection.expiryDate;
   // Marked RESTORED even without a token: the waiting step reads the record when it stores its token.
-  const updated = await deps.records.update(
+  const updated = await deps.records.markRestored(
     record.objectId,
     record.cycle,
-    { status: 'RESTORED', restoredAt: record.restoredAt ?? eventTime.toISOString(), expiryDate: expiryDate ?? record.expiryDate },
-    { onlyIfStatus: ['STARTING', 'RESTORING', 'RESTORED'] },
+    { restoredAt: record.restoredAt ?? eventTime.toISOString(), expiryDate: expiryDate ?? record.expiryDate },
+    { from: ['STARTING', 'RESTORING', 'RESTORED'] },
   );
   await deps.audit.record({
     ...auditBase,

@@ -118,15 +118,16 @@ async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: Head
 }
 
 /** Writes what HeadObject said onto the record; a finished restore is recorded as such. */
-async function applyInspection(step: { objectId: string; cycle: number }, inspection: ArchiveInspection | 'GONE', deps: StepDeps, extra: Partial<ObjectRecord> = {}): Promise<InspectResult> {
+async function applyInspection(
+  step: { objectId: string; cycle: number },
+  inspection: ArchiveInspection | 'GONE',
+  deps: StepDeps,
+  extra: Partial<Pick<ObjectRecord, 'executionArn' | 'waitCount'>> = {},
+): Promise<InspectResult> {
   if (inspection === 'GONE') return { state: 'GONE' };
   const restored = inspection.state === 'RESTORED';
-  const record = await deps.records.update(step.objectId, step.cycle, {
-    ...extra,
-    storageClass: inspection.storageClass,
-    archiveKind: inspection.archiveKind,
-    ...(restored ? { status: 'RESTORED', expiryDate: inspection.expiryDate } : {}),
-  });
+  const seen = { ...extra, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind };
+  const record = restored ? await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }) : await deps.records.update(step.objectId, step.cycle, seen);
   if (restored && record && !record.restoredAt) await deps.records.update(step.objectId, step.cycle, { restoredAt: deps.now().toISOString() });
   return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate };
 }
@@ -177,9 +178,9 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   const days = restoreRequestFor(kind, tier, restoreDays).Days;
   const fields = { tier, restoreDays: days, expectedReadyAt: readyAt };
   // Never move a record that the completion event already marked RESTORED back to RESTORING.
-  const moved = await deps.records.update(step.objectId, step.cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
+  const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
   if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
-  if (outcome === 'ALREADY_RESTORED') await deps.records.update(step.objectId, step.cycle, { status: 'RESTORED', restoredAt: requestedAt.toISOString() });
+  if (outcome === 'ALREADY_RESTORED') await deps.records.markRestored(step.objectId, step.cycle, { restoredAt: requestedAt.toISOString() });
   await deps.audit.record({ objectId: step.objectId, time: requestedAt, type: 'RESTORE_REQUESTED', cycle: step.cycle, detail: { tier, days, outcome, expectedReadyAt: readyAt, archiveKind: kind } });
   return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt };
 }
@@ -227,7 +228,7 @@ const FAILURE_TEXT: Record<CloseOutcome, string> = {
 async function close(step: Extract<StepInput, { action: 'close' }>, deps: StepDeps): Promise<{ outcome: CloseOutcome; reason: string }> {
   const error = step.state?.error;
   const reason = error?.Cause ? `${FAILURE_TEXT[step.outcome]}: ${causeMessage(error.Cause)}` : FAILURE_TEXT[step.outcome];
-  await deps.records.update(step.objectId, step.cycle, { status: 'CLOSED', outcome: step.outcome, outcomeReason: reason }, { remove: ['taskToken'] });
+  await deps.records.close(step.objectId, step.cycle, step.outcome, reason);
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'CYCLE_CLOSED', cycle: step.cycle, detail: { outcome: step.outcome, reason, error: error?.Error } });
   return { outcome: step.outcome, reason };
 }

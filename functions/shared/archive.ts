@@ -42,7 +42,8 @@ export function parseRestoreHeader(header: string | undefined): { ongoing: boole
   };
 }
 
-function archiveKindOf(facts: HeadObjectFacts): ArchiveKind | undefined {
+/** The archive tier an object lives in, from its storage class and Intelligent-Tiering archive status; undefined when it is readable as it is. */
+export function archiveKindOf(facts: Pick<HeadObjectFacts, 'StorageClass' | 'ArchiveStatus'>): ArchiveKind | undefined {
   switch (facts.StorageClass) {
     case 'GLACIER':
       return 'GLACIER';

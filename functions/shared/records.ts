@@ -125,6 +125,8 @@ export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expi
 }
 
 type Fields = Partial<Omit<ObjectRecord, 'objectId' | 'cycle'>>;
+/** Fields that any write may set: the status and a closed cycle's outcome move only through the named transitions. */
+type PlainFields = Omit<Fields, 'status' | 'outcome' | 'outcomeReason'> & { status?: never; outcome?: never; outcomeReason?: never };
 
 export class ObjectRecords {
   constructor(
@@ -263,11 +265,44 @@ export class ObjectRecords {
     return out ? (out.Attributes as ObjectRecord) : undefined;
   }
 
+  /** The restore was asked of S3 (or found running): STARTING or RESTORING moves to RESTORING, never back from RESTORED. */
+  async markRestoring(objectId: string, cycle: number, fields: Pick<Fields, 'tier' | 'restoreDays' | 'expectedReadyAt'>): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
+  }
+
   /**
-   * Sets fields on the record of this cycle and returns the record after the write, or
-   * undefined when the record is on another cycle (or `onlyIf` does not hold).
+   * The restored copy is readable. `from` limits the statuses it may come from (none: any);
+   * `dropTaskToken` forgets the waiting task's token when nobody will resume it any more.
    */
-  async update(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
+  async markRestored(objectId: string, cycle: number, fields: PlainFields, options: { from?: RecordStatus[]; dropTaskToken?: boolean } = {}): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [] });
+  }
+
+  /** The cycle ends without a restored copy; it leaves the open index and the task token goes. */
+  async close(objectId: string, cycle: number, outcome: CloseOutcome, reason: string): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { status: 'CLOSED', outcome, outcomeReason: reason }, { remove: ['taskToken'] });
+  }
+
+  /** S3 removed the restored copy: only a RESTORED cycle expires. */
+  async expire(objectId: string, cycle: number): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
+  }
+
+  /**
+   * Sets fields other than the status on the record of this cycle (the status moves only
+   * through the transitions above) and returns the record after the write, or undefined when
+   * the record is on another cycle.
+   */
+  async update(objectId: string, cycle: number, fields: PlainFields, options: { remove?: (keyof ObjectRecord)[] } = {}): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, fields, options);
+  }
+
+  /**
+   * The one conditional write: sets `fields` on this cycle's record if its status is one of
+   * `onlyIfStatus` (when given), and takes the record out of the open index when the write
+   * leaves it nothing more to do.
+   */
+  private async write(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
     const names: Record<string, string> = { '#cycle': 'cycle' };
     const values: Record<string, unknown> = { ':cycle': cycle };
     const sets = Object.entries(fields as Record<string, unknown>)

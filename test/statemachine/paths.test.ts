@@ -294,7 +294,7 @@ describe('restore-object state machine, when a closing or notifying step keeps f
     world.beforeInvoke = async (_arn, payload) => {
       if ((payload as { kind?: string }).kind !== 'ready') return;
       // The cycle moves on just before the aggregator looks: it answers "no longer on cycle 1".
-      await state.records.update(objectIdOf(ref), 1, { status: 'CLOSED' });
+      await state.records.close(objectIdOf(ref), 1, 'FAILED', 'closed by the test');
       await seedCycle(state, ref, { cycle: 2 });
     };
     const { path, status } = await world.run(ref).done;
@@ -308,7 +308,7 @@ describe('restore-object state machine, when a closing or notifying step keeps f
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'STANDARD' });
     world.beforeInvoke = async (_arn, payload) => {
       if ((payload as { action?: string }).action !== 'close') return;
-      await state.records.update(objectIdOf(ref), 1, { status: 'CLOSED' });
+      await state.records.close(objectIdOf(ref), 1, 'FAILED', 'closed by the test');
       await seedCycle(state, ref, { cycle: 2 });
       throw failing('InvalidInputError');
     };

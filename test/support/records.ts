@@ -1,7 +1,7 @@
 /** Seeds an object's record the way detect-access leaves it, for tests that start later in the flow. */
 import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
 import { readerFromIdentity } from '../../functions/shared/reader.js';
-import type { ObjectRecord } from '../../functions/shared/records.js';
+import type { CloseOutcome, ObjectRecord, RecordStatus } from '../../functions/shared/records.js';
 import { iamUser } from '../fixtures/events.js';
 import type { TestState } from './dynamo.js';
 
@@ -15,6 +15,30 @@ export async function seedCycle(state: TestState, ref: ObjectRef, options: { cyc
   });
   if (!opened) throw new Error(`could not seed ${objectIdOf(ref)}`);
   for (const reader of readers.slice(1)) await state.records.addSubscriber(opened.objectId, cycle, reader, new Date('2026-11-22T10:00:01Z'));
-  if (options.fields) await state.records.update(opened.objectId, cycle, options.fields);
+  if (options.fields) {
+    const { status, outcome, outcomeReason, ...fields } = options.fields;
+    if (status) await moveTo(state, opened.objectId, cycle, status, outcome ?? 'FAILED', outcomeReason ?? 'closed by the test');
+    if (Object.keys(fields).length > 0) await state.records.update(opened.objectId, cycle, fields);
+  }
   return (await state.records.get(opened.objectId))!;
+}
+
+/** Brings a freshly opened cycle to `status` through the record's own transitions. */
+async function moveTo(state: TestState, objectId: string, cycle: number, status: RecordStatus, outcome: CloseOutcome, reason: string): Promise<void> {
+  switch (status) {
+    case 'STARTING':
+      return;
+    case 'RESTORING':
+      await state.records.markRestoring(objectId, cycle, {});
+      return;
+    case 'RESTORED':
+      await state.records.markRestored(objectId, cycle, {});
+      return;
+    case 'EXPIRED':
+      await state.records.markRestored(objectId, cycle, {});
+      await state.records.expire(objectId, cycle);
+      return;
+    case 'CLOSED':
+      await state.records.close(objectId, cycle, outcome, reason);
+  }
 }

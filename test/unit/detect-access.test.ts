@@ -91,7 +91,8 @@ describe('detect-access', () => {
 
   it('a reader joining after the "started" notices went out gets one of their own', async () => {
     await detectAccess(archivedReadEvent({ key, eventId: 'r1' }), deps());
-    await state.records.update(`s3://${BUCKET}/${key}`, 1, { startedNotified: true, status: 'RESTORING' });
+    await state.records.update(`s3://${BUCKET}/${key}`, 1, { startedNotified: true });
+    await state.records.markRestoring(`s3://${BUCKET}/${key}`, 1, {});
     await detectAccess(archivedReadEvent({ key, eventId: 'r2', identity: iamUser('carol') }), deps());
     const pending = (await state.notices.pending()).filter((p) => p.file.key === key);
     expect(pending.map((p) => [p.readerId, p.kind])).toEqual([['arn:aws:iam::111122223333:user/carol', 'started']]);
@@ -99,7 +100,8 @@ describe('detect-access', () => {
 
   it('opens a new cycle once the previous one closed', async () => {
     await detectAccess(archivedReadEvent({ key, eventId: 'r1' }), deps());
-    await state.records.update(`s3://${BUCKET}/${key}`, 1, { status: 'EXPIRED' });
+    await state.records.markRestored(`s3://${BUCKET}/${key}`, 1, {});
+    await state.records.expire(`s3://${BUCKET}/${key}`, 1);
     const result = await detectAccess(archivedReadEvent({ key, eventId: 'r2', eventTime: '2026-12-01T00:00:00Z' }), deps());
     expect(result).toMatchObject({ outcome: 'started', cycle: 2, executionName: expect.stringMatching(/-c2$/) });
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);

@@ -142,7 +142,7 @@ describe('requestRestore', () => {
   });
 
   it('does not move a record that the completion already marked RESTORED back to RESTORING', async () => {
-    await state.records.update(objectId, 1, { status: 'RESTORED', restoredAt: NOW.toISOString() });
+    await state.records.markRestored(objectId, 1, { restoredAt: NOW.toISOString() });
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('RestoreAlreadyInProgress', 409));
     await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps());
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', tier: 'Standard' });
@@ -157,7 +157,7 @@ describe('awaitRestore', () => {
   });
 
   it('completion came before the token: resumes its own task at once', async () => {
-    await state.records.update(objectId, 1, { status: 'RESTORED', restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' });
+    await state.records.markRestored(objectId, 1, { restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' });
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     expect(await runStep(step('awaitRestore', { taskToken: 'token-2' }), deps())).toEqual({ tokenStored: true, resumedNow: true });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2', output: JSON.stringify({ restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' }) });
@@ -191,7 +191,8 @@ describe('recheck after a wait timeout', () => {
 
 describe('recheck, Intelligent-Tiering', () => {
   it('an object the cycle saw archived that is now in Frequent Access (no restore header) is restored, not "nothing to restore"', async () => {
-    await state.records.update(objectId, 1, { archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', status: 'RESTORING' });
+    await state.records.update(objectId, 1, { archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' });
+    await state.records.markRestoring(objectId, 1, {});
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'INTELLIGENT_TIERING' });
     expect(await runStep(step('recheck'), deps())).toMatchObject({ state: 'RESTORED', overdue: false });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', restoredAt: NOW.toISOString() });
@@ -205,7 +206,7 @@ describe('recheck, Intelligent-Tiering', () => {
 
 describe('readyNoticeFailed', () => {
   it('keeps the ready notice pending: back in the open-cycles index without the flag, and recorded', async () => {
-    await state.records.update(objectId, 1, { status: 'RESTORED', readyNotified: true });
+    await state.records.markRestored(objectId, 1, { readyNotified: true });
     const result = await runStep(step('readyNoticeFailed', { error: { Error: 'Lambda.Unknown', Cause: JSON.stringify({ errorMessage: 'out of memory' }) } }), deps());
     expect(result).toEqual({ pending: true });
     const record = await state.records.get(objectId);
@@ -228,7 +229,7 @@ describe('close', () => {
   });
 
   it('a step of an old cycle never changes the new one', async () => {
-    await state.records.update(objectId, 1, { status: 'CLOSED' });
+    await state.records.close(objectId, 1, 'FAILED', 'closed by the test');
     await seedCycle(state, ref, { cycle: 2 });
     await runStep(step('close', { outcome: 'GONE' }), deps());
     expect(await state.records.get(objectId)).toMatchObject({ cycle: 2, status: 'STARTING' });

@@ -223,7 +223,7 @@ describe('the reconciler', () => {
 
   it('reads the open-cycles index only: closed, expired and notified records are not in it', async () => {
     const closed = await cycleWithExecution('SUCCEEDED');
-    await state.records.update(closed.objectId, 1, { status: 'CLOSED' });
+    await state.records.close(closed.objectId, 1, 'FAILED', 'closed by the test');
     const record = await state.records.get(objectId);
     expect(record).not.toHaveProperty('openPartition');
     const open = await state.records.openCyclesStartedBefore(NOW.toISOString());
