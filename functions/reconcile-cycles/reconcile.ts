@@ -71,13 +71,16 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
 }
 
 export async function repairCycle(deps: ReconcileDeps, indexed: ObjectRecord): Promise<Repair> {
+  // A cycle's execution name is fixed when the cycle opens, so the index copy names it even
+  // before the copy shows the confirmed ARN. Most open cycles are still running: they cost one
+  // DescribeExecution and no read of the table.
+  const executionArn = indexed.executionArn ?? executionArnOf(deps.stateMachineArn, indexed.executionName);
+  const end = await executionEndOf(deps.sfn, executionArn);
+  if (!end) return 'RUNNING';
   // The index is eventually consistent: its copy may lack a reader who joined moments ago,
   // whom the next cycle must carry over. Repair from the table's current record.
   const record = await deps.records.get(indexed.objectId);
   if (!record || record.cycle !== indexed.cycle || !record.openPartition) return 'MOVED_ON';
-  const executionArn = record.executionArn ?? executionArnOf(deps.stateMachineArn, record.executionName);
-  const end = await executionEndOf(deps.sfn, executionArn);
-  if (!end) return 'RUNNING';
   if (end === 'MISSING' && !record.executionArn) {
     // The start was never confirmed: it may still be retried (a throttled StartExecution is
     // redelivered). Start the cycle's own execution, by the same name, rather than a new cycle.

@@ -119,6 +119,19 @@ describe('joining a cycle checks that its execution still runs', () => {
 });
 
 describe('the reconciler', () => {
+  it('a running cycle costs one DescribeExecution and no read of the table', async () => {
+    await cycleWithExecution('RUNNING');
+    const indexed = (await state.records.get(objectId))!;
+    const records = Object.create(state.records) as typeof state.records;
+    let reads = 0;
+    records.get = (id) => {
+      reads++;
+      return state.records.get(id);
+    };
+    expect(await repairCycle(reconcileDeps({ records }), indexed)).toBe('RUNNING');
+    expect(reads).toBe(0);
+  });
+
   it('leaves running executions and young cycles alone', async () => {
     await cycleWithExecution('RUNNING');
     const young = { bucket: BUCKET, key: `stuck/young-${n}.bin` };
