@@ -5,7 +5,7 @@
 import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
-import { objectIdOf } from '../functions/shared/object-id.js';
+import { objectIdOf } from '../functions/domain/rules/object-id.js';
 import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
 import { startHarness, type Harness } from '../local/harness.js';
 import { eventually } from '../local/eventually.js';

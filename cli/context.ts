@@ -7,10 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AuditLog } from '../functions/shared/audit.js';
-import { NoticeBook } from '../functions/shared/notices.js';
-import { PrincipalMap } from '../functions/shared/principals.js';
-import { ObjectRecords } from '../functions/shared/records.js';
+import { AuditLog } from '../functions/domain/stores/audit.js';
+import { NoticeBook } from '../functions/domain/stores/notices.js';
+import { PrincipalMap } from '../functions/domain/stores/principals.js';
+import { ObjectRecords } from '../functions/domain/stores/records.js';
 import type { StackOutputName } from '../infra/outputs.js';
 import { UsageError } from './s3-url.js';
 

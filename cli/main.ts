@@ -5,7 +5,7 @@
  * 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
+import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
 import { getCommand } from './commands/get.js';

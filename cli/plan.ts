@@ -3,7 +3,7 @@
  * requested options are valid for it, and what the restore will cost and take.
  */
 import { readFileSync } from 'node:fs';
-import { archiveKindOf, isIntelligentTiering, RESTORE_TIERS, restoreDurationMs, tierAllowed, type ArchiveKind, type RestoreTier } from '../functions/shared/archive.js';
+import { archiveKindOf, isIntelligentTiering, RESTORE_TIERS, restoreDurationMs, tierAllowed, type ArchiveKind, type RestoreTier } from '../functions/domain/rules/archive.js';
 import { UsageError } from './s3-url.js';
 
 export interface ListedObject {

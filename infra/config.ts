@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { tierByKindSchema, type TierByKind } from '../functions/shared/config.js';
-import { describeIssues } from '../functions/shared/zod-issues.js';
+import { tierByKindSchema, type TierByKind } from '../functions/domain/wiring/config.js';
+import { describeIssues } from '../functions/domain/rules/zod-issues.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
 import { DEFAULT_STACK_NAME } from './outputs.js';
 

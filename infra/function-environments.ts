@@ -4,7 +4,7 @@
  * so a default or a unit is never restated. Pure: names, ARNs and CDK tokens in, strings out.
  */
 import type { reconcileCyclesEnvSchema } from '../functions/reconcile-cycles/env.js';
-import type { detectAccessEnvSchema, EnvVars, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../functions/shared/config.js';
+import type { detectAccessEnvSchema, EnvVars, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../functions/domain/wiring/config.js';
 import type { DeploymentConfig } from './config.js';
 import type { TableRole } from './table-definitions.js';
 

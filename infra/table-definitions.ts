@@ -2,8 +2,8 @@
  * The four tables' keys and indexes as plain data: the CDK construct deploys them and the
  * local cloud and tests create them from the same definitions.
  */
-import { PENDING_INDEX } from '../functions/shared/notices.js';
-import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
+import { PENDING_INDEX } from '../functions/domain/stores/notices.js';
+import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 
 export interface TableDefinition {
   partitionKey: string;

@@ -5,13 +5,13 @@
  */
 import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { expectedReadyAt, inspectArchiveState, type RestoreTier } from '../functions/shared/archive.js';
-import type { AuditLog } from '../functions/shared/audit.js';
-import type { NoticeBook } from '../functions/shared/notices.js';
-import { objectIdOf, type ObjectRef } from '../functions/shared/object-id.js';
-import type { Reader } from '../functions/shared/reader.js';
-import { orderRestore } from '../functions/shared/order-restore.js';
-import type { ObjectRecords } from '../functions/shared/records.js';
+import { expectedReadyAt, inspectArchiveState, type RestoreTier } from '../functions/domain/rules/archive.js';
+import type { AuditLog } from '../functions/domain/stores/audit.js';
+import type { NoticeBook } from '../functions/domain/stores/notices.js';
+import { objectIdOf, type ObjectRef } from '../functions/domain/rules/object-id.js';
+import type { Reader } from '../functions/domain/rules/reader.js';
+import { orderRestore } from '../functions/domain/restores/order-restore.js';
+import type { ObjectRecords } from '../functions/domain/stores/records.js';
 
 import { checkRestoreRequest } from './restore-request.js';
 

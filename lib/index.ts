@@ -1,10 +1,10 @@
 /** The library: `import { getObjectOrRestore } from 's3-autorestore'`. */
 export { getObjectOrRestore, type GetObjectOrRestoreDeps, type GetObjectOrRestoreResult } from './get-object-or-restore.js';
 export { checkRestoreRequest, InvalidRestoreRequestError, RESTORE_DAYS, type RestoreRequestOptions } from './restore-request.js';
-export { AuditLog } from '../functions/shared/audit.js';
-export { NoticeBook } from '../functions/shared/notices.js';
-export { ObjectRecords } from '../functions/shared/records.js';
-export type { Reader } from '../functions/shared/reader.js';
+export { AuditLog } from '../functions/domain/stores/audit.js';
+export { NoticeBook } from '../functions/domain/stores/notices.js';
+export { ObjectRecords } from '../functions/domain/stores/records.js';
+export type { Reader } from '../functions/domain/rules/reader.js';
 
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -3,8 +3,8 @@
  * would refuse later (or an address that can never be emailed) is refused here, with nothing
  * written and no execution started.
  */
-import { RESTORE_TIERS, type RestoreTier } from '../functions/shared/archive.js';
-import { EMAIL_ADDRESS } from '../functions/shared/email-address.js';
+import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
+import { EMAIL_ADDRESS } from '../functions/domain/rules/email-address.js';
 
 /**
  * Days a restored copy stays. S3 needs at least 1 (RestoreRequest.Days); the upper bound is the

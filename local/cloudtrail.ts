@@ -5,7 +5,7 @@
  * version of an object in a versioned bucket, its `version-id`.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeS3EventKey } from '../functions/shared/object-id.js';
+import { encodeS3EventKey } from '../functions/domain/rules/object-id.js';
 import type { EventBus, BusEvent } from './event-bus.js';
 import type { ArchiveEntry } from './s3/archive-index.js';
 import type { ReadRefused } from './s3/archive-layer.js';

@@ -6,7 +6,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PrincipalMap } from '../functions/shared/principals.js';
+import { PrincipalMap } from '../functions/domain/stores/principals.js';
 import { TABLE_NAMES } from './cloud.js';
 import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
 

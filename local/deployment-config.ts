@@ -5,8 +5,8 @@
  */
 import { DEFAULT_RESTORE_TIERS, parseDeploymentConfig, type DeploymentConfig } from '../infra/config.js';
 import { functionEnvironments, type FunctionResources, type TimeScale } from '../infra/function-environments.js';
-import type { RestoreTier } from '../functions/shared/archive.js';
-import type { TierByKind } from '../functions/shared/config.js';
+import type { RestoreTier } from '../functions/domain/rules/archive.js';
+import type { TierByKind } from '../functions/domain/wiring/config.js';
 
 /** The local cloud watches every bucket unless told which: a watch no stack can have (its trail and rules name buckets). */
 export const EVERY_BUCKET = '*';

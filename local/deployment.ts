@@ -4,7 +4,7 @@
  * the reconciler of stuck cycles (on the simulated clock).
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { OPEN_CYCLES_INDEX } from '../functions/shared/records.js';
+import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';

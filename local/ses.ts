@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMAIL_ADDRESS } from '../functions/shared/email-address.js';
+import { EMAIL_ADDRESS } from '../functions/domain/rules/email-address.js';
 import { happens } from './faults.js';
 import { ServiceError } from './wire.js';
 

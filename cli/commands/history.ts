@@ -1,5 +1,5 @@
 /** `autorestore history s3://bucket/key`: the object's audit timeline, oldest first. */
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { executionLink, type Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { parseObjectUrl } from '../s3-url.js';

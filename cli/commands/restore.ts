@@ -1,9 +1,9 @@
 /** `autorestore restore s3://bucket/key-or-prefix`: plan, confirm, start the workflow per object. */
 import { createInterface } from 'node:readline/promises';
 import pLimit from 'p-limit';
-import type { RestoreTier } from '../../functions/shared/archive.js';
-import { orderRestore, ordererReader } from '../../functions/shared/order-restore.js';
-import type { RestoreStart } from '../../functions/shared/start-restore.js';
+import type { RestoreTier } from '../../functions/domain/rules/archive.js';
+import { orderRestore, ordererReader } from '../../functions/domain/restores/order-restore.js';
+import type { RestoreStart } from '../../functions/domain/restores/start-restore.js';
 import type { Context } from '../context.js';
 import { listObjects } from '../listing.js';
 import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';

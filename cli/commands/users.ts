@@ -1,5 +1,5 @@
 /** `autorestore users add|remove|list`: the principal -> email map. */
-import { EMAIL_ADDRESS } from '../../functions/shared/email-address.js';
+import { EMAIL_ADDRESS } from '../../functions/domain/rules/email-address.js';
 import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { UsageError } from '../s3-url.js';

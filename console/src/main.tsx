@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { auditHistory, buckets, execution, executions, listObjects, outbox, type AuditEntry, type OutboxMessage } from './aws';
-import { objectIdOf } from '../../functions/shared/object-id-format';
+import { objectIdOf } from '../../functions/domain/rules/object-id-format';
 import { layout, NODE_H, NODE_W, type Asl } from './graph';
 import './style.css';
 

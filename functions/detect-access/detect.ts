@@ -2,13 +2,13 @@
  * A failed read of an archived object: record it, add the reader to the object's restore,
  * and make sure exactly one workflow execution runs for the object's current cycle.
  */
-import { isWatched } from '../shared/config.js';
-import { archivedReadEventSchema } from '../shared/events.js';
-import { describeIssues } from '../shared/zod-issues.js';
-import { objectIdOf, type ObjectRef } from '../shared/object-id.js';
-import { describeReader, readerFromIdentity, type Reader } from '../shared/reader.js';
-import { startOrJoinRestore, type RestoreStartDeps } from '../shared/start-restore.js';
-import type { Log } from '../shared/logger.js';
+import { isWatched } from '../domain/wiring/config.js';
+import { archivedReadEventSchema } from '../domain/rules/events.js';
+import { describeIssues } from '../domain/rules/zod-issues.js';
+import { objectIdOf, type ObjectRef } from '../domain/rules/object-id.js';
+import { describeReader, readerFromIdentity, type Reader } from '../domain/rules/reader.js';
+import { startOrJoinRestore, type RestoreStartDeps } from '../domain/restores/start-restore.js';
+import type { Log } from '../domain/wiring/logger.js';
 import { readTargetOf } from './read-target.js';
 
 export interface DetectDeps extends RestoreStartDeps {

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { AuditLog } from '../shared/audit.js';
-import { clients } from '../shared/clients.js';
-import { detectAccessEnvSchema, loadEnv } from '../shared/config.js';
-import { logger } from '../shared/logger.js';
-import { NoticeBook } from '../shared/notices.js';
-import { ObjectRecords } from '../shared/records.js';
+import { AuditLog } from '../domain/stores/audit.js';
+import { clients } from '../domain/wiring/clients.js';
+import { detectAccessEnvSchema, loadEnv } from '../domain/wiring/config.js';
+import { logger } from '../domain/wiring/logger.js';
+import { NoticeBook } from '../domain/stores/notices.js';
+import { ObjectRecords } from '../domain/stores/records.js';
 import { detectAccess } from './detect.js';
 
 const env = loadEnv(detectAccessEnvSchema);

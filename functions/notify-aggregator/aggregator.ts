@@ -6,17 +6,17 @@ import { randomUUID } from 'node:crypto';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { AuditLog } from '../shared/audit.js';
-import { InvalidInputError, withWorkflowErrors } from '../shared/errors.js';
-import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../shared/notices.js';
-import type { PrincipalMap } from '../shared/principals.js';
-import { describeReader } from '../shared/reader.js';
-import type { ObjectRecords } from '../shared/records.js';
+import type { AuditLog } from '../domain/stores/audit.js';
+import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
+import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
+import type { PrincipalMap } from '../domain/stores/principals.js';
+import { describeReader } from '../domain/rules/reader.js';
+import type { ObjectRecords } from '../domain/stores/records.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
 import type { Metrics } from './metrics.js';
 import { classifySendFailure } from './send-failures.js';
-import type { Log } from '../shared/logger.js';
+import type { Log } from '../domain/wiring/logger.js';
 
 export interface AggregatorDeps {
   ses: SESv2Client;

@@ -4,7 +4,7 @@
  * than the debounce window (the reader has stopped opening files) or its oldest is older than
  * the maximum wait (a busy reader is not starved).
  */
-import type { Notice, NoticeKind } from '../shared/notices.js';
+import type { Notice, NoticeKind } from '../domain/stores/notices.js';
 
 export interface BatchRules {
   debounceMs: number;

@@ -3,7 +3,7 @@
  * user-controlled (any UTF-8, up to 1,024 bytes): they are escaped for HTML and quoted for
  * the shell command we suggest, never interpreted.
  */
-import type { NoticeFile, NoticeKind } from '../shared/notices.js';
+import type { NoticeFile, NoticeKind } from '../domain/stores/notices.js';
 
 export interface RenderedEmail {
   subject: string;

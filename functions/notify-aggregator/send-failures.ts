@@ -7,7 +7,7 @@
  * NotFoundException (a configuration set that does not exist). An address on the account's
  * suppression list is not among them: SES accepts the call and reports a bounce later.
  */
-import { awsErrorCode } from '../shared/errors.js';
+import { awsErrorCode } from '../domain/rules/errors.js';
 
 /**
  * - `rejected`: SES will not take this email for this recipient; retrying the same email gives

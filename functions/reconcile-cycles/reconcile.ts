@@ -10,12 +10,12 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { enqueueNotices } from '../notify-aggregator/aggregator.js';
-import { inspectAfterArchived, inspectArchiveState, type ArchiveInspection } from '../shared/archive.js';
-import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
-import type { Log } from '../shared/logger.js';
-import type { NoticeBook } from '../shared/notices.js';
-import { executionArnOf, type ObjectRecord } from '../shared/records.js';
-import { executionEndOf, recordExecutionEnded, replaceEndedCycle, startCycleExecution, type RestoreStartDeps } from '../shared/start-restore.js';
+import { inspectAfterArchived, inspectArchiveState, type ArchiveInspection } from '../domain/rules/archive.js';
+import { awsErrorCode, isDeleteMarker } from '../domain/rules/errors.js';
+import type { Log } from '../domain/wiring/logger.js';
+import type { NoticeBook } from '../domain/stores/notices.js';
+import { executionArnOf, type ObjectRecord } from '../domain/stores/records.js';
+import { executionEndOf, recordExecutionEnded, replaceEndedCycle, startCycleExecution, type RestoreStartDeps } from '../domain/restores/start-restore.js';
 
 export interface ReconcileDeps extends RestoreStartDeps {
   s3: S3Client;

@@ -7,15 +7,15 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut, type SFNClient } from '@aws-sdk/client-sfn';
-import { inspectArchiveState, type ArchiveInspection } from '../shared/archive.js';
-import type { AuditLog } from '../shared/audit.js';
-import { isWatched } from '../shared/config.js';
-import { awsErrorCode, isDeleteMarker } from '../shared/errors.js';
-import { restoreEventSchema, type RestoreEvent } from '../shared/events.js';
-import { describeIssues } from '../shared/zod-issues.js';
-import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../shared/object-id.js';
-import { completionOutput, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
-import type { Log } from '../shared/logger.js';
+import { inspectArchiveState, type ArchiveInspection } from '../domain/rules/archive.js';
+import type { AuditLog } from '../domain/stores/audit.js';
+import { isWatched } from '../domain/wiring/config.js';
+import { awsErrorCode, isDeleteMarker } from '../domain/rules/errors.js';
+import { restoreEventSchema, type RestoreEvent } from '../domain/rules/events.js';
+import { describeIssues } from '../domain/rules/zod-issues.js';
+import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../domain/rules/object-id.js';
+import { completionOutput, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
+import type { Log } from '../domain/wiring/logger.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;

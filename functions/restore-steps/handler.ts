@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { AuditLog } from '../shared/audit.js';
-import { clients } from '../shared/clients.js';
-import { loadEnv, restoreStepsEnvSchema } from '../shared/config.js';
-import { logger } from '../shared/logger.js';
-import { ObjectRecords } from '../shared/records.js';
+import { AuditLog } from '../domain/stores/audit.js';
+import { clients } from '../domain/wiring/clients.js';
+import { loadEnv, restoreStepsEnvSchema } from '../domain/wiring/config.js';
+import { logger } from '../domain/wiring/logger.js';
+import { ObjectRecords } from '../domain/stores/records.js';
 import { runStep } from './steps.js';
 
 const env = loadEnv(restoreStepsEnvSchema);

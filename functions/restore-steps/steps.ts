@@ -17,14 +17,14 @@ import {
   type ArchiveKind,
   type HeadObjectFacts,
   type RestoreTier,
-} from '../shared/archive.js';
-import type { AuditLog } from '../shared/audit.js';
-import type { TierByKind } from '../shared/config.js';
-import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isDeleteMarker, isTransientAwsError, withWorkflowErrors } from '../shared/errors.js';
-import type { ObjectRef } from '../shared/object-id.js';
-import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../shared/records.js';
-import type { Log } from '../shared/logger.js';
-import { describeIssues } from '../shared/zod-issues.js';
+} from '../domain/rules/archive.js';
+import type { AuditLog } from '../domain/stores/audit.js';
+import type { TierByKind } from '../domain/wiring/config.js';
+import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isDeleteMarker, isTransientAwsError, withWorkflowErrors } from '../domain/rules/errors.js';
+import type { ObjectRef } from '../domain/rules/object-id.js';
+import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
+import type { Log } from '../domain/wiring/logger.js';
+import { describeIssues } from '../domain/rules/zod-issues.js';
 
 export interface StepDeps {
   s3: S3Client;

@@ -9,7 +9,7 @@ import { FilterPattern, LogGroup, MetricFilter, type RetentionDays } from 'aws-c
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct, type IConstruct } from 'constructs';
-import { OPEN_CYCLES_INDEX } from '../../functions/shared/records.js';
+import { OPEN_CYCLES_INDEX } from '../../functions/domain/stores/records.js';
 import { definitionTemplate, type DefinitionSubstitutions } from '../../statemachines/definition.js';
 import type { DeploymentConfig } from '../config.js';
 import type { FunctionEnvironments } from '../function-environments.js';

@@ -40,7 +40,7 @@ export class StateTables extends Construct {
   }
 
   /**
-   * What recording an audit entry takes (functions/shared/audit.ts): conditional puts, and a
+   * What recording an audit entry takes (functions/domain/stores/audit.ts): conditional puts, and a
    * GetItem of the dedupe marker when a duplicate event finds one already there.
    */
   grantAuditRecording(grantee: IGrantable): void {

@@ -6,7 +6,7 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tick, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
-import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/shared/config.js';
+import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/domain/wiring/config.js';
 import { eventually } from '../../local/eventually.js';
 import { recordingLog } from '../support/log.js';
 import { startHarness, type Harness } from '../../local/harness.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { getObjectOrRestore } from '../../lib/index.js';
 import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';

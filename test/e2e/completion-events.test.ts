@@ -4,7 +4,7 @@
  * that keep a literal `?versionId=` in a key apart from a version.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeS3EventKey, objectIdOf } from '../../functions/shared/object-id.js';
+import { encodeS3EventKey, objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 

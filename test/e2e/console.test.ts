@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { renderDefinition } from '../../statemachines/definition.js';

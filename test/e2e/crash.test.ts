@@ -17,10 +17,10 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type Execut
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../functions/shared/audit.js';
-import { objectIdOf } from '../../functions/shared/object-id.js';
-import { PrincipalMap } from '../../functions/shared/principals.js';
-import { ObjectRecords } from '../../functions/shared/records.js';
+import { AuditLog } from '../../functions/domain/stores/audit.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { PrincipalMap } from '../../functions/domain/stores/principals.js';
+import { ObjectRecords } from '../../functions/domain/stores/records.js';
 import { STATE_MACHINE_NAME, TABLE_NAMES } from '../../local/cloud.js';
 import { parseEml, type OutboxMessage } from '../../local/ses.js';
 import { eventually } from '../../local/eventually.js';

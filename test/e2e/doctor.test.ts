@@ -15,7 +15,7 @@ import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbri
 import { GetEmailIdentityCommand, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT_NAMES } from '../../infra/outputs.js';
 import { eventually } from '../../local/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';

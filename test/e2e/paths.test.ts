@@ -1,7 +1,7 @@
 /** Each way a restore can go, end to end, including events a person injects by hand. */
 import { DeleteObjectCommand, HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { LOCAL_ACCOUNT } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';

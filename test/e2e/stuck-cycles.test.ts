@@ -5,7 +5,7 @@
  */
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ATTEMPTS_WHEN_REJECTED } from '../../functions/notify-aggregator/aggregator.js';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { SimulatedClock } from '../../local/clock.js';
 import type { BusEvent } from '../../local/event-bus.js';
 import { ArchiveIndex, type ArchiveEntry } from '../../local/s3/archive-index.js';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import * as errors from '../../functions/shared/errors.js';
+import * as errors from '../../functions/domain/rules/errors.js';
 import { definitionTemplate, placeholdersIn, renderDefinition, type DefinitionSubstitutions } from '../../statemachines/definition.js';
 
 const require = createRequire(import.meta.url);
@@ -72,7 +72,7 @@ describe('restore-object.asl.json', () => {
       RangeError: "a guard on the code's own arguments (object ids, restore requests): a defect, not a state to route on",
     };
     const used = new Set(Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));
-    const thrown = new Set<string>([...errors.WORKFLOW_ERROR_NAMES, ...errorsConstructedIn(['functions/restore-steps', 'functions/notify-aggregator', 'functions/shared'])]);
+    const thrown = new Set<string>([...errors.WORKFLOW_ERROR_NAMES, ...errorsConstructedIn(['functions/restore-steps', 'functions/notify-aggregator', 'functions/domain'])]);
     expect(thrown).toContain('ObjectGoneError');
     for (const name of thrown) {
       if (name in leftToCatchAll) expect(used, `${name} is listed as left to States.ALL but the ASL names it`).not.toContain(name);

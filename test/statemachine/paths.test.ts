@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restoreCompleted } from '../../functions/restore-completed/completed.js';
-import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { RestoreObjectCommand as RestoreObjectCommandRef, S3Client, S3ServiceException as S3ServiceExceptionRef } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ACCOUNT, BUCKET, restoreCompletedEvent } from '../fixtures/events.js';

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { AuditLog } from '../../functions/shared/audit.js';
-import { NoticeBook } from '../../functions/shared/notices.js';
-import { PrincipalMap } from '../../functions/shared/principals.js';
-import { ObjectRecords } from '../../functions/shared/records.js';
+import { AuditLog } from '../../functions/domain/stores/audit.js';
+import { NoticeBook } from '../../functions/domain/stores/notices.js';
+import { PrincipalMap } from '../../functions/domain/stores/principals.js';
+import { ObjectRecords } from '../../functions/domain/stores/records.js';
 import { createTableInput, TABLES, type TableRole } from '../../infra/table-definitions.js';
 
 export interface TestState {

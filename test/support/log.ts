@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { Log } from '../../functions/shared/logger.js';
+import type { Log } from '../../functions/domain/wiring/logger.js';
 
 /** A logger that records instead of printing, so tests can assert what was logged. */
 export function recordingLog() {

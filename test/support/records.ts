@@ -1,7 +1,7 @@
 /** Seeds an object's record the way detect-access leaves it, for tests that start later in the flow. */
-import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
-import { readerFromIdentity } from '../../functions/shared/reader.js';
-import type { CloseOutcome, ObjectRecord, RecordStatus } from '../../functions/shared/records.js';
+import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
+import { readerFromIdentity } from '../../functions/domain/rules/reader.js';
+import type { CloseOutcome, ObjectRecord, RecordStatus } from '../../functions/domain/stores/records.js';
 import { iamUser } from '../fixtures/events.js';
 import type { TestState } from './dynamo.js';
 

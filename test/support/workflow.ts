@@ -10,7 +10,7 @@ import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-
 import { mockClient } from 'aws-sdk-client-mock';
 import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
-import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { failureOf, runDefinition, type Definition, type EventLog } from '../../local/asl-runner.js';
 import { TaskTokens, TaskTokenError } from '../../local/task-tokens.js';
 import { renderDefinition } from '../../statemachines/definition.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreStepsEnvSchema } from '../../functions/shared/config.js';
+import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreStepsEnvSchema } from '../../functions/domain/wiring/config.js';
 import { parseDeploymentConfig } from '../../infra/config.js';
 
 const tiers = JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' });

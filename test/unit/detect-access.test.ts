@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecu
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
-import { objectIdOf } from '../../functions/shared/object-id.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, documentedIdentity, iamUser } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';

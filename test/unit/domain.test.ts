@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectedReadyAt, inspectArchiveState, parseRestoreHeader, restoreRequestFor } from '../../functions/shared/archive.js';
-import { decodeS3EventKey, encodeS3EventKey, eventKeyCandidates, executionNameOf, objectIdOf, parseObjectId, type ObjectRef } from '../../functions/shared/object-id.js';
-import { principalLookupKeys, readerFromIdentity } from '../../functions/shared/reader.js';
-import { decideCycle, type ObjectRecord } from '../../functions/shared/records.js';
+import { expectedReadyAt, inspectArchiveState, parseRestoreHeader, restoreRequestFor } from '../../functions/domain/rules/archive.js';
+import { decodeS3EventKey, encodeS3EventKey, eventKeyCandidates, executionNameOf, objectIdOf, parseObjectId, type ObjectRef } from '../../functions/domain/rules/object-id.js';
+import { principalLookupKeys, readerFromIdentity } from '../../functions/domain/rules/reader.js';
+import { decideCycle, type ObjectRecord } from '../../functions/domain/stores/records.js';
 import { assumedRole, documentedIdentity, iamUser, type IdentityKind } from '../fixtures/events.js';
 
 describe('archive state from HeadObject', () => {

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from '../../functions/shared/dynamodb.js';
+import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from '../../functions/domain/stores/dynamodb.js';
 
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distinctFiles, planBatches } from '../../functions/notify-aggregator/batching.js';
 import { escapeHtml, fetchCommand, renderEmail } from '../../functions/notify-aggregator/email.js';
-import type { Notice, NoticeFile } from '../../functions/shared/notices.js';
+import type { Notice, NoticeFile } from '../../functions/domain/stores/notices.js';
 
 const file = (key: string, extra: Partial<NoticeFile> = {}): NoticeFile => ({
   objectId: `s3://b/${key}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reconcileCyclesEnvSchema } from '../../functions/reconcile-cycles/env.js';
-import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../../functions/shared/config.js';
+import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../../functions/domain/wiring/config.js';
 import { parseDeploymentConfig } from '../../infra/config.js';
 import { functionEnvironments, type FunctionEnvironments } from '../../infra/function-environments.js';
 import { SimulatedClock } from '../../local/clock.js';

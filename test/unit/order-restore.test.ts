@@ -1,9 +1,9 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
-import { orderRestore, ordererReader } from '../../functions/shared/order-restore.js';
-import type { RestoreStartDeps } from '../../functions/shared/start-restore.js';
+import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
+import { orderRestore, ordererReader } from '../../functions/domain/restores/order-restore.js';
+import type { RestoreStartDeps } from '../../functions/domain/restores/start-restore.js';
 import { ACCOUNT, BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readerFromIdentity } from '../../functions/shared/reader.js';
+import { readerFromIdentity } from '../../functions/domain/rules/reader.js';
 import { documentedIdentity } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 

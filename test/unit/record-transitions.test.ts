@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
-import { OPEN_PARTITION } from '../../functions/shared/records.js';
+import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
+import { OPEN_PARTITION } from '../../functions/domain/stores/records.js';
 import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { seedCycle } from '../support/records.js';

@@ -3,7 +3,7 @@ import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } fro
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restoreCompleted, type CompletedDeps } from '../../functions/restore-completed/completed.js';
-import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { ACCOUNT, BUCKET, restoreCompletedEvent, restoreExpiredEvent } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { refuseBadRestoreOptions } from '../../cli/parsers.js';
 import { UsageError } from '../../cli/s3-url.js';
 import { checkRestoreRequest, InvalidRestoreRequestError, RESTORE_DAYS } from '../../lib/restore-request.js';
-import type { RestoreTier } from '../../functions/shared/archive.js';
+import type { RestoreTier } from '../../functions/domain/rules/archive.js';
 
 describe('checkRestoreRequest', () => {
   it.each([RESTORE_DAYS.min, 7, RESTORE_DAYS.max])('accepts %d days', (days) => {

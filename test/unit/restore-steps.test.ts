@@ -3,7 +3,7 @@ import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
-import { objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
+import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { stepDepsFor } from '../support/deps.js';

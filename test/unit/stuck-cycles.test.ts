@@ -8,10 +8,10 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reconcile, repairCycle, type ReconcileDeps } from '../../functions/reconcile-cycles/reconcile.js';
-import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/shared/object-id.js';
-import { readerFromIdentity } from '../../functions/shared/reader.js';
-import type { ObjectRecord } from '../../functions/shared/records.js';
-import { startOrJoinRestore, type RestoreStartDeps } from '../../functions/shared/start-restore.js';
+import { executionNameOf, objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
+import { readerFromIdentity } from '../../functions/domain/rules/reader.js';
+import type { ObjectRecord } from '../../functions/domain/stores/records.js';
+import { startOrJoinRestore, type RestoreStartDeps } from '../../functions/domain/restores/start-restore.js';
 import { ACCOUNT, BUCKET, iamUser } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';

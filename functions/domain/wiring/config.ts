@@ -3,9 +3,9 @@
  * the same variables from these types, so a missing variable is a compile error in infra.
  */
 import { z } from 'zod';
-import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from './archive.js';
-import { ConfigurationError } from './errors.js';
-import { describeIssues } from './zod-issues.js';
+import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from '../rules/archive.js';
+import { ConfigurationError } from '../rules/errors.js';
+import { describeIssues } from '../rules/zod-issues.js';
 
 const name = z.string().min(1);
 const positiveSeconds = z.coerce.number().positive();

@@ -4,10 +4,10 @@
  * never overwrite a new one (the local DynamoDB has no transactions; none are needed).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ArchiveKind, RestoreTier } from './archive.js';
+import type { ArchiveKind, RestoreTier } from '../rules/archive.js';
 import { allPages, unlessConditionFails } from './dynamodb.js';
-import { objectIdOf, type ObjectRef } from './object-id.js';
-import type { Reader } from './reader.js';
+import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
+import type { Reader } from '../rules/reader.js';
 
 /**
  * The sparse index of cycles that still need something: only records carrying `openPartition`

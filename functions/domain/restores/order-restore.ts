@@ -2,8 +2,8 @@
  * A person ordering a restore (the CLI's restore and get, the library's getObjectOrRestore):
  * the same start-or-join as a detected read, plus the audit entry that says who asked for it.
  */
-import type { ObjectRef } from './object-id.js';
-import type { Reader } from './reader.js';
+import type { ObjectRef } from '../rules/object-id.js';
+import type { Reader } from '../rules/reader.js';
 import { startOrJoinRestore, type RestoreOptions, type RestoreStart, type RestoreStartDeps } from './start-restore.js';
 
 /** The reader a person ordering a restore becomes: their access key, or the address they asked the notices to go to. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
-import type { Reader } from './reader.js';
+import type { Reader } from '../rules/reader.js';
 
 export const NOTICE_KINDS = ['started', 'ready', 'failed'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -5,13 +5,13 @@
  * earlier ones were told.
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { AuditLog } from './audit.js';
-import { noticeFileOf, type NoticeBook } from './notices.js';
-import { executionNameOf, objectIdOf, type ObjectRef } from './object-id.js';
-import { describeReader, type Reader } from './reader.js';
-import { decideCycle, executionArnOf, executionEnd, givenOptions, type ExecutionEnd, type ObjectRecord, type ObjectRecords, type RestoreOptions } from './records.js';
+import type { AuditLog } from '../stores/audit.js';
+import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
+import { executionNameOf, objectIdOf, type ObjectRef } from '../rules/object-id.js';
+import { describeReader, type Reader } from '../rules/reader.js';
+import { decideCycle, executionArnOf, executionEnd, givenOptions, type ExecutionEnd, type ObjectRecord, type ObjectRecords, type RestoreOptions } from '../stores/records.js';
 
-export type { RestoreOptions } from './records.js';
+export type { RestoreOptions } from '../stores/records.js';
 
 export interface RestoreStartDeps {
   sfn: SFNClient;

@@ -1,7 +1,7 @@
 /** The principal map: any identifier CloudTrail gives a reader (access key id, ARN, principal id, Identity Center user id, session or user name, issuing role, account id) -> email address. */
 import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { allPages, batchGetAll } from './dynamodb.js';
-import { principalLookupKeys, type Reader } from './reader.js';
+import { principalLookupKeys, type Reader } from '../rules/reader.js';
 
 export interface PrincipalMapping {
   principal: string;
