@@ -4,7 +4,7 @@ import { perObject } from '../../bench/cost.js';
 import { runScenario as scenario } from '../../bench/run-scenario.js';
 
 describe('benchmark smoke', () => {
-  it('burst: one restore per distinct object, one "started" and one "ready" email per reader, no read lost', { timeout: 180_000 }, async () => {
+  it('burst: one restore per distinct object, one "started" and one "ready" email per reader, no read lost', { timeout: 300_000 }, async () => {
     const result = await scenario<Record<string, unknown>>('burst', { objects: 30, readers: 5, reads: 150, msPerHour: 2000 });
     expect(result).toMatchObject({
       reads: 150,
@@ -22,7 +22,7 @@ describe('benchmark smoke', () => {
 
   // Two HeadObject per object: the workflow's inspection, and restore-completed confirming the
   // completion event against S3 before it resumes the wait.
-  it('happy path: at most 8 state transitions per object, two HeadObject and one RestoreObject each', { timeout: 120_000 }, async () => {
+  it('happy path: at most 8 state transitions per object, two HeadObject and one RestoreObject each', { timeout: 300_000 }, async () => {
     const run = await scenario<Parameters<typeof perObject>[0] & { statuses: Record<string, number> }>('path', { path: 'happy', objects: 5 });
     expect(run.statuses).toEqual({ SUCCEEDED: 5 });
     expect(perObject(run).stateTransitions).toBe(7);

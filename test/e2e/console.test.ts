@@ -121,6 +121,6 @@ describe.runIf(browserOk)('the console', () => {
     expect(before).toBe((await h.executions()).length);
     await h.putObject(BUCKET, 'live/new.bin', 'GLACIER');
     expect(await h.read(BUCKET, 'live/new.bin', READER)).toBe('InvalidObjectState');
-    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 60_000 }).toBe(before + 1);
   });
 });

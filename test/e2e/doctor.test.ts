@@ -96,7 +96,7 @@ beforeAll(async () => {
   for (const key of ['rule.bin', 'trail.bin', 'selectors.bin', 'events-off.bin', 'events-on.bin']) await h.putObject(ARCHIVE, key, 'GLACIER');
   await h.putObject(MEDIA, 'selectors.bin', 'GLACIER');
   await h.principals.put(READER, 'reader@example.com', new Date());
-}, 60_000);
+});
 afterAll(() => (h as Harness | undefined)?.stop()); // unset when setup failed before reaching it
 
 describe("the local control plane answers the SDK in each service's protocol", () => {
@@ -145,7 +145,7 @@ describe("the local control plane answers the SDK in each service's protocol", (
 });
 
 // Each test runs doctor (a Node process loading the SDK) two to three times.
-describe.runIf(withCli)('autorestore doctor', { timeout: 90_000 }, () => {
+describe.runIf(withCli)('autorestore doctor', () => {
   beforeEach(async () => {
     // Each test starts from a healthy deployment (the one before it repaired what it broke).
     expect(flagged(await doctor())).toEqual([]);

@@ -193,7 +193,7 @@ describe('restore-object state machine, when the completion event does not come'
     expect(path.slice(-5)).toEqual(['Is the restore done?', 'Close cycle: restore overdue', 'Notify readers of the failure', 'How did it end?', 'Restore failed']);
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'CLOSED', outcome: 'OVERDUE', waitCount: 3 });
     expect(await pendingKinds()).toEqual(['failed:alice', 'failed:bob']);
-  }, 30_000);
+  });
 
   it('a refused restore ends the cycle as failed', async () => {
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
