@@ -75,7 +75,7 @@ export async function execution(executionArn: string) {
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  return { described, definition: JSON.parse(machine.definition!) as unknown, events };
+  return { described, definitionText: machine.definition!, events };
 }
 
 export interface OutboxMessage {

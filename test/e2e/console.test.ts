@@ -22,6 +22,8 @@ const KEY = 'reports/2019/q4 summary.csv';
 const HOSTILE = 'hostile/<img src=x onerror="window.__xss=1">.csv';
 const READER = 'AKIACONSOLEREADER001';
 const browserOk = chromiumAvailable();
+const definitionStates = () =>
+  (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States;
 
 let h: Harness;
 let browser: Browser;
@@ -57,19 +59,60 @@ describe.runIf(browserOk)('the console', () => {
     const mine = executions.find((e) => e.name!.startsWith('q4_summary_csv-'))!;
     await page.goto(`${h.cloud.endpoint}/_console/#/executions`);
     await page.getByRole('link', { name: mine.name! }).click();
-    await page.locator('svg g[data-state="Request restore"]').waitFor();
-    const visited = await page.locator('svg g.state.visited').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
+    await page.locator('.state[data-state="Request restore"]').waitFor();
+    const visited = await page.locator('.state.visited').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
     expect(visited.sort()).toEqual(['File is ready', 'Inspect object', 'Notify: file ready', 'Notify: restore started', 'Request restore', 'Wait for restore', 'What state is the object in?'].sort());
     // Every state of the definition is drawn, visited or not.
-    const states = Object.keys(
-      (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States,
-    );
-    expect(await page.locator('svg g.state').count()).toBe(states.length);
-    await page.locator('svg g[data-state="Request restore"]').click();
+    expect(await page.locator('.state').count()).toBe(Object.keys(definitionStates()).length);
+    await page.locator('.state[data-state="Request restore"]').click();
     // Input and output of the state as GetExecutionHistory has them: the inspection in, the restore result out.
     await expect.poll(() => page.locator('aside').innerText()).toMatch(/Input[\s\S]*"inspection"[\s\S]*Output[\s\S]*"restore": \{[\s\S]*"tier": "Standard"/);
-    await page.screenshot({ path: `${ARTIFACTS}/execution.png`, fullPage: true });
+    await page.screenshot({ path: `${ARTIFACTS}/execution.png` });
   });
+
+  it('highlights the path GetExecutionHistory has: the states entered and each transition between them', async () => {
+    const mine = (await h.executions()).find((e) => e.name!.startsWith('q4_summary_csv-'))!;
+    const path = await h.path(mine.executionArn!);
+    await page.goto(`${h.cloud.endpoint}/_console/#/execution/${encodeURIComponent(mine.executionArn!)}`);
+    await page.locator('.state[data-state="Inspect object"]').waitFor();
+    const visited = await page.locator('.state.visited').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
+    expect(visited.sort()).toEqual([...new Set(path)].sort());
+    const taken = await page.locator('g.edge.taken').evaluateAll((edges) => edges.map((e) => `${e.getAttribute('data-from')} -> ${e.getAttribute('data-to')}`));
+    expect([...new Set(taken)].sort()).toEqual([...new Set(path.slice(1).map((to, i) => `${path[i]} -> ${to}`))].sort());
+    // Choice branches carry their conditions; catches are drawn apart from the normal flow.
+    await expect.poll(() => page.locator('.edge-label.taken').allInnerTexts()).toContain('state == "ARCHIVED"');
+    expect(await page.locator('.edge-label.taken').evaluateAll((labels) => labels.map((l) => l.getAttribute('title')))).toContain('$.inspection.state == "ARCHIVED"');
+    expect(await page.locator('g.edge.catch').count()).toBeGreaterThan(0);
+    expect(await page.locator('g.edge.retry').count()).toBeGreaterThan(0);
+  });
+
+  for (const width of [1024, 1600]) {
+    it(`lays every state out inside the graph, none overlapping another, at ${width} px`, async () => {
+      const mine = (await h.executions()).find((e) => e.name!.startsWith('q4_summary_csv-'))!;
+      await page.setViewportSize({ width, height: 900 });
+      try {
+        await page.goto(`${h.cloud.endpoint}/_console/#/execution/${encodeURIComponent(mine.executionArn!)}`);
+        await page.reload();
+        await page.locator('.state[data-state="Inspect object"]').waitFor();
+        const measure = () =>
+          page.evaluate(() => {
+            const viewport = document.querySelector('.react-flow')!.getBoundingClientRect();
+            const boxes = [...document.querySelectorAll('.react-flow__node')].map((n) => ({ id: n.getAttribute('data-id'), r: n.getBoundingClientRect() }));
+            const labels = [...document.querySelectorAll('.edge-label')].map((n) => ({ id: n.textContent, r: n.getBoundingClientRect() }));
+            const overlap = (a: DOMRect, b: DOMRect) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            const outside = boxes.filter(({ r }) => r.left < viewport.left || r.top < viewport.top || r.right > viewport.right || r.bottom > viewport.bottom).map((b) => b.id);
+            const overlapping: string[] = [];
+            boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => overlap(a.r, b.r) && overlapping.push(`${a.id} / ${b.id}`)));
+            const coveredLabels = labels.filter((l) => boxes.some((b) => overlap(l.r, b.r))).map((l) => l.id);
+            return { count: boxes.length, outside, overlapping, coveredLabels };
+          });
+        await expect.poll(measure).toEqual({ count: Object.keys(definitionStates()).length, outside: [], overlapping: [], coveredLabels: [] });
+        await page.screenshot({ path: `${ARTIFACTS}/execution-${width}.png` });
+      } finally {
+        await page.setViewportSize({ width: 1500, height: 1100 });
+      }
+    });
+  }
 
   it('lists the audit timeline in order', async () => {
     const objectId = objectIdOf({ bucket: BUCKET, key: KEY });

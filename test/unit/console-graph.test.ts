@@ -1,0 +1,91 @@
+/** The console's graph model: edges and labels from the ASL, dagre's layout, and what the history says was taken. */
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
+import { describeRule, edgesOf, layout, type Asl } from '../../console/src/graph.js';
+import { currentStates, pathOf, transitionsOf, visitsOf } from '../../console/src/history.js';
+import { renderDefinition } from '../../statemachines/definition.js';
+
+const asl = JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as Asl;
+
+describe('the graph of the state machine', () => {
+  it('writes Choice rules as conditions, in full and shortened', () => {
+    expect(describeRule({ Variable: '$.inspection.state', StringEquals: 'ARCHIVED', Next: 'x' })).toBe('$.inspection.state == "ARCHIVED"');
+    expect(describeRule({ Variable: '$.inspection.state', StringEquals: 'ARCHIVED', Next: 'x' }, true)).toBe('state == "ARCHIVED"');
+    expect(
+      describeRule({
+        And: [
+          { Variable: '$.a', IsPresent: true },
+          { Variable: '$.b', NumericGreaterThanEquals: 3 },
+        ],
+      }),
+    ).toBe('$.a is present and $.b >= 3');
+    expect(describeRule({ Not: { Variable: '$.a', BooleanEquals: false } })).toBe('not ($.a == false)');
+    expect(describeRule({ Variable: '$.a', StringEqualsPath: '$.b' })).toBe('$.a == $.b');
+  });
+
+  it('has one edge per Next, Choice rule, Default, Catch and Retry, each of its kind', () => {
+    const edges = edgesOf(asl);
+    const states = Object.values(asl.States);
+    const count = (kind: string) => edges.filter((e) => e.kind === kind).length;
+    expect(count('next')).toBe(states.filter((s) => s.Next).length);
+    expect(count('choice')).toBe(states.reduce((n, s) => n + (s.Choices?.length ?? 0), 0));
+    expect(count('default')).toBe(states.filter((s) => s.Default).length);
+    expect(count('catch')).toBe(states.reduce((n, s) => n + (s.Catch?.length ?? 0), 0));
+    expect(count('retry')).toBe(states.reduce((n, s) => n + (s.Retry?.length ?? 0), 0));
+    expect(new Set(edges.map((e) => e.id)).size).toBe(edges.length);
+    expect(edges.find((e) => e.from === 'Request restore' && e.kind === 'catch' && e.to === 'Close cycle: object deleted')?.label).toBe('ObjectGoneError');
+  });
+
+  it('lays every state out in flow order without two boxes overlapping', () => {
+    const { nodes, edges } = layout(asl);
+    expect(nodes.map((n) => n.name).sort()).toEqual(Object.keys(asl.States).sort());
+    for (const [i, a] of nodes.entries())
+      for (const b of nodes.slice(i + 1)) expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y, `${a.name} / ${b.name}`).toBe(true);
+    const y = (name: string) => nodes.find((n) => n.name === name)!.y;
+    // The happy path reads downwards.
+    const happy = ['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready'];
+    for (const [i, name] of happy.slice(1).entries()) expect(y(name)).toBeGreaterThan(y(happy[i]!));
+    for (const e of edges.filter((e) => e.kind !== 'retry')) expect(e.points.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+let id = 0;
+const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+const entered = (name: string, ms = 0): HistoryEvent => ({ id: ++id, type: 'TaskStateEntered', timestamp: at(ms), stateEnteredEventDetails: { name, input: '{}' } });
+const exited = (name: string, ms = 0): HistoryEvent => ({ id: ++id, type: 'TaskStateExited', timestamp: at(ms), stateExitedEventDetails: { name, output: '{"ok":true}' } });
+const scheduled = (): HistoryEvent => ({ id: ++id, type: 'TaskScheduled', timestamp: at(0) });
+const failed = (error: string): HistoryEvent => ({ id: ++id, type: 'TaskFailed', timestamp: at(0), taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause: 'boom' } });
+const succeeded = (): HistoryEvent => ({ id: ++id, type: 'TaskSucceeded', timestamp: at(0) });
+
+describe('what the execution history says', () => {
+  it('tells a retried task that then succeeded from a task whose failure was caught', () => {
+    const events = [
+      entered('A', 0),
+      scheduled(),
+      failed('Lambda.ServiceException'),
+      scheduled(),
+      succeeded(),
+      exited('A', 30),
+      entered('B', 31),
+      scheduled(),
+      failed('ObjectGoneError'),
+      exited('B', 40),
+      entered('C', 41),
+    ];
+    expect(pathOf(events)).toEqual(['A', 'B', 'C']);
+    expect(transitionsOf(events)).toEqual([
+      { from: 'A', to: 'B', caught: false },
+      { from: 'B', to: 'C', caught: true },
+    ]);
+    expect(currentStates(events)).toEqual(['C']);
+    const [visit] = visitsOf(events, 'A');
+    expect(visit).toMatchObject({ attempts: 2, input: '{}', output: '{"ok":true}', errors: [{ error: 'Lambda.ServiceException', cause: 'boom' }] });
+    expect(visit!.exitedAt!.getTime() - visit!.enteredAt!.getTime()).toBe(30);
+  });
+
+  it('keeps each visit of a state entered twice apart', () => {
+    const events = [entered('Wait'), exited('Wait'), entered('Check'), exited('Check'), entered('Wait'), exited('Wait')];
+    expect(visitsOf(events, 'Wait')).toHaveLength(2);
+    expect(currentStates(events)).toEqual([]);
+  });
+});
