@@ -5,9 +5,12 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { ObjectRef } from '../../functions/domain/rules/object-id-format.js';
+import type { RestoreTier } from '../../functions/domain/rules/archive.js';
+import { principalLookupKeys, type Reader } from '../../functions/domain/rules/reader.js';
 import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
 
 const config = { endpoint: window.location.origin, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALCONSOLE0001', secretAccessKey: 'local' } };
@@ -19,13 +22,24 @@ const cfn = new CloudFormationClient(config);
 export interface Stack {
   stateMachineArn: string;
   auditTable: string;
+  objectsTable: string;
+  noticesTable: string;
+  principalsTable: string;
+  deadLetterQueueUrl: string;
 }
 
 let stack: Promise<Stack> | undefined;
 export function getStack(): Promise<Stack> {
   stack ??= cfn.send(new DescribeStacksCommand({ StackName: DEFAULT_STACK_NAME })).then((out) => {
     const outputs: Partial<Record<StackOutputName, string>> = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue] as const));
-    return { stateMachineArn: outputs.StateMachineArn!, auditTable: outputs.AuditTableName! };
+    return {
+      stateMachineArn: outputs.StateMachineArn!,
+      auditTable: outputs.AuditTableName!,
+      objectsTable: outputs.ObjectsTableName!,
+      noticesTable: outputs.NoticesTableName!,
+      principalsTable: outputs.PrincipalsTableName!,
+      deadLetterQueueUrl: outputs.DeadLetterQueueUrl!,
+    };
   });
   return stack;
 }
@@ -46,18 +60,93 @@ export interface AuditEntry {
   cycle?: number;
   detail: Record<string, unknown>;
 }
+/** The object's whole audit history, oldest first (every page of the query). */
 export async function auditHistory(objectId: string): Promise<AuditEntry[]> {
   const { auditTable } = await getStack();
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: auditTable,
-      KeyConditionExpression: 'objectId = :id AND #at >= :first',
-      ExpressionAttributeNames: { '#at': 'at' },
-      ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
-      ScanIndexForward: true,
-    }),
-  );
-  return (out.Items ?? []) as AuditEntry[];
+  const entries: AuditEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: auditTable,
+        KeyConditionExpression: 'objectId = :id AND #at >= :first',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
+        ScanIndexForward: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    entries.push(...((out.Items ?? []) as AuditEntry[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return entries;
+}
+
+/**
+ * The fields of an object's restore record (ObjectRecord in functions/domain/stores/records.ts)
+ * the console shows. Declared here because that module's imports need Node.js.
+ */
+export interface ObjectRecordView {
+  objectId: string;
+  cycle: number;
+  status: 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
+  executionArn?: string;
+  subscribers?: Record<string, Reader>;
+  tier?: RestoreTier;
+  expectedReadyAt?: string;
+  restoredAt?: string;
+  expiryDate?: string;
+  outcome?: string;
+  outcomeReason?: string;
+}
+
+/** The object's restore record (functions/domain/stores/records.ts), if it was ever read while archived. */
+export async function objectRecord(objectId: string): Promise<ObjectRecordView | undefined> {
+  const { objectsTable } = await getStack();
+  return (await ddb.send(new GetCommand({ TableName: objectsTable, Key: { objectId }, ConsistentRead: true }))).Item as ObjectRecordView | undefined;
+}
+
+/** What S3 says of the object now: storage class, archive status and the x-amz-restore header; undefined once it is gone. */
+export async function headObject(ref: ObjectRef) {
+  try {
+    return await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'NotFound' || err.name === 'NoSuchKey')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Each reader's email address as the aggregator resolves it (PrincipalMap.resolve): the address
+ * given with the read, else the first of its identifiers the principal map knows.
+ */
+export async function readerEmails(readers: Reader[]): Promise<Map<string, string>> {
+  const { principalsTable } = await getStack();
+  const wanted = [...new Set(readers.flatMap(principalLookupKeys))];
+  const emails = new Map<string, string>();
+  // BatchGetItem takes at most 100 keys a call.
+  for (let i = 0; i < wanted.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = wanted.slice(i, i + 100).map((principal) => ({ principal }));
+    while (keys?.length) {
+      const out: BatchGetCommandOutput = await ddb.send(new BatchGetCommand({ RequestItems: { [principalsTable]: { Keys: keys } } }));
+      for (const item of out.Responses?.[principalsTable] ?? []) emails.set(item.principal as string, item.email as string);
+      keys = out.UnprocessedKeys?.[principalsTable]?.Keys;
+    }
+  }
+  const byReader = new Map<string, string>();
+  for (const reader of readers) {
+    const email =
+      reader.email ??
+      principalLookupKeys(reader)
+        .map((k) => emails.get(k))
+        .find(Boolean);
+    if (email) byReader.set(reader.id, email);
+  }
+  return byReader;
+}
+
+export async function describeExecutions(executionArns: string[]) {
+  return Promise.all(executionArns.map((executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn }))));
 }
 
 export async function executions(status?: ExecutionStatus) {

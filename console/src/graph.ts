@@ -138,7 +138,11 @@ export function layout(asl: Asl): { nodes: GraphNode[]; edges: GraphEdge[]; widt
   const laidOut = edges.map((e): GraphEdge => {
     if (e.kind === 'retry' || !asl.States[e.to]) return { ...e, points: [] };
     const route = g.edge({ v: e.from, w: e.to, name: e.id });
-    return { ...e, points: (route.points ?? []).map((p: Point) => ({ x: p.x, y: p.y })), ...(e.label && route.x !== undefined && route.y !== undefined ? { labelAt: { x: route.x, y: route.y } } : {}) };
+    return {
+      ...e,
+      points: (route.points ?? []).map((p: Point) => ({ x: p.x, y: p.y })),
+      ...(e.label && route.x !== undefined && route.y !== undefined ? { labelAt: { x: route.x, y: route.y } } : {}),
+    };
   });
   const graph = g.graph();
   return { nodes, edges: laidOut, width: graph.width ?? 0, height: graph.height ?? 0 };

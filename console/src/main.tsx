@@ -1,49 +1,19 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { auditHistory, buckets, execution, executions, listObjects, outbox, type AuditEntry, type OutboxMessage } from './aws';
+import { buckets, execution, executions, listObjects, outbox, type OutboxMessage } from './aws';
 import { objectIdOf } from '../../functions/domain/rules/object-id-format';
 import { ExecutionGraph } from './execution-graph';
 import type { Asl } from './graph';
 import { currentStates, pathOf, transitionsOf, visitsOf } from './history';
+import { ObjectPage } from './object-page';
+import { Failure, link, useHash, useLive } from './ui';
 import './style.css';
-
-/** Polls a loader: the live view refreshes every two seconds. */
-function useLive<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: string } {
-  const [state, setState] = useState<{ data?: T; error?: string }>({});
-  useEffect(() => {
-    let stopped = false;
-    const run = () =>
-      load().then(
-        (data) => !stopped && setState({ data }),
-        (err: unknown) => !stopped && setState((s) => ({ ...s, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })),
-      );
-    void run();
-    const timer = setInterval(run, 2000);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return state;
-}
-
-function useHash(): string[] {
-  const [hash, setHash] = useState(window.location.hash);
-  useEffect(() => {
-    const on = () => setHash(window.location.hash);
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-}
-
-const link = (...parts: string[]) => `#/${parts.map(encodeURIComponent).join('/')}`;
 
 function App() {
   const [page, ...args] = useHash();
   let content: ReactNode;
-  if (page === 'timeline') content = <Timeline objectId={args.join('/')} />;
+  // `timeline` is the older address of the object page.
+  if (page === 'object' || page === 'timeline') content = <ObjectPage objectId={args.join('/')} />;
   else if (page === 'executions') content = <Executions status={args[0]} />;
   else if (page === 'execution') content = <Execution arn={args.join('/')} />;
   else if (page === 'outbox') content = <Outbox />;
@@ -60,10 +30,6 @@ function App() {
       <main>{content}</main>
     </>
   );
-}
-
-function Failure({ error }: { error?: string }) {
-  return error ? <p className="error">{error}</p> : null;
 }
 
 function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) {
@@ -116,7 +82,7 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
           {listing.data?.objects.map((o) => (
             <tr key={o.Key}>
               <td>
-                <a className="key" href={link('timeline', objectIdOf({ bucket, key: o.Key! }))}>
+                <a className="key" href={link('object', objectIdOf({ bucket, key: o.Key! }))}>
                   {o.Key}
                 </a>
               </td>
@@ -133,26 +99,6 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
           ))}
         </tbody>
       </table>
-    </section>
-  );
-}
-
-function Timeline({ objectId }: { objectId: string }) {
-  const history = useLive(() => auditHistory(objectId), [objectId]);
-  return (
-    <section>
-      <h1>Timeline</h1>
-      <p className="key">{objectId}</p>
-      <Failure error={history.error} />
-      <ol className="timeline">
-        {history.data?.map((e: AuditEntry) => (
-          <li key={e.at} data-type={e.type}>
-            <time>{e.time}</time> <span className="cycle">cycle {e.cycle ?? '-'}</span> <strong>{e.type}</strong>{' '}
-            {typeof e.detail.executionArn === 'string' && <a href={link('execution', e.detail.executionArn)}>execution</a>}
-            <code>{JSON.stringify(e.detail)}</code>
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }

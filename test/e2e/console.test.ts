@@ -1,5 +1,7 @@
 /** The local console in a real browser (Debian chromium through playwright-core). */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
@@ -22,6 +24,20 @@ const KEY = 'reports/2019/q4 summary.csv';
 const HOSTILE = 'hostile/<img src=x onerror="window.__xss=1">.csv';
 const READER = 'AKIACONSOLEREADER001';
 const browserOk = chromiumAvailable();
+
+/** The CLI as a user runs it, against the local cloud; its stdout. */
+async function autorestore(args: string[]): Promise<string> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: ARTIFACTS,
+    AWS_ENDPOINT_URL: h.cloud.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIACONSOLECLI000001',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  return (await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env, maxBuffer: 16 * 1024 * 1024 })).stdout;
+}
 const definitionStates = () =>
   (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States;
 
@@ -114,15 +130,43 @@ describe.runIf(browserOk)('the console', () => {
     });
   }
 
-  it('lists the audit timeline in order', async () => {
+  it('shows the object page, reached from the object list, with the timeline `autorestore history --json` prints', async () => {
     const objectId = objectIdOf({ bucket: BUCKET, key: KEY });
-    await page.goto(`${h.cloud.endpoint}/_console/#/timeline/${encodeURIComponent(objectId)}`);
+    await page.goto(`${h.cloud.endpoint}/_console/#/objects/${BUCKET}/reports/2019/`);
+    await page.getByRole('link', { name: 'q4 summary.csv' }).click();
+    await expect.poll(() => page.locator('.object-id').innerText()).toBe(objectId);
     await page.locator('ol.timeline li').first().waitFor();
-    const shown = await page.locator('ol.timeline li').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')));
-    const expected = (await h.audit.history(objectId)).reverse().map((e) => e.type);
-    expect(shown).toEqual(expected);
-    expect(shown.slice(0, 3)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED', 'OBJECT_INSPECTED']);
-    await page.screenshot({ path: `${ARTIFACTS}/timeline.png`, fullPage: true });
+    const history = JSON.parse(await autorestore(['--json', 'history', objectId])) as { objectId: string; entries: { at: string; type: string }[] };
+    expect(history.objectId).toBe(objectId);
+    // Both read the same table; the page refreshes every two seconds, so compare once both agree.
+    const shown = () => page.locator('ol.timeline li').evaluateAll((items) => items.map((i) => `${i.getAttribute('data-at')} ${i.getAttribute('data-type')}`));
+    await expect.poll(shown).toEqual(history.entries.map((e) => `${e.at} ${e.type}`));
+    expect((await shown()).slice(0, 3).map((line) => line.split(' ')[1])).toEqual(['READ_DETECTED', 'EXECUTION_STARTED', 'OBJECT_INSPECTED']);
+    // The record's facts and what S3 says now.
+    expect(await page.locator('[data-fact="status"]').innerText()).toBe('RESTORED');
+    expect(await page.locator('[data-fact="cycle"]').innerText()).toBe('1');
+    expect(await page.locator('[data-fact="storage-class"]').innerText()).toBe('GLACIER');
+    expect(await page.locator('[data-fact="restore"]').innerText()).toMatch(/^restored until \d{4}-/);
+    expect(await page.locator('[data-fact="expiry"]').innerText()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await page.locator('.readers li .email-address').allInnerTexts()).toEqual(['reader@example.com']);
+    // Its one execution with its outcome, and both emails that listed it.
+    const mine = (await h.executions()).find((e) => e.name!.startsWith('q4_summary_csv-'))!;
+    expect(await page.locator('table.runs tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-execution'), r.querySelector('.status')?.textContent]))).toEqual([
+      [mine.executionArn, 'SUCCEEDED'],
+    ]);
+    // The hostile key was read at the same time: one email may list both files.
+    await expect
+      .poll(async () => (await page.locator('.object-emails li strong').allInnerTexts()).map((subject) => subject.replace(/\d+ files?/, 'N files')))
+      .toEqual(['Restoring N files from archive', 'N files restored and ready to download']);
+    await page.screenshot({ path: `${ARTIFACTS}/object.png`, fullPage: true });
+  });
+
+  it('links the execution to its object, and the object page has its own address', async () => {
+    const mine = (await h.executions()).find((e) => e.name!.startsWith('q4_summary_csv-'))!;
+    await page.goto(`${h.cloud.endpoint}/_console/#/execution/${encodeURIComponent(mine.executionArn!)}`);
+    await page.locator('a.object-link').click();
+    await expect.poll(() => page.locator('.object-id').innerText()).toBe(objectIdOf({ bucket: BUCKET, key: KEY }));
+    expect(page.url()).toBe(`${h.cloud.endpoint}/_console/#/object/${encodeURIComponent(objectIdOf({ bucket: BUCKET, key: KEY }))}`);
   });
 
   it('renders each email as the recipient sees it, in a sandboxed frame', async () => {
@@ -150,6 +194,9 @@ describe.runIf(browserOk)('the console', () => {
   it('shows keys with HTML in them as text and never runs them', async () => {
     await page.goto(`${h.cloud.endpoint}/_console/#/objects/${BUCKET}/hostile/`);
     await page.getByText(HOSTILE).waitFor();
+    await page.getByText(HOSTILE).click();
+    await expect.poll(() => page.locator('.object-id').innerText()).toBe(objectIdOf({ bucket: BUCKET, key: HOSTILE }));
+    await page.locator('ol.timeline li').first().waitFor();
     await page.goto(`${h.cloud.endpoint}/_console/#/outbox`);
     await page.locator('article.email').first().waitFor();
     await page.waitForTimeout(500);

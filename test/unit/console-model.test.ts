@@ -1,8 +1,13 @@
-/** The console's graph model: edges and labels from the ASL, dagre's layout, and what the history says was taken. */
+/** The console's pure parts: the graph from the ASL, what the history says was taken, and what the object page matches. */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ObjectRecordView } from '../../console/src/aws.js';
 import { describeRule, edgesOf, layout, type Asl } from '../../console/src/graph.js';
 import { currentStates, pathOf, transitionsOf, visitsOf } from '../../console/src/history.js';
+import { mentions } from '../../console/src/mentions.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import type { ObjectRecord } from '../../functions/domain/stores/records.js';
+import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { renderDefinition } from '../../statemachines/definition.js';
 
 const asl = JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as Asl;
@@ -87,5 +92,22 @@ describe('what the execution history says', () => {
     const events = [entered('Wait'), exited('Wait'), entered('Check'), exited('Check'), entered('Wait'), exited('Wait')];
     expect(visitsOf(events, 'Wait')).toHaveLength(2);
     expect(currentStates(events)).toEqual([]);
+  });
+});
+
+describe('the object page', () => {
+  const file = (key: string) => ({ objectId: objectIdOf({ bucket: 'b', key }), cycle: 1, bucket: 'b', key });
+  it('finds the object in the emails the aggregator renders, and only that object', () => {
+    for (const kind of ['started', 'ready', 'failed'] as const) {
+      const email = renderEmail(kind, [file('a/one.csv'), file('a/two.csv')], 10);
+      expect(mentions(email, { bucket: 'b', key: 'a/one.csv' })).toBe(true);
+      expect(mentions(email, { bucket: 'b', key: 'a/two.csv' })).toBe(true);
+      expect(mentions(email, { bucket: 'b', key: 'a/one' })).toBe(false);
+      expect(mentions(email, { bucket: 'other', key: 'a/one.csv' })).toBe(false);
+    }
+  });
+
+  it('reads the restore record with the fields the records store writes', () => {
+    expectTypeOf<ObjectRecord>().toExtend<ObjectRecordView>();
   });
 });
