@@ -6,18 +6,30 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type ExecutionListItem,
+  type ExecutionStatus,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { ObjectRef } from '../../functions/domain/rules/object-id-format.js';
 import type { RestoreTier } from '../../functions/domain/rules/archive.js';
 import { principalLookupKeys, type Reader } from '../../functions/domain/rules/reader.js';
 import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
+import { OPEN_CYCLES_INDEX, OPEN_PARTITION, PENDING_INDEX, PENDING_PARTITION } from './indexes.js';
 
 const config = { endpoint: window.location.origin, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALCONSOLE0001', secretAccessKey: 'local' } };
 const s3 = new S3Client({ ...config, forcePathStyle: true });
 const sfn = new SFNClient(config);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
 const cfn = new CloudFormationClient(config);
+const sqs = new SQSClient(config);
 
 export interface Stack {
   stateMachineArn: string;
@@ -143,6 +155,59 @@ export async function readerEmails(readers: Reader[]): Promise<Map<string, strin
     if (email) byReader.set(reader.id, email);
   }
   return byReader;
+}
+
+/** Every item of a sparse index's one partition (the open cycles, the pending notices): Query, never Scan. */
+async function indexPartition<T>(table: string, index: string, partitionKey: string, value: string): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: index,
+        KeyConditionExpression: '#p = :v',
+        ExpressionAttributeNames: { '#p': partitionKey },
+        ExpressionAttributeValues: { ':v': value },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((out.Items ?? []) as T[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The records of the cycles in flight: the open-cycles index (functions/domain/stores/records.ts). */
+export async function openCycles(): Promise<ObjectRecordView[]> {
+  const { objectsTable } = await getStack();
+  return indexPartition<ObjectRecordView>(objectsTable, OPEN_CYCLES_INDEX, 'openPartition', OPEN_PARTITION);
+}
+
+/** The notices waiting to be emailed: the pending index (functions/domain/stores/notices.ts). */
+export async function pendingNotices(): Promise<{ kind?: string }[]> {
+  const { noticesTable } = await getStack();
+  return indexPartition<{ kind?: string }>(noticesTable, PENDING_INDEX, 'pendingPartition', PENDING_PARTITION);
+}
+
+/** Events EventBridge could not deliver to a target, waiting in the stack's dead-letter queue. */
+export async function deadLetterDepth(): Promise<number> {
+  const { deadLetterQueueUrl } = await getStack();
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+/** Every execution of the state machine (every page of ListExecutions). */
+export async function allExecutions() {
+  const { stateMachineArn } = await getStack();
+  const items: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
+    items.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return items;
 }
 
 export async function describeExecutions(executionArns: string[]) {

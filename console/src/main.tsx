@@ -6,6 +6,7 @@ import { ExecutionGraph } from './execution-graph';
 import type { Asl } from './graph';
 import { currentStates, pathOf, transitionsOf, visitsOf } from './history';
 import { ObjectPage } from './object-page';
+import { OverviewPage } from './overview';
 import { Failure, link, useHash, useLive } from './ui';
 import './style.css';
 
@@ -17,11 +18,13 @@ function App() {
   else if (page === 'executions') content = <Executions status={args[0]} />;
   else if (page === 'execution') content = <Execution arn={args.join('/')} />;
   else if (page === 'outbox') content = <Outbox />;
+  else if (page === 'overview') content = <OverviewPage />;
   else content = <Objects bucket={args[0]} prefix={args.slice(1).join('/')} />;
   return (
     <>
       <nav>
         <strong>S3 Autorestore</strong>
+        <a href={link('overview')}>Overview</a>
         <a href={link('objects')}>Objects</a>
         <a href={link('executions')}>Executions</a>
         <a href={link('outbox')}>Outbox</a>

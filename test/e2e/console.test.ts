@@ -2,9 +2,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { DEAD_LETTER_QUEUE_NAME } from '../../local/control-plane/sqs.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { renderDefinition } from '../../statemachines/definition.js';
@@ -44,11 +46,13 @@ const definitionStates = () =>
 let h: Harness;
 let browser: Browser;
 let page: Page;
+let sqs: SQSClient;
 
 beforeAll(async () => {
   if (!browserOk) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   h = await startHarness({ realMsPerSimulatedHour: 300 });
+  sqs = new SQSClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIACONSOLETEST00001', secretAccessKey: 'local' } });
   await h.createBucket(BUCKET);
   await h.principals.put(READER, 'reader@example.com', new Date());
   await h.putObject(BUCKET, KEY, 'GLACIER');
@@ -66,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Either is unset when setup failed before reaching it.
   await (browser as Browser | undefined)?.close();
+  (sqs as SQSClient | undefined)?.destroy();
   await (h as Harness | undefined)?.stop();
 });
 
@@ -202,6 +207,72 @@ describe.runIf(browserOk)('the console', () => {
     await page.waitForTimeout(500);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
+  });
+
+  it('shows on the overview the counts the APIs give', async () => {
+    // One restore in flight (Deep Archive takes longest), so the overview has a state and tier to count.
+    await h.putObject(BUCKET, 'deep/slow.bin', 'DEEP_ARCHIVE');
+    expect(await h.read(BUCKET, 'deep/slow.bin', READER)).toBe('InvalidObjectState');
+    await eventually(async () => (await h.records.openCyclesStartedBefore('9999')).find((r) => r.key === 'deep/slow.bin' && r.tier), 'the deep archive restore in flight', 30_000);
+    await page.goto(`${h.cloud.endpoint}/_console/#/overview`);
+    await page.locator('[data-count="in-flight"]').waitFor();
+    const today = new Date(new Date().toISOString().slice(0, 10)).getTime();
+    const fromApis = async () => {
+      const [open, executions, pending, queue] = await Promise.all([
+        h.records.openCyclesStartedBefore('9999'),
+        h.executions(),
+        h.notices.pending(),
+        sqs
+          .send(new GetQueueUrlCommand({ QueueName: DEAD_LETTER_QUEUE_NAME }))
+          .then(({ QueueUrl }) => sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))),
+      ]);
+      const ended = (statuses: string[]) => executions.filter((e) => statuses.includes(e.status!) && e.stopDate && e.stopDate.getTime() >= today).length;
+      return {
+        'in-flight': open.length,
+        running: executions.filter((e) => e.status === 'RUNNING').length,
+        'succeeded-today': ended(['SUCCEEDED']),
+        'failed-today': ended(['FAILED', 'TIMED_OUT', 'ABORTED']),
+        'emails-sent': h.cloud.ses.list().length,
+        'notices-pending': pending.length,
+        'dead-letters': Number(queue.Attributes!.ApproximateNumberOfMessages),
+        cells: open.map((r) => `${r.status}/${r.tier ?? 'unknown'}`).sort(),
+      };
+    };
+    const shown = async () => {
+      const counts: Record<string, number> = Object.fromEntries(
+        await page.locator('[data-count]').evaluateAll((nodes) => nodes.map((n): [string, number] => [n.getAttribute('data-count') ?? '', Number(n.textContent)])),
+      );
+      const cells = await page
+        .locator('table.in-flight td')
+        .evaluateAll((tds) => tds.flatMap((td) => Array.from({ length: Number(td.textContent) }, () => `${td.getAttribute('data-state')}/${td.getAttribute('data-tier')}`)));
+      return { ...counts, cells: cells.sort() };
+    };
+    // Both sides move while restores run: compare once they agree.
+    await expect
+      .poll(
+        async () => {
+          const [api, page] = [await fromApis(), await shown()];
+          return JSON.stringify(page) === JSON.stringify(api) ? 'agree' : { api, page };
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('agree');
+    expect((await fromApis())['in-flight']).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/overview.png`, fullPage: true });
+  });
+
+  it('follows a running execution without a reload: the waiting state, then the rest of the path', async () => {
+    // Deep Archive at the Bulk tier: the longest restore there is, so the execution is caught waiting.
+    await h.putObject(BUCKET, 'deep/bulk.bin', 'DEEP_ARCHIVE');
+    await autorestore(['restore', '--tier', 'Bulk', '--yes', `s3://${BUCKET}/deep/bulk.bin`]);
+    const running = await eventually(async () => (await h.executions()).find((e) => e.name!.startsWith('bulk_bin-') && e.status === 'RUNNING'), 'the bulk restore running', 30_000);
+    await page.goto(`${h.cloud.endpoint}/_console/#/execution/${encodeURIComponent(running.executionArn!)}`);
+    await expect.poll(() => page.locator('.state.current').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['Wait for restore']);
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+    await expect.poll(() => page.locator('.state[data-state="File is ready"]').getAttribute('data-visited'), { timeout: 60_000 }).toBe('true');
+    expect(await page.locator('.state.current').count()).toBe(0);
+    expect(navigations).toEqual([]);
   });
 
   it('updates live as events happen', async () => {

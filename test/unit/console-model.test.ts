@@ -4,9 +4,12 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ObjectRecordView } from '../../console/src/aws.js';
 import { describeRule, edgesOf, layout, type Asl } from '../../console/src/graph.js';
 import { currentStates, pathOf, transitionsOf, visitsOf } from '../../console/src/history.js';
+import * as consoleIndexes from '../../console/src/indexes.js';
 import { mentions } from '../../console/src/mentions.js';
+import { overviewOf } from '../../console/src/overview-counts.js';
+import * as notices from '../../functions/domain/stores/notices.js';
+import * as records from '../../functions/domain/stores/records.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
-import type { ObjectRecord } from '../../functions/domain/stores/records.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { renderDefinition } from '../../statemachines/definition.js';
 
@@ -108,6 +111,50 @@ describe('the object page', () => {
   });
 
   it('reads the restore record with the fields the records store writes', () => {
-    expectTypeOf<ObjectRecord>().toExtend<ObjectRecordView>();
+    expectTypeOf<records.ObjectRecord>().toExtend<ObjectRecordView>();
+  });
+});
+
+describe('the overview', () => {
+  it('queries the indexes the stores write', () => {
+    expect({ ...consoleIndexes }).toEqual({
+      OPEN_CYCLES_INDEX: records.OPEN_CYCLES_INDEX,
+      OPEN_PARTITION: records.OPEN_PARTITION,
+      PENDING_INDEX: notices.PENDING_INDEX,
+      PENDING_PARTITION: notices.PENDING_PARTITION,
+    });
+  });
+
+  it('counts today from midnight UTC, and every way an execution can end badly as failed', () => {
+    const now = new Date('2026-03-10T08:00:00Z');
+    const o = overviewOf(
+      {
+        openCycles: [{ status: 'RESTORING', tier: 'Standard' }, { status: 'RESTORING', tier: 'Bulk' }, { status: 'RESTORING', tier: 'Standard' }, { status: 'STARTING' }],
+        executions: [
+          { status: 'RUNNING' },
+          { status: 'SUCCEEDED', stopDate: new Date('2026-03-10T00:00:00Z') },
+          { status: 'SUCCEEDED', stopDate: new Date('2026-03-09T23:59:59Z') },
+          { status: 'FAILED', stopDate: new Date('2026-03-10T01:00:00Z') },
+          { status: 'TIMED_OUT', stopDate: new Date('2026-03-10T02:00:00Z') },
+          { status: 'ABORTED', stopDate: new Date('2026-03-10T03:00:00Z') },
+        ],
+        emails: [{ date: 'Tue, 10 Mar 2026 07:00:00 GMT' }, { date: 'Mon, 09 Mar 2026 07:00:00 GMT' }],
+        pendingNotices: [{ kind: 'ready' }, { kind: 'ready' }, { kind: 'started' }],
+        deadLetters: 2,
+      },
+      now,
+    );
+    expect(o).toEqual({
+      inFlight: 4,
+      inFlightByState: { RESTORING: { Standard: 2, Bulk: 1 }, STARTING: { unknown: 1 } },
+      running: 1,
+      succeededToday: 1,
+      failedToday: 3,
+      emailsSent: 2,
+      emailsSentToday: 1,
+      noticesPending: 3,
+      noticesPendingByKind: { ready: 2, started: 1 },
+      deadLetters: 2,
+    });
   });
 });
