@@ -1,5 +1,5 @@
 /** The functions' metrics through Powertools Metrics: EMF lines in the stack's namespace, with the function as `service`. */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { functionMetrics, METRIC_NAMESPACE } from '../../functions/domain/wiring/metrics.js';
 
 /** Every EMF document written to stdout while `run` runs. */
@@ -21,6 +21,11 @@ function emfLines(run: () => void): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+// As on AWS, whatever a local cloud started earlier in this process set.
+beforeEach(() => {
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  vi.stubEnv('POWERTOOLS_DEV', 'false');
+});
 afterEach(() => vi.unstubAllEnvs());
 
 describe('function metrics', () => {
