@@ -105,7 +105,7 @@ export function edgesOf(asl: Asl): Omit<GraphEdge, 'points' | 'labelAt'>[] {
     for (const rule of s.Choices ?? []) if (rule.Next) add(name, rule.Next, 'choice', describeRule(rule, true), describeRule(rule));
     if (s.Default) add(name, s.Default, 'default', 'Default');
     for (const c of s.Catch ?? []) add(name, c.Next, 'catch', c.ErrorEquals.join(', '), `Catch ${c.ErrorEquals.join(', ')}`);
-    // The default of MaxAttempts is 3 (Amazon States Language, Retry).
+    // A Retrier without MaxAttempts retries 3 times (docs/aws-behaviour.md D6); only this label depends on it.
     for (const r of s.Retry ?? []) add(name, name, 'retry', `retry ×${r.MaxAttempts ?? 3}`, `Retry ${r.ErrorEquals.join(', ')}`);
   }
   return edges;
