@@ -36,6 +36,8 @@ export interface AggregatorDeps {
   log: Log;
   /** Flushed by the handler at the end of the invocation. */
   metrics: Pick<Metrics, 'count' | 'milliseconds'>;
+  /** Where each file's restore workflow execution is shown (the emails link it), if anywhere. */
+  executionLink?: (executionArn: string) => string;
 }
 
 const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
@@ -143,6 +145,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
       batch.kind,
       toSend.map((n) => n.file),
       deps.maxFilesPerEmail,
+      deps.executionLink,
     );
     try {
       await deps.ses.send(

@@ -5,6 +5,7 @@ import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
 import { functionMetrics } from '../domain/wiring/metrics.js';
+import { executionLink } from '../domain/rules/execution-link.js';
 import { NoticeBook } from '../domain/stores/notices.js';
 import { PrincipalMap } from '../domain/stores/principals.js';
 import { ObjectRecords } from '../domain/stores/records.js';
@@ -39,6 +40,8 @@ function aggregate(event: unknown) {
     now,
     log: logger,
     metrics,
+    // The Step Functions console on AWS; the local console when running against a local endpoint.
+    executionLink: (executionArn) => executionLink(executionArn, process.env.AWS_ENDPOINT_URL),
   });
 }
 

@@ -163,7 +163,13 @@ describe.runIf(browserOk)('the console', () => {
     await expect
       .poll(async () => (await page.locator('.object-emails li strong').allInnerTexts()).map((subject) => subject.replace(/\d+ files?/, 'N files')))
       .toEqual(['Restoring N files from archive', 'N files restored and ready to download']);
+    // `autorestore history` links the execution to where it is shown: here the local console's page, which opens it.
+    const printed = await autorestore(['history', objectId]);
+    const shownAt = new RegExp(`EXECUTION_STARTED .* (${h.cloud.endpoint.replace(/[.]/g, '\\.')}/_console/#/execution/\\S+)`).exec(printed)?.[1];
+    expect(shownAt).toBe(`${h.cloud.endpoint}/_console/#/execution/${mine.executionArn!}`);
     await page.screenshot({ path: `${ARTIFACTS}/object.png`, fullPage: true });
+    await page.goto(shownAt!);
+    await expect.poll(() => page.locator('h1').innerText()).toBe(mine.name);
   });
 
   it('links the execution to its object, and the object page has its own address', async () => {
@@ -193,6 +199,19 @@ describe.runIf(browserOk)('the console', () => {
       return texts;
     };
     await expect.poll(async () => (await framesText()).some((text) => text.includes(KEY))).toBe(true);
+    // Each file links its restore workflow execution: here the local console's page of it.
+    const mine = (await h.executions()).find((e) => e.name!.startsWith('q4_summary_csv-'))!;
+    const links = await page
+      .locator('article.email iframe')
+      .first()
+      .contentFrame()
+      .locator('a')
+      .evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href')));
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.every((href) => href?.startsWith(`${h.cloud.endpoint}/_console/#/execution/arn:aws:states:`))).toBe(true);
+    expect(await page.locator('article.email iframe').evaluateAll((frames) => frames.map((f) => f.getAttribute('srcdoc') ?? ''))).toEqual(
+      expect.arrayContaining([expect.stringContaining(`href="${h.cloud.endpoint}/_console/#/execution/${mine.executionArn!}"`)]),
+    );
     await page.screenshot({ path: `${ARTIFACTS}/outbox.png`, fullPage: true });
   });
 
