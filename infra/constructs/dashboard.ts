@@ -70,7 +70,13 @@ export class AutorestoreDashboard extends Construct {
         [
           new GraphWidget({
             title: 'Time to email (ms)',
-            left: [...delays('StartedEmailDelay', 'read \u2192 "started" email'), ...delays('ReadyEmailDelay', 'completion \u2192 "ready" email')],
+            // Read -> "started" email is the first two legs together: the read reaching the system, then the restore request reaching the reader.
+            left: [
+              published('ReadDetectionDelay', 'detect-access', 'p50', 'read \u2192 detected, median'),
+              published('ReadDetectionDelay', 'detect-access', 'p90', 'read \u2192 detected, p90'),
+              ...delays('StartedEmailDelay', 'restore request \u2192 "started" email'),
+              ...delays('ReadyEmailDelay', 'completion \u2192 "ready" email'),
+            ],
             width: 12,
             height: 6,
           }),

@@ -60,6 +60,7 @@ describe('the dashboard', () => {
     for (const tier of RESTORE_TIERS) expect(lines).toContain(`${METRIC_NAMESPACE} RestoresRequested service=restore-steps tier=${tier}`);
     for (const kind of ['started', 'ready', 'failed']) expect(lines).toContain(`${METRIC_NAMESPACE} EmailsSent kind=${kind} service=notify-aggregator`);
     for (const name of ['StartedEmailDelay', 'ReadyEmailDelay', 'EmailsFailed', 'NoticesUndeliverable']) expect(lines).toContain(`${METRIC_NAMESPACE} ${name} service=notify-aggregator`);
+    expect(lines).toContain(`${METRIC_NAMESPACE} ReadDetectionDelay service=detect-access`);
     // Every metric the functions publish is on the dashboard, and the dashboard shows no custom metric nobody publishes.
     const custom = new Set(lines.filter((l) => l.startsWith(`${METRIC_NAMESPACE} `)).map((l) => l.split(' ')[1]));
     expect([...custom].sort()).toEqual([...METRIC_NAMES].sort());

@@ -15,6 +15,8 @@ export const METRIC_NAMES = [
   'EmailsSent',
   /** Sends SES refused or that failed; the notices stay pending and are retried. */
   'EmailsFailed',
+  /** From the read (CloudTrail's eventTime) to its detection, for reads that open a restore cycle: CloudTrail's delivery delay, mostly. */
+  'ReadDetectionDelay',
   /** From the "started" notice being queued (right after the restore request, itself right after the read is detected) to its email. */
   'StartedEmailDelay',
   /** From the "ready" notice being queued (as the workflow learns the restore completed) to its email. */
