@@ -124,10 +124,3 @@ export class Context {
     for (const client of [this.s3, this.sfn, this.ddb, this.cfn]) client.destroy();
   }
 }
-
-/** Where a person can see an execution. */
-export function executionLink(executionArn: string, endpoint: string | undefined): string {
-  if (endpoint) return executionArn;
-  const region = executionArn.split(':')[3];
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
-}

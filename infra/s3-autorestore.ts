@@ -4,11 +4,13 @@
  * plus what only a CDK app can give: buckets as constructs and a removal policy.
  */
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { assertWatchedBucketsInRegion, parseDeploymentConfig, type DeploymentConfig, type deploymentConfigSchema } from './config.js';
+import { AutorestoreDashboard } from './constructs/dashboard.js';
 import { Detection } from './constructs/detection.js';
 import { Notifications } from './constructs/notifications.js';
 import { RestoreWorkflow, restoreStateMachineArn } from './constructs/restore-workflow.js';
@@ -51,6 +53,8 @@ export class S3Autorestore extends Construct {
   readonly notifications: Notifications;
   readonly workflow: RestoreWorkflow;
   readonly detection: Detection;
+  /** The CloudWatch dashboard: executions, restores by tier, email delays and sends, the dead-letter queue, every alarm. */
+  readonly dashboard: AutorestoreDashboard;
 
   constructor(scope: Construct, id: string, props: S3AutorestoreProps) {
     // Validated before anything joins the tree: invalid props leave the stack as it was.
@@ -80,6 +84,11 @@ export class S3Autorestore extends Construct {
       executionsArn: this.workflow.executionsArn,
       logRetention,
       removalPolicy,
+    });
+    this.dashboard = new AutorestoreDashboard(this, 'Dashboard', {
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueue: this.detection.deadLetterQueue,
+      alarms: this.node.findAll().filter((c): c is Alarm => c instanceof Alarm),
     });
     if (props.acknowledgeNagFindings ?? true) acknowledgeFindings(this);
   }

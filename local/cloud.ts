@@ -123,6 +123,8 @@ export class LocalCloud {
       AWS_ACCESS_KEY_ID: 'AKIALOCALFUNCTIONS00',
       AWS_SECRET_ACCESS_KEY: 'local',
       POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
+      // No CloudWatch here: the functions' EMF metric lines would only mix into this process's stdout.
+      POWERTOOLS_METRICS_DISABLED: 'true',
       ...localFunctionEnvironment(config, { tables: TABLE_NAMES, stateMachineArn, account: LOCAL_ACCOUNT }, clock),
     };
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);

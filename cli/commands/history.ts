@@ -1,6 +1,7 @@
 /** `autorestore history s3://bucket/key`: the object's audit timeline, oldest first. */
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
-import { executionLink, type Context } from '../context.js';
+import { executionLink } from '../../functions/domain/rules/execution-link.js';
+import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { parseObjectUrl } from '../s3-url.js';
 

@@ -5,27 +5,53 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionStatus, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { HeadObjectCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  type ExecutionListItem,
+  type ExecutionStatus,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { ObjectRef } from '../../functions/domain/rules/object-id-format.js';
+import type { RestoreTier } from '../../functions/domain/rules/archive.js';
+import { principalLookupKeys, type Reader } from '../../functions/domain/rules/reader.js';
 import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
+import { OPEN_CYCLES_INDEX, OPEN_PARTITION, PENDING_INDEX, PENDING_PARTITION } from './indexes.js';
 
 const config = { endpoint: window.location.origin, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALCONSOLE0001', secretAccessKey: 'local' } };
 const s3 = new S3Client({ ...config, forcePathStyle: true });
 const sfn = new SFNClient(config);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config));
 const cfn = new CloudFormationClient(config);
+const sqs = new SQSClient(config);
 
 export interface Stack {
   stateMachineArn: string;
   auditTable: string;
+  objectsTable: string;
+  noticesTable: string;
+  principalsTable: string;
+  deadLetterQueueUrl: string;
 }
 
 let stack: Promise<Stack> | undefined;
 export function getStack(): Promise<Stack> {
   stack ??= cfn.send(new DescribeStacksCommand({ StackName: DEFAULT_STACK_NAME })).then((out) => {
     const outputs: Partial<Record<StackOutputName, string>> = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue] as const));
-    return { stateMachineArn: outputs.StateMachineArn!, auditTable: outputs.AuditTableName! };
+    return {
+      stateMachineArn: outputs.StateMachineArn!,
+      auditTable: outputs.AuditTableName!,
+      objectsTable: outputs.ObjectsTableName!,
+      noticesTable: outputs.NoticesTableName!,
+      principalsTable: outputs.PrincipalsTableName!,
+      deadLetterQueueUrl: outputs.DeadLetterQueueUrl!,
+    };
   });
   return stack;
 }
@@ -46,18 +72,146 @@ export interface AuditEntry {
   cycle?: number;
   detail: Record<string, unknown>;
 }
+/** The object's whole audit history, oldest first (every page of the query). */
 export async function auditHistory(objectId: string): Promise<AuditEntry[]> {
   const { auditTable } = await getStack();
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: auditTable,
-      KeyConditionExpression: 'objectId = :id AND #at >= :first',
-      ExpressionAttributeNames: { '#at': 'at' },
-      ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
-      ScanIndexForward: true,
-    }),
-  );
-  return (out.Items ?? []) as AuditEntry[];
+  const entries: AuditEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: auditTable,
+        KeyConditionExpression: 'objectId = :id AND #at >= :first',
+        ExpressionAttributeNames: { '#at': 'at' },
+        ExpressionAttributeValues: { ':id': objectId, ':first': '0' },
+        ScanIndexForward: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    entries.push(...((out.Items ?? []) as AuditEntry[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return entries;
+}
+
+/**
+ * The fields of an object's restore record (ObjectRecord in functions/domain/stores/records.ts)
+ * the console shows. Declared here because that module's imports need Node.js.
+ */
+export interface ObjectRecordView {
+  objectId: string;
+  cycle: number;
+  status: 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
+  executionArn?: string;
+  subscribers?: Record<string, Reader>;
+  tier?: RestoreTier;
+  expectedReadyAt?: string;
+  restoredAt?: string;
+  expiryDate?: string;
+  outcome?: string;
+  outcomeReason?: string;
+}
+
+/** The object's restore record (functions/domain/stores/records.ts), if it was ever read while archived. */
+export async function objectRecord(objectId: string): Promise<ObjectRecordView | undefined> {
+  const { objectsTable } = await getStack();
+  return (await ddb.send(new GetCommand({ TableName: objectsTable, Key: { objectId }, ConsistentRead: true }))).Item as ObjectRecordView | undefined;
+}
+
+/** What S3 says of the object now: storage class, archive status and the x-amz-restore header; undefined once it is gone. */
+export async function headObject(ref: ObjectRef) {
+  try {
+    return await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'NotFound' || err.name === 'NoSuchKey')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Each reader's email address as the aggregator resolves it (PrincipalMap.resolve): the address
+ * given with the read, else the first of its identifiers the principal map knows.
+ */
+export async function readerEmails(readers: Reader[]): Promise<Map<string, string>> {
+  const { principalsTable } = await getStack();
+  const wanted = [...new Set(readers.flatMap(principalLookupKeys))];
+  const emails = new Map<string, string>();
+  // BatchGetItem takes at most 100 keys a call.
+  for (let i = 0; i < wanted.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = wanted.slice(i, i + 100).map((principal) => ({ principal }));
+    while (keys?.length) {
+      const out: BatchGetCommandOutput = await ddb.send(new BatchGetCommand({ RequestItems: { [principalsTable]: { Keys: keys } } }));
+      for (const item of out.Responses?.[principalsTable] ?? []) emails.set(item.principal as string, item.email as string);
+      keys = out.UnprocessedKeys?.[principalsTable]?.Keys;
+    }
+  }
+  const byReader = new Map<string, string>();
+  for (const reader of readers) {
+    const email =
+      reader.email ??
+      principalLookupKeys(reader)
+        .map((k) => emails.get(k))
+        .find(Boolean);
+    if (email) byReader.set(reader.id, email);
+  }
+  return byReader;
+}
+
+/** Every item of a sparse index's one partition (the open cycles, the pending notices): Query, never Scan. */
+async function indexPartition<T>(table: string, index: string, partitionKey: string, value: string): Promise<T[]> {
+  const items: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: index,
+        KeyConditionExpression: '#p = :v',
+        ExpressionAttributeNames: { '#p': partitionKey },
+        ExpressionAttributeValues: { ':v': value },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((out.Items ?? []) as T[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The records of the cycles in flight: the open-cycles index (functions/domain/stores/records.ts). */
+export async function openCycles(): Promise<ObjectRecordView[]> {
+  const { objectsTable } = await getStack();
+  return indexPartition<ObjectRecordView>(objectsTable, OPEN_CYCLES_INDEX, 'openPartition', OPEN_PARTITION);
+}
+
+/** The notices waiting to be emailed: the pending index (functions/domain/stores/notices.ts). */
+export async function pendingNotices(): Promise<{ kind?: string }[]> {
+  const { noticesTable } = await getStack();
+  return indexPartition<{ kind?: string }>(noticesTable, PENDING_INDEX, 'pendingPartition', PENDING_PARTITION);
+}
+
+/** Events EventBridge could not deliver to a target, waiting in the stack's dead-letter queue. */
+export async function deadLetterDepth(): Promise<number> {
+  const { deadLetterQueueUrl } = await getStack();
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+/** Every execution of the state machine (every page of ListExecutions). */
+export async function allExecutions() {
+  const { stateMachineArn } = await getStack();
+  const items: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, nextToken, maxResults: 1000 }));
+    items.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return items;
+}
+
+export async function describeExecutions(executionArns: string[]) {
+  return Promise.all(executionArns.map((executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn }))));
 }
 
 export async function executions(status?: ExecutionStatus) {
@@ -75,7 +229,7 @@ export async function execution(executionArn: string) {
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  return { described, definition: JSON.parse(machine.definition!) as unknown, events };
+  return { described, definitionText: machine.definition!, events };
 }
 
 export interface OutboxMessage {

@@ -1,70 +1,149 @@
-/** Lays the state machine out from its ASL: states in rows by distance from StartAt. */
+/**
+ * The state machine as a graph, laid out by dagre from its ASL: every state a box, every
+ * transition an edge (Next, each Choice rule labelled with its condition, Default, each Catch
+ * labelled with its errors) and each Retry a loop on its state. Pure: no React, no DOM.
+ */
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel, type Point } from '@dagrejs/dagre';
+
+export interface AslChoiceRule {
+  Next?: string;
+  Variable?: string;
+  And?: AslChoiceRule[];
+  Or?: AslChoiceRule[];
+  Not?: AslChoiceRule;
+  [comparison: string]: unknown;
+}
 export interface AslState {
   Type: string;
   Next?: string;
   Default?: string;
   End?: boolean;
-  Choices?: { Next: string }[];
+  Choices?: AslChoiceRule[];
   Catch?: { Next: string; ErrorEquals: string[] }[];
+  Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[];
 }
 export interface Asl {
   StartAt: string;
   States: Record<string, AslState>;
 }
 
-export interface Node {
-  name: string;
-  type: string;
-  x: number;
-  y: number;
-}
-export interface Edge {
+export type EdgeKind = 'next' | 'choice' | 'default' | 'catch' | 'retry';
+
+export interface GraphEdge {
+  id: string;
   from: string;
   to: string;
-  kind: 'next' | 'choice' | 'catch';
+  kind: EdgeKind;
+  /** Short enough to sit on the edge: a Choice rule's last path segment, a Catch's errors. */
+  label?: string;
+  /** The whole condition or error list, shown on hover. */
+  title?: string;
+  /** The route dagre chose, in graph coordinates; a retry loop has none (it is drawn on its box). */
+  points: { x: number; y: number }[];
+  labelAt?: { x: number; y: number };
+}
+export interface GraphNode {
+  name: string;
+  type: string;
+  /** Top-left corner, in graph coordinates. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
-export const NODE_W = 210;
-export const NODE_H = 40;
-const GAP_X = 30;
-const GAP_Y = 40;
+/** Room for a name on two lines and the state's type beneath. */
+export const NODE_H = 54;
+const MIN_NODE_W = 120;
+const MAX_NODE_W = 172;
+const CHAR_W = 6.8;
+const LABEL_CHAR_W = 6.2;
+const LABEL_H = 16;
+const LABEL_MAX = 26;
 
-export function edgesOf(asl: Asl): Edge[] {
-  const edges: Edge[] = [];
+/**
+ * Choice rules as a reader would write them: `$.inspection.state == "ARCHIVED"`, or with
+ * `short`, only the last segment of each path: `state == "ARCHIVED"`.
+ */
+export function describeRule(rule: AslChoiceRule, short = false): string {
+  if (rule.And) return rule.And.map((r) => describeRule(r, short)).join(' and ');
+  if (rule.Or) return rule.Or.map((r) => `(${describeRule(r, short)})`).join(' or ');
+  if (rule.Not) return `not (${describeRule(rule.Not, short)})`;
+  const variable = short ? (rule.Variable ?? '?').replace(/^.*\./, '') : (rule.Variable ?? '?');
+  for (const [operator, value] of Object.entries(rule)) {
+    if (operator === 'Variable' || operator === 'Next') continue;
+    return `${variable} ${operatorText(operator, value)}`;
+  }
+  return variable;
+}
+
+function operatorText(operator: string, value: unknown): string {
+  const shown = JSON.stringify(value);
+  if (operator === 'IsPresent') return value === true ? 'is present' : 'is absent';
+  if (operator === 'IsNull') return value === true ? 'is null' : 'is not null';
+  if (operator.startsWith('Is')) return `${value === true ? 'is' : 'is not'} ${operator.slice(2).toLowerCase()}`;
+  const symbol = [
+    ['GreaterThanEquals', '>='],
+    ['LessThanEquals', '<='],
+    ['GreaterThan', '>'],
+    ['LessThan', '<'],
+    ['Equals', '=='],
+    ['Matches', 'matches'],
+  ].find(([suffix]) => operator.replace(/Path$/, '').endsWith(suffix!));
+  return `${symbol?.[1] ?? operator} ${operator.endsWith('Path') ? String(value) : shown}`;
+}
+
+const shorten = (text: string) => (text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX - 1)}…` : text);
+
+/** Every transition of the definition, in definition order. */
+export function edgesOf(asl: Asl): Omit<GraphEdge, 'points' | 'labelAt'>[] {
+  const edges: Omit<GraphEdge, 'points' | 'labelAt'>[] = [];
+  const add = (from: string, to: string, kind: EdgeKind, label?: string, title?: string) =>
+    edges.push({ id: `${from}\u2192${to}#${kind}#${edges.length}`, from, to, kind, ...(label ? { label: shorten(label), title: title ?? label } : {}) });
   for (const [name, s] of Object.entries(asl.States)) {
-    if (s.Next) edges.push({ from: name, to: s.Next, kind: 'next' });
-    for (const c of s.Choices ?? []) edges.push({ from: name, to: c.Next, kind: 'choice' });
-    if (s.Default) edges.push({ from: name, to: s.Default, kind: 'choice' });
-    for (const c of s.Catch ?? []) edges.push({ from: name, to: c.Next, kind: 'catch' });
+    if (s.Next) add(name, s.Next, 'next');
+    for (const rule of s.Choices ?? []) if (rule.Next) add(name, rule.Next, 'choice', describeRule(rule, true), describeRule(rule));
+    if (s.Default) add(name, s.Default, 'default', 'Default');
+    for (const c of s.Catch ?? []) add(name, c.Next, 'catch', c.ErrorEquals.join(', '), `Catch ${c.ErrorEquals.join(', ')}`);
+    // A Retrier without MaxAttempts retries 3 times (docs/aws-behaviour.md D6); only this label depends on it.
+    for (const r of s.Retry ?? []) add(name, name, 'retry', `retry ×${r.MaxAttempts ?? 3}`, `Retry ${r.ErrorEquals.join(', ')}`);
   }
-  return edges.filter((e, i, all) => all.findIndex((o) => o.from === e.from && o.to === e.to) === i);
+  return edges;
 }
 
-export function layout(asl: Asl): { nodes: Node[]; edges: Edge[]; width: number; height: number } {
+/** Narrow boxes keep the graph readable when it is fitted to the window: long names wrap onto a second line. */
+export function nodeWidth(name: string): number {
+  return Math.min(MAX_NODE_W, Math.max(MIN_NODE_W, Math.ceil(name.length * CHAR_W) + 24));
+}
+
+/** Lays the graph out top to bottom in flow order; labels get their own space, so no box covers one. */
+export function layout(asl: Asl): { nodes: GraphNode[]; edges: GraphEdge[]; width: number; height: number } {
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', ranker: 'network-simplex', nodesep: 28, ranksep: 40, edgesep: 10, marginx: 40, marginy: 16 });
+  // dagre's default ordering starts from insertion order: StartAt first keeps the flow reading downwards.
+  const names = [asl.StartAt, ...Object.keys(asl.States).filter((n) => n !== asl.StartAt)];
+  for (const name of names) g.setNode(name, { width: nodeWidth(name), height: NODE_H });
   const edges = edgesOf(asl);
-  const depth = new Map<string, number>([[asl.StartAt, 0]]);
-  const queue = [asl.StartAt];
-  // Normal and choice edges first: catches are detours and should not pull states down.
-  const forward = [...edges.filter((e) => e.kind !== 'catch'), ...edges.filter((e) => e.kind === 'catch')];
-  while (queue.length) {
-    const name = queue.shift()!;
-    for (const e of forward.filter((e) => e.from === name)) {
-      if (!depth.has(e.to)) {
-        depth.set(e.to, depth.get(name)! + 1);
-        queue.push(e.to);
-      }
-    }
+  for (const e of edges) {
+    if (e.kind === 'retry' || !asl.States[e.to]) continue;
+    const label = e.label;
+    g.setEdge(e.from, e.to, label ? { width: Math.ceil(label.length * LABEL_CHAR_W) + 8, height: LABEL_H, labelpos: 'c', minlen: 1 } : { width: 0, height: 0, minlen: 1 }, e.id);
   }
-  for (const name of Object.keys(asl.States)) if (!depth.has(name)) depth.set(name, 0);
-  const rows = new Map<number, string[]>();
-  for (const [name, d] of depth) rows.set(d, [...(rows.get(d) ?? []), name]);
-  const widest = Math.max(...[...rows.values()].map((r) => r.length));
-  const width = widest * (NODE_W + GAP_X) + GAP_X;
-  const nodes: Node[] = [];
-  for (const [d, names] of [...rows.entries()].sort((a, b) => a[0] - b[0])) {
-    const rowWidth = names.length * (NODE_W + GAP_X) - GAP_X;
-    names.forEach((name, i) => nodes.push({ name, type: asl.States[name]!.Type, x: (width - rowWidth) / 2 + i * (NODE_W + GAP_X), y: GAP_Y + d * (NODE_H + GAP_Y) }));
-  }
-  const height = GAP_Y + rows.size * (NODE_H + GAP_Y);
-  return { nodes, edges, width, height };
+  dagre.layout(g);
+  const nodes = names.map((name) => {
+    // dagre places each node by its centre.
+    const n = g.node(name);
+    return { name, type: asl.States[name]!.Type, x: (n.x ?? 0) - n.width / 2, y: (n.y ?? 0) - n.height / 2, width: n.width, height: n.height };
+  });
+  const laidOut = edges.map((e): GraphEdge => {
+    if (e.kind === 'retry' || !asl.States[e.to]) return { ...e, points: [] };
+    const route = g.edge({ v: e.from, w: e.to, name: e.id });
+    return {
+      ...e,
+      points: (route.points ?? []).map((p: Point) => ({ x: p.x, y: p.y })),
+      ...(e.label && route.x !== undefined && route.y !== undefined ? { labelAt: { x: route.x, y: route.y } } : {}),
+    };
+  });
+  const graph = g.graph();
+  return { nodes, edges: laidOut, width: graph.width ?? 0, height: graph.height ?? 0 };
 }

@@ -1,55 +1,30 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { auditHistory, buckets, execution, executions, listObjects, outbox, type AuditEntry, type OutboxMessage } from './aws';
+import { buckets, execution, executions, listObjects, outbox, type OutboxMessage } from './aws';
 import { objectIdOf } from '../../functions/domain/rules/object-id-format';
-import { layout, NODE_H, NODE_W, type Asl } from './graph';
+import { ExecutionGraph } from './execution-graph';
+import type { Asl } from './graph';
+import { currentStates, pathOf, transitionsOf, visitsOf } from './history';
+import { ObjectPage } from './object-page';
+import { OverviewPage } from './overview';
+import { Failure, link, useHash, useLive } from './ui';
 import './style.css';
-
-/** Polls a loader: the live view refreshes every two seconds. */
-function useLive<T>(load: () => Promise<T>, deps: unknown[]): { data?: T; error?: string } {
-  const [state, setState] = useState<{ data?: T; error?: string }>({});
-  useEffect(() => {
-    let stopped = false;
-    const run = () =>
-      load().then(
-        (data) => !stopped && setState({ data }),
-        (err: unknown) => !stopped && setState((s) => ({ ...s, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) })),
-      );
-    void run();
-    const timer = setInterval(run, 2000);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return state;
-}
-
-function useHash(): string[] {
-  const [hash, setHash] = useState(window.location.hash);
-  useEffect(() => {
-    const on = () => setHash(window.location.hash);
-    window.addEventListener('hashchange', on);
-    return () => window.removeEventListener('hashchange', on);
-  }, []);
-  return hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-}
-
-const link = (...parts: string[]) => `#/${parts.map(encodeURIComponent).join('/')}`;
 
 function App() {
   const [page, ...args] = useHash();
   let content: ReactNode;
-  if (page === 'timeline') content = <Timeline objectId={args.join('/')} />;
+  // `timeline` is the older address of the object page.
+  if (page === 'object' || page === 'timeline') content = <ObjectPage objectId={args.join('/')} />;
   else if (page === 'executions') content = <Executions status={args[0]} />;
   else if (page === 'execution') content = <Execution arn={args.join('/')} />;
   else if (page === 'outbox') content = <Outbox />;
+  else if (page === 'overview') content = <OverviewPage />;
   else content = <Objects bucket={args[0]} prefix={args.slice(1).join('/')} />;
   return (
     <>
       <nav>
         <strong>S3 Autorestore</strong>
+        <a href={link('overview')}>Overview</a>
         <a href={link('objects')}>Objects</a>
         <a href={link('executions')}>Executions</a>
         <a href={link('outbox')}>Outbox</a>
@@ -58,10 +33,6 @@ function App() {
       <main>{content}</main>
     </>
   );
-}
-
-function Failure({ error }: { error?: string }) {
-  return error ? <p className="error">{error}</p> : null;
 }
 
 function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) {
@@ -114,7 +85,7 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
           {listing.data?.objects.map((o) => (
             <tr key={o.Key}>
               <td>
-                <a className="key" href={link('timeline', objectIdOf({ bucket, key: o.Key! }))}>
+                <a className="key" href={link('object', objectIdOf({ bucket, key: o.Key! }))}>
                   {o.Key}
                 </a>
               </td>
@@ -131,26 +102,6 @@ function Objects({ bucket, prefix = '' }: { bucket?: string; prefix?: string }) 
           ))}
         </tbody>
       </table>
-    </section>
-  );
-}
-
-function Timeline({ objectId }: { objectId: string }) {
-  const history = useLive(() => auditHistory(objectId), [objectId]);
-  return (
-    <section>
-      <h1>Timeline</h1>
-      <p className="key">{objectId}</p>
-      <Failure error={history.error} />
-      <ol className="timeline">
-        {history.data?.map((e: AuditEntry) => (
-          <li key={e.at} data-type={e.type}>
-            <time>{e.time}</time> <span className="cycle">cycle {e.cycle ?? '-'}</span> <strong>{e.type}</strong>{' '}
-            {typeof e.detail.executionArn === 'string' && <a href={link('execution', e.detail.executionArn)}>execution</a>}
-            <code>{JSON.stringify(e.detail)}</code>
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }
@@ -197,78 +148,78 @@ function Executions({ status }: { status?: string }) {
 function Execution({ arn }: { arn: string }) {
   const data = useLive(() => execution(arn), [arn]);
   const [selected, setSelected] = useState<string>();
-  if (!data.data) return <Failure error={data.error ?? undefined} />;
-  const { described, definition, events } = data.data;
-  const graph = layout(definition as Asl);
-  const entered = events.filter((e) => e.type?.endsWith('StateEntered'));
-  const exited = events.filter((e) => e.type?.endsWith('StateExited'));
-  const visited = new Set(entered.map((e) => e.stateEnteredEventDetails!.name!));
-  const exitedCount = (name: string) => exited.filter((e) => e.stateExitedEventDetails!.name === name).length;
-  const enteredCount = (name: string) => entered.filter((e) => e.stateEnteredEventDetails!.name === name).length;
-  const current = described.status === 'RUNNING' ? [...visited].filter((n) => enteredCount(n) > exitedCount(n)) : [];
-  const position = new Map(graph.nodes.map((n) => [n.name, n]));
-  const path = entered.map((e) => e.stateEnteredEventDetails!.name!);
-  const taken = new Set(path.slice(1).map((to, i) => `${path[i]}\u0000${to}`));
-  const steps = selected ? entered.filter((e) => e.stateEnteredEventDetails!.name === selected) : [];
+  const definition = data.data?.definitionText;
+  // Parsed once per definition: the graph keeps its layout and viewport across refreshes.
+  const asl = useMemo(() => (definition ? (JSON.parse(definition) as Asl) : undefined), [definition]);
+  if (!data.data || !asl) return <Failure error={data.error ?? undefined} />;
+  const { described, events } = data.data;
+  const path = pathOf(events);
+  const visits = new Map(Object.keys(asl.States).map((name) => [name, visitsOf(events, name)]));
+  const retried = new Map([...visits].map(([name, v]) => [name, v.reduce((n, visit) => n + Math.max(0, visit.attempts - 1), 0)]));
+  const failed = new Set([...visits].filter(([, v]) => v.some((visit) => visit.errors.length > 0)).map(([name]) => name));
+  const steps = selected ? (visits.get(selected) ?? []) : [];
   return (
     <section>
       <h1>{described.name}</h1>
       <p>
         <span className={`status ${described.status}`}>{described.status}</span> started {described.startDate?.toISOString()}
         {described.stopDate ? `, stopped ${described.stopDate.toISOString()}` : ''} {described.error ? ` - ${described.error}: ${described.cause ?? ''}` : ''}
+        {objectOfInput(described.input) && (
+          <>
+            {' '}
+            <a className="object-link" href={link('object', objectOfInput(described.input)!)}>
+              object
+            </a>
+          </>
+        )}
       </p>
       <div className="execution">
-        <svg width={graph.width} height={graph.height} role="img" aria-label="state machine graph">
-          {graph.edges.map((e) => {
-            const a = position.get(e.from)!;
-            const b = position.get(e.to)!;
-            const x1 = a.x + NODE_W / 2,
-              y1 = a.y + NODE_H,
-              x2 = b.x + NODE_W / 2,
-              y2 = b.y;
-            const back = y2 <= y1;
-            const d = back
-              ? `M ${a.x + NODE_W} ${a.y + NODE_H / 2} C ${a.x + NODE_W + 60} ${a.y}, ${b.x + NODE_W + 60} ${b.y + NODE_H}, ${b.x + NODE_W} ${b.y + NODE_H / 2}`
-              : `M ${x1} ${y1} L ${x2} ${y2}`;
-            return <path key={`${e.from}-${e.to}`} d={d} className={`edge ${e.kind} ${taken.has(`${e.from}\u0000${e.to}`) ? 'taken' : ''}`} />;
-          })}
-          {graph.nodes.map((n) => (
-            <g
-              key={n.name}
-              className={`state ${visited.has(n.name) ? 'visited' : ''} ${current.includes(n.name) ? 'current' : ''} ${selected === n.name ? 'selected' : ''}`}
-              data-state={n.name}
-              data-visited={visited.has(n.name)}
-              onClick={() => setSelected(n.name)}
-            >
-              <rect x={n.x} y={n.y} width={NODE_W} height={NODE_H} rx={6} />
-              <text x={n.x + NODE_W / 2} y={n.y + NODE_H / 2 + 4} textAnchor="middle">
-                {n.name}
-              </text>
-            </g>
-          ))}
-        </svg>
+        <ExecutionGraph
+          definition={asl}
+          visited={new Set(path)}
+          current={described.status === 'RUNNING' ? currentStates(events) : []}
+          failed={failed}
+          retried={retried}
+          transitions={transitionsOf(events)}
+          selected={selected}
+          onSelect={setSelected}
+        />
         <aside>
           <h2>{selected ?? 'Select a state'}</h2>
           {selected && steps.length === 0 && <p>Not visited in this execution.</p>}
-          {steps.map((e) => {
-            const exit = events.find((x) => x.id! > e.id! && x.stateExitedEventDetails?.name === selected);
-            return (
-              <div key={e.id} className="step">
-                <p>
-                  entered {e.timestamp?.toISOString()}
-                  {exit ? `, exited ${exit.timestamp?.toISOString()} (${exit.timestamp!.getTime() - e.timestamp!.getTime()} ms)` : ', still here'}
+          {steps.map((visit, i) => (
+            <div key={i} className="step">
+              <p>
+                entered {visit.enteredAt?.toISOString()}
+                {visit.exitedAt && visit.enteredAt ? `, exited ${visit.exitedAt.toISOString()} (${visit.exitedAt.getTime() - visit.enteredAt.getTime()} ms)` : ', still here'}
+              </p>
+              {visit.attempts > 0 && (
+                <p className="attempts">
+                  {visit.attempts} attempt{visit.attempts === 1 ? '' : 's'}, {Math.max(0, visit.attempts - 1)} retr{visit.attempts === 2 ? 'y' : 'ies'}
                 </p>
-                <h3>Input</h3>
-                <pre>{pretty(e.stateEnteredEventDetails?.input)}</pre>
-                {exit && (
-                  <>
-                    <h3>Output</h3>
-                    <pre>{pretty(exit.stateExitedEventDetails?.output)}</pre>
-                  </>
-                )}
-              </div>
-            );
-          })}
+              )}
+              {visit.errors.length > 0 && (
+                <>
+                  <h3>Errors</h3>
+                  <ul className="errors">
+                    {visit.errors.map((err, j) => (
+                      <li key={j}>
+                        <strong>{err.error ?? 'error'}</strong> {err.at?.toISOString()} <code>{err.cause ?? ''}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+              <h3>Input</h3>
+              <pre>{pretty(visit.input)}</pre>
+              {visit.exitedAt && (
+                <>
+                  <h3>Output</h3>
+                  <pre>{pretty(visit.output)}</pre>
+                </>
+              )}
+            </div>
+          ))}
         </aside>
       </div>
       <h2>Path</h2>
@@ -279,6 +230,16 @@ function Execution({ arn }: { arn: string }) {
       </ol>
     </section>
   );
+}
+
+/** The object an execution restores, from its input (the workflow's input carries the objectId). */
+function objectOfInput(input: string | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(input ?? 'null') as { objectId?: unknown } | null;
+    return typeof parsed?.objectId === 'string' ? parsed.objectId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function pretty(json: string | undefined): string {

@@ -4,12 +4,14 @@ import { AuditLog } from '../domain/stores/audit.js';
 import { clients } from '../domain/wiring/clients.js';
 import { detectAccessEnvSchema, loadEnv } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
+import { functionMetrics } from '../domain/wiring/metrics.js';
 import { NoticeBook } from '../domain/stores/notices.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { detectAccess } from './detect.js';
 
 const env = loadEnv(detectAccessEnvSchema);
 const ddb = clients.ddb();
+const metrics = functionMetrics('detect-access');
 
 async function detectAccessHandler(event: unknown) {
   const result = await detectAccess(event, {
@@ -24,6 +26,12 @@ async function detectAccessHandler(event: unknown) {
     log: logger,
   });
   logger.info('read handled', { ...result });
+  // The read's own time (CloudTrail's eventTime) to now: the first leg of read -> "started" email.
+  const readTime = Date.parse(String((event as { detail?: { eventTime?: unknown } } | undefined)?.detail?.eventTime));
+  if (result.outcome === 'started' && Number.isFinite(readTime)) {
+    metrics.milliseconds('ReadDetectionDelay', Date.now() - readTime);
+    metrics.flush();
+  }
   return result;
 }
 

@@ -14,7 +14,7 @@ import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../domain/wiring/metrics.js';
 import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../domain/wiring/logger.js';
 
@@ -34,7 +34,10 @@ export interface AggregatorDeps {
   leaseMs: number;
   now: () => Date;
   log: Log;
-  metrics: Metrics;
+  /** Flushed by the handler at the end of the invocation. */
+  metrics: Pick<Metrics, 'count' | 'milliseconds'>;
+  /** Where each file's restore workflow execution is shown (the emails link it), if anywhere. */
+  executionLink?: (executionArn: string) => string;
 }
 
 const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
@@ -142,6 +145,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
       batch.kind,
       toSend.map((n) => n.file),
       deps.maxFilesPerEmail,
+      deps.executionLink,
     );
     try {
       await deps.ses.send(
@@ -158,8 +162,12 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
         }),
       );
     } catch (err) {
+      deps.metrics.count('EmailsFailed', 1);
       return { kind: 'failed', givenUp: await handleSendFailure(batch, err, deps) };
     }
+    deps.metrics.count('EmailsSent', 1, { name: 'kind', value: batch.kind });
+    const delay = ({ started: 'StartedEmailDelay', ready: 'ReadyEmailDelay', failed: undefined } as const)[batch.kind];
+    if (delay) for (const notice of toSend) deps.metrics.milliseconds(delay, now.getTime() - Date.parse(notice.createdAt));
     await forEach(toSend, async (notice) => {
       await deps.notices.recordSent(batch.email, notice.noticeKey, now);
       await deps.audit.record({

@@ -66,19 +66,31 @@ function cells(kind: NoticeKind, file: NoticeFile): string[] {
   }
 }
 
-export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxFiles: number): RenderedEmail {
-  const copy = COPY[kind];
+const WORKFLOW_COLUMN = 'Restore workflow';
+
+/**
+ * `executionLink`, when given, adds a column linking each file's restore workflow execution
+ * (functions/domain/rules/execution-link.ts).
+ */
+export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxFiles: number, executionLink?: (executionArn: string) => string): RenderedEmail {
+  const base = COPY[kind];
+  const copy = executionLink ? { ...base, columns: [...base.columns, WORKFLOW_COLUMN] } : base;
   const shown = files.slice(0, maxFiles);
   const hidden = files.length - shown.length;
   const more = hidden > 0 ? `... and ${plural(hidden)} more, not listed here (${files.length} in all).` : '';
 
-  const rows = shown.map((file) => cells(kind, file));
+  const rows = shown.map((file) => [...cells(kind, file), ...(executionLink ? [file.executionArn ? executionLink(file.executionArn) : 'unknown'] : [])]);
   const text = [copy.intro, '', ...rows.map((row) => row.map((cell, i) => `${copy.columns[i]}: ${cell}`).join('\n') + '\n'), more]
     .filter((line, i, all) => line !== '' || i < all.length - 1)
     .join('\n');
 
   const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
-  const tr = rows.map((row) => `<tr>${row.map((cell, i) => `<td>${i === 3 && kind === 'ready' ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  const htmlCell = (cell: string, column: string | undefined) => {
+    if (column === 'How to download') return `<code>${escapeHtml(cell)}</code>`;
+    if (column === WORKFLOW_COLUMN && /^https?:\/\//.test(cell)) return `<a href="${escapeHtml(cell)}">execution</a>`;
+    return escapeHtml(cell);
+  };
+  const tr = rows.map((row) => `<tr>${row.map((cell, i) => `<td>${htmlCell(cell, copy.columns[i])}</td>`).join('')}</tr>`).join('\n');
   const html = [
     '<!doctype html><html><body>',
     `<p>${escapeHtml(copy.intro)}</p>`,

@@ -4,18 +4,27 @@ import { AuditLog } from '../domain/stores/audit.js';
 import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
+import { functionMetrics } from '../domain/wiring/metrics.js';
+import { executionLink } from '../domain/rules/execution-link.js';
 import { NoticeBook } from '../domain/stores/notices.js';
 import { PrincipalMap } from '../domain/stores/principals.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { handleAggregatorEvent } from './aggregator.js';
-import { emfMetrics } from './metrics.js';
 
 const env = loadEnv(notifyAggregatorEnvSchema);
 const ddb = clients.ddb();
 const now = () => new Date();
-const metrics = emfMetrics('notify-aggregator', now);
+const metrics = functionMetrics('notify-aggregator');
 
 async function notifyAggregatorHandler(event: unknown) {
+  try {
+    return await aggregate(event);
+  } finally {
+    metrics.flush();
+  }
+}
+
+function aggregate(event: unknown) {
   return handleAggregatorEvent(event, {
     ses: clients.ses(),
     records: new ObjectRecords(ddb, env.OBJECTS_TABLE),
@@ -31,6 +40,8 @@ async function notifyAggregatorHandler(event: unknown) {
     now,
     log: logger,
     metrics,
+    // The Step Functions console on AWS; the local console when running against a local endpoint.
+    executionLink: (executionArn) => executionLink(executionArn, process.env.AWS_ENDPOINT_URL),
   });
 }
 

@@ -4,13 +4,29 @@ import { AuditLog } from '../domain/stores/audit.js';
 import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, restoreStepsEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
+import { functionMetrics } from '../domain/wiring/metrics.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { runStep } from './steps.js';
 
 const env = loadEnv(restoreStepsEnvSchema);
 const ddb = clients.ddb();
+const metrics = functionMetrics('restore-steps');
 
 async function restoreStepsHandler(event: unknown) {
+  const result = await step(event);
+  // Restores by tier, for the dashboard: only the requests S3 accepted as new restores.
+  if (isNewRestore(result)) {
+    metrics.count('RestoresRequested', 1, { name: 'tier', value: result.tier });
+    metrics.flush();
+  }
+  return result;
+}
+
+function isNewRestore(result: unknown): result is { outcome: 'REQUESTED'; tier: string } {
+  return typeof result === 'object' && result !== null && 'outcome' in result && result.outcome === 'REQUESTED' && 'tier' in result && typeof result.tier === 'string';
+}
+
+function step(event: unknown) {
   return runStep(event, {
     s3: clients.s3(),
     sfn: clients.sfn(),

@@ -6,7 +6,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../../functions/notify-aggregator/metrics.js';
+import { METRIC_NAMESPACE } from '../../functions/domain/wiring/metrics.js';
 import type { DeploymentConfig } from '../config.js';
 import type { FunctionEnvironments } from '../function-environments.js';
 import { AutorestoreFunction } from './autorestore-function.js';
@@ -60,7 +60,7 @@ export class Notifications extends Construct {
       targets: [new LambdaFunction(this.aggregator, { event: RuleTargetInput.fromObject({ action: 'tick' }), retryAttempts: 0 })],
     });
 
-    // Published by the aggregator as embedded-metric-format log lines (functions/notify-aggregator/metrics.ts).
+    // Published by the aggregator as embedded-metric-format log lines (functions/domain/wiring/metrics.ts).
     new Alarm(this, 'NoticesUndeliverable', {
       alarmDescription: 'SES refused an email for good (invalid or rejected address): a reader will not be told; see the NOTICE_UNDELIVERABLE audit entries',
       metric: new Metric({ namespace: METRIC_NAMESPACE, metricName: 'NoticesUndeliverable', dimensionsMap: { service: 'notify-aggregator' }, statistic: 'Sum', period: Duration.minutes(5) }),

@@ -45,7 +45,7 @@ describe('the aggregator lease on the local cloud', () => {
       leaseMs: env.AGGREGATOR_LEASE_SECONDS * 1000,
       now: () => new Date(),
       log: recordingLog(),
-      metrics: { count: () => undefined },
+      metrics: { count: () => undefined, milliseconds: () => undefined },
     };
     // The local cloud's own ticks take the lease every simulated minute: try until the killed tick holds it (it dies only after taking it).
     await eventually(

@@ -36,7 +36,7 @@ export function aggregatorDepsFor(state: TestState, overrides: Partial<Aggregato
     leaseMs: 300_000,
     now: () => new Date(),
     log: recordingLog(),
-    metrics: { count: () => undefined },
+    metrics: { count: () => undefined, milliseconds: () => undefined },
     ...overrides,
   };
 }

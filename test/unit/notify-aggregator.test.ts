@@ -2,7 +2,7 @@ import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedEx
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
-import { emfMetrics, METRIC_NAMESPACE, type MetricName } from '../../functions/notify-aggregator/metrics.js';
+import type { MetricName } from '../../functions/domain/wiring/metrics.js';
 import { classifySendFailure } from '../../functions/notify-aggregator/send-failures.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/domain/wiring/config.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
@@ -209,13 +209,14 @@ describe('an email SES refuses', () => {
     advance(DEBOUNCE);
     sesMock.on(SendEmailCommand).rejects(refusal());
     const counted: [MetricName, number][] = [];
-    const d = deps({ metrics: { count: (name, value) => counted.push([name, value]) } });
+    const d = deps({ metrics: { count: (name, value) => counted.push([name, value]), milliseconds: () => undefined } });
     for (let attempt = 1; attempt < ATTEMPTS_WHEN_REJECTED; attempt++) {
       expect(await tick(d)).toMatchObject({ emailsFailed: 1, undeliverable: 0 });
       advance(60_000);
     }
     expect(await tick(d)).toMatchObject({ emailsFailed: 1, undeliverable: 1 });
-    expect(counted).toEqual([['NoticesUndeliverable', 1]]);
+    expect(counted.filter(([name]) => name === 'NoticesUndeliverable')).toEqual([['NoticesUndeliverable', 1]]);
+    expect(counted.filter(([name]) => name === 'EmailsFailed')).toHaveLength(ATTEMPTS_WHEN_REJECTED);
     expect((await state.notices.pending()).filter((n) => n.file.key === ref.key)).toEqual([]);
     const given = (await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICE_UNDELIVERABLE');
     expect(given).toHaveLength(1);
@@ -325,25 +326,5 @@ describe('the lease of a tick that died', () => {
     advance(2_000);
     expect(await tick(live)).toMatchObject({ emailsSent: 1 });
     expect(sentEmails()).toHaveLength(1);
-  });
-});
-
-describe('metrics', () => {
-  it('writes one CloudWatch embedded-metric-format line per count', () => {
-    const lines: string[] = [];
-    emfMetrics(
-      'notify-aggregator',
-      () => new Date('2026-11-22T10:00:00Z'),
-      (line) => lines.push(line),
-    ).count('NoticesUndeliverable', 2);
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({
-      _aws: {
-        Timestamp: Date.parse('2026-11-22T10:00:00Z'),
-        CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: 'NoticesUndeliverable', Unit: 'Count' }] }],
-      },
-      service: 'notify-aggregator',
-      NoticesUndeliverable: 2,
-    });
   });
 });

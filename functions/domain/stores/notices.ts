@@ -30,6 +30,8 @@ export interface NoticeFile {
   expectedReadyAt?: string;
   expiryDate?: string;
   failureReason?: string;
+  /** The cycle's execution, linked from the email (absent on notices queued before it was kept). */
+  executionArn?: string;
 }
 
 export type NoticeStatus = 'pending' | 'sent' | 'superseded' | 'duplicate' | 'undeliverable';
@@ -73,6 +75,7 @@ export function noticeFileOf(record: ObjectRecord): NoticeFile {
     tier: record.tier,
     expectedReadyAt: record.expectedReadyAt,
     expiryDate: record.expiryDate,
+    executionArn: record.executionArn,
     failureReason: record.outcomeReason,
   };
 }
