@@ -10,6 +10,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct, type IConstruct } from 'constructs';
 import { OPEN_CYCLES_INDEX } from '../../functions/domain/stores/records.js';
+import { METRIC_NAMESPACE } from '../../functions/domain/wiring/metrics.js';
 import { definitionTemplate, type DefinitionSubstitutions } from '../../statemachines/definition.js';
 import type { DeploymentConfig } from '../config.js';
 import type { FunctionEnvironments } from '../function-environments.js';
@@ -125,7 +126,7 @@ export class RestoreWorkflow extends Construct {
     const readyNoticesFailed = new MetricFilter(this, 'ReadyNoticesFailedFilter', {
       logGroup,
       filterPattern: FilterPattern.anyTerm('ReadyNoticeFailed'),
-      metricNamespace: 'S3Autorestore',
+      metricNamespace: METRIC_NAMESPACE,
       metricName: 'ReadyNoticesFailed',
       metricValue: '1',
     });
