@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { AuditLog } from '../domain/stores/audit.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
-import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
+import { noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
 import type { PrincipalMap } from '../domain/stores/principals.js';
 import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
@@ -37,7 +37,9 @@ export interface AggregatorDeps {
   metrics: Metrics;
 }
 
-const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
+/** The kinds the workflow hands over for every subscriber (the approval notices are queued by the approval step itself). */
+const WORKFLOW_NOTICE_KINDS = ['started', 'ready', 'failed'] as const satisfies readonly NoticeKind[];
+const FLAG: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
   started: 'startedNotified',
   ready: 'readyNotified',
   failed: 'failureNotified',
@@ -45,7 +47,7 @@ const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNot
 
 export const enqueueInputSchema = z.object({
   action: z.literal('enqueue'),
-  kind: z.enum(NOTICE_KINDS),
+  kind: z.enum(WORKFLOW_NOTICE_KINDS),
   objectId: z.string().min(1),
   cycle: z.number().int().positive(),
 });

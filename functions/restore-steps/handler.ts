@@ -5,6 +5,8 @@ import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, restoreStepsEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
 import { ObjectRecords } from '../domain/stores/records.js';
+import { CostLedger } from '../domain/stores/ledger.js';
+import { NoticeBook } from '../domain/stores/notices.js';
 import { runStep } from './steps.js';
 
 const env = loadEnv(restoreStepsEnvSchema);
@@ -18,6 +20,10 @@ async function restoreStepsHandler(event: unknown) {
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     tiers: env.RESTORE_TIERS,
     restoreDays: env.RESTORE_DAYS,
+    policy: env.RESTORE_POLICY,
+    prices: env.RESTORE_PRICES,
+    ledger: new CostLedger(ddb, env.AUDIT_TABLE),
+    notices: new NoticeBook(ddb, env.NOTICES_TABLE),
     maxWaitCycles: env.MAX_WAIT_CYCLES,
     now: () => new Date(),
     log: logger,

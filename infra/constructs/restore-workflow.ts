@@ -72,6 +72,8 @@ export class RestoreWorkflow extends Construct {
     });
     tables.objects.grantReadWriteData(this.steps);
     tables.grantAuditRecording(this.steps);
+    // The approval step queues the approvers' and the readers' emails.
+    tables.notices.grantWriteData(this.steps);
     this.steps.addToRolePolicy(
       new PolicyStatement({
         // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).
@@ -94,6 +96,7 @@ export class RestoreWorkflow extends Construct {
       RestoreStepsFunctionArn: this.steps.functionArn,
       NotifyAggregatorFunctionArn: props.aggregator.functionArn,
       WaitTimeoutSeconds: String(config.waitTimeoutSeconds),
+      ApprovalTimeoutSeconds: String(config.restorePolicy.approvalTimeoutSeconds),
       ObjectsTableName: tables.objects.tableName,
     };
     this.stateMachine = new StateMachine(this, 'RestoreObject', {

@@ -62,7 +62,11 @@ describe.runIf(browserOk)('the console', () => {
     expect(visited.sort()).toEqual(['File is ready', 'Inspect object', 'Notify: file ready', 'Notify: restore started', 'Request restore', 'Wait for restore', 'What state is the object in?'].sort());
     // Every state of the definition is drawn, visited or not.
     const states = Object.keys(
-      (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States,
+      (
+        JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't', ApprovalTimeoutSeconds: '1' })) as {
+          States: object;
+        }
+      ).States,
     );
     expect(await page.locator('svg g.state').count()).toBe(states.length);
     await page.locator('svg g[data-state="Request restore"]').click();

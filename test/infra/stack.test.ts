@@ -179,7 +179,7 @@ describe('workflow', () => {
       StateMachineName: 'S3Autorestore-restore-object',
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
       TracingConfiguration: { Enabled: true },
-      DefinitionSubstitutions: { RestoreStepsFunctionArn: Match.anyValue(), NotifyAggregatorFunctionArn: Match.anyValue(), WaitTimeoutSeconds: '86400' },
+      DefinitionSubstitutions: { RestoreStepsFunctionArn: Match.anyValue(), NotifyAggregatorFunctionArn: Match.anyValue(), WaitTimeoutSeconds: '86400', ApprovalTimeoutSeconds: '86400' },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/S3Autorestore-restore-object' });
   });

@@ -81,12 +81,12 @@ async function asLambda(handler: (payload: unknown) => Promise<unknown>, payload
   return result === undefined ? null : JSON.parse(JSON.stringify(result));
 }
 
-export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: number; maxWaitCycles?: number } = {}): WorkflowWorld {
+export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: number; maxWaitCycles?: number; approvalTimeoutSeconds?: number; stepDeps?: Partial<StepDeps> } = {}): WorkflowWorld {
   const s3 = new ScriptedS3();
   const tokens = new TaskTokens();
   taskTokenApi(tokens);
   mockClient(SESv2Client).on(SendEmailCommand).resolves({ MessageId: 'm' });
-  const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3 });
+  const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3, ...options.stepDeps });
   const aggregatorDeps = aggregatorDepsFor(state, { unresolvedRetentionMs: 3600_000 });
   const definition = JSON.parse(
     renderDefinition({
@@ -94,6 +94,7 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
       NotifyAggregatorFunctionArn: AGGREGATOR_ARN,
       WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600),
       ObjectsTableName: state.tableNames.objects,
+      ApprovalTimeoutSeconds: String(options.approvalTimeoutSeconds ?? 3600),
     }),
   ) as Definition;
   const functions: Record<string, (payload: unknown) => Promise<unknown>> = {
