@@ -65,6 +65,8 @@ export class CostLedger {
    * stays within it. A charge already made (same chargeId) is not made again.
    */
   async charge(charge: Charge, budgetMicroUsd?: number): Promise<ChargeResult> {
+    // The condition below holds for a month's first charge, whose counter does not exist yet.
+    if (budgetMicroUsd !== undefined && charge.microUsd > budgetMicroUsd) return 'OVER_BUDGET';
     const partition = ledgerPartitionOf(charge.month);
     const marker = { objectId: partition, at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
     const claimed = await conditionHeld(() =>
