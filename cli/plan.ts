@@ -45,7 +45,7 @@ export interface RestoreRequestOptions {
 
 export interface Plan {
   restore: (ListedObject & { kind: ArchiveKind })[];
-  skipped: { key: string; reason: 'not archived' | 'already restored' | 'restore in progress' }[];
+  skipped: { key: string; reason: 'not archived' | 'already restored' | 'restore in progress' | `not allowed by the restore policy: ${string}` }[];
   totals: { objects: number; bytes: number };
   estimates: TierEstimate[];
 }

@@ -20,6 +20,8 @@ const watchedBucket = z.union([bucketName, z.object({ name: bucketName, region: 
  * and CloudTrail allows 500 condition values per trail.
  */
 const MAX_WATCHED_BUCKETS = 497;
+/** The restore function's environment holds the policy beside the price table and its other variables, 4 KB in all. */
+const MAX_POLICY_CHARACTERS = 2_500;
 
 export const DEFAULT_RESTORE_TIERS: TierByKind = {
   GLACIER: 'Standard',
@@ -90,6 +92,14 @@ export const deploymentConfigSchema = z
   })
   .superRefine((c, ctx) => {
     for (const problem of policyProblems(c.restorePolicy)) ctx.addIssue({ code: 'custom', message: problem, path: ['restorePolicy'] });
+    const size = JSON.stringify(c.restorePolicy).length;
+    if (size > MAX_POLICY_CHARACTERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restorePolicy'],
+        message: `the policy is ${size} characters as JSON; at most ${MAX_POLICY_CHARACTERS} fit in the restore function's environment (Lambda allows 4 KB of variables in all): merge rules or shorten names`,
+      });
+    }
   })
   .refine((c) => c.senderAddress.toLowerCase().endsWith(`@${c.sesIdentity.toLowerCase()}`) || c.senderAddress.toLowerCase() === c.sesIdentity.toLowerCase(), {
     message: 'senderAddress must be the SES identity itself or an address in its domain',

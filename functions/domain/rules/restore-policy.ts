@@ -74,6 +74,29 @@ export interface RestorePolicy {
 
 export const FALLBACK_RULE_NAME = 'default';
 
+/** What a deployment tells the CLI about its policy (a stack output): enough to decide as the workflow does, no approver addresses. */
+export const publishedPolicySchema = z.object({
+  tiers: z.record(z.enum(ARCHIVE_KINDS), z.enum(RESTORE_TIERS)),
+  days: z.number().int().min(1),
+  rules: z.array(policyRuleSchema),
+  monthlyBudgetUsd: z.number().min(0).optional(),
+});
+export type PublishedPolicy = z.infer<typeof publishedPolicySchema>;
+
+export function publishedPolicyOf(config: { restorePolicy: RestorePolicyConfig; restoreTiers: Record<ArchiveKind, RestoreTier>; restoreDays: number }): string {
+  const { rules, monthlyBudgetUsd } = config.restorePolicy;
+  return JSON.stringify({ tiers: config.restoreTiers, days: config.restoreDays, rules, ...(monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd } : {}) } satisfies PublishedPolicy);
+}
+
+/** The policy from a stack's output, as the workflow resolves it. */
+export function policyFromPublished(published: PublishedPolicy): RestorePolicy {
+  const { tiers, days, rules, monthlyBudgetUsd } = published;
+  return resolvePolicy(
+    { rules, approvers: [], approvalTimeoutSeconds: DEFAULT_RESTORE_POLICY.approvalTimeoutSeconds, ...(monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd } : {}) },
+    { tiers, days },
+  );
+}
+
 /** The policy with every rule complete: a rule's missing tiers and days come from the deployment's defaults. */
 export function resolvePolicy(config: RestorePolicyConfig, defaults: { tiers: Record<ArchiveKind, RestoreTier>; days: number }): RestorePolicy {
   const complete = (rule: z.output<typeof policyRuleSchema>, index: number): PolicyRule => ({
