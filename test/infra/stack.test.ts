@@ -168,7 +168,7 @@ describe('outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(STACK_OUTPUT_NAMES.filter((name) => name !== 'SesConfigurationSet').sort());
     const withSet = Template.fromStack(buildApp(config({ sesConfigurationSet: 'autorestore-events' }), noBundling()).stack);
     expect(Object.keys(withSet.findOutputs('*')).sort()).toEqual([...STACK_OUTPUT_NAMES].sort());
-    expect(OPTIONAL_STACK_OUTPUTS).toEqual(['TrailArn', 'SesConfigurationSet']);
+    expect(OPTIONAL_STACK_OUTPUTS).toEqual(['TrailArn', 'SesConfigurationSet', 'RestorePolicy']);
   });
 });
 
