@@ -134,6 +134,18 @@ describe('restore policy and approval on the local cloud', () => {
     expect(h.cloud.s3.calls.get('RestoreObject') ?? 0).toBe(restoresBefore);
   });
 
+  it('the dry run shows the rule each object falls under and leaves out what the policy never restores', async () => {
+    await h.putObject(BUCKET, 'dry/vault-free.bin', 'GLACIER');
+    await h.putObject(BUCKET, 'vault/dry.bin', 'GLACIER');
+    const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
+    const vault = JSON.parse((await autorestore(['--json', 'restore', '--dry-run', `s3://${BUCKET}/vault/dry.bin`])).stdout) as { toRestore: unknown[]; skipped: { key: string; reason: string }[] };
+    expect(vault.toRestore).toEqual([]);
+    expect(vault.skipped).toEqual([{ key: 'vault/dry.bin', reason: 'not allowed by the restore policy: the vault is kept for audits only' }]);
+    const plain = await autorestore(['restore', '--dry-run', `s3://${BUCKET}/dry/`]);
+    expect(plain.stdout).toContain('rule  dry/vault-free.bin  (default: Standard, 7 days, $0.00005)');
+    expect(h.cloud.s3.calls.get('RestoreObject') ?? 0).toBe(restoresBefore);
+  });
+
   it('`autorestore costs` equals the sum of the costs in the audit entries', async () => {
     await h.putObject(BUCKET, 'plain/a.bin', 'GLACIER');
     await h.putObject(BUCKET, 'plain/b.bin', 'DEEP_ARCHIVE');
