@@ -36,7 +36,7 @@ import type { RestorePrices } from '../domain/rules/restore-cost.js';
 import type { CostLedger } from '../domain/stores/ledger.js';
 import { noticeFileOf, type NoticeBook } from '../domain/stores/notices.js';
 import { describeReader } from '../domain/rules/reader.js';
-import { chargeRestore } from '../domain/restores/charge-restore.js';
+import { chargeRestore, rechargeAtTier } from '../domain/restores/charge-restore.js';
 import type { ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
@@ -199,18 +199,25 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   if (!(deps.tiers as Partial<TierByKind>)[kind]) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
   const policy = resolvePolicy(deps.policy ?? DEFAULT_RESTORE_POLICY, { tiers: deps.tiers, days: deps.restoreDays });
   const decision = decideWithPolicy(step, kind, policy);
-  const charge = await chargeRestore(deps, { objectId: step.objectId, cycle: step.cycle, bucket: step.object.bucket, kind, size: step.size }, decision, policy);
+  let charge = await chargeRestore(deps, { objectId: step.objectId, cycle: step.cycle, bucket: step.object.bucket, kind, size: step.size }, decision, policy);
   let tier: RestoreTier = charge.tier;
   const restoreDays = decision.days;
   let outcome: RestoreResult['outcome'];
   try {
-    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    try {
+      outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    } catch (err) {
+      if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
+      // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
+      await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
+      tier = 'Standard';
+      charge = await rechargeAtTier(deps, charge, { kind, size: step.size }, tier);
+      outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    }
   } catch (err) {
-    if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
-    // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
-    await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
-    tier = 'Standard';
-    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    // S3 did not take the request, so it bills nothing: neither does the ledger (a retry charges again).
+    await deps.ledger.refund(charge.entry);
+    throw err;
   }
   const requestedAt = deps.now();
   const readyAt = expectedReadyAt(kind, tier, requestedAt);

@@ -1,5 +1,7 @@
 /** The edges of the guardrails: a reader joining a restore that waits for approval, the approval emails, the CLI's parsing. */
+import { RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { runStep } from '../../functions/restore-steps/steps.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderRestore, ordererReader } from '../../functions/domain/restores/order-restore.js';
@@ -82,5 +84,51 @@ describe('the CLI arguments', () => {
     expect(parseMonth(undefined, new Date('2026-11-23T05:00:00Z'))).toBe('2026-11');
     expect(parseMonth('2026-02', new Date())).toBe('2026-02');
     for (const bad of ['2026-13', '2026-00', '2026-1', 'november']) expect(() => parseMonth(bad, new Date())).toThrow(UsageError);
+  });
+});
+
+describe('the ledger follows what S3 actually runs', () => {
+  const GiB = 1024 ** 3;
+  const setup = async (key: string) => {
+    const { seedCycle } = await import('../support/records.js');
+    const { stepDepsFor } = await import('../support/deps.js');
+    const ref = { bucket: BUCKET, key };
+    await seedCycle(state, ref);
+    const now = new Date('2032-03-10T00:00:00Z');
+    return {
+      ref,
+      deps: stepDepsFor(state, {
+        now: () => now,
+        tiers: { GLACIER: 'Expedited', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' },
+      }),
+    };
+  };
+  const s3Error = (name: string, status: number) => new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+
+  it('Expedited without capacity: the Standard restore is what is charged, and what the audit entry says', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(RestoreObjectCommand)
+      .rejectsOnce(s3Error('GlacierExpeditedRetrievalNotAvailable', 503))
+      .resolves({ $metadata: { httpStatusCode: 202 } });
+    const { ref, deps } = await setup('ledger/expedited.bin');
+    const before = await deps.ledger.spent('2032-03');
+    await runStep({ action: 'requestRestore', object: ref, objectId: objectIdOf(ref), cycle: 1, archiveKind: 'GLACIER', size: GiB }, deps);
+    // 1 GiB at Standard: $0.00005 + $0.01, not Expedited's $0.01 + $0.03.
+    expect((await deps.ledger.spent('2032-03')) - before).toBe(10_050);
+    const requested = (await state.audit.history(objectIdOf(ref))).find((e) => e.type === 'RESTORE_REQUESTED')!;
+    expect(requested.detail).toMatchObject({ tier: 'Standard', cost: { microUsd: 10_050, charged: true } });
+    s3.restore();
+  });
+
+  it('a restore S3 refuses is taken back out of the ledger', async () => {
+    const s3 = mockClient(S3Client);
+    s3.on(RestoreObjectCommand).rejects(s3Error('InvalidObjectState', 403));
+    const { ref, deps } = await setup('ledger/refused.bin');
+    const before = await deps.ledger.spent('2032-03');
+    await expect(runStep({ action: 'requestRestore', object: ref, objectId: objectIdOf(ref), cycle: 1, archiveKind: 'GLACIER', size: GiB }, deps)).rejects.toMatchObject({
+      name: 'RestoreNotPossibleError',
+    });
+    expect(await deps.ledger.spent('2032-03')).toBe(before);
+    s3.restore();
   });
 });

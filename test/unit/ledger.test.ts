@@ -61,6 +61,21 @@ describe('the monthly cost ledger', () => {
     expect(await ledger.spent(m)).toBe(31_000);
   });
 
+  it('a refund takes a charge back once, from every counter', async () => {
+    const m = month();
+    await ledger.charge(charge(m, 'keep#1', 5_000));
+    const refused = charge(m, 'refused#1', 10_000, { bucket: 'photos' });
+    await ledger.charge(refused);
+    expect(await ledger.refund(refused)).toBe(true);
+    expect(await ledger.refund(refused)).toBe(false);
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 5_000, restores: 1 });
+    expect(figures.by.bucket.find((l) => l.name === 'photos')).toEqual({ name: 'photos', microUsd: 0, restores: 0 });
+    // Taken back, the restore can be charged again (a retried step).
+    expect(await ledger.charge(refused)).toBe('CHARGED');
+    expect(await ledger.spent(m)).toBe(15_000);
+  });
+
   it('a refused charge can be made later, once approved (no budget)', async () => {
     const m = month();
     expect(await ledger.charge(charge(m, 'a#1', 10_000), 5_000)).toBe('OVER_BUDGET');

@@ -8,7 +8,7 @@ import type { ArchiveKind, RestoreTier } from '../rules/archive.js';
 import { ApprovalRequiredError } from '../rules/errors.js';
 import { formatUsd, microUsdOf, monthOf, restoreCost, type RestoreCost, type RestorePrices } from '../rules/restore-cost.js';
 import type { PolicyDecision, RestorePolicy } from '../rules/restore-policy.js';
-import type { CostLedger } from '../stores/ledger.js';
+import type { Charge, CostLedger } from '../stores/ledger.js';
 import type { ObjectRecords } from '../stores/records.js';
 
 export interface ChargeDeps {
@@ -33,6 +33,8 @@ export interface ChargedRestore {
   /** False when a retried step found the charge already made. */
   charged: boolean;
   downgraded: boolean;
+  /** What the ledger holds for this restore, to take back if S3 does not run it. */
+  entry: Charge;
 }
 
 export async function chargeRestore(deps: ChargeDeps, restore: RestoreToCharge, decision: Extract<PolicyDecision, { allowed: true }>, policy: RestorePolicy): Promise<ChargedRestore> {
@@ -53,14 +55,33 @@ export async function chargeRestore(deps: ChargeDeps, restore: RestoreToCharge, 
   const charge = { month, chargeId: `${restore.objectId}#${restore.cycle}`, bucket: restore.bucket, readerId };
   // An approved restore is counted but not held to the budget: a person decided to spend it.
   const budget = approved || policy.monthlyBudgetUsd === undefined ? undefined : microUsdOf(policy.monthlyBudgetUsd);
-  const result = await deps.ledger.charge({ ...charge, tier: decision.tier, microUsd: cost.microUsd }, budget);
-  if (result !== 'OVER_BUDGET') return { tier: decision.tier, cost, month, charged: result === 'CHARGED', downgraded: false };
+  const entry: Charge = { ...charge, tier: decision.tier, microUsd: cost.microUsd };
+  const result = await deps.ledger.charge(entry, budget);
+  if (result !== 'OVER_BUDGET') return { tier: decision.tier, cost, month, charged: result === 'CHARGED', downgraded: false, entry };
   if (decision.downgradeToBulk && decision.tier !== 'Bulk') {
     const bulk = restoreCost(deps.prices, restore.kind, 'Bulk', restore.size);
     // Bulk is what the rule accepts once the budget is spent; it is counted, not held back.
-    const bulkResult = await deps.ledger.charge({ ...charge, tier: 'Bulk', microUsd: bulk.microUsd });
-    return { tier: 'Bulk', cost: bulk, month, charged: bulkResult === 'CHARGED', downgraded: true };
+    const bulkEntry: Charge = { ...charge, tier: 'Bulk', microUsd: bulk.microUsd };
+    const bulkResult = await deps.ledger.charge(bulkEntry);
+    return { tier: 'Bulk', cost: bulk, month, charged: bulkResult === 'CHARGED', downgraded: true, entry: bulkEntry };
   }
   await holdForApproval();
   throw new ApprovalRequiredError(`the restore costs ${formatUsd(cost.microUsd)} and the ${formatUsd(budget ?? 0)} budget of ${month} does not cover it`);
+}
+
+/**
+ * The restore runs at another tier than the one charged (Expedited had no capacity, S3 asked
+ * for Standard): the charge is replaced by the new tier's, which is cheaper, so no budget check.
+ */
+export async function rechargeAtTier(
+  deps: Pick<ChargeDeps, 'ledger' | 'prices'>,
+  charged: ChargedRestore,
+  restore: Pick<RestoreToCharge, 'kind' | 'size'>,
+  tier: RestoreTier,
+): Promise<ChargedRestore> {
+  await deps.ledger.refund(charged.entry);
+  const cost = restoreCost(deps.prices, restore.kind, tier, restore.size);
+  const entry: Charge = { ...charged.entry, tier, microUsd: cost.microUsd };
+  const result = await deps.ledger.charge(entry);
+  return { ...charged, tier, cost, charged: result === 'CHARGED', entry };
 }

@@ -68,7 +68,7 @@ export class CostLedger {
     // The condition below holds for a month's first charge, whose counter does not exist yet.
     if (budgetMicroUsd !== undefined && charge.microUsd > budgetMicroUsd) return 'OVER_BUDGET';
     const partition = ledgerPartitionOf(charge.month);
-    const marker = { objectId: partition, at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
+    const marker = this.markerKey(charge);
     const claimed = await conditionHeld(() =>
       this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd }, ConditionExpression: 'attribute_not_exists(objectId)' })),
     );
@@ -84,7 +84,33 @@ export class CostLedger {
     return 'CHARGED';
   }
 
-  private add(partition: string, at: string, microUsd: number, budgetMicroUsd?: number) {
+  /**
+   * Takes back a charge whose restore S3 never ran (it refused the request, or a cheaper tier
+   * replaced it). Only a charge still on the books is taken back, once: false otherwise.
+   */
+  async refund(charge: Charge): Promise<boolean> {
+    const partition = ledgerPartitionOf(charge.month);
+    const removed = await conditionHeld(() =>
+      this.ddb.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: this.markerKey(charge),
+          ConditionExpression: 'attribute_exists(objectId) AND microUsd = :cost',
+          ExpressionAttributeValues: { ':cost': charge.microUsd },
+        }),
+      ),
+    );
+    if (!removed) return false;
+    const names: Record<LedgerDimension, string> = { bucket: charge.bucket, reader: charge.readerId, tier: charge.tier };
+    await Promise.all([TOTAL, ...LEDGER_DIMENSIONS.map((d) => `${d}#${names[d]}`)].map((at) => this.add(partition, at, -charge.microUsd, undefined, -1)));
+    return true;
+  }
+
+  private markerKey(charge: Pick<Charge, 'month' | 'chargeId'>) {
+    return { objectId: ledgerPartitionOf(charge.month), at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
+  }
+
+  private add(partition: string, at: string, microUsd: number, budgetMicroUsd?: number, restores = 1) {
     const budgeted = budgetMicroUsd !== undefined;
     return this.ddb.send(
       new UpdateCommand({
@@ -92,7 +118,7 @@ export class CostLedger {
         Key: { objectId: partition, at },
         UpdateExpression: 'ADD microUsd :cost, restores :one',
         ...(budgeted ? { ConditionExpression: 'attribute_not_exists(microUsd) OR microUsd <= :room' } : {}),
-        ExpressionAttributeValues: { ':cost': microUsd, ':one': 1, ...(budgeted ? { ':room': budgetMicroUsd - microUsd } : {}) },
+        ExpressionAttributeValues: { ':cost': microUsd, ':one': restores, ...(budgeted ? { ':room': budgetMicroUsd - microUsd } : {}) },
       }),
     );
   }
