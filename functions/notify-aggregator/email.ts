@@ -70,9 +70,9 @@ function costOf(file: NoticeFile): string {
   return file.costMicroUsd === undefined ? 'unknown' : formatUsd(file.costMicroUsd);
 }
 
-/** The commands an approver runs; the object is quoted for the shell. */
-export function decisionCommands(file: Pick<NoticeFile, 'bucket' | 'key'>): string {
-  const url = shellQuote(`s3://${file.bucket}/${file.key}`);
+/** The commands an approver runs; the object (and its version) quoted for the shell. */
+export function decisionCommands(file: Pick<NoticeFile, 'bucket' | 'key' | 'versionId'>): string {
+  const url = `${shellQuote(`s3://${file.bucket}/${file.key}`)}${file.versionId ? ` --version-id ${shellQuote(file.versionId)}` : ''}`;
   return `autorestore approve ${url}  |  autorestore deny ${url} --reason '...'`;
 }
 

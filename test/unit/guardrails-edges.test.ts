@@ -57,6 +57,10 @@ describe('the approval emails', () => {
     expect(email.text).toContain(`How to decide: autorestore approve 's3://b/<img src=x onerror=alert(1)>'\\''s file.bin'`);
   });
 
+  it('names the version of a versioned object in the commands', () => {
+    expect(renderEmail('approval-requested', [{ ...file, key: 'k', versionId: "v'1" }], 100).text).toContain(`autorestore approve 's3://b/k' --version-id 'v'\\''1'`);
+  });
+
   it('tells the reader it waits, and why', () => {
     const email = renderEmail('awaiting-approval', [file], 100);
     expect(email.subject).toBe('1 file waiting for approval before restore');
