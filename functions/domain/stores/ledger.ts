@@ -1,7 +1,8 @@
 /**
  * The monthly cost ledger: atomic counters per month, and per month and bucket, reader or
  * tier, kept in the audit table under a partition of their own per month (`#ledger#YYYY-MM`),
- * so a month's figures are one Query and nothing is ever scanned. Amounts are micro-dollars.
+ * so a month's figures are one Query and nothing is ever scanned. Amounts are micro-dollars. Each
+ * restore's charge is marked (in `#ledger#YYYY-MM#charges`) so that a retried step counts once.
  *
  * The month's total doubles as the budget counter: a charge under a budget is one conditional
  * ADD (`total + cost <= budget`), which DynamoDB applies to the item one write at a time, so
@@ -106,8 +107,9 @@ export class CostLedger {
     return true;
   }
 
+  /** Charge markers live in a partition of their own, so reading a month's counters never reads one per restore. */
   private markerKey(charge: Pick<Charge, 'month' | 'chargeId'>) {
-    return { objectId: ledgerPartitionOf(charge.month), at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
+    return { objectId: `${ledgerPartitionOf(charge.month)}#charges`, at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
   }
 
   private add(partition: string, at: string, microUsd: number, budgetMicroUsd?: number, restores = 1) {
@@ -128,7 +130,7 @@ export class CostLedger {
     return (await this.month(month)).total.microUsd;
   }
 
-  /** The month's counters: one Query of its partition. */
+  /** The month's counters: one Query of its partition (a handful of items per bucket, reader and tier). */
   async month(month: string): Promise<MonthFigures> {
     const items = await allPages<CounterItem>((startKey) =>
       this.ddb.send(
