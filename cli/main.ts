@@ -8,6 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
+import { approveCommand } from './commands/approve.js';
+import { costsCommand } from './commands/costs.js';
+import { LEDGER_DIMENSIONS, type LedgerDimension } from '../functions/domain/stores/ledger.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
 import { restoreCommand } from './commands/restore.js';
@@ -105,6 +108,26 @@ export async function run(argv: string[]): Promise<number> {
     .command('doctor')
     .description('check a deployment, read-only: stack outputs, watched buckets, trail, rules, dead letters, SES, principal map, failed executions (exit 5 on a problem)')
     .action(withContext((c) => doctorCommand(c)));
+
+  for (const [name, decision, what] of [
+    ['approve', 'APPROVED', 'approve a restore that waits for approval: it starts at once'],
+    ['deny', 'DENIED', 'deny a restore that waits for approval: the readers are told, with the reason'],
+  ] as const) {
+    program
+      .command(name)
+      .description(what)
+      .argument('<target>', 's3://bucket/key, or the request id from the approval email')
+      .option('--reason <text>', 'why (recorded in the audit history; a denial tells the readers)')
+      .option('--version-id <id>', 'the version, with an s3:// URL')
+      .action(withContext((c, target: string, o: { reason?: string; versionId?: string }) => approveCommand(c, decision, target, o)));
+  }
+
+  program
+    .command('costs')
+    .description('what restores cost in a month, from the ledger the workflow keeps (default: this month, UTC)')
+    .option('--month <YYYY-MM>', 'the month')
+    .addOption(new Option('--by <dimension>', 'break the total down').choices(LEDGER_DIMENSIONS))
+    .action(withContext((c, o: { month?: string; by?: LedgerDimension }) => costsCommand(c, o)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

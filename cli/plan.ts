@@ -2,8 +2,9 @@
  * Pure planning for `autorestore restore`: what each listed object needs, whether the
  * requested options are valid for it, and what the restore will cost and take.
  */
-import { readFileSync } from 'node:fs';
 import { archiveKindOf, isIntelligentTiering, RESTORE_TIERS, restoreDurationMs, tierAllowed, type ArchiveKind, type RestoreTier } from '../functions/domain/rules/archive.js';
+import { restoreCost, usdOf, type RestorePrices } from '../functions/domain/rules/restore-cost.js';
+import { loadPriceTable } from '../infra/price-table.js';
 import { UsageError } from './s3-url.js';
 
 export interface ListedObject {
@@ -44,7 +45,7 @@ export interface RestoreRequestOptions {
 
 export interface Plan {
   restore: (ListedObject & { kind: ArchiveKind })[];
-  skipped: { key: string; reason: 'not archived' | 'already restored' | 'restore in progress' }[];
+  skipped: { key: string; reason: 'not archived' | 'already restored' | 'restore in progress' | `not allowed by the restore policy: ${string}` }[];
   totals: { objects: number; bytes: number };
   estimates: TierEstimate[];
 }
@@ -79,24 +80,18 @@ export function planRestore(objects: ListedObject[], options: RestoreRequestOpti
 
 function estimate(objects: Plan['restore'], tier: RestoreTier, now: Date, prices: PriceTable): TierEstimate {
   if (objects.some((o) => !tierAllowed(o.kind, tier) || !prices.restore[o.kind]?.[tier])) return { tier, available: false, costUsd: 0 };
-  let cost = 0;
+  let microUsd = 0;
   let latest = 0;
   for (const o of objects) {
-    const price = prices.restore[o.kind]![tier]!;
-    cost += (o.size / 1024 ** 3) * price.perGB + price.per1000Requests / 1000;
+    microUsd += restoreCost(prices, o.kind, tier, o.size).microUsd;
     latest = Math.max(latest, restoreDurationMs(o.kind, tier));
   }
-  return { tier, available: true, costUsd: Math.round(cost * 10_000) / 10_000, ...(objects.length ? { readyBy: new Date(now.getTime() + latest).toISOString() } : {}) };
+  return { tier, available: true, costUsd: Math.round(usdOf(microUsd) * 10_000) / 10_000, ...(objects.length ? { readyBy: new Date(now.getTime() + latest).toISOString() } : {}) };
 }
 
-export interface PriceTable {
-  asOf: string;
-  restore: Partial<Record<ArchiveKind, Partial<Record<RestoreTier, { perGB: number; per1000Requests: number }>>>>;
-}
+export type PriceTable = RestorePrices;
 
-export function loadPrices(): PriceTable {
-  return JSON.parse(readFileSync(new URL('../pricing/us-east-1.json', import.meta.url), 'utf8')) as PriceTable;
-}
+export const loadPrices: () => PriceTable = loadPriceTable;
 
 /** A restore this big, or Expedited, is confirmed before it starts. */
 export function needsConfirmation(plan: Plan, tier: RestoreTier | undefined): boolean {

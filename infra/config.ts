@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { tierByKindSchema, type TierByKind } from '../functions/domain/wiring/config.js';
 import { describeIssues } from '../functions/domain/rules/zod-issues.js';
+import { DEFAULT_RESTORE_POLICY, policyProblems, restorePolicySchema } from '../functions/domain/rules/restore-policy.js';
 import { longestPatternLength, MAX_EVENT_PATTERN_CHARACTERS } from './event-patterns.js';
 import { DEFAULT_STACK_NAME } from './outputs.js';
 
@@ -19,6 +20,8 @@ const watchedBucket = z.union([bucketName, z.object({ name: bucketName, region: 
  * and CloudTrail allows 500 condition values per trail.
  */
 const MAX_WATCHED_BUCKETS = 497;
+/** The restore function's environment holds the policy beside the price table and its other variables, 4 KB in all. */
+const MAX_POLICY_CHARACTERS = 2_500;
 
 export const DEFAULT_RESTORE_TIERS: TierByKind = {
   GLACIER: 'Standard',
@@ -84,6 +87,19 @@ export const deploymentConfigSchema = z
     enableBucketEventBridge: z.boolean().default(true),
     /** Days the functions' and the workflow's logs are kept (rounded up to a CloudWatch Logs retention). @default 365 */
     logRetentionDays: z.number().int().min(1).default(365),
+    /** Which reads are restored automatically, at which tier, and when a person must approve (first matching rule wins). @default no rules: every read restored with restoreTiers and restoreDays */
+    restorePolicy: restorePolicySchema.default(DEFAULT_RESTORE_POLICY),
+  })
+  .superRefine((c, ctx) => {
+    for (const problem of policyProblems(c.restorePolicy)) ctx.addIssue({ code: 'custom', message: problem, path: ['restorePolicy'] });
+    const size = JSON.stringify(c.restorePolicy).length;
+    if (size > MAX_POLICY_CHARACTERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['restorePolicy'],
+        message: `the policy is ${size} characters as JSON; at most ${MAX_POLICY_CHARACTERS} fit in the restore function's environment (Lambda allows 4 KB of variables in all): merge rules or shorten names`,
+      });
+    }
   })
   .refine((c) => c.senderAddress.toLowerCase().endsWith(`@${c.sesIdentity.toLowerCase()}`) || c.senderAddress.toLowerCase() === c.sesIdentity.toLowerCase(), {
     message: 'senderAddress must be the SES identity itself or an address in its domain',
@@ -145,7 +161,8 @@ export function assertWatchedBucketsInRegion(config: DeploymentConfig, stackRegi
 export function parseDeploymentConfig(raw: unknown): DeploymentConfig {
   const parsed = deploymentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidDeploymentConfigError(`invalid autorestore configuration: ${describeIssues(parsed.error)}`);
+    // One line per problem: a policy with several mistakes is fixed in one pass.
+    throw new InvalidDeploymentConfigError(`invalid autorestore configuration:\n${describeIssues(parsed.error, '(root)', '\n')}`);
   }
   return parsed.data;
 }

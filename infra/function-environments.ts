@@ -6,7 +6,9 @@
 import type { reconcileCyclesEnvSchema } from '../functions/reconcile-cycles/env.js';
 import type { detectAccessEnvSchema, EnvVars, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../functions/domain/wiring/config.js';
 import type { DeploymentConfig } from './config.js';
+import { loadPriceTable, restorePricesOf } from './price-table.js';
 import type { TableRole } from './table-definitions.js';
+import { DEFAULT_RESTORE_POLICY } from '../functions/domain/rules/restore-policy.js';
 
 /** What the deployment created: table names, the state machine's ARN, the account (CDK tokens are fine). */
 export interface FunctionResources {
@@ -36,7 +38,8 @@ export interface FunctionEnvironments {
 export type FunctionSettings = Pick<
   DeploymentConfig,
   'watchedBuckets' | 'senderAddress' | 'sesConfigurationSet' | 'restoreTiers' | 'restoreDays' | 'maxWaitCycles' | 'debounceSeconds' | 'maxWaitSeconds' | 'reconcileScheduleMinutes'
->;
+> &
+  Partial<Pick<DeploymentConfig, 'restorePolicy'>>;
 
 export const MAX_FILES_PER_EMAIL = 100;
 /** How long a notice for a reader with no known email waits for a mapping. */
@@ -74,6 +77,9 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
       RESTORE_TIERS: JSON.stringify(config.restoreTiers),
       RESTORE_DAYS: String(config.restoreDays),
       MAX_WAIT_CYCLES: String(config.maxWaitCycles),
+      NOTICES_TABLE: tables.notices,
+      RESTORE_POLICY: JSON.stringify(config.restorePolicy ?? DEFAULT_RESTORE_POLICY),
+      RESTORE_PRICES: JSON.stringify(restorePricesOf(loadPriceTable())),
     },
     'notify-aggregator': {
       ...recorded,

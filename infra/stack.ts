@@ -5,6 +5,7 @@ import type { DeploymentConfig } from './config.js';
 import type { Detection } from './constructs/detection.js';
 import type { Notifications } from './constructs/notifications.js';
 import type { StackOutputs } from './outputs.js';
+import { publishedPolicyOf } from '../functions/domain/rules/restore-policy.js';
 import type { RestoreWorkflow } from './constructs/restore-workflow.js';
 import type { StateTables } from './constructs/state-tables.js';
 import { S3Autorestore } from './s3-autorestore.js';
@@ -53,6 +54,7 @@ export class AutorestoreStack extends Stack {
       SesIdentity: this.config.sesIdentity,
       SenderAddress: this.config.senderAddress,
       SesConfigurationSet: this.config.sesConfigurationSet,
+      RestorePolicy: publishedPolicyOf(this.config),
     };
     for (const [name, value] of Object.entries(outputs) as [string, string | undefined][]) if (value !== undefined) new CfnOutput(this, name, { value });
   }

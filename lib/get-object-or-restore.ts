@@ -13,6 +13,7 @@ import type { Reader } from '../functions/domain/rules/reader.js';
 import { orderRestore } from '../functions/domain/restores/order-restore.js';
 import type { ObjectRecords } from '../functions/domain/stores/records.js';
 
+import { decideRestore, type RestorePolicy } from '../functions/domain/rules/restore-policy.js';
 import { checkRestoreRequest } from './restore-request.js';
 
 export interface GetObjectOrRestoreDeps {
@@ -24,11 +25,15 @@ export interface GetObjectOrRestoreDeps {
   stateMachineArn: string;
   /** Deployment default tier, for the expected ready time when the record does not say yet. */
   defaultTier?: RestoreTier;
+  /** The deployment's restore policy: an object it never restores is answered without starting anything (the workflow would refuse it too). */
+  policy?: RestorePolicy;
 }
 
 export type GetObjectOrRestoreResult =
   | { kind: 'object'; object: GetObjectCommandOutput }
-  | { kind: 'restore-pending'; objectId: string; executionArn: string; cycle: number; joined: boolean; storageClass: string; expectedReadyAt?: string };
+  | { kind: 'restore-pending'; objectId: string; executionArn: string; cycle: number; joined: boolean; storageClass: string; expectedReadyAt?: string; rule?: string }
+  /** The restore policy does not restore this object: nothing was started. */
+  | { kind: 'restore-refused'; rule: string; reason: string; storageClass: string };
 
 /**
  * Throws InvalidRestoreRequestError, before any call, for options the workflow would refuse
@@ -43,6 +48,16 @@ export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: Obje
     if ((err as Error).name !== 'InvalidObjectState') throw err;
   }
   const now = new Date();
+  let rule: string | undefined;
+  if (deps.policy) {
+    const before = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
+    const kind = inspectArchiveState(before).archiveKind;
+    if (kind) {
+      const decision = decideRestore(deps.policy, { bucket: ref.bucket, key: ref.key, kind, size: before.ContentLength ?? 0 }, options);
+      if (!decision.allowed) return { kind: 'restore-refused', rule: decision.rule, reason: decision.reason, storageClass: before.StorageClass ?? 'STANDARD' };
+      rule = decision.rule;
+    }
+  }
   const started = await orderRestore({ ...deps, now: () => new Date() }, ref, reader, options, 'getObjectOrRestore');
   const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
   const inspection = inspectArchiveState(head);
@@ -57,5 +72,6 @@ export async function getObjectOrRestore(deps: GetObjectOrRestoreDeps, ref: Obje
     joined: !started.opened,
     storageClass: inspection.storageClass,
     ...(readyAt ? { expectedReadyAt: readyAt } : {}),
+    ...(rule ? { rule } : {}),
   };
 }

@@ -13,3 +13,5 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
 }
+export { decideRestore, matchRule, resolvePolicy, restorePolicySchema, type PolicyDecision, type RestorePolicy, type RestorePolicyConfig } from '../functions/domain/rules/restore-policy.js';
+export { restoreCost, type RestoreCost, type RestorePrices } from '../functions/domain/rules/restore-cost.js';

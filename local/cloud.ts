@@ -4,6 +4,7 @@
  * (dynalite), Step Functions, SES v2 and EventBridge; the project's handlers run in process
  * against it through the ordinary AWS SDK clients.
  */
+import { publishedPolicyOf } from '../functions/domain/rules/restore-policy.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -161,13 +162,21 @@ export class LocalCloud {
         name: DEFAULT_STACK_NAME,
         id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${DEFAULT_STACK_NAME}/local`,
         createdAt: startedAt,
-        outputs: localStackOutputs({ stateMachineArn, tables: TABLE_NAMES, watched, senderAddress: config.senderAddress, trailArn: trail.arn, deadLetterQueueUrl: deadLetterQueue.url }),
+        outputs: localStackOutputs({
+          stateMachineArn,
+          tables: TABLE_NAMES,
+          watched,
+          senderAddress: config.senderAddress,
+          trailArn: trail.arn,
+          deadLetterQueueUrl: deadLetterQueue.url,
+          restorePolicy: publishedPolicyOf(config),
+        }),
       },
     });
 
     // Tables and the state machine, as `cdk deploy` would create them.
     const { hasOpenCyclesIndex } = await createTables(endpoint, options.dataDir, log);
-    deployStateMachine(stepFunctions, functions, clock, config.waitTimeoutSeconds);
+    deployStateMachine(stepFunctions, functions, clock, config.waitTimeoutSeconds, config.restorePolicy.approvalTimeoutSeconds);
     stepFunctions.restore();
     // Events accepted before a stop or a crash, once their targets (and what they call) are up.
     bus.resume();

@@ -8,6 +8,7 @@ import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
+import { DEFAULT_RESTORE_POLICY } from '../functions/domain/rules/restore-policy.js';
 import type { SimulatedClock } from './clock.js';
 import { LocalTrail } from './control-plane/cloudtrail.js';
 import { EventBridgeRules, LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
@@ -71,7 +72,13 @@ export async function createTables(endpoint: string, dataDir: string, log: (mess
 }
 
 /** The restore state machine, its wait timeout in real seconds. */
-export function deployStateMachine(stepFunctions: StepFunctionsService, functions: LocalFunctions, clock: SimulatedClock, waitTimeoutSeconds: number): void {
+export function deployStateMachine(
+  stepFunctions: StepFunctionsService,
+  functions: LocalFunctions,
+  clock: SimulatedClock,
+  waitTimeoutSeconds: number,
+  approvalTimeoutSeconds: number = DEFAULT_RESTORE_POLICY.approvalTimeoutSeconds,
+): void {
   stepFunctions.upsertStateMachine(
     STATE_MACHINE_NAME,
     renderDefinition({
@@ -80,6 +87,7 @@ export function deployStateMachine(stepFunctions: StepFunctionsService, function
       // TimeoutSeconds must be a whole number of seconds.
       WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(waitTimeoutSeconds)))),
       ObjectsTableName: TABLE_NAMES.objects,
+      ApprovalTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(approvalTimeoutSeconds)))),
     }),
   );
 }

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local cloud and a demo, on http://127.0.0.1:4566 by default.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { positiveNumber, share, wholeNumber } from '../lib/option-parsers.js';
@@ -23,7 +24,8 @@ const program = new Command()
   .addOption(new Option('--duplicate-s3-events <n>', 'extra copies of every S3 event').default(0).argParser(wholeNumber))
   .addOption(new Option('--start-execution-rate <perSecond>', 'StartExecution calls allowed per second (0 = no limit)').default(0).argParser(wholeNumber))
   .addOption(new Option('--ses-failure-rate <share>', 'share of SES sends that fail').default(0).argParser(share))
-  .option('--log-level <level>', 'log level of the functions (DEBUG, INFO, WARN, ERROR)', 'WARN');
+  .option('--log-level <level>', 'log level of the functions (DEBUG, INFO, WARN, ERROR)', 'WARN')
+  .option('--policy-file <path>', "a JSON file with the restore policy (the stack configuration's restorePolicy)");
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<{
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     startExecutionRate: number;
     sesFailureRate: number;
     logLevel: string;
+    policyFile?: string;
   }>();
   const cloud = await LocalCloud.start({
     port: opts.port,
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
       sesFailureRate: opts.sesFailureRate,
     },
     functionLogLevel: opts.logLevel.toUpperCase(),
+    ...(opts.policyFile ? { restorePolicy: JSON.parse(readFileSync(resolve(opts.policyFile), 'utf8')) as unknown } : {}),
   });
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`S3 Autorestore local cloud on ${cloud.endpoint}`);

@@ -14,6 +14,8 @@ export interface DefinitionSubstitutions {
   WaitTimeoutSeconds: string;
   /** The objects table, for the last-resort close that writes to it directly. */
   ObjectsTableName: string;
+  /** How long a restore waits for a person's approval before it is denied. */
+  ApprovalTimeoutSeconds: string;
 }
 
 export function definitionTemplate(): string {

@@ -12,6 +12,7 @@ import type { Context } from '../context.js';
 import { EXIT, logLine, printJson, printLine } from '../output.js';
 import { refuseBadRestoreOptions } from '../parsers.js';
 import { parseObjectUrl } from '../s3-url.js';
+import { deployedPolicy } from '../policy.js';
 
 export interface GetCommandOptions {
   wait: boolean;
@@ -26,10 +27,16 @@ export async function getCommand(ctx: Context, target: string, dest: string | un
   const repos = await ctx.repositories();
   const accessKeyId = await ctx.callerAccessKey();
   const reader = ordererReader(accessKeyId, options.notify);
-  const deps = { s3: ctx.s3, sfn: ctx.sfn, records: repos.records, audit: repos.audit, notices: repos.notices, stateMachineArn: repos.stateMachineArn };
+  const policy = await deployedPolicy(ctx);
+  const deps = { s3: ctx.s3, sfn: ctx.sfn, records: repos.records, audit: repos.audit, notices: repos.notices, stateMachineArn: repos.stateMachineArn, ...(policy ? { policy } : {}) };
   const output = dest ?? basename(url.key);
 
   let result: GetObjectOrRestoreResult = await getObjectOrRestore(deps, ref, reader);
+  if (result.kind === 'restore-refused') {
+    if (ctx.options.json) printJson({ status: 'restore-refused', ...result });
+    else printLine(`${target} is archived (${result.storageClass}) and not restored: ${result.reason} (rule ${result.rule})`);
+    return EXIT.FAILED;
+  }
   if (result.kind === 'restore-pending') {
     const pending = result;
     if (ctx.options.json && !options.wait) printJson({ status: 'restore-pending', ...pending });

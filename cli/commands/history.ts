@@ -4,6 +4,14 @@ import { executionLink } from '../../functions/domain/rules/execution-link.js';
 import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { parseObjectUrl } from '../s3-url.js';
+import { formatUsd } from '../../functions/domain/rules/restore-cost.js';
+
+/** A restore's cost, as the RESTORE_REQUESTED entry (and an approval's) records it. */
+function costOf(detail: Record<string, unknown>): string | undefined {
+  const cost = detail.cost as { microUsd?: unknown } | undefined;
+  const microUsd = typeof cost?.microUsd === 'number' ? cost.microUsd : typeof detail.costMicroUsd === 'number' ? detail.costMicroUsd : undefined;
+  return microUsd === undefined ? undefined : `cost ${formatUsd(microUsd)}`;
+}
 
 export async function historyCommand(ctx: Context, target: string, options: { versionId?: string }): Promise<number> {
   const url = parseObjectUrl(target);
@@ -20,7 +28,8 @@ export async function historyCommand(ctx: Context, target: string, options: { ve
     const detail = { ...e.detail };
     const link = typeof detail.executionArn === 'string' ? `  ${executionLink(detail.executionArn, endpoint)}` : '';
     delete detail.executionArn;
-    printLine(`${e.time}  c${e.cycle ?? '-'}  ${e.type.padEnd(30)} ${JSON.stringify(detail)}${link}`);
+    const cost = costOf(detail);
+    printLine(`${e.time}  c${e.cycle ?? '-'}  ${e.type.padEnd(30)} ${cost ? `${cost}  ` : ''}${JSON.stringify(detail)}${link}`);
   }
   return EXIT.OK;
 }

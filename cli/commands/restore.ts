@@ -8,8 +8,12 @@ import type { Context } from '../context.js';
 import { listObjects } from '../listing.js';
 import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';
 import { refuseBadRestoreOptions } from '../parsers.js';
-import { needsConfirmation, planRestore } from '../plan.js';
+import { needsConfirmation, planRestore, type Plan } from '../plan.js';
 import { parseS3Url, UsageError } from '../s3-url.js';
+import { deployedPolicy } from '../policy.js';
+import { decideRestore, PolicyTierError, type PolicyDecision } from '../../functions/domain/rules/restore-policy.js';
+import { formatUsd, restoreCost } from '../../functions/domain/rules/restore-cost.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 
 export interface RestoreCommandOptions {
   days?: number;
@@ -25,15 +29,51 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
   const url = parseS3Url(target);
   const objects = await listObjects(ctx.s3, url, { resolveTiers: true });
   if (objects.length === 0) throw new UsageError(`nothing at ${target}`);
-  const plan = planRestore(objects, { tier: options.tier, days: options.days }, new Date());
+  const planned = planRestore(objects, { tier: options.tier, days: options.days }, new Date());
+  // The workflow applies the deployment's policy to every object; the CLI shows it up front and leaves out what it refuses.
+  const policy = await deployedPolicy(ctx);
+  const prices = loadPriceTable();
+  const decisions = new Map<string, PolicyDecision>();
+  for (const o of planned.restore) {
+    if (!policy) break;
+    try {
+      decisions.set(o.key, decideRestore(policy, { bucket: url.bucket, key: o.key, kind: o.kind, size: o.size }, { tier: options.tier, days: options.days }));
+    } catch (err) {
+      if (err instanceof PolicyTierError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  const refused = planned.restore.filter((o) => decisions.get(o.key)?.allowed === false);
+  const restore = planned.restore.filter((o) => !refused.includes(o));
+  const plan: Plan = {
+    ...planned,
+    restore,
+    skipped: [...planned.skipped, ...refused.map((o) => ({ key: o.key, reason: `not allowed by the restore policy: ${(decisions.get(o.key) as { reason: string }).reason}` as const }))],
+    totals: { objects: restore.length, bytes: restore.reduce((n, o) => n + o.size, 0) },
+  };
+  const byPolicy = plan.restore.flatMap((o) => {
+    const d = decisions.get(o.key);
+    return d?.allowed ? [{ key: o.key, rule: d.rule, tier: d.tier, days: d.days, costUsd: formatUsd(restoreCost(prices, o.kind, d.tier, o.size).microUsd) }] : [];
+  });
 
   if (!ctx.options.json) {
     printLine(`${plan.restore.length} to restore (${formatBytes(plan.totals.bytes)}), ${plan.skipped.length} skipped`);
     for (const s of plan.skipped.slice(0, 20)) printLine(`  skip  ${s.key}  (${s.reason})`);
     if (plan.skipped.length > 20) printLine(`  ... and ${plan.skipped.length - 20} more skipped`);
     for (const e of plan.estimates) printLine(`  ${e.tier.padEnd(9)} ${e.available ? `$${e.costUsd.toFixed(4)}, ready by ${e.readyBy ?? '-'}` : 'not available for these objects'}`);
+    if (!policy) printLine('  policy: the stack publishes no restore policy; the workflow applies the deployed one');
+    for (const p of byPolicy.slice(0, 20)) printLine(`  rule  ${p.key}  (${p.rule}: ${p.tier}, ${p.days} days, ${p.costUsd})`);
+    if (byPolicy.length > 20) printLine(`  ... and ${byPolicy.length - 20} more`);
   }
-  const summary = { target, toRestore: plan.restore.map((o) => ({ key: o.key, storageClass: o.storageClass, archiveKind: o.kind, size: o.size })), skipped: plan.skipped, estimates: plan.estimates };
+  const summary = {
+    target,
+    toRestore: plan.restore.map((o) => {
+      const p = byPolicy.find((b) => b.key === o.key);
+      return { key: o.key, storageClass: o.storageClass, archiveKind: o.kind, size: o.size, ...(p ? { rule: p.rule, tier: p.tier, days: p.days, cost: p.costUsd } : {}) };
+    }),
+    skipped: plan.skipped,
+    estimates: plan.estimates,
+  };
   if (options.dryRun || plan.restore.length === 0) {
     if (ctx.options.json) printJson({ ...summary, dryRun: options.dryRun, started: [] });
     return EXIT.OK;

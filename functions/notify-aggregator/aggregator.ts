@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { AuditLog } from '../domain/stores/audit.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
-import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
+import { noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
 import type { PrincipalMap } from '../domain/stores/principals.js';
 import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
@@ -17,6 +17,9 @@ import { renderEmail } from './email.js';
 import type { Metrics } from '../domain/wiring/metrics.js';
 import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../domain/wiring/logger.js';
+
+/** The delay each kind of email is measured by (time from queueing the notice to sending it); other kinds are not timed. */
+const EMAIL_DELAY_METRIC: Partial<Record<NoticeKind, 'StartedEmailDelay' | 'ReadyEmailDelay'>> = { started: 'StartedEmailDelay', ready: 'ReadyEmailDelay' };
 
 export interface AggregatorDeps {
   ses: SESv2Client;
@@ -40,7 +43,9 @@ export interface AggregatorDeps {
   executionLink?: (executionArn: string) => string;
 }
 
-const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
+/** The kinds the workflow hands over for every subscriber (the approval notices are queued by the approval step itself). */
+const WORKFLOW_NOTICE_KINDS = ['started', 'ready', 'failed'] as const satisfies readonly NoticeKind[];
+const FLAG: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
   started: 'startedNotified',
   ready: 'readyNotified',
   failed: 'failureNotified',
@@ -48,7 +53,7 @@ const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNot
 
 export const enqueueInputSchema = z.object({
   action: z.literal('enqueue'),
-  kind: z.enum(NOTICE_KINDS),
+  kind: z.enum(WORKFLOW_NOTICE_KINDS),
   objectId: z.string().min(1),
   cycle: z.number().int().positive(),
 });
@@ -166,7 +171,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
       return { kind: 'failed', givenUp: await handleSendFailure(batch, err, deps) };
     }
     deps.metrics.count('EmailsSent', 1, { name: 'kind', value: batch.kind });
-    const delay = ({ started: 'StartedEmailDelay', ready: 'ReadyEmailDelay', failed: undefined } as const)[batch.kind];
+    const delay = EMAIL_DELAY_METRIC[batch.kind];
     if (delay) for (const notice of toSend) deps.metrics.milliseconds(delay, now.getTime() - Date.parse(notice.createdAt));
     await forEach(toSend, async (notice) => {
       await deps.notices.recordSent(batch.email, notice.noticeKey, now);

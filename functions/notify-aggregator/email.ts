@@ -4,6 +4,7 @@
  * the shell command we suggest, never interpreted.
  */
 import type { NoticeFile, NoticeKind } from '../domain/stores/notices.js';
+import { formatUsd } from '../domain/rules/restore-cost.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -41,7 +42,7 @@ const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; 
   started: {
     subject: (n) => `Restoring ${plural(n)} from archive`,
     intro: 'You tried to read archived files. They are being restored; you will get another email when they are ready.',
-    columns: ['Bucket', 'Key', 'Storage class', 'Retrieval tier', 'Expected ready by'],
+    columns: ['Bucket', 'Key', 'Storage class', 'Retrieval tier', 'Expected ready by', 'Restore cost'],
   },
   ready: {
     subject: (n) => `${plural(n)} restored and ready to download`,
@@ -53,16 +54,47 @@ const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; 
     intro: 'The archived files you tried to read could not be restored.',
     columns: ['Bucket', 'Key', 'Reason'],
   },
+  'awaiting-approval': {
+    subject: (n) => `${plural(n)} waiting for approval before restore`,
+    intro: 'You tried to read archived files whose restore needs a person to approve it. You will get another email when it is decided.',
+    columns: ['Bucket', 'Key', 'Restore cost', 'Why approval is needed'],
+  },
+  'approval-requested': {
+    subject: (n) => `Approve or deny the restore of ${plural(n)}`,
+    intro: 'These restores wait for your decision. Unanswered requests are denied when they expire.',
+    columns: ['Bucket', 'Key', 'Requested by', 'Restore cost', 'Why approval is needed', 'How to decide'],
+  },
 };
+
+function costOf(file: NoticeFile): string {
+  return file.costMicroUsd === undefined ? 'unknown' : formatUsd(file.costMicroUsd);
+}
+
+/** The commands an approver runs; the object (and its version) quoted for the shell. */
+export function decisionCommands(file: Pick<NoticeFile, 'bucket' | 'key' | 'versionId'>): string {
+  const url = `${shellQuote(`s3://${file.bucket}/${file.key}`)}${file.versionId ? ` --version-id ${shellQuote(file.versionId)}` : ''}`;
+  return `autorestore approve ${url}  |  autorestore deny ${url} --reason '...'`;
+}
 
 function cells(kind: NoticeKind, file: NoticeFile): string[] {
   switch (kind) {
     case 'started':
-      return [file.bucket, file.key, file.storageClass ?? 'unknown', file.tier ?? 'unknown', formatTime(file.expectedReadyAt)];
+      return [
+        file.bucket,
+        file.key,
+        file.storageClass ?? 'unknown',
+        file.downgradedToBulk ? `${file.tier ?? 'Bulk'} (this month's restore budget is spent, so the cheapest tier: later than usual)` : (file.tier ?? 'unknown'),
+        formatTime(file.expectedReadyAt),
+        costOf(file),
+      ];
     case 'ready':
       return [file.bucket, file.key, file.expiryDate ? formatTime(file.expiryDate) : 'no expiry', fetchCommand(file)];
     case 'failed':
       return [file.bucket, file.key, file.failureReason ?? 'unknown'];
+    case 'awaiting-approval':
+      return [file.bucket, file.key, costOf(file), file.approvalReason ?? 'unknown'];
+    case 'approval-requested':
+      return [file.bucket, file.key, file.requestedBy ?? 'unknown', costOf(file), file.approvalReason ?? 'unknown', decisionCommands(file)];
   }
 }
 
@@ -86,7 +118,7 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
 
   const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
   const htmlCell = (cell: string, column: string | undefined) => {
-    if (column === 'How to download') return `<code>${escapeHtml(cell)}</code>`;
+    if (column === 'How to download' || column === 'How to decide') return `<code>${escapeHtml(cell)}</code>`;
     if (column === WORKFLOW_COLUMN && /^https?:\/\//.test(cell)) return `<a href="${escapeHtml(cell)}">execution</a>`;
     return escapeHtml(cell);
   };

@@ -6,6 +6,8 @@ import { loadEnv, restoreStepsEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
 import { functionMetrics } from '../domain/wiring/metrics.js';
 import { ObjectRecords } from '../domain/stores/records.js';
+import { CostLedger } from '../domain/stores/ledger.js';
+import { NoticeBook } from '../domain/stores/notices.js';
 import { runStep } from './steps.js';
 
 const env = loadEnv(restoreStepsEnvSchema);
@@ -34,6 +36,10 @@ function step(event: unknown) {
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     tiers: env.RESTORE_TIERS,
     restoreDays: env.RESTORE_DAYS,
+    policy: env.RESTORE_POLICY,
+    prices: env.RESTORE_PRICES,
+    ledger: new CostLedger(ddb, env.AUDIT_TABLE),
+    notices: new NoticeBook(ddb, env.NOTICES_TABLE),
     maxWaitCycles: env.MAX_WAIT_CYCLES,
     now: () => new Date(),
     log: logger,

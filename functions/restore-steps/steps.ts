@@ -20,7 +20,23 @@ import {
 } from '../domain/rules/archive.js';
 import type { AuditLog } from '../domain/stores/audit.js';
 import type { TierByKind } from '../domain/wiring/config.js';
-import { InvalidInputError, ObjectGoneError, RestoreNotPossibleError, TransientServiceError, awsErrorCode, isDeleteMarker, isTransientAwsError, withWorkflowErrors } from '../domain/rules/errors.js';
+import {
+  InvalidInputError,
+  ObjectGoneError,
+  RestoreNotPossibleError,
+  RestoreRefusedByPolicyError,
+  TransientServiceError,
+  awsErrorCode,
+  isDeleteMarker,
+  isTransientAwsError,
+  withWorkflowErrors,
+} from '../domain/rules/errors.js';
+import { DEFAULT_RESTORE_POLICY, PolicyTierError, decideRestore, resolvePolicy, type RestorePolicyConfig } from '../domain/rules/restore-policy.js';
+import type { RestorePrices } from '../domain/rules/restore-cost.js';
+import type { CostLedger } from '../domain/stores/ledger.js';
+import { noticeFileOf, type NoticeBook } from '../domain/stores/notices.js';
+import { describeReader } from '../domain/rules/reader.js';
+import { chargeRestore, rechargeAtTier } from '../domain/restores/charge-restore.js';
 import type { ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
@@ -33,6 +49,11 @@ export interface StepDeps {
   audit: AuditLog;
   tiers: TierByKind;
   restoreDays: number;
+  /** Rules over `tiers` and `restoreDays`; none: every object gets those (the behaviour before policies). */
+  policy?: RestorePolicyConfig;
+  prices: RestorePrices;
+  ledger: CostLedger;
+  notices: NoticeBook;
   maxWaitCycles: number;
   now: () => Date;
   log: Log;
@@ -48,10 +69,19 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     action: z.literal('requestRestore'),
     ...cycleInput,
     archiveKind: z.string(),
+    /** The object's size in bytes, from the inspection: the restore's cost depends on it. */
+    size: z.number().int().min(0),
     /** Overrides from the request that opened the cycle (the CLI's --tier / --days). */
     options: z.object({ tier: z.enum(RESTORE_TIERS).optional(), days: z.number().int().min(1).max(30_000).optional() }).default({}),
   }),
   z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
+  z.object({
+    action: z.literal('awaitApproval'),
+    ...cycleInput,
+    taskToken: z.string().min(1),
+    /** What the restore request's Catch kept: the ApprovalRequiredError, its message in Cause. */
+    request: z.object({ Error: z.string().optional(), Cause: z.string().optional() }),
+  }),
   z.object({
     action: z.literal('readyNoticeFailed'),
     ...cycleInput,
@@ -60,7 +90,7 @@ export const stepInputSchema = z.discriminatedUnion('action', [
   z.object({
     action: z.literal('close'),
     ...cycleInput,
-    outcome: z.enum(['NOT_ARCHIVED', 'GONE', 'FAILED', 'OVERDUE']),
+    outcome: z.enum(['NOT_ARCHIVED', 'GONE', 'FAILED', 'OVERDUE', 'REFUSED', 'DENIED']),
     /** The state's whole input: carries `error` when a Catch brought the workflow here. */
     state: z
       .object({ error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional() })
@@ -70,13 +100,15 @@ export const stepInputSchema = z.discriminatedUnion('action', [
 ]);
 export type StepInput = z.infer<typeof stepInputSchema>;
 
-export type InspectResult = { state: ArchiveInspection['state'] | 'GONE'; storageClass?: string; archiveKind?: ArchiveKind; expiryDate?: string };
+export type InspectResult = { state: ArchiveInspection['state'] | 'GONE'; storageClass?: string; archiveKind?: ArchiveKind; expiryDate?: string; size?: number };
 export type RecheckResult = InspectResult & { waitCount: number; overdue: boolean };
 export interface RestoreResult {
   tier: RestoreTier;
   days?: number;
   outcome: 'REQUESTED' | 'ALREADY_IN_PROGRESS' | 'ALREADY_RESTORED';
   expectedReadyAt: string;
+  rule: string;
+  costMicroUsd: number;
 }
 
 export async function runStep(input: unknown, deps: StepDeps): Promise<unknown> {
@@ -95,6 +127,8 @@ function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
       return requestRestore(step, deps);
     case 'awaitRestore':
       return awaitRestore(step, deps);
+    case 'awaitApproval':
+      return awaitApproval(step, deps);
     case 'readyNoticeFailed':
       return readyNoticeFailed(step, deps);
     case 'close':
@@ -104,10 +138,13 @@ function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
   }
 }
 
-async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: HeadObjectFacts) => ArchiveInspection = inspectArchiveState): Promise<ArchiveInspection | 'GONE'> {
+type SizedInspection = ArchiveInspection & { size: number };
+
+async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: HeadObjectFacts) => ArchiveInspection = inspectArchiveState): Promise<SizedInspection | 'GONE'> {
   try {
     const head = await deps.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, VersionId: ref.versionId }));
-    return interpret(head);
+    // The size prices the restore; the workflow hands it to the restore request.
+    return { ...interpret(head), size: head.ContentLength ?? 0 };
   } catch (err) {
     const code = awsErrorCode(err);
     // HeadObject has no body, so a missing object is a bare 404 ("NotFound"); a version that is
@@ -120,7 +157,7 @@ async function headObject(ref: ObjectRef, deps: StepDeps, interpret: (head: Head
 /** Writes what HeadObject said onto the record; a finished restore is recorded as such. */
 async function applyInspection(
   step: { objectId: string; cycle: number },
-  inspection: ArchiveInspection | 'GONE',
+  inspection: SizedInspection | 'GONE',
   deps: StepDeps,
   extra: Partial<Pick<ObjectRecord, 'executionArn' | 'waitCount'>> = {},
 ): Promise<InspectResult> {
@@ -129,7 +166,7 @@ async function applyInspection(
   const seen = { ...extra, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind };
   const record = restored ? await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }) : await deps.records.update(step.objectId, step.cycle, seen);
   if (restored && record && !record.restoredAt) await deps.records.update(step.objectId, step.cycle, { restoredAt: deps.now().toISOString() });
-  return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate };
+  return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate, size: inspection.size };
 }
 
 async function inspect(step: Extract<StepInput, { action: 'inspect' }>, deps: StepDeps): Promise<InspectResult> {
@@ -159,30 +196,75 @@ async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: St
 async function requestRestore(step: Extract<StepInput, { action: 'requestRestore' }>, deps: StepDeps): Promise<RestoreResult> {
   const kind = step.archiveKind as ArchiveKind;
   // The kind arrives as a string from the workflow's input: an unknown one has no tier.
-  const configured = (deps.tiers as Partial<TierByKind>)[kind];
-  if (!configured) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
-  let tier: RestoreTier = step.options.tier ?? configured;
-  const restoreDays = step.options.days ?? deps.restoreDays;
+  if (!(deps.tiers as Partial<TierByKind>)[kind]) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
+  const policy = resolvePolicy(deps.policy ?? DEFAULT_RESTORE_POLICY, { tiers: deps.tiers, days: deps.restoreDays });
+  const decision = decideWithPolicy(step, kind, policy);
+  let charge = await chargeRestore(deps, { objectId: step.objectId, cycle: step.cycle, bucket: step.object.bucket, kind, size: step.size }, decision, policy);
+  let tier: RestoreTier = charge.tier;
+  const restoreDays = decision.days;
   let outcome: RestoreResult['outcome'];
   try {
-    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    try {
+      outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    } catch (err) {
+      if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
+      // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
+      await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
+      tier = 'Standard';
+      charge = await rechargeAtTier(deps, charge, { kind, size: step.size }, tier);
+      outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    }
   } catch (err) {
-    if (awsErrorCode(err) !== 'GlacierExpeditedRetrievalNotAvailable' || tier !== 'Expedited') throw err;
-    // Expedited capacity is not guaranteed; S3 asks to retry later or use Standard.
-    await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'EXPEDITED_UNAVAILABLE', cycle: step.cycle, detail: { fallbackTier: 'Standard' } });
-    tier = 'Standard';
-    outcome = await sendRestore(step.object, kind, tier, restoreDays, deps);
+    // S3 did not take the request, so it bills nothing: neither does the ledger (a retry charges again).
+    await deps.ledger.refund(charge.entry);
+    throw err;
   }
   const requestedAt = deps.now();
   const readyAt = expectedReadyAt(kind, tier, requestedAt);
   const days = restoreRequestFor(kind, tier, restoreDays).Days;
-  const fields = { tier, restoreDays: days, expectedReadyAt: readyAt };
+  const fields = { tier, restoreDays: days, expectedReadyAt: readyAt, policyRule: decision.rule, costMicroUsd: charge.cost.microUsd, ...(charge.downgraded ? { downgradedToBulk: true } : {}) };
   // Never move a record that the completion event already marked RESTORED back to RESTORING.
   const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
   if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
   if (outcome === 'ALREADY_RESTORED') await deps.records.markRestored(step.objectId, step.cycle, { restoredAt: requestedAt.toISOString() });
-  await deps.audit.record({ objectId: step.objectId, time: requestedAt, type: 'RESTORE_REQUESTED', cycle: step.cycle, detail: { tier, days, outcome, expectedReadyAt: readyAt, archiveKind: kind } });
-  return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt };
+  await deps.audit.record({
+    objectId: step.objectId,
+    time: requestedAt,
+    type: 'RESTORE_REQUESTED',
+    cycle: step.cycle,
+    detail: {
+      tier,
+      days,
+      outcome,
+      expectedReadyAt: readyAt,
+      archiveKind: kind,
+      size: step.size,
+      rule: decision.rule,
+      // `charged`: this request added the cost to the month's ledger (a retried step finds it already there).
+      cost: {
+        microUsd: charge.cost.microUsd,
+        requestMicroUsd: charge.cost.requestMicroUsd,
+        retrievalMicroUsd: charge.cost.retrievalMicroUsd,
+        pricesAsOf: charge.cost.pricesAsOf,
+        month: charge.month,
+        charged: charge.charged,
+      },
+      ...(charge.downgraded ? { downgradedToBulk: true } : {}),
+    },
+  });
+  return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt, rule: decision.rule, costMicroUsd: charge.cost.microUsd };
+}
+
+/** The policy's tier and days for the object; a restore the policy does not allow ends the cycle with the reason. */
+function decideWithPolicy(step: Extract<StepInput, { action: 'requestRestore' }>, kind: ArchiveKind, policy: ReturnType<typeof resolvePolicy>) {
+  try {
+    const decision = decideRestore(policy, { bucket: step.object.bucket, key: step.object.key, kind, size: step.size }, step.options);
+    if (!decision.allowed) throw new RestoreRefusedByPolicyError(decision.reason);
+    return decision;
+  } catch (err) {
+    if (err instanceof PolicyTierError) throw new RestoreRefusedByPolicyError(err.message);
+    throw err;
+  }
 }
 
 async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier, days: number, deps: StepDeps): Promise<RestoreResult['outcome']> {
@@ -218,19 +300,77 @@ async function awaitRestore(step: Extract<StepInput, { action: 'awaitRestore' }>
   return { tokenStored: true, resumedNow: true };
 }
 
+/**
+ * The restore waits for a person: the task token goes on the record (where `autorestore
+ * approve|deny` finds it), the approvers are asked and the readers told, each by a notice the
+ * aggregator batches into one email per recipient.
+ */
+async function awaitApproval(step: Extract<StepInput, { action: 'awaitApproval' }>, deps: StepDeps): Promise<{ waiting: boolean }> {
+  const reason = step.request.Cause ? causeMessage(step.request.Cause) : 'approval is needed';
+  const now = deps.now();
+  const before = await deps.records.get(step.objectId);
+  const record = await deps.records.requestApproval(step.objectId, step.cycle, {
+    reason,
+    requestedAt: now,
+    taskToken: step.taskToken,
+    costMicroUsd: before?.cycle === step.cycle ? before.costMicroUsd : undefined,
+  });
+  if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}, or its approval was already decided`);
+  const readers = Object.values(record.subscribers);
+  const file = { ...noticeFileOf(record), requestedBy: readers.map((r) => describeReader(r)).join(', ') || 'unknown', approvalReason: reason };
+  const policy = deps.policy ?? DEFAULT_RESTORE_POLICY;
+  for (const approver of policy.approvers) await deps.notices.enqueue({ id: `approver:${approver}`, email: approver }, 'approval-requested', file, now);
+  for (const reader of readers) await deps.notices.enqueue(reader, 'awaiting-approval', file, now);
+  await deps.audit.record({
+    objectId: step.objectId,
+    time: now,
+    type: 'APPROVAL_REQUESTED',
+    cycle: step.cycle,
+    dedupeKey: `approval#${step.cycle}`,
+    detail: { reason, costMicroUsd: record.costMicroUsd, approvers: policy.approvers, expiresInSeconds: policy.approvalTimeoutSeconds },
+  });
+  if (policy.approvers.length === 0) deps.log.warn('a restore waits for approval but the policy names no approvers: it expires unless someone runs autorestore approve', { objectId: step.objectId });
+  return { waiting: true };
+}
+
 const FAILURE_TEXT: Record<CloseOutcome, string> = {
   NOT_ARCHIVED: 'the object is not archived; nothing to restore',
   GONE: 'the object was deleted',
   FAILED: 'S3 refused the restore',
   OVERDUE: 'the restore did not finish in the expected time',
+  REFUSED: 'the restore policy does not allow this restore',
+  DENIED: 'the restore was not approved',
 };
 
 async function close(step: Extract<StepInput, { action: 'close' }>, deps: StepDeps): Promise<{ outcome: CloseOutcome; reason: string }> {
   const error = step.state?.error;
-  const reason = error?.Cause ? `${FAILURE_TEXT[step.outcome]}: ${causeMessage(error.Cause)}` : FAILURE_TEXT[step.outcome];
+  if (step.outcome === 'DENIED' && error?.Error === 'States.Timeout') await expireApproval(step, deps);
+  const reason =
+    step.outcome === 'DENIED' && error?.Error === 'States.Timeout'
+      ? 'the restore was not approved: the approval request expired'
+      : error?.Cause
+        ? `${FAILURE_TEXT[step.outcome]}: ${causeMessage(error.Cause)}`
+        : FAILURE_TEXT[step.outcome];
   await deps.records.close(step.objectId, step.cycle, step.outcome, reason);
   await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'CYCLE_CLOSED', cycle: step.cycle, detail: { outcome: step.outcome, reason, error: error?.Error } });
   return { outcome: step.outcome, reason };
+}
+
+/** Nobody decided in time: the request is recorded as expired (unless a decision won the race). */
+async function expireApproval(step: Extract<StepInput, { action: 'close' }>, deps: StepDeps): Promise<void> {
+  const record = await deps.records.get(step.objectId);
+  const token = record?.cycle === step.cycle ? record.approval?.taskToken : undefined;
+  if (!token) return;
+  const decided = await deps.records.decideApproval(step.objectId, step.cycle, token, { decision: 'EXPIRED', by: 'expiry', decidedAt: deps.now() });
+  if (decided)
+    await deps.audit.record({
+      objectId: step.objectId,
+      time: deps.now(),
+      type: 'APPROVAL_DECIDED',
+      cycle: step.cycle,
+      dedupeKey: `decided#${step.cycle}`,
+      detail: { decision: 'EXPIRED', by: 'expiry' },
+    });
 }
 
 /**

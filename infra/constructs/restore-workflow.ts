@@ -73,6 +73,9 @@ export class RestoreWorkflow extends Construct {
     });
     tables.objects.grantReadWriteData(this.steps);
     tables.grantAuditRecording(this.steps);
+    // The approval step queues the approvers' and the readers' emails: new notices only (a
+    // conditional PutItem), on the table itself, not its index.
+    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.notices.tableArn] }));
     this.steps.addToRolePolicy(
       new PolicyStatement({
         // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).
@@ -95,6 +98,7 @@ export class RestoreWorkflow extends Construct {
       RestoreStepsFunctionArn: this.steps.functionArn,
       NotifyAggregatorFunctionArn: props.aggregator.functionArn,
       WaitTimeoutSeconds: String(config.waitTimeoutSeconds),
+      ApprovalTimeoutSeconds: String(config.restorePolicy.approvalTimeoutSeconds),
       ObjectsTableName: tables.objects.tableName,
     };
     this.stateMachine = new StateMachine(this, 'RestoreObject', {

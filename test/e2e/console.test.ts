@@ -41,7 +41,8 @@ async function autorestore(args: string[]): Promise<string> {
   return (await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env, maxBuffer: 16 * 1024 * 1024 })).stdout;
 }
 const definitionStates = () =>
-  (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as { States: object }).States;
+  (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't', ApprovalTimeoutSeconds: '1' })) as { States: object })
+    .States;
 
 let h: Harness;
 let browser: Browser;

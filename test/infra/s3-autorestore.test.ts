@@ -29,7 +29,7 @@ describe('S3Autorestore', () => {
     const stack = userStack();
     const invalid = () => new S3Autorestore(stack, 'Autorestore', props({ senderAddress: 'restores@elsewhere.org', watchedBuckets: ['Not_A_Bucket'] }));
     expect(invalid).toThrow(InvalidDeploymentConfigError);
-    expect(invalid).toThrow(/watchedBuckets\.0: not a valid S3 bucket name.*senderAddress/);
+    expect(invalid).toThrow(/watchedBuckets\.0: not a valid S3 bucket name\nsenderAddress/);
     expect(stack.node.children).toEqual([]);
   });
 

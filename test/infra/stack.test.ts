@@ -168,7 +168,7 @@ describe('outputs', () => {
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual(STACK_OUTPUT_NAMES.filter((name) => name !== 'SesConfigurationSet').sort());
     const withSet = Template.fromStack(buildApp(config({ sesConfigurationSet: 'autorestore-events' }), noBundling()).stack);
     expect(Object.keys(withSet.findOutputs('*')).sort()).toEqual([...STACK_OUTPUT_NAMES].sort());
-    expect(OPTIONAL_STACK_OUTPUTS).toEqual(['TrailArn', 'SesConfigurationSet']);
+    expect(OPTIONAL_STACK_OUTPUTS).toEqual(['TrailArn', 'SesConfigurationSet', 'RestorePolicy']);
   });
 });
 
@@ -179,7 +179,7 @@ describe('workflow', () => {
       StateMachineName: 'S3Autorestore-restore-object',
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: Match.anyValue() },
       TracingConfiguration: { Enabled: true },
-      DefinitionSubstitutions: { RestoreStepsFunctionArn: Match.anyValue(), NotifyAggregatorFunctionArn: Match.anyValue(), WaitTimeoutSeconds: '86400' },
+      DefinitionSubstitutions: { RestoreStepsFunctionArn: Match.anyValue(), NotifyAggregatorFunctionArn: Match.anyValue(), WaitTimeoutSeconds: '86400', ApprovalTimeoutSeconds: '86400' },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/S3Autorestore-restore-object' });
   });

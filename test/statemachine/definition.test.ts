@@ -13,6 +13,7 @@ const SUBSTITUTIONS: DefinitionSubstitutions = {
   RestoreStepsFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:restore-steps',
   NotifyAggregatorFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:notify-aggregator',
   WaitTimeoutSeconds: '86400',
+  ApprovalTimeoutSeconds: '86400',
   ObjectsTableName: 'autorestore-objects',
 };
 
@@ -69,6 +70,8 @@ describe('restore-object.asl.json', () => {
       RestoreNotPossibleError: 'S3 refused the restore for good: the catch-all already closes the cycle as failed',
       InvalidInputError: 'a malformed input or a cycle that moved on: retrying cannot help, and the catch-all ends the cycle',
       ConfigurationError: 'a broken environment at cold start: only a new deployment fixes it, so the catch-all ends the cycle',
+      UnpricedRestoreError: 'the price table has no price for a tier S3 offers: a defect of the table, which the catch-all ends as a failed restore',
+      PolicyTierError: 'turned into RestoreRefusedByPolicyError by the restore request step before it leaves the function',
       RangeError: "a guard on the code's own arguments (object ids, restore requests): a defect, not a state to route on",
     };
     const used = new Set(Object.values(definition.States).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)));

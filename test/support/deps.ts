@@ -4,6 +4,8 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import type { StepDeps } from '../../functions/restore-steps/steps.js';
+import { CostLedger } from '../../functions/domain/stores/ledger.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 import type { TestState } from './dynamo.js';
 import { recordingLog } from './log.js';
 
@@ -15,6 +17,9 @@ export function stepDepsFor(state: TestState, overrides: Partial<StepDeps> = {})
     audit: state.audit,
     tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' },
     restoreDays: 7,
+    prices: loadPriceTable(),
+    ledger: new CostLedger(state.ddb, state.tableNames.audit),
+    notices: state.notices,
     maxWaitCycles: 3,
     now: () => new Date(),
     log: recordingLog(),

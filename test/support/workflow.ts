@@ -5,7 +5,7 @@
  */
 import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { InvalidToken, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { InvalidToken, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handleAggregatorEvent, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
@@ -25,6 +25,8 @@ export interface ScriptedObject {
   ArchiveStatus?: string;
   restore?: 'ongoing' | 'done';
   deleted?: boolean;
+  /** Bytes (HeadObject's Content-Length); 0 when not given. */
+  size?: number;
 }
 
 export class ScriptedS3 {
@@ -36,7 +38,7 @@ export class ScriptedS3 {
       const object = this.objects.get(`${input.Bucket}/${input.Key}`);
       if (!object || object.deleted) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
       const restore = object.restore === 'ongoing' ? 'ongoing-request="true"' : object.restore === 'done' ? 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' : undefined;
-      return { StorageClass: object.StorageClass, ArchiveStatus: object.ArchiveStatus, Restore: restore };
+      return { StorageClass: object.StorageClass, ArchiveStatus: object.ArchiveStatus, Restore: restore, ContentLength: object.size ?? 0 };
     });
     this.mock.on(RestoreObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
       const object = this.objects.get(`${input.Bucket}/${input.Key}`);
@@ -52,16 +54,18 @@ export class ScriptedS3 {
 /** Step Functions' task-token API, answered by the interpreter's token registry. */
 export function taskTokenApi(tokens: TaskTokens) {
   const mock = mockClient(SFNClient);
-  mock.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => {
+  const answer = (settle: () => void) => {
     try {
-      tokens.succeed(input.taskToken, JSON.parse(input.output));
+      settle();
       return {};
     } catch (err) {
       if (!(err instanceof TaskTokenError)) throw err;
       const Sdk = { TaskTimedOut, TaskDoesNotExist, InvalidToken }[err.name];
       throw new Sdk({ message: err.message, $metadata: { httpStatusCode: 400 } });
     }
-  });
+  };
+  mock.on(SendTaskSuccessCommand).callsFake((input: { taskToken: string; output: string }) => answer(() => tokens.succeed(input.taskToken, JSON.parse(input.output))));
+  mock.on(SendTaskFailureCommand).callsFake((input: { taskToken: string; error?: string; cause?: string }) => answer(() => tokens.fail(input.taskToken, input.error ?? '', input.cause ?? '')));
   return mock;
 }
 
@@ -81,12 +85,12 @@ async function asLambda(handler: (payload: unknown) => Promise<unknown>, payload
   return result === undefined ? null : JSON.parse(JSON.stringify(result));
 }
 
-export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: number; maxWaitCycles?: number } = {}): WorkflowWorld {
+export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: number; maxWaitCycles?: number; approvalTimeoutSeconds?: number; stepDeps?: Partial<StepDeps> } = {}): WorkflowWorld {
   const s3 = new ScriptedS3();
   const tokens = new TaskTokens();
   taskTokenApi(tokens);
   mockClient(SESv2Client).on(SendEmailCommand).resolves({ MessageId: 'm' });
-  const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3 });
+  const stepDeps = stepDepsFor(state, { maxWaitCycles: options.maxWaitCycles ?? 3, ...options.stepDeps });
   const aggregatorDeps = aggregatorDepsFor(state, { unresolvedRetentionMs: 3600_000 });
   const definition = JSON.parse(
     renderDefinition({
@@ -94,6 +98,7 @@ export function workflowWorld(state: TestState, options: { waitTimeoutSeconds?: 
       NotifyAggregatorFunctionArn: AGGREGATOR_ARN,
       WaitTimeoutSeconds: String(options.waitTimeoutSeconds ?? 3600),
       ObjectsTableName: state.tableNames.objects,
+      ApprovalTimeoutSeconds: String(options.approvalTimeoutSeconds ?? 3600),
     }),
   ) as Definition;
   const functions: Record<string, (payload: unknown) => Promise<unknown>> = {

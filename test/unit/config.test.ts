@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreStepsEnvSchema } from '../../functions/domain/wiring/config.js';
 import { parseDeploymentConfig } from '../../infra/config.js';
 
+const policyEnv = { NOTICES_TABLE: 'n', RESTORE_POLICY: '{}', RESTORE_PRICES: JSON.stringify({ asOf: '2026-11-01', restore: {} }) };
 const tiers = JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Bulk', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Bulk' });
 
 describe('function environments', () => {
@@ -15,13 +16,13 @@ describe('function environments', () => {
   });
 
   it('parses lists, numbers and the tier map', () => {
-    const env = loadEnv(restoreStepsEnvSchema, { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', RESTORE_TIERS: tiers, RESTORE_DAYS: '3', MAX_WAIT_CYCLES: '2' });
+    const env = loadEnv(restoreStepsEnvSchema, { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', RESTORE_TIERS: tiers, RESTORE_DAYS: '3', MAX_WAIT_CYCLES: '2', ...policyEnv });
     expect(env.RESTORE_TIERS.DEEP_ARCHIVE).toBe('Bulk');
     expect(env.RESTORE_DAYS).toBe(3);
   });
 
   it('refuses Expedited for Deep Archive and a tier map that is not JSON', () => {
-    const base = { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', RESTORE_DAYS: '3', MAX_WAIT_CYCLES: '2' };
+    const base = { OBJECTS_TABLE: 'o', AUDIT_TABLE: 'a', RESTORE_DAYS: '3', MAX_WAIT_CYCLES: '2', ...policyEnv };
     expect(() => loadEnv(restoreStepsEnvSchema, { ...base, RESTORE_TIERS: tiers.replace('"DEEP_ARCHIVE":"Bulk"', '"DEEP_ARCHIVE":"Expedited"') })).toThrow(/Expedited/);
     expect(() => loadEnv(restoreStepsEnvSchema, { ...base, RESTORE_TIERS: '{nope' })).toThrow(/not JSON/);
   });

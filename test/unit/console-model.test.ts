@@ -13,7 +13,7 @@ import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { renderDefinition } from '../../statemachines/definition.js';
 
-const asl = JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't' })) as Asl;
+const asl = JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't', ApprovalTimeoutSeconds: '1' })) as Asl;
 
 describe('the graph of the state machine', () => {
   it('writes Choice rules as conditions, in full and shortened', () => {

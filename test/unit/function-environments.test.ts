@@ -1,3 +1,4 @@
+import { loadPriceTable, restorePricesOf } from '../../infra/price-table.js';
 import { describe, expect, it } from 'vitest';
 import { reconcileCyclesEnvSchema } from '../../functions/reconcile-cycles/env.js';
 import { detectAccessEnvSchema, loadEnv, notifyAggregatorEnvSchema, restoreCompletedEnvSchema, restoreStepsEnvSchema } from '../../functions/domain/wiring/config.js';
@@ -77,6 +78,9 @@ describe("the local cloud's deployment", () => {
       RESTORE_TIERS: JSON.stringify({ GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' }),
       RESTORE_DAYS: '7',
       MAX_WAIT_CYCLES: '4',
+      // No policy rules and no budget: every read restored as before policies existed.
+      RESTORE_POLICY: JSON.stringify({ rules: [], approvers: [], approvalTimeoutSeconds: 86_400 }),
+      RESTORE_PRICES: JSON.stringify(restorePricesOf(loadPriceTable())),
       SENDER_ADDRESS: 'restores@autorestore.local',
       DEBOUNCE_SECONDS: simulatedSeconds(120),
       MAX_WAIT_SECONDS: simulatedSeconds(900),

@@ -82,8 +82,9 @@ describe('inspect', () => {
 describe('requestRestore', () => {
   it('Glacier: Days and the configured tier, status RESTORING, expected time from the tier', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
-    const result = await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps());
-    expect(result).toEqual({ tier: 'Standard', days: 7, outcome: 'REQUESTED', expectedReadyAt: '2026-11-22T15:01:00.000Z' });
+    const result = await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps());
+    // 1 KiB at Glacier Standard: the $0.00005 request fee; the retrieval rounds to nothing.
+    expect(result).toEqual({ tier: 'Standard', days: 7, outcome: 'REQUESTED', expectedReadyAt: '2026-11-22T15:01:00.000Z', rule: 'default', costMicroUsd: 50 });
     expect(s3Mock).toHaveReceivedCommandWith(RestoreObjectCommand, { Bucket: BUCKET, Key: ref.key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', tier: 'Standard', restoreDays: 7 });
     expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'RESTORE_REQUESTED', detail: { tier: 'Standard', days: 7, outcome: 'REQUESTED' } });
@@ -91,7 +92,7 @@ describe('requestRestore', () => {
 
   it('Intelligent-Tiering: no Days', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
-    await runStep(step('requestRestore', { archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' }), deps());
+    await runStep(step('requestRestore', { size: 1024, archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' }), deps());
     const sent = s3Mock.commandCalls(RestoreObjectCommand)[0]!.args[0].input.RestoreRequest!;
     expect(sent).toEqual({ GlacierJobParameters: { Tier: 'Bulk' } });
     expect(sent).not.toHaveProperty('Days');
@@ -99,7 +100,7 @@ describe('requestRestore', () => {
 
   it('RestoreAlreadyInProgress joins the running restore', async () => {
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('RestoreAlreadyInProgress', 409));
-    expect(await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_IN_PROGRESS' });
+    expect(await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_IN_PROGRESS' });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
   });
 
@@ -110,7 +111,7 @@ describe('requestRestore', () => {
       .resolves({ $metadata: { httpStatusCode: 202 } });
     let t = NOW.getTime();
     const ticking = () => new Date((t += 1000));
-    const result = await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps({ tiers: { ...deps().tiers, GLACIER: 'Expedited' }, now: ticking }));
+    const result = await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps({ tiers: { ...deps().tiers, GLACIER: 'Expedited' }, now: ticking }));
     expect(result).toMatchObject({ tier: 'Standard', outcome: 'REQUESTED' });
     const tiers = s3Mock.commandCalls(RestoreObjectCommand).map((c) => c.args[0].input.RestoreRequest!.GlacierJobParameters!.Tier);
     expect(tiers).toEqual(['Expedited', 'Standard']);
@@ -119,32 +120,32 @@ describe('requestRestore', () => {
 
   it('200 (a restored copy already existed) records the object as restored', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 200 } });
-    expect(await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
+    expect(await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
   });
 
   it('a deleted object is ObjectGoneError; a refused restore is RestoreNotPossibleError', async () => {
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('NoSuchKey', 404));
-    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
+    await expect(runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('InvalidObjectState', 403));
-    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'RestoreNotPossibleError' });
+    await expect(runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'RestoreNotPossibleError' });
   });
 
   it('an Intelligent-Tiering object already back in an access tier (ObjectAlreadyInActiveTierError) is restored, not refused', async () => {
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('ObjectAlreadyInActiveTierError', 403));
-    expect(await runStep(step('requestRestore', { archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
+    expect(await runStep(step('requestRestore', { size: 1024, archiveKind: 'INTELLIGENT_TIERING_ARCHIVE_ACCESS' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
   });
 
   it('RestoreObject on a version that is a delete marker (405) is ObjectGoneError', async () => {
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('MethodNotAllowed', 405));
-    await expect(runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
+    await expect(runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).rejects.toMatchObject({ name: 'ObjectGoneError' });
   });
 
   it('does not move a record that the completion already marked RESTORED back to RESTORING', async () => {
     await state.records.markRestored(objectId, 1, { restoredAt: NOW.toISOString() });
     s3Mock.on(RestoreObjectCommand).rejects(s3Error('RestoreAlreadyInProgress', 409));
-    await runStep(step('requestRestore', { archiveKind: 'GLACIER' }), deps());
+    await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps());
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', tier: 'Standard' });
   });
 });

@@ -92,6 +92,8 @@ async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: R
   const file = noticeFileOf(before);
   if (before.startedNotified && !before.readyNotified) await deps.notices.enqueue(reader, 'started', file, deps.now());
   if (before.readyNotified) await deps.notices.enqueue(reader, 'ready', file, deps.now());
+  // A restore waiting for a person: the new reader hears so too (the decision reaches every subscriber).
+  if (before.approval?.decision === 'PENDING') await deps.notices.enqueue(reader, 'awaiting-approval', { ...file, approvalReason: before.approval.reason }, deps.now());
   return { cycle: before.cycle, executionName: before.executionName };
 }
 

@@ -33,8 +33,26 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
+/** The restore policy does not allow this restore (a `never` rule, or a tier over its size limit); the reader is told why. */
+export class RestoreRefusedByPolicyError extends Error {
+  override readonly name = 'RestoreRefusedByPolicyError';
+}
+
+/** The restore costs more than its rule allows without approval, or the month's budget is spent: the workflow waits for a person. */
+export class ApprovalRequiredError extends Error {
+  override readonly name = 'ApprovalRequiredError';
+}
+
+/**
+ * An approver denied the restore. Not thrown by a step: `autorestore deny` fails the waiting
+ * task with this name (SendTaskFailure), and the workflow routes on it.
+ */
+export class ApprovalDeniedError extends Error {
+  override readonly name = 'ApprovalDeniedError';
+}
+
 /** Our own errors a workflow step throws on purpose: `withWorkflowErrors` passes them through unchanged. */
-export const WORKFLOW_ERROR_NAMES = ['ObjectGoneError', 'RestoreNotPossibleError', 'TransientServiceError', 'InvalidInputError'] as const;
+export const WORKFLOW_ERROR_NAMES = ['ObjectGoneError', 'RestoreNotPossibleError', 'TransientServiceError', 'InvalidInputError', 'RestoreRefusedByPolicyError', 'ApprovalRequiredError'] as const;
 
 /**
  * Errors raised by the Lambda service integration itself (not by our code); the documented

@@ -31,6 +31,10 @@ export const AUDIT_TYPES = [
   'READY_NOTICE_FAILED',
   /** The reconciler found a cycle's restore done in S3 after its execution ended. */
   'RESTORE_FOUND_DONE',
+  /** A restore waits for a person: over its rule's cost limit or the month's budget. */
+  'APPROVAL_REQUESTED',
+  /** An approver approved or denied it (who, and why), or nobody did in time. */
+  'APPROVAL_DECIDED',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -11,8 +11,12 @@ import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dy
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
-export const NOTICE_KINDS = ['started', 'ready', 'failed'] as const;
+export const NOTICE_KINDS = ['started', 'ready', 'failed', 'awaiting-approval', 'approval-requested'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
+/** The kinds that end what a reader hears about a cycle: a pending "started" is no longer needed. */
+export function isFinalNotice(kind: NoticeKind): boolean {
+  return kind === 'ready' || kind === 'failed';
+}
 
 export const PENDING_INDEX = 'pending';
 export const PENDING_PARTITION = 'PENDING';
@@ -32,6 +36,13 @@ export interface NoticeFile {
   failureReason?: string;
   /** The cycle's execution, linked from the email (absent on notices queued before it was kept). */
   executionArn?: string;
+  /** What the restore costs, in micro-dollars. */
+  costMicroUsd?: number;
+  /** The policy sent the restore to Bulk (the month's budget was spent): it is ready later. */
+  downgradedToBulk?: boolean;
+  /** For an approval request: who asked for the restore, and why it needs approval. */
+  requestedBy?: string;
+  approvalReason?: string;
 }
 
 export type NoticeStatus = 'pending' | 'sent' | 'superseded' | 'duplicate' | 'undeliverable';
@@ -77,6 +88,8 @@ export function noticeFileOf(record: ObjectRecord): NoticeFile {
     expiryDate: record.expiryDate,
     executionArn: record.executionArn,
     failureReason: record.outcomeReason,
+    ...(record.costMicroUsd !== undefined ? { costMicroUsd: record.costMicroUsd } : {}),
+    ...(record.downgradedToBulk ? { downgradedToBulk: true } : {}),
   };
 }
 
@@ -105,7 +118,7 @@ export class NoticeBook {
       pendingPartition: PENDING_PARTITION,
     };
     const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
-    if (created && kind !== 'started') {
+    if (created && isFinalNotice(kind)) {
       // The reader no longer needs to hear that the restore started.
       await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
     }

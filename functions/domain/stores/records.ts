@@ -18,7 +18,7 @@ export const OPEN_CYCLES_INDEX = 'open-cycles';
 export const OPEN_PARTITION = 'OPEN';
 
 export type RecordStatus = 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
-export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE';
+export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE' | 'REFUSED' | 'DENIED';
 
 export interface ObjectRecord {
   objectId: string;
@@ -54,6 +54,27 @@ export interface ObjectRecord {
   /** Present while the cycle is in the open-cycles index. */
   openPartition?: typeof OPEN_PARTITION;
   updatedAt: string;
+  /** The restore policy rule that decided the cycle's tier and days. */
+  policyRule?: string;
+  /** What the cycle's restore costs, in micro-dollars (restore-cost.ts). */
+  costMicroUsd?: number;
+  /** Set when the policy sent the restore to Bulk because the month's budget was spent. */
+  downgradedToBulk?: boolean;
+  /** A restore that needed a person's approval: the request, then the decision. */
+  approval?: ApprovalState;
+}
+
+export interface ApprovalState {
+  /** PENDING while the workflow waits (its task token here); then the decision. */
+  decision: 'PENDING' | 'APPROVED' | 'DENIED' | 'EXPIRED';
+  /** Why approval is needed (over the rule's limit, or over the month's budget). */
+  reason: string;
+  requestedAt: string;
+  taskToken?: string;
+  costMicroUsd?: number;
+  by?: string;
+  decisionReason?: string;
+  decidedAt?: string;
 }
 
 /** Overrides of the deployment's restore settings for one cycle (the CLI's --tier and --days). */
@@ -266,7 +287,11 @@ export class ObjectRecords {
   }
 
   /** The restore was asked of S3 (or found running): STARTING or RESTORING moves to RESTORING, never back from RESTORED. */
-  async markRestoring(objectId: string, cycle: number, fields: Pick<Fields, 'tier' | 'restoreDays' | 'expectedReadyAt'>): Promise<ObjectRecord | undefined> {
+  async markRestoring(
+    objectId: string,
+    cycle: number,
+    fields: Pick<Fields, 'tier' | 'restoreDays' | 'expectedReadyAt' | 'policyRule' | 'costMicroUsd' | 'downgradedToBulk'>,
+  ): Promise<ObjectRecord | undefined> {
     return this.write(objectId, cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
   }
 
@@ -281,6 +306,70 @@ export class ObjectRecords {
   /** The cycle ends without a restored copy; it leaves the open index and the task token goes. */
   async close(objectId: string, cycle: number, outcome: CloseOutcome, reason: string): Promise<ObjectRecord | undefined> {
     return this.write(objectId, cycle, { status: 'CLOSED', outcome, outcomeReason: reason }, { remove: ['taskToken'] });
+  }
+
+  /**
+   * The cycle's restore waits for a person: the waiting task's token is kept with the request.
+   * Not over a decision already made (a retried step must not reopen it); undefined then, or
+   * when the record is on another cycle.
+   */
+  async requestApproval(objectId: string, cycle: number, request: { reason: string; requestedAt: Date; taskToken: string; costMicroUsd?: number }): Promise<ObjectRecord | undefined> {
+    const approval: ApprovalState = {
+      decision: 'PENDING',
+      reason: request.reason,
+      requestedAt: request.requestedAt.toISOString(),
+      taskToken: request.taskToken,
+      ...(request.costMicroUsd !== undefined ? { costMicroUsd: request.costMicroUsd } : {}),
+    };
+    const out = await unlessConditionFails(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId },
+          UpdateExpression: 'SET approval = :approval, updatedAt = :now',
+          ConditionExpression: '#cycle = :cycle AND (attribute_not_exists(approval) OR approval.decision = :pending)',
+          ExpressionAttributeNames: { '#cycle': 'cycle' },
+          ExpressionAttributeValues: { ':approval': approval, ':cycle': cycle, ':pending': 'PENDING', ':now': request.requestedAt.toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out ? (out.Attributes as ObjectRecord) : undefined;
+  }
+
+  /**
+   * A person (or the expiry) decides a pending approval. Only one decision is ever taken: the
+   * write holds only while the request is pending with this task token, so two approvers
+   * racing, or an approval racing the expiry, leave exactly one. Returns the record after it.
+   */
+  async decideApproval(
+    objectId: string,
+    cycle: number,
+    taskToken: string,
+    decision: { decision: 'APPROVED' | 'DENIED' | 'EXPIRED'; by: string; reason?: string; decidedAt: Date },
+  ): Promise<ObjectRecord | undefined> {
+    const out = await unlessConditionFails(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId },
+          UpdateExpression: `SET approval.decision = :decision, approval.#by = :by, approval.decidedAt = :at, updatedAt = :at${decision.reason ? ', approval.decisionReason = :reason' : ''}`,
+          ConditionExpression: '#cycle = :cycle AND approval.decision = :pending AND approval.taskToken = :token',
+          ExpressionAttributeNames: { '#cycle': 'cycle', '#by': 'by' },
+          ExpressionAttributeValues: {
+            ':decision': decision.decision,
+            ':by': decision.by,
+            ':at': decision.decidedAt.toISOString(),
+            ':cycle': cycle,
+            ':pending': 'PENDING',
+            ':token': taskToken,
+            ...(decision.reason ? { ':reason': decision.reason } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out ? (out.Attributes as ObjectRecord) : undefined;
   }
 
   /** S3 removed the restored copy: only a RESTORED cycle expires. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from '../rules/archive.js';
 import { ConfigurationError } from '../rules/errors.js';
 import { describeIssues } from '../rules/zod-issues.js';
+import { restorePolicySchema } from '../rules/restore-policy.js';
 
 const name = z.string().min(1);
 const positiveSeconds = z.coerce.number().positive();
@@ -44,6 +45,28 @@ export const restoreCompletedEnvSchema = z.object({
   ACCOUNT_ID: z.string().regex(/^\d{12}$/),
 });
 
+/** A variable holding JSON, parsed and then checked by `schema`. */
+function jsonVar<T extends z.ZodType>(variable: string, schema: T) {
+  return z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${variable} is not JSON` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+const tierPriceSchema = z.object({ perGB: z.number().min(0), per1000Requests: z.number().min(0) });
+/** The restore part of the dated price table (pricing/<region>.json). */
+export const restorePricesSchema = z.object({
+  asOf: z.string().min(1),
+  restore: z.partialRecord(z.enum(ARCHIVE_KINDS), z.partialRecord(z.enum(RESTORE_TIERS), tierPriceSchema)),
+});
+
 export const restoreStepsEnvSchema = z.object({
   ...tables,
   RESTORE_TIERS: z
@@ -60,6 +83,12 @@ export const restoreStepsEnvSchema = z.object({
   RESTORE_DAYS: z.coerce.number().int().min(1).max(30_000),
   /** After this many wait timeouts with the restore still running, the cycle ends as overdue. */
   MAX_WAIT_CYCLES: z.coerce.number().int().min(1),
+  /** Where the approval step queues its emails to the approvers and the readers. */
+  NOTICES_TABLE: name,
+  /** The deployment's restore policy (infra/config.ts `restorePolicy`), as JSON. */
+  RESTORE_POLICY: jsonVar('RESTORE_POLICY', restorePolicySchema),
+  /** The restore prices of the deployment's price table, as JSON. */
+  RESTORE_PRICES: jsonVar('RESTORE_PRICES', restorePricesSchema),
 });
 
 export const notifyAggregatorEnvSchema = z.object({

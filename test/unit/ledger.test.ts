@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CostLedger, type Charge } from '../../functions/domain/stores/ledger.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+
+let state: TestState;
+let ledger: CostLedger;
+let n = 0;
+beforeAll(async () => {
+  state = await startTestState();
+  ledger = new CostLedger(state.ddb, state.tableNames.audit);
+});
+afterAll(() => state.stop());
+
+const month = () => `2031-${String(++n).padStart(2, '0')}`;
+const charge = (m: string, id: string, microUsd: number, extra: Partial<Charge> = {}): Charge => ({
+  month: m,
+  chargeId: id,
+  bucket: 'archive',
+  readerId: 'arn:aws:iam::1:user/alice',
+  tier: 'Standard',
+  microUsd,
+  ...extra,
+});
+
+describe('the monthly cost ledger', () => {
+  it('counts per month, bucket, reader and tier, and reads a month with one query', async () => {
+    const m = month();
+    await ledger.charge(charge(m, 'a#1', 10_050));
+    await ledger.charge(charge(m, 'b#1', 70_000, { bucket: 'photos', tier: 'Expedited' }));
+    await ledger.charge(charge(m, 'c#1', 25, { readerId: 'arn:aws:iam::1:user/bob', tier: 'Bulk' }));
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 80_075, restores: 3 });
+    expect(figures.by.bucket).toEqual([
+      { name: 'photos', microUsd: 70_000, restores: 1 },
+      { name: 'archive', microUsd: 10_075, restores: 2 },
+    ]);
+    expect(figures.by.tier.map((l) => l.name)).toEqual(['Expedited', 'Standard', 'Bulk']);
+    expect(figures.by.reader).toHaveLength(2);
+    expect((await ledger.month(month())).total).toEqual({ name: 'total', microUsd: 0, restores: 0 });
+  });
+
+  it('a retried charge of the same restore counts once', async () => {
+    const m = month();
+    expect(await ledger.charge(charge(m, 'a#1', 10_050))).toBe('CHARGED');
+    expect(await ledger.charge(charge(m, 'a#1', 10_050))).toBe('ALREADY_CHARGED');
+    expect(await ledger.spent(m)).toBe(10_050);
+  });
+
+  it('a first charge of the month over the whole budget is refused (no counter exists yet to compare with)', async () => {
+    const m = month();
+    expect(await ledger.charge(charge(m, 'a#1', 10_050), 0)).toBe('OVER_BUDGET');
+    expect(await ledger.spent(m)).toBe(0);
+  });
+
+  it('twenty restores racing for a budget with room for three: exactly three pass', async () => {
+    const m = month();
+    await ledger.charge(charge(m, 'earlier#1', 1_000));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.charge(charge(m, `race-${i}#1`, 10_000), 31_000)));
+    expect(results.filter((r) => r === 'CHARGED')).toHaveLength(3);
+    expect(results.filter((r) => r === 'OVER_BUDGET')).toHaveLength(17);
+    expect(await ledger.spent(m)).toBe(31_000);
+  });
+
+  it('a refund takes a charge back once, from every counter', async () => {
+    const m = month();
+    await ledger.charge(charge(m, 'keep#1', 5_000));
+    const refused = charge(m, 'refused#1', 10_000, { bucket: 'photos' });
+    await ledger.charge(refused);
+    expect(await ledger.refund(refused)).toBe(true);
+    expect(await ledger.refund(refused)).toBe(false);
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 5_000, restores: 1 });
+    expect(figures.by.bucket.find((l) => l.name === 'photos')).toEqual({ name: 'photos', microUsd: 0, restores: 0 });
+    // Taken back, the restore can be charged again (a retried step).
+    expect(await ledger.charge(refused)).toBe('CHARGED');
+    expect(await ledger.spent(m)).toBe(15_000);
+  });
+
+  it('a refused charge can be made later, once approved (no budget)', async () => {
+    const m = month();
+    expect(await ledger.charge(charge(m, 'a#1', 10_000), 5_000)).toBe('OVER_BUDGET');
+    expect(await ledger.charge(charge(m, 'a#1', 10_000))).toBe('CHARGED');
+    expect(await ledger.spent(m)).toBe(10_000);
+  });
+});
