@@ -43,6 +43,12 @@ const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNot
   failed: 'failureNotified',
 };
 
+const FIRST_NOTIFIED_AT: Record<NoticeKind, 'startedNotifiedAt' | 'readyNotifiedAt' | 'failureNotifiedAt'> = {
+  started: 'startedNotifiedAt',
+  ready: 'readyNotifiedAt',
+  failed: 'failureNotifiedAt',
+};
+
 export const enqueueInputSchema = z.object({
   action: z.literal('enqueue'),
   kind: z.enum(NOTICE_KINDS),
@@ -66,15 +72,19 @@ export async function handleAggregatorEvent(event: unknown, deps: AggregatorDeps
  */
 export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: Pick<AggregatorDeps, 'records' | 'notices' | 'audit' | 'now'>): Promise<{ queued: number; readers: number }> {
   const now = deps.now();
-  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true });
+  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true }, { setIfAbsent: { [FIRST_NOTIFIED_AT[input.kind]]: now.toISOString() } });
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
+  // The first hand-over's time, kept by the record: a retry (or the reconciler handing the
+  // notice again) writes the same audit entry, so one conditional write deduplicates it.
+  const queuedAt = new Date(record[FIRST_NOTIFIED_AT[input.kind]] ?? now);
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
   let queued = 0;
   for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
   await deps.audit.record({
     objectId: input.objectId,
-    time: now,
+    time: queuedAt,
+    timeIsTheEvents: true,
     type: 'NOTICES_QUEUED',
     cycle: input.cycle,
     dedupeKey: `notices#${input.cycle}#${input.kind}`,
@@ -168,6 +178,9 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
         type: 'EMAIL_SENT',
         cycle: notice.file.cycle,
         dedupeKey: `email#${notice.noticeKey}#${batch.email}`,
+        // Only the tick that sent the email writes this entry (the ledger keeps any later tick
+        // from emailing the file again), so the send's time is the same on a retried write.
+        timeIsTheEvents: true,
         detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
       });
     });

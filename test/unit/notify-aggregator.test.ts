@@ -7,6 +7,7 @@ import { classifySendFailure } from '../../functions/notify-aggregator/send-fail
 import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/domain/wiring/config.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
+import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { aggregatorDepsFor } from '../support/deps.js';
 import { seedCycle } from '../support/records.js';
@@ -62,6 +63,20 @@ describe('enqueue', () => {
     expect(pending.map((p) => p.kind)).toEqual(['started', 'started']);
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ startedNotified: true });
     expect((await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('a retried hand-over keeps one entry, timed by the first, written without a dedupe marker', async () => {
+    const ref = await objectWithNotice('retried.csv', 'started');
+    const first = (await state.audit.history(objectIdOf(ref))).find((e) => e.type === 'NOTICES_QUEUED');
+    advance(60_000);
+    await handleAggregatorEvent({ action: 'enqueue', kind: 'started', objectId: objectIdOf(ref), cycle: 1 }, deps());
+    const queued = (await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICES_QUEUED');
+    expect(queued).toEqual([first]);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ startedNotifiedAt: '2026-11-22T10:00:00.000Z' });
+    advance(DEBOUNCE);
+    await tick();
+    expect((await state.audit.history(objectIdOf(ref))).map((e) => e.type)).toEqual(['EMAIL_SENT', 'NOTICES_QUEUED']);
+    expect(await dedupeMarkers(state, objectIdOf(ref))).toEqual([]);
   });
 
   it('rejects a request for a cycle that is over', async () => {

@@ -56,8 +56,10 @@ export interface AuditInput {
    */
   dedupeKey?: string;
   /**
-   * The time belongs to the deduplicated event itself (a CloudTrail event's eventTime), so
-   * every delivery computes the same sort key and one conditional write is enough.
+   * The time is the same on every delivery and every retry: the event's own (a CloudTrail
+   * event's eventTime), or one the object's record keeps from the first attempt (the cycle's
+   * start, the first hand-over of a notice). Every attempt then computes the same sort key, and
+   * one conditional write is both the entry and its deduplication: no marker is needed.
    */
   timeIsTheEvents?: boolean;
 }
@@ -70,7 +72,7 @@ export class AuditLog {
 
   /**
    * Returns false when the entry was already there (a duplicate event). An entry whose time
-   * is the event's own is keyed by that time and the dedupe key. Any other deduplicated entry
+   * is stable (`timeIsTheEvents`) is keyed by that time and the dedupe key. Any other deduplicated entry
    * first claims a marker item (`#dedupe#<key>`, sorted apart from the timeline) that names the
    * entry's sort key; a duplicate, or a retry after a crash between the two writes, finds the
    * marker and makes sure that very entry exists, so an entry is never doubled nor lost.
