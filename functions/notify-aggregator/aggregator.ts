@@ -170,9 +170,14 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
     } catch (err) {
       return { kind: 'failed', givenUp: await handleSendFailure(batch, err, deps) };
     }
-    await forEach(toSend, async (notice) => {
-      await deps.notices.recordSent(batch.email, notice.noticeKey, now);
-      await deps.audit.record({
+    // The ledger first, then the history: written per email (25 files a call), not per file.
+    await deps.notices.recordSent(
+      batch.email,
+      toSend.map((n) => n.noticeKey),
+      now,
+    );
+    await deps.audit.recordAll(
+      toSend.map((notice) => ({
         objectId: notice.file.objectId,
         time: now,
         type: 'EMAIL_SENT',
@@ -182,8 +187,8 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
         // from emailing the file again), so the send's time is the same on a retried write.
         timeIsTheEvents: true,
         detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
-      });
-    });
+      })),
+    );
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);

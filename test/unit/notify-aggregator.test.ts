@@ -1,6 +1,8 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { noticeKeyOf } from '../../functions/domain/stores/notices.js';
 import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
 import { emfMetrics, METRIC_NAMESPACE, type MetricName } from '../../functions/notify-aggregator/metrics.js';
 import { classifySendFailure } from '../../functions/notify-aggregator/send-failures.js';
@@ -195,6 +197,32 @@ describe('tick', () => {
     advance(DEBOUNCE);
     await tick();
     expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'EMAIL_SENT', detail: { kind: 'started', recipient: `alice-${run}@example.com` } });
+  });
+
+  it("an email's ledger and history lines are written per 25 files, not per file; each file still has its entry", async () => {
+    const refs: ObjectRef[] = [];
+    for (let i = 0; i < 30; i++) refs.push(await objectWithNotice(`ledger-${i}.csv`, 'started'));
+    advance(DEBOUNCE);
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      expect(await tick()).toMatchObject({ emailsSent: 1 });
+      const calls = sent.mock.calls.map(([command]) => command);
+      expect(calls.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.values((c as BatchWriteCommand).input.RequestItems!)[0]!.length)).toEqual([25, 5, 25, 5]);
+      expect(calls.filter((c) => c instanceof PutCommand && c.input.TableName !== state.tableNames.notices)).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+    for (const ref of refs) expect((await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'EMAIL_SENT')).toHaveLength(1);
+    expect(
+      (
+        await state.notices.alreadySent(
+          `alice-${run}@example.com`,
+          refs.map((r) => noticeKeyOf({ objectId: objectIdOf(r), cycle: 1 }, 'started')),
+        )
+      ).size,
+    ).toBe(30);
+    advance(DEBOUNCE);
+    expect(await tick()).toMatchObject({ emailsSent: 0 });
   });
 
   it('a second tick while one runs does nothing', async () => {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, conditionHeld } from './dynamodb.js';
+import { allPages, batchPutAll, conditionHeld } from './dynamodb.js';
 
 const MARKER_PREFIX = '#dedupe#';
 
@@ -64,6 +64,24 @@ export interface AuditInput {
   timeIsTheEvents?: boolean;
 }
 
+/** An entry that every attempt keys alike: deduplicated, with a time that is the same on every attempt. */
+export type StableAuditInput = AuditInput & { dedupeKey: string; timeIsTheEvents: true };
+
+function entryOf(input: AuditInput): { entry: AuditEntry; dedupe?: string } {
+  const time = input.time.toISOString();
+  // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
+  const dedupe = input.dedupeKey ? createHash('sha256').update(input.dedupeKey).digest('hex').slice(0, 32) : undefined;
+  const entry: AuditEntry = {
+    objectId: input.objectId,
+    at: `${time}#${dedupe ?? randomUUID()}`,
+    time,
+    type: input.type,
+    cycle: input.cycle,
+    detail: input.detail ?? {},
+  };
+  return { entry, dedupe };
+}
+
 export class AuditLog {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -78,17 +96,7 @@ export class AuditLog {
    * marker and makes sure that very entry exists, so an entry is never doubled nor lost.
    */
   async record(input: AuditInput): Promise<boolean> {
-    const time = input.time.toISOString();
-    // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
-    const dedupe = input.dedupeKey ? createHash('sha256').update(input.dedupeKey).digest('hex').slice(0, 32) : undefined;
-    const entry: AuditEntry = {
-      objectId: input.objectId,
-      at: `${time}#${dedupe ?? randomUUID()}`,
-      time,
-      type: input.type,
-      cycle: input.cycle,
-      detail: input.detail ?? {},
-    };
+    const { entry, dedupe } = entryOf(input);
     if (!dedupe) {
       await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
       return true;
@@ -103,6 +111,16 @@ export class AuditLog {
     const marker = await this.ddb.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
     await this.putIfAbsent({ ...entry, at: (marker.Item?.entryAt as string | undefined) ?? entry.at });
     return false;
+  }
+
+  /**
+   * Writes entries whose key is stable (a dedupe key and a stable time), up to 25 a call: for
+   * entries one step writes together, such as one email's lines on each file it lists. Writing
+   * such an entry again replaces it with itself, so no condition is needed.
+   */
+  async recordAll(inputs: StableAuditInput[]): Promise<void> {
+    const entries = new Map(inputs.map((input) => entryOf(input).entry).map((entry) => [`${entry.objectId}\n${entry.at}`, entry]));
+    await batchPutAll(this.ddb, this.table, [...entries.values()] as unknown as Record<string, unknown>[]);
   }
 
   private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
+import { allPages, batchGetAll, batchPutAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
@@ -178,8 +178,17 @@ export class NoticeBook {
     return new Set((await batchGetAll(this.ddb, this.table, keys)).map((item) => item.noticeKey as string));
   }
 
-  async recordSent(email: string, noticeKey: string, now: Date): Promise<void> {
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() } }));
+  /**
+   * Remembers that these (object, cycle, kind) keys were emailed to this address: the files of
+   * one email are written together, up to 25 a call, so an email's ledger costs per email, not per file.
+   */
+  async recordSent(email: string, noticeKeys: string[], now: Date): Promise<void> {
+    const keys = [...new Set(noticeKeys)];
+    await batchPutAll(
+      this.ddb,
+      this.table,
+      keys.map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() })),
+    );
   }
 
   /**
