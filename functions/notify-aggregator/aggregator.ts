@@ -80,7 +80,8 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
   let queued = 0;
-  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
+  const startedQueued = record.startedNotified === true;
+  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now, { startedQueued })) queued++;
   await deps.audit.record({
     objectId: input.objectId,
     time: queuedAt,

@@ -1,6 +1,6 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BatchWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { noticeKeyOf } from '../../functions/domain/stores/notices.js';
 import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
@@ -79,6 +79,19 @@ describe('enqueue', () => {
     await tick();
     expect((await state.audit.history(objectIdOf(ref))).map((e) => e.type)).toEqual(['EMAIL_SENT', 'NOTICES_QUEUED']);
     expect(await dedupeMarkers(state, objectIdOf(ref))).toEqual([]);
+  });
+
+  it('a "ready" for a cycle whose start was never announced withdraws nothing: one notice write per reader', async () => {
+    const ref = { bucket: BUCKET, key: `run-${run}/restored-already.csv` };
+    await seedCycle(state, ref, { readers: [`alice-${run}`], fields: { status: 'RESTORED' } });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
+      expect(sent.mock.calls.map(([c]) => c).filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.notices)).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+    expect((await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready']);
   });
 
   it('rejects a request for a cycle that is over', async () => {

@@ -88,9 +88,10 @@ export class NoticeBook {
 
   /**
    * Queues a notice for a reader. A "ready" replaces a "started" that has not gone out yet.
-   * Returns false when this notice already existed (queued twice).
+   * Returns false when this notice already existed (queued twice). `startedQueued: false` says
+   * no "started" was ever queued for this cycle (the record's flag), so there is none to withdraw.
    */
-  async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Promise<boolean> {
+  async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date, options: { startedQueued?: boolean } = {}): Promise<boolean> {
     const notice: Notice = {
       readerId: reader.id,
       noticeKey: noticeKeyOf(file, kind),
@@ -102,7 +103,7 @@ export class NoticeBook {
       pendingPartition: PENDING_PARTITION,
     };
     const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
-    if (created && kind !== 'started') {
+    if (created && kind !== 'started' && options.startedQueued !== false) {
       // The reader no longer needs to hear that the restore started.
       await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
     }
