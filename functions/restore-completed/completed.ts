@@ -94,9 +94,10 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
     { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: auditBase.time.toISOString() } },
   );
   // Timed by the first confirmation the record keeps, so a duplicate delivery of the event
-  // computes the same entry and one conditional write deduplicates it. A record that moved on
-  // to another cycle meanwhile has no such time for this one: the entry is deduplicated by a marker.
-  const confirmedAt = updated?.completionConfirmedAt;
+  // computes the same entry and one conditional write deduplicates it (also when the cycle has
+  // since expired or closed and the write above was refused: the record read first has the time).
+  // A cycle with no confirmation yet whose record refused the write: the entry is deduplicated by a marker.
+  const confirmedAt = updated?.completionConfirmedAt ?? record.completionConfirmedAt;
   await deps.audit.record({
     ...auditBase,
     ...(confirmedAt ? { time: new Date(confirmedAt), timeIsTheEvents: true } : {}),

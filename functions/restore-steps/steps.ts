@@ -181,7 +181,7 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   // Never move a record that the completion event already marked RESTORED back to RESTORING.
   if (outcome === 'ALREADY_RESTORED') {
     // S3 says the copy is there: one write, from whatever status (a completion may have come first).
-    await deps.records.markRestored(step.objectId, step.cycle, fields, { setIfAbsent: { restoredAt: requestedAt.toISOString() } });
+    await deps.records.markRestored(step.objectId, step.cycle, { ...fields, restoredAt: requestedAt.toISOString() });
   } else {
     const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
     if (!moved) await deps.records.update(step.objectId, step.cycle, fields);

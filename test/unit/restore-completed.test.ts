@@ -91,6 +91,14 @@ describe('restore-completed', () => {
     expect(await dedupeMarkers(state, objectId)).toEqual([]);
   });
 
+  it('a duplicate delivered after the copy expired adds no second entry', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-f' } });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+    expect(await restoreCompleted(restoreExpiredEvent({ key: ref.key }), deps())).toEqual({ outcome: 'expired', objectId });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T16:00:00Z') });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_EXPIRED', 'RESTORE_COMPLETED']);
+  });
+
   it('an event with a version id finds the record of a reader who did not name the version', async () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-d' } });
     expect(await restoreCompleted(restoreCompletedEvent({ key: ref.key, versionId: 'v9' }), deps())).toMatchObject({ outcome: 'restored', objectId });
