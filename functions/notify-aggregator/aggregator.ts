@@ -80,8 +80,7 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
   let queued = 0;
-  const startedQueued = record.startedNotified === true;
-  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now, { startedQueued })) queued++;
+  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
   await deps.audit.record({
     objectId: input.objectId,
     time: queuedAt,
@@ -113,7 +112,8 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
-    const pending = await deps.notices.pending();
+    // Withdrawn "started" notices included: planBatches settles them as superseded.
+    const pending = await deps.notices.pending({ includeWithdrawn: true });
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);

@@ -1,6 +1,6 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { noticeKeyOf } from '../../functions/domain/stores/notices.js';
 import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
@@ -79,6 +79,30 @@ describe('enqueue', () => {
     await tick();
     expect((await state.audit.history(objectIdOf(ref))).map((e) => e.type)).toEqual(['EMAIL_SENT', 'NOTICES_QUEUED']);
     expect(await dedupeMarkers(state, objectIdOf(ref))).toEqual([]);
+  });
+
+  it('a "ready" replaces a pending "started" with one write; the tick settles the "started" as superseded, unsent', async () => {
+    const ref = await objectWithNotice('replaced.csv', 'started');
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
+      expect(sent.mock.calls.map(([c]) => c).filter((c) => (c instanceof PutCommand || c instanceof UpdateCommand) && c.input.TableName === state.tableNames.notices)).toHaveLength(1);
+    } finally {
+      sent.mockRestore();
+    }
+    expect((await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready']);
+    expect((await state.notices.pending({ includeWithdrawn: true })).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready', 'started']);
+    advance(DEBOUNCE);
+    await tick();
+    expect(sentEmails().map((e) => e.Content!.Simple!.Subject!.Data)).toEqual(['1 file restored and ready to download']);
+    const started = await state.ddb.send(
+      new GetCommand({
+        TableName: state.tableNames.notices,
+        Key: { readerId: `arn:aws:iam::111122223333:user/alice-${run}`, noticeKey: noticeKeyOf({ objectId: objectIdOf(ref), cycle: 1 }, 'started') },
+      }),
+    );
+    expect(started.Item).toMatchObject({ status: 'superseded' });
+    expect(started.Item).not.toHaveProperty('pendingPartition');
   });
 
   it('a "ready" for a cycle whose start was never announced withdraws nothing: one notice write per reader', async () => {

@@ -91,7 +91,7 @@ async function joinCycle(deps: RestoreStartDeps, before: ObjectRecord, reader: R
   // the ones already handed out (queueing is idempotent per reader, object, cycle and kind).
   const file = noticeFileOf(before);
   if (before.startedNotified && !before.readyNotified) await deps.notices.enqueue(reader, 'started', file, deps.now());
-  if (before.readyNotified) await deps.notices.enqueue(reader, 'ready', file, deps.now(), { startedQueued: before.startedNotified === true });
+  if (before.readyNotified) await deps.notices.enqueue(reader, 'ready', file, deps.now());
   return { cycle: before.cycle, executionName: before.executionName };
 }
 

@@ -77,6 +77,17 @@ export function noticeFileOf(record: ObjectRecord): NoticeFile {
   };
 }
 
+/**
+ * The pending "started" notices whose reader has a "ready" or "failed" pending for the same
+ * object and cycle: the reader only needs the later news.
+ */
+export function withdrawnStarted(pending: readonly Notice[]): Notice[] {
+  const fileOf = (n: Notice) => `${n.readerId}\n${n.file.objectId}#${n.file.cycle}`;
+  // A set, not a list: a tick handles every pending notice, so each step must cost O(1) per notice.
+  const laterNews = new Set(pending.filter((n) => n.kind !== 'started').map(fileOf));
+  return pending.filter((n) => n.kind === 'started' && laterNews.has(fileOf(n)));
+}
+
 /** Partition of the ledger that remembers which (recipient, object, kind) was emailed. */
 const ledgerPartition = (email: string) => `#sent#${email.toLowerCase()}`;
 
@@ -87,11 +98,13 @@ export class NoticeBook {
   ) {}
 
   /**
-   * Queues a notice for a reader. A "ready" replaces a "started" that has not gone out yet.
-   * Returns false when this notice already existed (queued twice). `startedQueued: false` says
-   * no "started" was ever queued for this cycle (the record's flag), so there is none to withdraw.
+   * Queues a notice for a reader. Returns false when this notice already existed (queued twice).
+   * A "ready" (or "failed") replaces a "started" that has not gone out yet without a write of
+   * its own: `pending()` no longer lists that "started", and the tick that finds both settles it
+   * as superseded. Queueing is one write, where withdrawing the "started" here cost a second
+   * (a conditional update, almost always refused: the "started" went out hours before).
    */
-  async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date, options: { startedQueued?: boolean } = {}): Promise<boolean> {
+  async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Promise<boolean> {
     const notice: Notice = {
       readerId: reader.id,
       noticeKey: noticeKeyOf(file, kind),
@@ -102,17 +115,16 @@ export class NoticeBook {
       status: 'pending',
       pendingPartition: PENDING_PARTITION,
     };
-    const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
-    if (created && kind !== 'started' && options.startedQueued !== false) {
-      // The reader no longer needs to hear that the restore started.
-      await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
-    }
-    return created;
+    return conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
   }
 
-  /** Every pending notice, through the sparse index (Query, never Scan). */
-  async pending(): Promise<Notice[]> {
-    return allPages<Notice>((startKey) =>
+  /**
+   * The notices still to be emailed, through the sparse index (Query, never Scan): less the
+   * "started" notices that later news withdraws, unless `includeWithdrawn` (the tick, which
+   * settles those).
+   */
+  async pending(options: { includeWithdrawn?: boolean } = {}): Promise<Notice[]> {
+    const all = await allPages<Notice>((startKey) =>
       this.ddb.send(
         new QueryCommand({
           TableName: this.table,
@@ -123,6 +135,9 @@ export class NoticeBook {
         }),
       ),
     );
+    if (options.includeWithdrawn) return all;
+    const withdrawn = new Set(withdrawnStarted(all));
+    return all.filter((notice) => !withdrawn.has(notice));
   }
 
   /** Moves a pending notice out of the pending index. False if it was no longer pending. */
