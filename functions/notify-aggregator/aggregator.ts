@@ -51,6 +51,12 @@ const FLAG: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotified' | '
   failed: 'failureNotified',
 };
 
+const FIRST_NOTIFIED_AT: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotifiedAt' | 'readyNotifiedAt' | 'failureNotifiedAt'> = {
+  started: 'startedNotifiedAt',
+  ready: 'readyNotifiedAt',
+  failed: 'failureNotifiedAt',
+};
+
 export const enqueueInputSchema = z.object({
   action: z.literal('enqueue'),
   kind: z.enum(WORKFLOW_NOTICE_KINDS),
@@ -74,15 +80,19 @@ export async function handleAggregatorEvent(event: unknown, deps: AggregatorDeps
  */
 export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: Pick<AggregatorDeps, 'records' | 'notices' | 'audit' | 'now'>): Promise<{ queued: number; readers: number }> {
   const now = deps.now();
-  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true });
+  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true }, { setIfAbsent: { [FIRST_NOTIFIED_AT[input.kind]]: now.toISOString() } });
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
+  // The first hand-over's time, kept by the record: a retry (or the reconciler handing the
+  // notice again) writes the same audit entry, so one conditional write deduplicates it.
+  const queuedAt = new Date(record[FIRST_NOTIFIED_AT[input.kind]] ?? now);
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
   let queued = 0;
   for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
   await deps.audit.record({
     objectId: input.objectId,
-    time: now,
+    time: queuedAt,
+    timeIsTheEvents: true,
     type: 'NOTICES_QUEUED',
     cycle: input.cycle,
     dedupeKey: `notices#${input.cycle}#${input.kind}`,
@@ -110,7 +120,8 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
-    const pending = await deps.notices.pending();
+    // Withdrawn "started" notices included: planBatches settles them as superseded.
+    const pending = await deps.notices.pending({ includeWithdrawn: true });
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
@@ -173,17 +184,25 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
     deps.metrics.count('EmailsSent', 1, { name: 'kind', value: batch.kind });
     const delay = EMAIL_DELAY_METRIC[batch.kind];
     if (delay) for (const notice of toSend) deps.metrics.milliseconds(delay, now.getTime() - Date.parse(notice.createdAt));
-    await forEach(toSend, async (notice) => {
-      await deps.notices.recordSent(batch.email, notice.noticeKey, now);
-      await deps.audit.record({
+    // The ledger first, then the history: written per email (25 files a call), not per file.
+    await deps.notices.recordSent(
+      batch.email,
+      toSend.map((n) => n.noticeKey),
+      now,
+    );
+    await deps.audit.recordAll(
+      toSend.map((notice) => ({
         objectId: notice.file.objectId,
         time: now,
         type: 'EMAIL_SENT',
         cycle: notice.file.cycle,
         dedupeKey: `email#${notice.noticeKey}#${batch.email}`,
+        // Only the tick that sent the email writes this entry (the ledger keeps any later tick
+        // from emailing the file again), so the send's time is the same on a retried write.
+        timeIsTheEvents: true,
         detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
-      });
-    });
+      })),
+    );
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);

@@ -4,7 +4,7 @@
  * than the debounce window (the reader has stopped opening files) or its oldest is older than
  * the maximum wait (a busy reader is not starved).
  */
-import { isFinalNotice, type Notice, type NoticeKind } from '../domain/stores/notices.js';
+import { withdrawnStarted, type Notice, type NoticeKind } from '../domain/stores/notices.js';
 
 export interface BatchRules {
   debounceMs: number;
@@ -29,9 +29,8 @@ export interface BatchPlan {
 export function planBatches(pending: readonly Notice[], emailOf: (notice: Notice) => string | undefined, now: Date, rules: BatchRules): BatchPlan {
   const groups = new Map<string, Batch>();
   const unresolved: Notice[] = [];
-  // The "ready" write and the withdrawal of the "started" are two writes; a tick may see both.
-  const laterNews = new Set(pending.filter((n) => isFinalNotice(n.kind)).map((n) => `${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
-  const superseded = pending.filter((n) => n.kind === 'started' && laterNews.has(`${n.readerId}\n${n.file.objectId}#${n.file.cycle}`));
+  // Queueing a "ready" leaves the reader's "started" in the index: it is settled here, unsent.
+  const superseded = withdrawnStarted(pending);
   // A set, not a list: a tick handles every pending notice, so each step must cost O(1) per notice.
   const skip = new Set(superseded);
   for (const notice of pending) {

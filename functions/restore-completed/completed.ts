@@ -90,11 +90,17 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
   const updated = await deps.records.markRestored(
     record.objectId,
     record.cycle,
-    { restoredAt: record.restoredAt ?? eventTime.toISOString(), expiryDate: expiryDate ?? record.expiryDate },
-    { from: ['STARTING', 'RESTORING', 'RESTORED'] },
+    { expiryDate: expiryDate ?? record.expiryDate },
+    { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: auditBase.time.toISOString() } },
   );
+  // Timed by the first confirmation the record keeps, so a duplicate delivery of the event
+  // computes the same entry and one conditional write deduplicates it (also when the cycle has
+  // since expired or closed and the write above was refused: the record read first has the time).
+  // A cycle with no confirmation yet whose record refused the write: the entry is deduplicated by a marker.
+  const confirmedAt = updated?.completionConfirmedAt ?? record.completionConfirmedAt;
   await deps.audit.record({
     ...auditBase,
+    ...(confirmedAt ? { time: new Date(confirmedAt), timeIsTheEvents: true } : {}),
     type: 'RESTORE_COMPLETED',
     dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },

@@ -164,8 +164,9 @@ async function applyInspection(
   if (inspection === 'GONE') return { state: 'GONE' };
   const restored = inspection.state === 'RESTORED';
   const seen = { ...extra, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind };
-  const record = restored ? await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }) : await deps.records.update(step.objectId, step.cycle, seen);
-  if (restored && record && !record.restoredAt) await deps.records.update(step.objectId, step.cycle, { restoredAt: deps.now().toISOString() });
+  // One write: a restore seen for the first time gets its time, an earlier one keeps its own.
+  if (restored) await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }, { setIfAbsent: { restoredAt: deps.now().toISOString() } });
+  else await deps.records.update(step.objectId, step.cycle, seen);
   return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate, size: inspection.size };
 }
 
@@ -224,9 +225,13 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   const days = restoreRequestFor(kind, tier, restoreDays).Days;
   const fields = { tier, restoreDays: days, expectedReadyAt: readyAt, policyRule: decision.rule, costMicroUsd: charge.cost.microUsd, ...(charge.downgraded ? { downgradedToBulk: true } : {}) };
   // Never move a record that the completion event already marked RESTORED back to RESTORING.
-  const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
-  if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
-  if (outcome === 'ALREADY_RESTORED') await deps.records.markRestored(step.objectId, step.cycle, { restoredAt: requestedAt.toISOString() });
+  if (outcome === 'ALREADY_RESTORED') {
+    // S3 says the copy is there: one write, from whatever status (a completion may have come first).
+    await deps.records.markRestored(step.objectId, step.cycle, { ...fields, restoredAt: requestedAt.toISOString() });
+  } else {
+    const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
+    if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
+  }
   await deps.audit.record({
     objectId: step.objectId,
     time: requestedAt,

@@ -2,12 +2,14 @@
  * The real restore-object.asl.json, run by the local interpreter with the real step and
  * aggregator logic: each scenario asserts the path of states taken.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { restoreCompleted } from '../../functions/restore-completed/completed.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { RestoreObjectCommand as RestoreObjectCommandRef, S3Client, S3ServiceException as S3ServiceExceptionRef } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ACCOUNT, BUCKET, restoreCompletedEvent } from '../fixtures/events.js';
+import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { eventually } from '../../local/eventually.js';
 import { recordingLog } from '../support/log.js';
@@ -70,6 +72,25 @@ describe('restore-object state machine', () => {
     expect(await pendingKinds()).toEqual(['ready:alice', 'ready:bob']);
     expect(await auditTypes()).toEqual(['OBJECT_INSPECTED', 'RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'RESTORE_COMPLETED', 'NOTICES_QUEUED']);
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'RESTORED', readyNotified: true, startedNotified: true });
+  });
+
+  it('fresh restore: one write per history line (no dedupe marker) and one record write per step', async () => {
+    world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      const execution = world.run(ref);
+      await waitingForRestore();
+      await s3CompletesRestore();
+      expect((await execution.done).status).toBe('SUCCEEDED');
+      const writes = sent.mock.calls.map(([command]) => command).filter((c) => c instanceof PutCommand || c instanceof UpdateCommand);
+      const on = (table: string) => writes.filter((c) => c.input.TableName === table).length;
+      // Inspect, request, wait, completion, and the two hand-overs to the aggregator.
+      expect(on(state.tableNames.objects)).toBe(6);
+      expect(on(state.tableNames.audit)).toBe(6);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await dedupeMarkers(state, objectIdOf(ref))).toEqual([]);
   });
 
   it('restore already in progress: no RestoreObject, straight to the wait', async () => {

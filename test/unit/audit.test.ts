@@ -1,4 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestState, type TestState } from '../support/dynamo.js';
 
@@ -35,6 +36,21 @@ describe('audit log', () => {
     const history = await state.audit.history(objectId);
     expect(history.map((e) => e.time)).toEqual(['2026-11-22T10:00:00.000Z']);
     expect((await items(objectId)).map((i) => String(i.at).slice(0, 8))).toEqual(['#dedupe#', '2026-11-']);
+  });
+
+  it('reads data written with a marker and an entry per line: the entry shows once, a duplicate adds nothing', async () => {
+    const objectId = 's3://bucket/written-before.csv';
+    const dedupe = createHash('sha256').update('notices#1#started').digest('hex').slice(0, 32);
+    const entryAt = `2026-11-20T08:00:00.000Z#${dedupe}`;
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId, at: `#dedupe#${dedupe}`, entryAt } }));
+    await state.ddb.send(
+      new PutCommand({
+        TableName: state.tableNames.audit,
+        Item: { objectId, at: entryAt, time: '2026-11-20T08:00:00.000Z', type: 'NOTICES_QUEUED', cycle: 1, detail: { kind: 'started' } },
+      }),
+    );
+    expect(await state.audit.record({ objectId, time: new Date('2026-11-22T10:00:00Z'), type: 'NOTICES_QUEUED', cycle: 1, dedupeKey: 'notices#1#started' })).toBe(false);
+    expect(await state.audit.history(objectId)).toEqual([{ objectId, at: entryAt, time: '2026-11-20T08:00:00.000Z', type: 'NOTICES_QUEUED', cycle: 1, detail: { kind: 'started' } }]);
   });
 
   it('distinct events at the same second are distinct entries, newest first by sort key', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, documentedIdentity, iamUser } from '../fixtures/events.js';
+import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';
 
@@ -59,6 +60,21 @@ describe('detect-access', () => {
     expect(record).toMatchObject({ status: 'STARTING', cycle: 1, executionArn: expect.stringContaining(':execution:') });
     expect(Object.keys(record!.subscribers)).toEqual(['arn:aws:iam::111122223333:user/alice']);
     expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+  });
+
+  it('the read and the execution start are one write each in the audit table (no dedupe marker)', async () => {
+    await detectAccess(archivedReadEvent({ key }), deps());
+    // A second reader joins an unconfirmed start and starts the same execution again: still one entry.
+    const objectId = objectIdOf({ bucket: BUCKET, key });
+    const record = await state.records.get(objectId);
+    await state.records.update(objectId, 1, {}, { remove: ['executionArn'] });
+    await detectAccess(archivedReadEvent({ key, eventId: 'second-reader', eventTime: '2026-11-22T10:08:00Z', identity: iamUser('bob') }), deps({ now: () => new Date('2026-11-22T10:09:00Z') }));
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED', 'READ_DETECTED', 'READER_JOINED']);
+    const started = (await state.audit.history(objectId)).find((e) => e.type === 'EXECUTION_STARTED');
+    expect(started?.time).toBe(record!.cycleStartedAt);
+    // The joined reader's entry has no time of its own to be keyed by: it keeps its marker.
+    expect(await dedupeMarkers(state, objectId)).toHaveLength(1);
   });
 
   it('duplicate deliveries of one event give one audit entry and one execution', async () => {

@@ -1,12 +1,15 @@
 import { BadRequestException, MessageRejected, SendEmailCommand, SendingPausedException, SESv2Client, TooManyRequestsException } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { noticeKeyOf } from '../../functions/domain/stores/notices.js';
 import { ATTEMPTS_WHEN_REJECTED, handleAggregatorEvent, type AggregatorDeps, type TickResult } from '../../functions/notify-aggregator/aggregator.js';
 import type { MetricName } from '../../functions/domain/wiring/metrics.js';
 import { classifySendFailure } from '../../functions/notify-aggregator/send-failures.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../../functions/domain/wiring/config.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
+import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { aggregatorDepsFor } from '../support/deps.js';
 import { seedCycle } from '../support/records.js';
@@ -62,6 +65,57 @@ describe('enqueue', () => {
     expect(pending.map((p) => p.kind)).toEqual(['started', 'started']);
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ startedNotified: true });
     expect((await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('a retried hand-over keeps one entry, timed by the first, written without a dedupe marker', async () => {
+    const ref = await objectWithNotice('retried.csv', 'started');
+    const first = (await state.audit.history(objectIdOf(ref))).find((e) => e.type === 'NOTICES_QUEUED');
+    advance(60_000);
+    await handleAggregatorEvent({ action: 'enqueue', kind: 'started', objectId: objectIdOf(ref), cycle: 1 }, deps());
+    const queued = (await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'NOTICES_QUEUED');
+    expect(queued).toEqual([first]);
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ startedNotifiedAt: '2026-11-22T10:00:00.000Z' });
+    advance(DEBOUNCE);
+    await tick();
+    expect((await state.audit.history(objectIdOf(ref))).map((e) => e.type)).toEqual(['EMAIL_SENT', 'NOTICES_QUEUED']);
+    expect(await dedupeMarkers(state, objectIdOf(ref))).toEqual([]);
+  });
+
+  it('a "ready" replaces a pending "started" with one write; the tick settles the "started" as superseded, unsent', async () => {
+    const ref = await objectWithNotice('replaced.csv', 'started');
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
+      expect(sent.mock.calls.map(([c]) => c).filter((c) => (c instanceof PutCommand || c instanceof UpdateCommand) && c.input.TableName === state.tableNames.notices)).toHaveLength(1);
+    } finally {
+      sent.mockRestore();
+    }
+    expect((await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready']);
+    expect((await state.notices.pending({ includeWithdrawn: true })).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready', 'started']);
+    advance(DEBOUNCE);
+    await tick();
+    expect(sentEmails().map((e) => e.Content!.Simple!.Subject!.Data)).toEqual(['1 file restored and ready to download']);
+    const started = await state.ddb.send(
+      new GetCommand({
+        TableName: state.tableNames.notices,
+        Key: { readerId: `arn:aws:iam::111122223333:user/alice-${run}`, noticeKey: noticeKeyOf({ objectId: objectIdOf(ref), cycle: 1 }, 'started') },
+      }),
+    );
+    expect(started.Item).toMatchObject({ status: 'superseded' });
+    expect(started.Item).not.toHaveProperty('pendingPartition');
+  });
+
+  it('a "ready" for a cycle whose start was never announced withdraws nothing: one notice write per reader', async () => {
+    const ref = { bucket: BUCKET, key: `run-${run}/restored-already.csv` };
+    await seedCycle(state, ref, { readers: [`alice-${run}`], fields: { status: 'RESTORED' } });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await handleAggregatorEvent({ action: 'enqueue', kind: 'ready', objectId: objectIdOf(ref), cycle: 1 }, deps());
+      expect(sent.mock.calls.map(([c]) => c).filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.notices)).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+    expect((await state.notices.pending()).filter((p) => p.file.key === ref.key).map((p) => p.kind)).toEqual(['ready']);
   });
 
   it('rejects a request for a cycle that is over', async () => {
@@ -180,6 +234,32 @@ describe('tick', () => {
     advance(DEBOUNCE);
     await tick();
     expect((await state.audit.history(objectIdOf(ref)))[0]).toMatchObject({ type: 'EMAIL_SENT', detail: { kind: 'started', recipient: `alice-${run}@example.com` } });
+  });
+
+  it("an email's ledger and history lines are written per 25 files, not per file; each file still has its entry", async () => {
+    const refs: ObjectRef[] = [];
+    for (let i = 0; i < 30; i++) refs.push(await objectWithNotice(`ledger-${i}.csv`, 'started'));
+    advance(DEBOUNCE);
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      expect(await tick()).toMatchObject({ emailsSent: 1 });
+      const calls = sent.mock.calls.map(([command]) => command);
+      expect(calls.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.values((c as BatchWriteCommand).input.RequestItems!)[0]!.length)).toEqual([25, 5, 25, 5]);
+      expect(calls.filter((c) => c instanceof PutCommand && c.input.TableName !== state.tableNames.notices)).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+    for (const ref of refs) expect((await state.audit.history(objectIdOf(ref))).filter((e) => e.type === 'EMAIL_SENT')).toHaveLength(1);
+    expect(
+      (
+        await state.notices.alreadySent(
+          `alice-${run}@example.com`,
+          refs.map((r) => noticeKeyOf({ objectId: objectIdOf(r), cycle: 1 }, 'started')),
+        )
+      ).size,
+    ).toBe(30);
+    advance(DEBOUNCE);
+    expect(await tick()).toMatchObject({ emailsSent: 0 });
   });
 
   it('a second tick while one runs does nothing', async () => {

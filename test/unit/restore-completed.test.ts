@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restoreCompleted, type CompletedDeps } from '../../functions/restore-completed/completed.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { ACCOUNT, BUCKET, restoreCompletedEvent, restoreExpiredEvent } from '../fixtures/events.js';
+import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { recordingLog } from '../support/log.js';
 import { seedCycle } from '../support/records.js';
@@ -79,6 +80,23 @@ describe('restore-completed', () => {
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_COMPLETED']);
+  });
+
+  it('a duplicate delivered later is the same entry, timed by the first confirmation and written without a dedupe marker', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-e' } });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T14:05:00Z') });
+    expect((await state.audit.history(objectId)).map((e) => [e.type, e.time])).toEqual([['RESTORE_COMPLETED', '2026-11-22T14:00:01.000Z']]);
+    expect(await state.records.get(objectId)).toMatchObject({ completionConfirmedAt: '2026-11-22T14:00:01.000Z', restoredAt: '2026-11-22T14:00:00.000Z' });
+    expect(await dedupeMarkers(state, objectId)).toEqual([]);
+  });
+
+  it('a duplicate delivered after the copy expired adds no second entry', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-f' } });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+    expect(await restoreCompleted(restoreExpiredEvent({ key: ref.key }), deps())).toEqual({ outcome: 'expired', objectId });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T16:00:00Z') });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_EXPIRED', 'RESTORE_COMPLETED']);
   });
 
   it('an event with a version id finds the record of a reader who did not name the version', async () => {

@@ -1,7 +1,8 @@
 import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { BUCKET } from '../fixtures/events.js';
@@ -56,6 +57,19 @@ describe('inspect', () => {
     s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' });
     expect(await runStep(step('inspect'), deps())).toMatchObject({ state: 'RESTORED', expiryDate: '2026-11-29T00:00:00.000Z' });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-29T00:00:00.000Z', restoredAt: NOW.toISOString() });
+  });
+
+  it('already restored: one write to the record, which keeps a restore time it already had', async () => {
+    await state.records.markRestored(objectId, 1, {}, { setIfAbsent: { restoredAt: '2026-11-22T09:00:00.000Z' } });
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Sun, 29 Nov 2026 00:00:00 GMT"' });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await runStep(step('inspect'), deps());
+      expect(sent.mock.calls.filter(([command]) => command instanceof UpdateCommand)).toHaveLength(1);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', restoredAt: '2026-11-22T09:00:00.000Z', expiryDate: '2026-11-29T00:00:00.000Z' });
   });
 
   it('a deleted object is GONE', async () => {
@@ -120,8 +134,15 @@ describe('requestRestore', () => {
 
   it('200 (a restored copy already existed) records the object as restored', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 200 } });
-    expect(await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
-    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED' });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      expect(await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), deps())).toMatchObject({ outcome: 'ALREADY_RESTORED' });
+      // One write moves the record to RESTORED with the tier and the time, not a RESTORING then a RESTORED.
+      expect(sent.mock.calls.filter(([command]) => command instanceof UpdateCommand)).toHaveLength(1);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', tier: 'Standard', restoredAt: NOW.toISOString() });
   });
 
   it('a deleted object is ObjectGoneError; a refused restore is RestoreNotPossibleError', async () => {

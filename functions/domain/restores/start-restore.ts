@@ -201,9 +201,12 @@ async function startExecution(deps: RestoreStartDeps, record: ObjectRecord): Pro
     return { executionArn };
   }
   await deps.records.update(record.objectId, record.cycle, { executionArn });
+  // Timed by the cycle's start, which every request that starts this cycle's execution reads
+  // the same from the record: one conditional write deduplicates the entry.
   await deps.audit.record({
     objectId: record.objectId,
-    time: deps.now(),
+    time: new Date(record.cycleStartedAt),
+    timeIsTheEvents: true,
     type: 'EXECUTION_STARTED',
     cycle: record.cycle,
     dedupeKey: `execution#${record.cycle}`,

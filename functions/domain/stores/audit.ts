@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, conditionHeld } from './dynamodb.js';
+import { allPages, batchPutAll, conditionHeld } from './dynamodb.js';
 
 const MARKER_PREFIX = '#dedupe#';
 
@@ -60,10 +60,30 @@ export interface AuditInput {
    */
   dedupeKey?: string;
   /**
-   * The time belongs to the deduplicated event itself (a CloudTrail event's eventTime), so
-   * every delivery computes the same sort key and one conditional write is enough.
+   * The time is the same on every delivery and every retry: the event's own (a CloudTrail
+   * event's eventTime), or one the object's record keeps from the first attempt (the cycle's
+   * start, the first hand-over of a notice). Every attempt then computes the same sort key, and
+   * one conditional write is both the entry and its deduplication: no marker is needed.
    */
   timeIsTheEvents?: boolean;
+}
+
+/** An entry that every attempt keys alike: deduplicated, with a time that is the same on every attempt. */
+export type StableAuditInput = AuditInput & { dedupeKey: string; timeIsTheEvents: true };
+
+function entryOf(input: AuditInput): { entry: AuditEntry; dedupe?: string } {
+  const time = input.time.toISOString();
+  // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
+  const dedupe = input.dedupeKey ? createHash('sha256').update(input.dedupeKey).digest('hex').slice(0, 32) : undefined;
+  const entry: AuditEntry = {
+    objectId: input.objectId,
+    at: `${time}#${dedupe ?? randomUUID()}`,
+    time,
+    type: input.type,
+    cycle: input.cycle,
+    detail: input.detail ?? {},
+  };
+  return { entry, dedupe };
 }
 
 export class AuditLog {
@@ -74,23 +94,13 @@ export class AuditLog {
 
   /**
    * Returns false when the entry was already there (a duplicate event). An entry whose time
-   * is the event's own is keyed by that time and the dedupe key. Any other deduplicated entry
+   * is stable (`timeIsTheEvents`) is keyed by that time and the dedupe key. Any other deduplicated entry
    * first claims a marker item (`#dedupe#<key>`, sorted apart from the timeline) that names the
    * entry's sort key; a duplicate, or a retry after a crash between the two writes, finds the
    * marker and makes sure that very entry exists, so an entry is never doubled nor lost.
    */
   async record(input: AuditInput): Promise<boolean> {
-    const time = input.time.toISOString();
-    // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
-    const dedupe = input.dedupeKey ? createHash('sha256').update(input.dedupeKey).digest('hex').slice(0, 32) : undefined;
-    const entry: AuditEntry = {
-      objectId: input.objectId,
-      at: `${time}#${dedupe ?? randomUUID()}`,
-      time,
-      type: input.type,
-      cycle: input.cycle,
-      detail: input.detail ?? {},
-    };
+    const { entry, dedupe } = entryOf(input);
     if (!dedupe) {
       await this.ddb.send(new PutCommand({ TableName: this.table, Item: entry }));
       return true;
@@ -105,6 +115,16 @@ export class AuditLog {
     const marker = await this.ddb.send(new GetCommand({ TableName: this.table, Key: markerKey, ConsistentRead: true }));
     await this.putIfAbsent({ ...entry, at: (marker.Item?.entryAt as string | undefined) ?? entry.at });
     return false;
+  }
+
+  /**
+   * Writes entries whose key is stable (a dedupe key and a stable time), up to 25 a call: for
+   * entries one step writes together, such as one email's lines on each file it lists. Writing
+   * such an entry again replaces it with itself, so no condition is needed.
+   */
+  async recordAll(inputs: StableAuditInput[]): Promise<void> {
+    const entries = new Map(inputs.map((input) => entryOf(input).entry).map((entry) => [`${entry.objectId}\n${entry.at}`, entry]));
+    await batchPutAll(this.ddb, this.table, [...entries.values()] as unknown as Record<string, unknown>[]);
   }
 
   private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {

@@ -1,9 +1,10 @@
 /**
  * The DynamoDB call patterns the stores share: a write whose condition may not hold, reading
- * every page of a Query or Scan, and a BatchGet that asks again for what was left unprocessed.
+ * every page of a Query or Scan, and a BatchGet or BatchWrite that asks again for what was
+ * left unprocessed.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 type Item = Record<string, unknown>;
 
@@ -57,4 +58,24 @@ export async function batchGetAll(ddb: DynamoDBDocumentClient, table: string, ke
     }
   }
   return items;
+}
+
+const BATCH_WRITE_MAX_ITEMS = 25;
+
+/**
+ * Puts every item into `table`: one BatchWriteItem per 25 items (its limit), sending again the
+ * puts it left unprocessed after a growing pause, as the BatchWriteItem reference recommends.
+ * Each put replaces an item with the same key and takes no condition: only for items whose key
+ * says everything (writing one twice leaves one). The items of one call must have distinct keys.
+ */
+export async function batchPutAll(ddb: DynamoDBDocumentClient, table: string, items: Item[], pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH_WRITE_MAX_ITEMS) {
+    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [table]: items.slice(i, i + BATCH_WRITE_MAX_ITEMS).map((Item) => ({ PutRequest: { Item } })) };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > 0) await pause(Math.min(50 * 2 ** (attempt - 1), 2_000));
+      const out = await ddb.send(new BatchWriteCommand({ RequestItems: request }));
+      // Absent or empty when every put was processed.
+      request = out.UnprocessedItems as Record<string, { PutRequest: { Item: Item } }[]> | undefined;
+    }
+  }
 }

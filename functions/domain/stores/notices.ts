@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
+import { allPages, batchGetAll, batchPutAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
@@ -93,6 +93,17 @@ export function noticeFileOf(record: ObjectRecord): NoticeFile {
   };
 }
 
+/**
+ * The pending "started" notices whose reader has a "ready" or "failed" pending for the same
+ * object and cycle: the reader only needs the later news.
+ */
+export function withdrawnStarted(pending: readonly Notice[]): Notice[] {
+  const fileOf = (n: Notice) => `${n.readerId}\n${n.file.objectId}#${n.file.cycle}`;
+  // A set, not a list: a tick handles every pending notice, so each step must cost O(1) per notice.
+  const laterNews = new Set(pending.filter((n) => isFinalNotice(n.kind)).map(fileOf));
+  return pending.filter((n) => n.kind === 'started' && laterNews.has(fileOf(n)));
+}
+
 /** Partition of the ledger that remembers which (recipient, object, kind) was emailed. */
 const ledgerPartition = (email: string) => `#sent#${email.toLowerCase()}`;
 
@@ -103,8 +114,11 @@ export class NoticeBook {
   ) {}
 
   /**
-   * Queues a notice for a reader. A "ready" replaces a "started" that has not gone out yet.
-   * Returns false when this notice already existed (queued twice).
+   * Queues a notice for a reader. Returns false when this notice already existed (queued twice).
+   * A "ready" (or "failed") replaces a "started" that has not gone out yet without a write of
+   * its own: `pending()` no longer lists that "started", and the tick that finds both settles it
+   * as superseded. Queueing is one write, where withdrawing the "started" here cost a second
+   * (a conditional update, almost always refused: the "started" went out hours before).
    */
   async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Promise<boolean> {
     const notice: Notice = {
@@ -117,17 +131,16 @@ export class NoticeBook {
       status: 'pending',
       pendingPartition: PENDING_PARTITION,
     };
-    const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
-    if (created && isFinalNotice(kind)) {
-      // The reader no longer needs to hear that the restore started.
-      await this.transition({ readerId: reader.id, noticeKey: noticeKeyOf(file, 'started') }, 'superseded', now);
-    }
-    return created;
+    return conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
   }
 
-  /** Every pending notice, through the sparse index (Query, never Scan). */
-  async pending(): Promise<Notice[]> {
-    return allPages<Notice>((startKey) =>
+  /**
+   * The notices still to be emailed, through the sparse index (Query, never Scan): less the
+   * "started" notices that later news withdraws, unless `includeWithdrawn` (the tick, which
+   * settles those).
+   */
+  async pending(options: { includeWithdrawn?: boolean } = {}): Promise<Notice[]> {
+    const all = await allPages<Notice>((startKey) =>
       this.ddb.send(
         new QueryCommand({
           TableName: this.table,
@@ -138,6 +151,9 @@ export class NoticeBook {
         }),
       ),
     );
+    if (options.includeWithdrawn) return all;
+    const withdrawn = new Set(withdrawnStarted(all));
+    return all.filter((notice) => !withdrawn.has(notice));
   }
 
   /** Moves a pending notice out of the pending index. False if it was no longer pending. */
@@ -194,8 +210,17 @@ export class NoticeBook {
     return new Set((await batchGetAll(this.ddb, this.table, keys)).map((item) => item.noticeKey as string));
   }
 
-  async recordSent(email: string, noticeKey: string, now: Date): Promise<void> {
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() } }));
+  /**
+   * Remembers that these (object, cycle, kind) keys were emailed to this address: the files of
+   * one email are written together, up to 25 a call, so an email's ledger costs per email, not per file.
+   */
+  async recordSent(email: string, noticeKeys: string[], now: Date): Promise<void> {
+    const keys = [...new Set(noticeKeys)];
+    await batchPutAll(
+      this.ddb,
+      this.table,
+      keys.map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() })),
+    );
   }
 
   /**

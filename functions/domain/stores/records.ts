@@ -43,6 +43,15 @@ export interface ObjectRecord {
   startedNotified?: boolean;
   readyNotified?: boolean;
   failureNotified?: boolean;
+  /**
+   * When each notice kind was first handed to the aggregator. Written once (a retry keeps the
+   * first time), so the audit entry saying so is keyed by the same time on every retry.
+   */
+  startedNotifiedAt?: string;
+  readyNotifiedAt?: string;
+  failureNotifiedAt?: string;
+  /** When a completion event was first confirmed by S3 in this cycle (written once, like the above). */
+  completionConfirmedAt?: string;
   outcome?: CloseOutcome;
   outcomeReason?: string;
   /**
@@ -148,6 +157,8 @@ export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expi
 type Fields = Partial<Omit<ObjectRecord, 'objectId' | 'cycle'>>;
 /** Fields that any write may set: the status and a closed cycle's outcome move only through the named transitions. */
 type PlainFields = Omit<Fields, 'status' | 'outcome' | 'outcomeReason'> & { status?: never; outcome?: never; outcomeReason?: never };
+/** Fields a write sets only when the record has none yet: times that must stay what they were first. */
+export type OnceFields = Partial<Pick<ObjectRecord, 'restoredAt' | 'startedNotifiedAt' | 'readyNotifiedAt' | 'failureNotifiedAt' | 'completionConfirmedAt'>>;
 
 export class ObjectRecords {
   constructor(
@@ -299,8 +310,13 @@ export class ObjectRecords {
    * The restored copy is readable. `from` limits the statuses it may come from (none: any);
    * `dropTaskToken` forgets the waiting task's token when nobody will resume it any more.
    */
-  async markRestored(objectId: string, cycle: number, fields: PlainFields, options: { from?: RecordStatus[]; dropTaskToken?: boolean } = {}): Promise<ObjectRecord | undefined> {
-    return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [] });
+  async markRestored(
+    objectId: string,
+    cycle: number,
+    fields: PlainFields,
+    options: { from?: RecordStatus[]; dropTaskToken?: boolean; setIfAbsent?: OnceFields } = {},
+  ): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [], setIfAbsent: options.setIfAbsent });
   }
 
   /** The cycle ends without a restored copy; it leaves the open index and the task token goes. */
@@ -382,16 +398,22 @@ export class ObjectRecords {
    * through the transitions above) and returns the record after the write, or undefined when
    * the record is on another cycle.
    */
-  async update(objectId: string, cycle: number, fields: PlainFields, options: { remove?: (keyof ObjectRecord)[] } = {}): Promise<ObjectRecord | undefined> {
+  async update(objectId: string, cycle: number, fields: PlainFields, options: { remove?: (keyof ObjectRecord)[]; setIfAbsent?: OnceFields } = {}): Promise<ObjectRecord | undefined> {
     return this.write(objectId, cycle, fields, options);
   }
 
   /**
    * The one conditional write: sets `fields` on this cycle's record if its status is one of
-   * `onlyIfStatus` (when given), and takes the record out of the open index when the write
-   * leaves it nothing more to do.
+   * `onlyIfStatus` (when given), sets each of `setIfAbsent` only where the record has no value
+   * yet (so a retried step keeps the first one), and takes the record out of the open index
+   * when the write leaves it nothing more to do.
    */
-  private async write(objectId: string, cycle: number, fields: Fields, options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[] } = {}): Promise<ObjectRecord | undefined> {
+  private async write(
+    objectId: string,
+    cycle: number,
+    fields: Fields,
+    options: { remove?: (keyof ObjectRecord)[]; onlyIfStatus?: RecordStatus[]; setIfAbsent?: OnceFields } = {},
+  ): Promise<ObjectRecord | undefined> {
     const names: Record<string, string> = { '#cycle': 'cycle' };
     const values: Record<string, unknown> = { ':cycle': cycle };
     const sets = Object.entries(fields as Record<string, unknown>)
@@ -400,6 +422,13 @@ export class ObjectRecords {
         names[`#f${i}`] = field;
         values[`:v${i}`] = value;
         return `#f${i} = :v${i}`;
+      });
+    Object.entries((options.setIfAbsent ?? {}) as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .forEach(([field, value], i) => {
+        names[`#o${i}`] = field;
+        values[`:o${i}`] = value;
+        sets.push(`#o${i} = if_not_exists(#o${i}, :o${i})`);
       });
     let condition = '#cycle = :cycle';
     if (options.onlyIfStatus) {
