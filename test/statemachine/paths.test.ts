@@ -83,10 +83,13 @@ describe('restore-object state machine', () => {
       await s3CompletesRestore();
       expect((await execution.done).status).toBe('SUCCEEDED');
       const writes = sent.mock.calls.map(([command]) => command).filter((c) => c instanceof PutCommand || c instanceof UpdateCommand);
-      const on = (table: string) => writes.filter((c) => c.input.TableName === table).length;
+      const ledgerWrite = (c: PutCommand | UpdateCommand) => String(c instanceof PutCommand ? c.input.Item?.objectId : c.input.Key?.objectId).startsWith('#ledger#');
+      const on = (table: string) => writes.filter((c) => c.input.TableName === table && !ledgerWrite(c)).length;
       // Inspect, request, wait, completion, and the two hand-overs to the aggregator.
       expect(on(state.tableNames.objects)).toBe(6);
       expect(on(state.tableNames.audit)).toBe(6);
+      // The cost ledger (in the audit table): the charge's marker, the month's total, and its bucket, reader and tier.
+      expect(writes.filter(ledgerWrite)).toHaveLength(5);
     } finally {
       sent.mockRestore();
     }
