@@ -6,10 +6,13 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
+import { KEEP_STORAGE_CLASSES } from '../functions/domain/rules/expiry.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
+import { extendCommand } from './commands/extend.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
+import { keepCommand, type KeepCommandOptions } from './commands/keep.js';
 import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
@@ -105,6 +108,25 @@ export async function run(argv: string[]): Promise<number> {
     .command('doctor')
     .description('check a deployment, read-only: stack outputs, watched buckets, trail, rules, dead letters, SES, principal map, failed executions (exit 5 on a problem)')
     .action(withContext((c) => doctorCommand(c)));
+
+  program
+    .command('extend')
+    .description('keep restored Glacier / Deep Archive copies longer: RestoreObject again (S3 moves the expiry; only the request is billed, nothing is retrieved again)')
+    .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
+    .requiredOption('--days <n>', 'days from now the restored copy stays', positiveInt)
+    .option('--dry-run', 'show each copy, its expiry and what it would become; change nothing', false)
+    .action(withContext((c, target: string, o: { days: number; dryRun: boolean }) => extendCommand(c, target, o, abort.signal)));
+
+  program
+    .command('keep')
+    .description('make restored Glacier / Deep Archive objects permanently readable: copy each onto itself into a non-archive class (metadata, tags, checksum, encryption kept)')
+    .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
+    .addOption(new Option('--storage-class <class>', 'the class to keep the object in').choices(KEEP_STORAGE_CLASSES).default('STANDARD'))
+    .option('--dry-run', 'show what would be copied and what it costs; change nothing', false)
+    .option('--yes', 'do not ask before large sets', false)
+    .addOption(new Option('--single-copy-limit <bytes>', 'copy larger objects in parts (S3: 5 GiB)').argParser(positiveInt).hideHelp())
+    .addOption(new Option('--part-size <bytes>', 'part size of a multipart copy').argParser(positiveInt).hideHelp())
+    .action(withContext((c, target: string, o: KeepCommandOptions) => keepCommand(c, target, o, abort.signal)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -477,7 +477,7 @@ function objectOperation(method: string, has: (q: string) => boolean, plain: boo
   if (method === 'POST' && has('restore')) return 'RestoreObject';
   if (method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
   if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
-  if (method === 'PUT' && has('partNumber')) return 'UploadPart';
+  if (method === 'PUT' && has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
   if (!plain) return `${method} ?${['acl', 'tagging', 'uploadId', 'attributes'].find(has) ?? 'subresource'}`;
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: copy ? 'CopyObject' : 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }

@@ -31,6 +31,10 @@ export const AUDIT_TYPES = [
   'READY_NOTICE_FAILED',
   /** The reconciler found a cycle's restore done in S3 after its execution ended. */
   'RESTORE_FOUND_DONE',
+  /** RestoreObject again on a restored copy moved its expiry (`autorestore extend`). */
+  'RESTORE_EXTENDED',
+  /** The object was copied onto itself into a non-archive storage class (`autorestore keep`). */
+  'KEPT',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -288,6 +288,11 @@ export class ObjectRecords {
     return this.write(objectId, cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
   }
 
+  /** RestoreObject again on the restored copy moved its expiry: only a RESTORED cycle's expiry moves. */
+  async extendExpiry(objectId: string, cycle: number, expiryDate: string): Promise<ObjectRecord | undefined> {
+    return this.write(objectId, cycle, { expiryDate }, { onlyIfStatus: ['RESTORED'] });
+  }
+
   /**
    * Sets fields other than the status on the record of this cycle (the status moves only
    * through the transitions above) and returns the record after the write, or undefined when
