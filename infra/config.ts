@@ -84,6 +84,12 @@ export const deploymentConfigSchema = z
     enableBucketEventBridge: z.boolean().default(true),
     /** Days the functions' and the workflow's logs are kept (rounded up to a CloudWatch Logs retention). @default 365 */
     logRetentionDays: z.number().int().min(1).default(365),
+    /** Hours before a restored Glacier / Deep Archive copy expires that each reader who was told it is ready gets one "expires soon" email; 0 turns reminders off. @default 24 */
+    expiryReminderHours: z
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(24),
   })
   .refine((c) => c.senderAddress.toLowerCase().endsWith(`@${c.sesIdentity.toLowerCase()}`) || c.senderAddress.toLowerCase() === c.sesIdentity.toLowerCase(), {
     message: 'senderAddress must be the SES identity itself or an address in its domain',

@@ -35,7 +35,16 @@ export interface FunctionEnvironments {
 /** The settings the functions read; a DeploymentConfig is one. */
 export type FunctionSettings = Pick<
   DeploymentConfig,
-  'watchedBuckets' | 'senderAddress' | 'sesConfigurationSet' | 'restoreTiers' | 'restoreDays' | 'maxWaitCycles' | 'debounceSeconds' | 'maxWaitSeconds' | 'reconcileScheduleMinutes'
+  | 'watchedBuckets'
+  | 'senderAddress'
+  | 'sesConfigurationSet'
+  | 'restoreTiers'
+  | 'restoreDays'
+  | 'maxWaitCycles'
+  | 'debounceSeconds'
+  | 'maxWaitSeconds'
+  | 'reconcileScheduleMinutes'
+  | 'expiryReminderHours'
 >;
 
 export const MAX_FILES_PER_EMAIL = 100;
@@ -86,6 +95,7 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
       UNRESOLVED_RETENTION_SECONDS: seconds(UNRESOLVED_RETENTION_SECONDS),
       ...(config.sesConfigurationSet ? { SES_CONFIGURATION_SET: config.sesConfigurationSet } : {}),
       AGGREGATOR_LEASE_SECONDS: seconds(AGGREGATOR_LEASE_SECONDS),
+      EXPIRY_REMINDER_SECONDS: seconds(config.expiryReminderHours * 3600),
     },
     'reconcile-cycles': {
       ...recorded,

@@ -30,6 +30,8 @@ export interface LocalDeploymentOptions {
   senderAddress?: string;
   /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
   restoreTiers?: Partial<Record<keyof TierByKind, RestoreTier>>;
+  /** Simulated hours before a restored copy expires that its readers are reminded (24, as on AWS); 0 turns reminders off. */
+  expiryReminderHours?: number;
 }
 
 /** The options as a validated deployment configuration: invalid options throw InvalidDeploymentConfigError. */
@@ -49,6 +51,7 @@ export function localDeploymentConfig(options: LocalDeploymentOptions): Deployme
     maxWaitCycles: options.maxWaitCycles,
     // 0 turns the local schedule off; the reconciler's grace then keeps the default period.
     reconcileScheduleMinutes: options.reconcileEveryMinutes || undefined,
+    expiryReminderHours: options.expiryReminderHours,
   });
   return watchesEvery ? { ...config, watchedBuckets: [EVERY_BUCKET] } : config;
 }

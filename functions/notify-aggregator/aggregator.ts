@@ -15,6 +15,7 @@ import type { ObjectRecords } from '../domain/stores/records.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
 import type { Metrics } from './metrics.js';
+import { queueExpiryReminders } from './expiry-reminders.js';
 import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../domain/wiring/logger.js';
 
@@ -32,15 +33,18 @@ export interface AggregatorDeps {
   unresolvedRetentionMs: number;
   /** How long a tick's lease lasts: at least the function's timeout, so a live tick is never overlapped. */
   leaseMs: number;
+  /** How long before a restored copy expires its readers are reminded; 0 or absent: never. */
+  expiryReminderMs?: number;
   now: () => Date;
   log: Log;
   metrics: Metrics;
 }
 
-const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
+const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified' | 'expiringNotified'> = {
   started: 'startedNotified',
   ready: 'readyNotified',
   failed: 'failureNotified',
+  expiring: 'expiringNotified',
 };
 
 export const enqueueInputSchema = z.object({
@@ -102,6 +106,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
+    await queueExpiryReminders(deps, enqueueNotices);
     const pending = await deps.notices.pending();
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));

@@ -53,6 +53,12 @@ const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; 
     intro: 'The archived files you tried to read could not be restored.',
     columns: ['Bucket', 'Key', 'Reason'],
   },
+  expiring: {
+    subject: (n) => `The restored copy of ${plural(n)} expires soon`,
+    intro:
+      'The restored copies of these archived files expire soon; reading them after that needs a new restore. To keep a copy longer, extend it (no new retrieval); to make a file permanently readable, keep it. Someone with access to the bucket can run the commands below.',
+    columns: ['Bucket', 'Key', 'Expires', 'To extend it by 7 days', 'To keep it'],
+  },
 };
 
 function cells(kind: NoticeKind, file: NoticeFile): string[] {
@@ -63,6 +69,14 @@ function cells(kind: NoticeKind, file: NoticeFile): string[] {
       return [file.bucket, file.key, file.expiryDate ? formatTime(file.expiryDate) : 'no expiry', fetchCommand(file)];
     case 'failed':
       return [file.bucket, file.key, file.failureReason ?? 'unknown'];
+    case 'expiring':
+      return [
+        file.bucket,
+        file.key,
+        formatTime(file.expiryDate),
+        `autorestore extend ${shellQuote(`s3://${file.bucket}/${file.key}`)} --days 7`,
+        `autorestore keep ${shellQuote(`s3://${file.bucket}/${file.key}`)}`,
+      ];
   }
 }
 
@@ -78,7 +92,9 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
     .join('\n');
 
   const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
-  const tr = rows.map((row) => `<tr>${row.map((cell, i) => `<td>${i === 3 && kind === 'ready' ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`).join('\n');
+  const tr = rows
+    .map((row) => `<tr>${row.map((cell, i) => `<td>${(i === 3 && kind === 'ready') || (i >= 3 && kind === 'expiring') ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .join('\n');
   const html = [
     '<!doctype html><html><body>',
     `<p>${escapeHtml(copy.intro)}</p>`,

@@ -28,6 +28,7 @@ async function notifyAggregatorHandler(event: unknown) {
     maxFilesPerEmail: env.MAX_FILES_PER_EMAIL,
     unresolvedRetentionMs: env.UNRESOLVED_RETENTION_SECONDS * 1000,
     leaseMs: env.AGGREGATOR_LEASE_SECONDS * 1000,
+    expiryReminderMs: env.EXPIRY_REMINDER_SECONDS * 1000,
     now,
     log: logger,
     metrics,

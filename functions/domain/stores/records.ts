@@ -17,6 +17,14 @@ import type { Reader } from '../rules/reader.js';
 export const OPEN_CYCLES_INDEX = 'open-cycles';
 export const OPEN_PARTITION = 'OPEN';
 
+/**
+ * The sparse index of restored Glacier / Deep Archive copies whose readers still get an
+ * "expires soon" reminder: only records carrying `expiringPartition` are in it, sorted by the
+ * copy's expiry, so the aggregator's tick queries the copies expiring soon and nothing else.
+ */
+export const EXPIRING_COPIES_INDEX = 'expiring-copies';
+export const EXPIRING_PARTITION = 'EXPIRING';
+
 export type RecordStatus = 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
 export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE';
 
@@ -53,6 +61,10 @@ export interface ObjectRecord {
   options?: RestoreOptions;
   /** Present while the cycle is in the open-cycles index. */
   openPartition?: typeof OPEN_PARTITION;
+  /** Present while the restored copy's readers are still to be reminded of its expiry (the expiring-copies index). */
+  expiringPartition?: typeof EXPIRING_PARTITION;
+  /** The readers' "expires soon" reminder was queued. */
+  expiringNotified?: boolean;
   updatedAt: string;
 }
 
@@ -85,6 +97,11 @@ export function executionEnd(status: string | undefined): ExecutionEnd | undefin
     default:
       return undefined;
   }
+}
+
+/** A restored copy with an expiry (Glacier, Deep Archive) enters the expiring-copies index; the reminder or the cycle's end takes it out. */
+function leavesExpiringIndex(fields: Partial<ObjectRecord>): boolean {
+  return fields.status === 'CLOSED' || fields.status === 'EXPIRED' || fields.expiringNotified === true;
 }
 
 /** A write that leaves the record with nothing more to do for its cycle takes it out of the open index. */
@@ -275,7 +292,8 @@ export class ObjectRecords {
    * `dropTaskToken` forgets the waiting task's token when nobody will resume it any more.
    */
   async markRestored(objectId: string, cycle: number, fields: PlainFields, options: { from?: RecordStatus[]; dropTaskToken?: boolean } = {}): Promise<ObjectRecord | undefined> {
-    return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [] });
+    const expiring = fields.expiryDate ? ({ expiringPartition: EXPIRING_PARTITION } as const) : {};
+    return this.write(objectId, cycle, { ...fields, ...expiring, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [] });
   }
 
   /** The cycle ends without a restored copy; it leaves the open index and the task token goes. */
@@ -290,7 +308,28 @@ export class ObjectRecords {
 
   /** RestoreObject again on the restored copy moved its expiry: only a RESTORED cycle's expiry moves. */
   async extendExpiry(objectId: string, cycle: number, expiryDate: string): Promise<ObjectRecord | undefined> {
-    return this.write(objectId, cycle, { expiryDate }, { onlyIfStatus: ['RESTORED'] });
+    // Back in the expiring-copies index at its new expiry; a reminder already sent this cycle is not sent again (notices are once per cycle).
+    return this.write(objectId, cycle, { expiryDate, expiringPartition: EXPIRING_PARTITION }, { onlyIfStatus: ['RESTORED'] });
+  }
+
+  /** Restored copies (still to be reminded of) that expire before `before` (ISO), through the sparse index. */
+  async copiesExpiringBefore(before: string): Promise<ObjectRecord[]> {
+    return allPages<ObjectRecord>((startKey) =>
+      this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: EXPIRING_COPIES_INDEX,
+          KeyConditionExpression: 'expiringPartition = :p AND expiryDate < :before',
+          ExpressionAttributeValues: { ':p': EXPIRING_PARTITION, ':before': before },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+  }
+
+  /** Out of the expiring-copies index without a reminder (the copy is already gone, or the cycle moved on). */
+  async dropExpiryReminder(objectId: string): Promise<void> {
+    await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId }, UpdateExpression: 'REMOVE expiringPartition' }));
   }
 
   /**
@@ -326,7 +365,7 @@ export class ObjectRecords {
       });
       condition += ` AND #status IN (${placeholders.join(', ')})`;
     }
-    const removed = [...(options.remove ?? []), ...(leavesOpenIndex(fields) ? (['openPartition'] as const) : [])];
+    const removed = [...(options.remove ?? []), ...(leavesOpenIndex(fields) ? (['openPartition'] as const) : []), ...(leavesExpiringIndex(fields) ? (['expiringPartition'] as const) : [])];
     const removes = removed.map((field, i) => {
       names[`#r${i}`] = field;
       return `#r${i}`;

@@ -79,6 +79,11 @@ export const notifyAggregatorEnvSchema = z.object({
     .optional(),
   /** How long a tick holds the sending lease: at least the function's timeout; a crashed tick's lease lapses after it. */
   AGGREGATOR_LEASE_SECONDS: positiveSeconds.default(300),
+  /** How long before a restored Glacier / Deep Archive copy expires its readers get a reminder; 0 turns reminders off. */
+  EXPIRY_REMINDER_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(24 * 3600),
 });
 
 export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;
