@@ -61,19 +61,17 @@ const expiryOf = async (key: string) => parseRestoreHeader((await h.s3().send(ne
 
 /** A reader's read restores the object through the workflow; resolves once its record says RESTORED. */
 async function restoredByReader(key: string, storageClass = 'GLACIER'): Promise<void> {
-  await h
-    .s3()
-    .send(
-      new PutObjectCommand({
-        Bucket: BUCKET,
-        Key: key,
-        Body: `content of ${key}`,
-        StorageClass: storageClass as never,
-        ContentType: 'text/csv',
-        Metadata: { owner: 'lab-7' },
-        Tagging: 'project=atlas',
-      }),
-    );
+  await h.s3().send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: key,
+      Body: `content of ${key}`,
+      StorageClass: storageClass as never,
+      ContentType: 'text/csv',
+      Metadata: { owner: 'lab-7' },
+      Tagging: 'project=atlas',
+    }),
+  );
   expect(await h.read(BUCKET, key, READER)).toBe('InvalidObjectState');
   await eventually(async () => (await h.records.get(objectIdOf({ bucket: BUCKET, key })))?.status === 'RESTORED', `${key} restored`, 30_000);
 }
@@ -134,6 +132,20 @@ describe('autorestore extend', () => {
     await eventually(async () => (await h.read(BUCKET, 'extend/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'extend/report.csv', ADMIN)).toBe('OK');
   }, 60_000);
+  it('status shows "restored until <time>" for the extended copy and "expired <time>" for the one whose copy is gone', async () => {
+    await eventually(async () => (await h.records.get(objectIdOf({ bucket: BUCKET, key: 'extend/control.csv' })))?.status === 'EXPIRED', 'the control cycle expired');
+    const controlExpiry = (await h.records.get(objectIdOf({ bucket: BUCKET, key: 'extend/control.csv' })))!.expiryDate!;
+    const run = await autorestore(['status', `s3://${BUCKET}/extend/`]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ARCHIVED\s+GLACIER\s+expired (\S+)\s+extend\/control\.csv$/m);
+    expect(/expired (\S+)/.exec(run.stdout)![1]).toBe(controlExpiry);
+    expect(run.stdout).toMatch(/^RESTORED\s+GLACIER\s+restored until \S+\s+extend\/report\.csv$/m);
+    const json = JSON.parse((await autorestore(['--json', 'status', `s3://${BUCKET}/extend/`])).stdout) as { objects: object[] };
+    expect(json.objects).toEqual([
+      { key: 'extend/control.csv', storageClass: 'GLACIER', state: 'ARCHIVED', expiredAt: controlExpiry },
+      { key: 'extend/report.csv', storageClass: 'GLACIER', state: 'RESTORED', restoredUntil: expect.any(String) as string },
+    ]);
+  });
 });
 
 describe('autorestore keep', () => {

@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArchiveKind, RestoreTier } from '../rules/archive.js';
-import { allPages, unlessConditionFails } from './dynamodb.js';
+import { allPages, batchGetAll, unlessConditionFails } from './dynamodb.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import type { Reader } from '../rules/reader.js';
 
@@ -154,6 +154,15 @@ export class ObjectRecords {
   async get(objectId: string): Promise<ObjectRecord | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId }, ConsistentRead: true }));
     return out.Item as ObjectRecord | undefined;
+  }
+
+  /** The records of these objects (those that have one), a hundred per BatchGetItem. */
+  async getMany(objectIds: readonly string[]): Promise<ObjectRecord[]> {
+    return (await batchGetAll(
+      this.ddb,
+      this.table,
+      [...new Set(objectIds)].map((objectId) => ({ objectId })),
+    )) as unknown as ObjectRecord[];
   }
 
   /** Starts a new cycle for the object; false when another detection got there first. */
