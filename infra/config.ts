@@ -4,6 +4,7 @@
  * file with `-c autorestoreConfigFile=path.json`).
  */
 import { readFileSync } from 'node:fs';
+import { autoKeepSchema } from '../functions/domain/wiring/config.js';
 import { z } from 'zod';
 import { tierByKindSchema, type TierByKind } from '../functions/domain/wiring/config.js';
 import { describeIssues } from '../functions/domain/rules/zod-issues.js';
@@ -90,6 +91,8 @@ export const deploymentConfigSchema = z
       .min(0)
       .max(24 * 365)
       .default(24),
+    /** Keep an object for good (copy it into `storageClass`, default STANDARD) once it was restored `afterRestores` times within `withinDays` days. @default off */
+    autoKeep: autoKeepSchema.optional(),
   })
   .refine((c) => c.senderAddress.toLowerCase().endsWith(`@${c.sesIdentity.toLowerCase()}`) || c.senderAddress.toLowerCase() === c.sesIdentity.toLowerCase(), {
     message: 'senderAddress must be the SES identity itself or an address in its domain',

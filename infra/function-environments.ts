@@ -45,6 +45,7 @@ export type FunctionSettings = Pick<
   | 'maxWaitSeconds'
   | 'reconcileScheduleMinutes'
   | 'expiryReminderHours'
+  | 'autoKeep'
 >;
 
 export const MAX_FILES_PER_EMAIL = 100;
@@ -77,6 +78,7 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
       ...recorded,
       WATCHED_BUCKETS: watched,
       ACCOUNT_ID: resources.account,
+      ...(config.autoKeep ? { AUTO_KEEP: JSON.stringify(config.autoKeep) } : {}),
     },
     'restore-steps': {
       ...recorded,

@@ -32,6 +32,8 @@ export interface LocalDeploymentOptions {
   restoreTiers?: Partial<Record<keyof TierByKind, RestoreTier>>;
   /** Simulated hours before a restored copy expires that its readers are reminded (24, as on AWS); 0 turns reminders off. */
   expiryReminderHours?: number;
+  /** The auto-keep policy (off by default, as on AWS). */
+  autoKeep?: { afterRestores: number; withinDays: number; storageClass?: string };
 }
 
 /** The options as a validated deployment configuration: invalid options throw InvalidDeploymentConfigError. */
@@ -52,6 +54,7 @@ export function localDeploymentConfig(options: LocalDeploymentOptions): Deployme
     // 0 turns the local schedule off; the reconciler's grace then keeps the default period.
     reconcileScheduleMinutes: options.reconcileEveryMinutes || undefined,
     expiryReminderHours: options.expiryReminderHours,
+    autoKeep: options.autoKeep,
   });
   return watchesEvery ? { ...config, watchedBuckets: [EVERY_BUCKET] } : config;
 }

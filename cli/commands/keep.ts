@@ -8,23 +8,12 @@
  * or tags by itself. In a versioned bucket the archived version stays, as a noncurrent version.
  */
 import { createInterface } from 'node:readline/promises';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  GetObjectTaggingCommand,
-  HeadObjectCommand,
-  UploadPartCopyCommand,
-  type ChecksumAlgorithm,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { SINGLE_COPY_LIMIT_BYTES, type KeepStorageClass } from '../../functions/domain/rules/expiry.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { keepObject, type Kept } from '../../functions/domain/restores/expiry-keep.js';
 import type { Context } from '../context.js';
-import { keepNeedsConfirmation, planKeep, type KeepStep } from '../keep-plan.js';
+import { keepNeedsConfirmation, planKeep } from '../keep-plan.js';
 import { EXIT, formatBytes, logLine, printJson, printLine } from '../output.js';
 import { restoredCopies } from '../restored-copies.js';
 import { UsageError } from '../s3-url.js';
@@ -38,15 +27,6 @@ export interface KeepCommandOptions {
   partSize?: number;
 }
 
-interface Kept {
-  key: string;
-  outcome: 'kept';
-  storageClass: KeepStorageClass;
-  method: 'CopyObject' | 'multipart';
-  parts?: number;
-  /** Set in a versioned bucket: the new current version; the archived one is now noncurrent. */
-  versionId?: string;
-}
 type Outcome = Kept | { key: string; outcome: 'failed'; error: string };
 
 export async function keepCommand(ctx: Context, target: string, options: KeepCommandOptions, signal: AbortSignal): Promise<number> {
@@ -89,7 +69,7 @@ export async function keepCommand(ctx: Context, target: string, options: KeepCom
       limit(async (): Promise<Outcome | undefined> => {
         if (signal.aborted) return undefined;
         try {
-          const kept = await keepOne(ctx.s3, url.bucket, step, options.storageClass);
+          const kept = await keepObject(ctx.s3, url.bucket, step.key, options.storageClass, step.copy.method === 'multipart' ? step.copy.ranges : undefined);
           const objectId = objectIdOf({ bucket: url.bucket, key: step.key });
           const record = await repos.records.get(objectId);
           await repos.audit.record({
@@ -125,80 +105,4 @@ export async function keepCommand(ctx: Context, target: string, options: KeepCom
   }
   if (signal.aborted) return EXIT.INTERRUPTED;
   return failed.length ? EXIT.FAILED : EXIT.OK;
-}
-
-/** What the copy must say again: S3 keeps none of it by itself for a multipart upload, nor the encryption for any copy. */
-function carriedOver(head: HeadObjectCommandOutput) {
-  return {
-    ...(head.ServerSideEncryption ? { ServerSideEncryption: head.ServerSideEncryption } : {}),
-    ...(head.SSEKMSKeyId ? { SSEKMSKeyId: head.SSEKMSKeyId } : {}),
-    ...(head.BucketKeyEnabled !== undefined ? { BucketKeyEnabled: head.BucketKeyEnabled } : {}),
-    ...(checksumAlgorithmOf(head) ? { ChecksumAlgorithm: checksumAlgorithmOf(head) } : {}),
-  };
-}
-
-function checksumAlgorithmOf(head: HeadObjectCommandOutput): ChecksumAlgorithm | undefined {
-  if (head.ChecksumCRC64NVME) return 'CRC64NVME';
-  if (head.ChecksumCRC32C) return 'CRC32C';
-  if (head.ChecksumCRC32) return 'CRC32';
-  if (head.ChecksumSHA256) return 'SHA256';
-  if (head.ChecksumSHA1) return 'SHA1';
-  return undefined;
-}
-
-async function keepOne(s3: S3Client, bucket: string, step: KeepStep, storageClass: KeepStorageClass): Promise<Kept> {
-  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: step.key, ChecksumMode: 'ENABLED' }));
-  // The copy's source is the version just looked at: a change meanwhile fails the copy (412) instead of keeping other bytes.
-  const source = { CopySource: `${bucket}/${encodeURIComponent(step.key)}`, CopySourceIfMatch: head.ETag };
-  if (step.copy.method === 'CopyObject') {
-    const out = await s3.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: step.key, ...source, StorageClass: storageClass, MetadataDirective: 'COPY', TaggingDirective: 'COPY', ...carriedOver(head) }),
-    );
-    return { key: step.key, outcome: 'kept', storageClass, method: 'CopyObject', ...versionOf(out.VersionId) };
-  }
-  const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: step.key }));
-  const tagging = new URLSearchParams((tags.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
-  const upload = await s3.send(
-    new CreateMultipartUploadCommand({
-      Bucket: bucket,
-      Key: step.key,
-      StorageClass: storageClass,
-      ContentType: head.ContentType,
-      CacheControl: head.CacheControl,
-      ContentDisposition: head.ContentDisposition,
-      ContentEncoding: head.ContentEncoding,
-      ContentLanguage: head.ContentLanguage,
-      ...expiresOf(head.ExpiresString),
-      Metadata: head.Metadata,
-      ...(tagging ? { Tagging: tagging } : {}),
-      ...carriedOver(head),
-    }),
-  );
-  try {
-    const parts = [];
-    for (const { partNumber, range } of step.copy.ranges) {
-      const part = await s3.send(new UploadPartCopyCommand({ Bucket: bucket, Key: step.key, UploadId: upload.UploadId, PartNumber: partNumber, CopySourceRange: range, ...source }));
-      parts.push({ PartNumber: partNumber, ETag: part.CopyPartResult?.ETag, ...checksumsOf(part.CopyPartResult) });
-    }
-    const out = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: step.key, UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }));
-    return { key: step.key, outcome: 'kept', storageClass, method: 'multipart', parts: parts.length, ...versionOf(out.VersionId) };
-  } catch (err) {
-    // An unfinished upload is billed for its parts until aborted.
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: step.key, UploadId: upload.UploadId })).catch(() => undefined);
-    throw err;
-  }
-}
-
-function checksumsOf(result: { ChecksumCRC32?: string; ChecksumCRC32C?: string; ChecksumSHA1?: string; ChecksumSHA256?: string; ChecksumCRC64NVME?: string } | undefined) {
-  return Object.fromEntries(Object.entries(result ?? {}).filter(([k]) => k.startsWith('Checksum') && k !== 'ChecksumType'));
-}
-
-/** The source's Expires header, when it is a date (S3 keeps any string there; a multipart upload takes a date). */
-function expiresOf(value: string | undefined): { Expires?: Date } {
-  const date = value ? new Date(value) : undefined;
-  return date && !Number.isNaN(date.getTime()) ? { Expires: date } : {};
-}
-
-function versionOf(versionId: string | undefined): { versionId?: string } {
-  return versionId && versionId !== 'null' ? { versionId } : {};
 }

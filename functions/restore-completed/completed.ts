@@ -16,6 +16,8 @@ import { describeIssues } from '../domain/rules/zod-issues.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
+import { applyAutoKeep } from '../domain/restores/expiry-auto-keep.js';
+import type { AutoKeepPolicy } from '../domain/rules/expiry.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;
@@ -26,6 +28,8 @@ export interface CompletedDeps {
   accountId: string;
   now: () => Date;
   log: Log;
+  /** The stack's auto-keep policy, when on. */
+  autoKeep?: AutoKeepPolicy;
 }
 
 export type CompletedResult =
@@ -99,6 +103,7 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
     dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
   });
+  if (updated) await applyAutoKeep(deps, updated);
   if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
   const resumed = await resume(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };

@@ -1,7 +1,7 @@
 /** The expiry reminders in the synthesized template: the sparse index by expiry, the aggregator's setting and its grant on the index. */
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { parseDeploymentConfig } from '../../infra/config.js';
 
@@ -50,5 +50,26 @@ describe('expiry reminders in the stack', () => {
       },
       Roles: [{ Ref: Match.stringLikeRegexp('^NotificationsNotifyAggregator') }],
     });
+  });
+});
+
+describe('the auto-keep policy in the stack', () => {
+  const copyActions = ['s3:PutObject', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:AbortMultipartUpload'];
+  const copyGrant = {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: copyActions, Resource: { 'Fn::Join': ['', Match.arrayWith([':s3:::archive-one/*'])] } })]) },
+    Roles: [{ Ref: Match.stringLikeRegexp('RestoreCompleted') }],
+  };
+
+  it('off by default: the completion function may not write objects', () => {
+    const statements = Object.values(template().findResources('AWS::IAM::Policy')).flatMap(
+      (r) => (r as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.flatMap((s) => s.Action)).not.toContain('s3:PutObject');
+  });
+
+  it('on: the completion function gets the policy and the copy grant on the watched buckets only', () => {
+    const on = template({ autoKeep: { afterRestores: 3, withinDays: 30 } });
+    on.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AUTO_KEEP: JSON.stringify({ afterRestores: 3, withinDays: 30, storageClass: 'STANDARD' }) }) } });
+    on.hasResourceProperties('AWS::IAM::Policy', copyGrant);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyPartRanges, copyPartSize, restoredCopyRefusal, SINGLE_COPY_LIMIT_BYTES, splitByRestoredCopy } from '../../functions/domain/rules/expiry.js';
+import { copyPartRanges, copyPartSize, decideAutoKeep, restoredCopyRefusal, SINGLE_COPY_LIMIT_BYTES, splitByRestoredCopy } from '../../functions/domain/rules/expiry.js';
 import { planKeep, type StoragePriceTable } from '../../cli/keep-plan.js';
 
 const GiB = 1024 ** 3;
@@ -66,5 +66,45 @@ describe('multipart copies', () => {
     expect(plan.estimate.requests).toBe(15);
     expect(plan.estimate.requestsUsd).toBeCloseTo(15 * 0.000005, 9);
     expect(plan.estimate.storageDeltaUsdPerMonth).toBe(Number((6 * (0.023 - 0.0036) + 5 * (0.023 - 0.00099)).toPrecision(3)));
+  });
+});
+
+describe('the auto-keep policy', () => {
+  const policy = { afterRestores: 3, withinDays: 30, storageClass: 'STANDARD' as const };
+  const now = new Date('2026-11-23T00:00:00.000Z');
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+
+  it('keeps on the K-th restore within the window, not before', () => {
+    expect(
+      decideAutoKeep(
+        policy,
+        [
+          { cycle: 1, time: daysAgo(20) },
+          { cycle: 2, time: daysAgo(1) },
+        ],
+        now,
+      ),
+    ).toEqual({ keep: false, restores: 2 });
+    expect(
+      decideAutoKeep(
+        policy,
+        [
+          { cycle: 1, time: daysAgo(20) },
+          { cycle: 2, time: daysAgo(1) },
+          { cycle: 3, time: daysAgo(0) },
+        ],
+        now,
+      ),
+    ).toEqual({ keep: true, restores: 3 });
+  });
+
+  it('restores older than the window and duplicate completions of one cycle do not count', () => {
+    const completions = [
+      { cycle: 1, time: daysAgo(31) },
+      { cycle: 2, time: daysAgo(2) },
+      { cycle: 2, time: daysAgo(2) },
+      { cycle: 3, time: daysAgo(0) },
+    ];
+    expect(decideAutoKeep(policy, completions, now)).toEqual({ keep: false, restores: 2 });
   });
 });

@@ -68,3 +68,26 @@ export function copyPartRanges(size: number, partSize: number): { partNumber: nu
 export function copyPartSize(size: number, minimum = 512 * 1024 ** 2): number {
   return Math.max(minimum, Math.ceil(size / 10_000));
 }
+
+/** Keep an object for good once it was restored `afterRestores` times within `withinDays` days (the stack's `autoKeep`). */
+export interface AutoKeepPolicy {
+  afterRestores: number;
+  withinDays: number;
+  storageClass: KeepStorageClass;
+}
+
+export interface AutoKeepDecision {
+  keep: boolean;
+  /** Restores (cycles) completed within the window, the one just completed included. */
+  restores: number;
+}
+
+/**
+ * Whether the restore just completed is the K-th within D days. `completions` are the
+ * completed restores of the object (one per cycle counts; duplicates of an event do not).
+ */
+export function decideAutoKeep(policy: AutoKeepPolicy, completions: readonly { cycle?: number; time: string }[], now: Date): AutoKeepDecision {
+  const since = now.getTime() - policy.withinDays * 86_400_000;
+  const cycles = new Set(completions.filter((c) => Date.parse(c.time) >= since).map((c) => c.cycle ?? c.time));
+  return { keep: cycles.size >= policy.afterRestores, restores: cycles.size };
+}

@@ -35,6 +35,8 @@ export const AUDIT_TYPES = [
   'RESTORE_EXTENDED',
   /** The object was copied onto itself into a non-archive storage class (`autorestore keep`). */
   'KEPT',
+  /** The auto-keep policy counted the object's restores on a completion: kept or not, and why. */
+  'AUTO_KEEP_DECIDED',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
