@@ -115,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
     .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
     .requiredOption('--days <n>', 'days from now the restored copy stays', positiveInt)
     .option('--dry-run', 'show each copy, its expiry and what it would become; change nothing', false)
+    .addHelpText('after', '\nReaders of a restored copy get one "expires soon" email before it expires (the stack\'s expiryReminderHours, default 24; 0 turns it off).')
     .action(withContext((c, target: string, o: { days: number; dryRun: boolean }) => extendCommand(c, target, o, abort.signal)));
 
   program
@@ -126,6 +127,10 @@ export async function run(argv: string[]): Promise<number> {
     .option('--yes', 'do not ask before large sets', false)
     .addOption(new Option('--single-copy-limit <bytes>', 'copy larger objects in parts (S3: 5 GiB)').argParser(positiveInt).hideHelp())
     .addOption(new Option('--part-size <bytes>', 'part size of a multipart copy').argParser(positiveInt).hideHelp())
+    .addHelpText(
+      'after',
+      '\nUp to 5 GiB one CopyObject, above it a multipart upload of part copies. In a versioned bucket the archived version stays as a noncurrent version.\nThe stack can do this by itself: autoKeep {"afterRestores": K, "withinDays": D} keeps an object on its K-th restore within D days (off by default).',
+    )
     .action(withContext((c, target: string, o: KeepCommandOptions) => keepCommand(c, target, o, abort.signal)));
 
   try {
