@@ -13,6 +13,7 @@ import { extendCommand } from './commands/extend.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
 import { keepCommand, type KeepCommandOptions } from './commands/keep.js';
+import { remindersOff, remindersOn } from './commands/reminders.js';
 import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
@@ -132,6 +133,16 @@ export async function run(argv: string[]): Promise<number> {
       '\nUp to 5 GiB one CopyObject, above it a multipart upload of part copies. In a versioned bucket the archived version stays as a noncurrent version.\nThe stack can do this by itself: autoKeep {"afterRestores": K, "withinDays": D} keeps an object on its K-th restore within D days (off by default).',
     )
     .action(withContext((c, target: string, o: KeepCommandOptions) => keepCommand(c, target, o, abort.signal)));
+
+  const reminders = program.command('reminders').description('"expires soon" emails (sent before a restored copy expires): turn them off or on for an address');
+  reminders
+    .command('off')
+    .argument('<email>')
+    .action(withContext((c, email: string) => remindersOff(c, email)));
+  reminders
+    .command('on')
+    .argument('<email>')
+    .action(withContext((c, email: string) => remindersOn(c, email)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,6 +12,7 @@ import { NOTICE_KINDS, noticeFileOf, type Notice, type NoticeBook, type NoticeKi
 import type { PrincipalMap } from '../domain/stores/principals.js';
 import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
+import type { ExpiryReminderOptOuts } from '../domain/stores/expiry-opt-outs.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
 import type { Metrics } from './metrics.js';
@@ -35,6 +36,8 @@ export interface AggregatorDeps {
   leaseMs: number;
   /** How long before a restored copy expires its readers are reminded; 0 or absent: never. */
   expiryReminderMs?: number;
+  /** Addresses that asked for no expiry reminders. */
+  reminderOptOuts?: ExpiryReminderOptOuts;
   now: () => Date;
   log: Log;
   metrics: Metrics;
@@ -106,7 +109,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
-    await queueExpiryReminders(deps, enqueueNotices);
+    await queueExpiryReminders(deps);
     const pending = await deps.notices.pending();
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));

@@ -5,6 +5,7 @@ import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, notifyAggregatorEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
 import { NoticeBook } from '../domain/stores/notices.js';
+import { ExpiryReminderOptOuts } from '../domain/stores/expiry-opt-outs.js';
 import { PrincipalMap } from '../domain/stores/principals.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { handleAggregatorEvent } from './aggregator.js';
@@ -29,6 +30,7 @@ async function notifyAggregatorHandler(event: unknown) {
     unresolvedRetentionMs: env.UNRESOLVED_RETENTION_SECONDS * 1000,
     leaseMs: env.AGGREGATOR_LEASE_SECONDS * 1000,
     expiryReminderMs: env.EXPIRY_REMINDER_SECONDS * 1000,
+    reminderOptOuts: new ExpiryReminderOptOuts(ddb, env.NOTICES_TABLE),
     now,
     log: logger,
     metrics,

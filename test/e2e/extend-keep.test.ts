@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
+import { TABLE_NAMES } from '../../local/cloud.js';
 import { parseRestoreHeader } from '../../functions/domain/rules/archive.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
@@ -216,5 +220,22 @@ describe('autorestore keep', () => {
     const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect({ class: head.StorageClass ?? 'STANDARD', length: head.ContentLength, metadata: head.Metadata }).toEqual({ class: 'STANDARD', length: body.length, metadata: { owner: 'lab-7' } });
     expect((await h.s3().send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }))).TagSet).toEqual([{ Key: 'size', Value: 'large' }]);
+  });
+});
+
+describe('autorestore reminders', () => {
+  it('off and on for an address; a bad address is refused with one line', async () => {
+    const off = await autorestore(['--json', 'reminders', 'off', 'Reader@Example.com']);
+    expect(off.code).toBe(0);
+    expect(JSON.parse(off.stdout)).toEqual({ email: 'Reader@Example.com', reminders: false });
+    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: ADMIN, secretAccessKey: 'local' } }));
+    const optOuts = new ExpiryReminderOptOuts(ddb, TABLE_NAMES.notices);
+    expect(await optOuts.optedOut(['reader@example.com'])).toEqual(new Set(['reader@example.com']));
+    expect((await autorestore(['reminders', 'on', 'reader@example.com'])).stdout).toBe('reader@example.com: "expires soon" reminders again\n');
+    expect(await optOuts.optedOut(['reader@example.com'])).toEqual(new Set());
+    const bad = await autorestore(['reminders', 'off', 'not-an-address']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['autorestore: not an email address: "not-an-address"']);
+    ddb.destroy();
   });
 });

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
-import { enqueueNotices } from '../../functions/notify-aggregator/aggregator.js';
 import { queueExpiryReminders } from '../../functions/notify-aggregator/expiry-reminders.js';
+import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { aggregatorDepsFor } from '../support/deps.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
@@ -39,12 +39,12 @@ describe('expiry reminders', () => {
     await restoredCopy('soon.bin', 20, ['AKIAREADER0000000001', 'AKIAREADER0000000002']);
     await restoredCopy('later.bin', 30);
     await restoredCopy('tiering.bin', undefined);
-    expect(await queueExpiryReminders(deps(), enqueueNotices)).toEqual({ copies: 1, queued: 2 });
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 1, queued: 2, optedOut: 0 });
     expect(await expiringNotices()).toEqual(['AKIAREADER0000000001 soon.bin', 'AKIAREADER0000000002 soon.bin']);
     // The copy left the index: the next tick queries nothing for it.
-    expect(await queueExpiryReminders(deps(), enqueueNotices)).toEqual({ copies: 0, queued: 0 });
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 0, queued: 0, optedOut: 0 });
     // Seven hours on, the later copy is within the lead.
-    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 7 * HOUR)), enqueueNotices)).toEqual({ copies: 1, queued: 1 });
+    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 7 * HOUR)))).toEqual({ copies: 1, queued: 1, optedOut: 0 });
   });
 
   it('an extended copy is reminded of its new expiry, not the old one; an expired cycle leaves the index without a reminder', async () => {
@@ -53,14 +53,30 @@ describe('expiry reminders', () => {
     const gone = await restoredCopy('gone.bin', 5);
     await state.records.expire(gone, 1);
     const before = (await expiringNotices()).length;
-    expect(await queueExpiryReminders(deps(), enqueueNotices)).toEqual({ copies: 0, queued: 0 });
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 0, queued: 0, optedOut: 0 });
     expect(await expiringNotices()).toHaveLength(before);
-    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 50 * HOUR)), enqueueNotices)).toMatchObject({ queued: 1 });
+    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 50 * HOUR)))).toMatchObject({ queued: 1 });
+  });
+
+  it('a reader whose address opted out gets none; the others still do; opting in again restores it', async () => {
+    const optOuts = new ExpiryReminderOptOuts(state.ddb, state.tableNames.notices);
+    await state.principals.put('AKIAOPTEDOUT00000001', 'Quiet@Example.com', NOW);
+    await state.principals.put('AKIANOTOPTEDOUT00001', 'loud@example.com', NOW);
+    await optOuts.optOut('quiet@example.com', NOW);
+    const objectId = await restoredCopy('quiet.bin', 3, ['AKIAOPTEDOUT00000001', 'AKIANOTOPTEDOUT00001']);
+    const result = await queueExpiryReminders({ ...deps(), reminderOptOuts: optOuts });
+    expect(result).toMatchObject({ copies: 1, queued: 1, optedOut: 1 });
+    expect((await expiringNotices()).filter((n) => n.endsWith('quiet.bin'))).toEqual(['AKIANOTOPTEDOUT00001 quiet.bin']);
+    const queuedEntry = (await state.audit.history(objectId)).find((e) => e.type === 'NOTICES_QUEUED');
+    expect(queuedEntry?.detail).toMatchObject({ kind: 'expiring', optedOut: [expect.stringContaining('AKIAOPTEDOUT00000001')] });
+    expect(await optOuts.optIn('QUIET@example.com')).toBe(true);
+    expect(await optOuts.optedOut(['quiet@example.com'])).toEqual(new Set());
+    expect(await optOuts.optIn('quiet@example.com')).toBe(false);
   });
 
   it('off when the lead is 0', async () => {
     await restoredCopy('off.bin', 1);
-    expect(await queueExpiryReminders(aggregatorDepsFor(state, { now: () => NOW, expiryReminderMs: 0 }), enqueueNotices)).toEqual({ copies: 0, queued: 0 });
+    expect(await queueExpiryReminders(aggregatorDepsFor(state, { now: () => NOW, expiryReminderMs: 0 }))).toEqual({ copies: 0, queued: 0, optedOut: 0 });
   });
 });
 
