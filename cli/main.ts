@@ -9,7 +9,7 @@ import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archi
 import { KEEP_STORAGE_CLASSES } from '../functions/domain/rules/expiry.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
-import { extendCommand } from './commands/extend.js';
+import { extendCommand, type ExtendCommandOptions } from './commands/extend.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
 import { keepCommand, type KeepCommandOptions } from './commands/keep.js';
@@ -116,8 +116,9 @@ export async function run(argv: string[]): Promise<number> {
     .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
     .requiredOption('--days <n>', 'days from now the restored copy stays', positiveInt)
     .option('--dry-run', 'show each copy, its expiry and what it would become; change nothing', false)
+    .option('--notify', "email the copy's readers its new expiry (once per restore); without it they are not emailed again", false)
     .addHelpText('after', '\nReaders of a restored copy get one "expires soon" email before it expires (the stack\'s expiryReminderHours, default 24; 0 turns it off).')
-    .action(withContext((c, target: string, o: { days: number; dryRun: boolean }) => extendCommand(c, target, o, abort.signal)));
+    .action(withContext((c, target: string, o: ExtendCommandOptions) => extendCommand(c, target, o, abort.signal)));
 
   program
     .command('keep')

@@ -8,6 +8,9 @@ import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { parseRestoreHeader } from '../../functions/domain/rules/archive.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { describeReader } from '../../functions/domain/rules/reader.js';
+import { noticeFileOf } from '../../functions/domain/stores/notices.js';
+import type { ObjectRecord } from '../../functions/domain/stores/records.js';
 import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { refuseBadRestoreOptions } from '../parsers.js';
@@ -16,10 +19,12 @@ import { restoredCopies } from '../restored-copies.js';
 export interface ExtendCommandOptions {
   days: number;
   dryRun: boolean;
+  /** Email the copy's readers the new expiry (once per restore cycle); otherwise they are not emailed again. */
+  notify?: boolean;
 }
 
 type Outcome =
-  | { key: string; outcome: 'extended'; previousExpiry?: string; expiryDate?: string }
+  | { key: string; outcome: 'extended'; previousExpiry?: string; expiryDate?: string; readersNotified?: number }
   /** The copy expired between the listing and the request: S3 started a new restore (202), billed as one. */
   | { key: string; outcome: 'restore-started-again' }
   | { key: string; outcome: 'refused'; reason: string };
@@ -62,7 +67,8 @@ export async function extendCommand(ctx: Context, target: string, options: Exten
         const objectId = objectIdOf({ bucket: url.bucket, key: o.key });
         const record = await repos.records.get(objectId);
         // Only the cycle that restored this copy takes the new expiry; a record of an older cycle stays as it is.
-        if (record && expiryDate) await repos.records.extendExpiry(objectId, record.cycle, expiryDate);
+        const extended = record && expiryDate ? await repos.records.extendExpiry(objectId, record.cycle, expiryDate) : undefined;
+        const readersNotified = options.notify && extended ? await notifyReaders(repos, extended) : undefined;
         await repos.audit.record({
           objectId,
           time: new Date(),
@@ -70,7 +76,7 @@ export async function extendCommand(ctx: Context, target: string, options: Exten
           ...(record ? { cycle: record.cycle } : {}),
           detail: { days: options.days, previousExpiry: o.restoreExpiry, expiryDate, by },
         });
-        return { key: o.key, outcome: 'extended', previousExpiry: o.restoreExpiry, expiryDate };
+        return { key: o.key, outcome: 'extended', previousExpiry: o.restoreExpiry, expiryDate, ...(readersNotified !== undefined ? { readersNotified } : {}) };
       }),
     ),
   );
@@ -80,7 +86,8 @@ export async function extendCommand(ctx: Context, target: string, options: Exten
   const restarted = done.filter((o) => o.outcome === 'restore-started-again');
   if (ctx.options.json) printJson({ target, days: options.days, results: done, skipped, interrupted: signal.aborted });
   else {
-    for (const o of extended) printLine(`extended  ${o.key}  until ${o.expiryDate ?? '?'} (was ${o.previousExpiry ?? '?'})`);
+    for (const o of extended)
+      printLine(`extended  ${o.key}  until ${o.expiryDate ?? '?'} (was ${o.previousExpiry ?? '?'})${o.readersNotified !== undefined ? `, ${o.readersNotified} reader(s) to be emailed` : ''}`);
     for (const o of restarted) printLine(`restarted ${o.key}  (its copy expired meanwhile: S3 started a new restore)`);
     for (const o of refused) printLine(`refused   ${o.key}  (${o.reason})`);
     for (const s of skipped) printLine(`skipped   ${s.key}  (${s.reason})`);
@@ -88,4 +95,26 @@ export async function extendCommand(ctx: Context, target: string, options: Exten
   }
   if (signal.aborted) return EXIT.INTERRUPTED;
   return refused.length ? EXIT.FAILED : EXIT.OK;
+}
+
+/**
+ * Queues an "extended" notice for each reader of the copy (the aggregator emails them in its
+ * batches). Once per restore cycle: a second --notify in the same cycle queues nothing new.
+ */
+async function notifyReaders(repos: Awaited<ReturnType<Context['repositories']>>, record: ObjectRecord): Promise<number> {
+  const now = new Date();
+  const flagged = await repos.records.update(record.objectId, record.cycle, { extendedNotified: true });
+  if (!flagged) return 0;
+  const readers = Object.values(flagged.subscribers);
+  let queued = 0;
+  for (const reader of readers) if (await repos.notices.enqueue(reader, 'extended', noticeFileOf(flagged), now)) queued++;
+  await repos.audit.record({
+    objectId: record.objectId,
+    time: now,
+    type: 'NOTICES_QUEUED',
+    cycle: record.cycle,
+    dedupeKey: `notices#${record.cycle}#extended`,
+    detail: { kind: 'extended', expiryDate: flagged.expiryDate, readers: readers.map(describeReader) },
+  });
+  return queued;
 }

@@ -43,11 +43,12 @@ export interface AggregatorDeps {
   metrics: Metrics;
 }
 
-const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified' | 'expiringNotified'> = {
+const FLAG: Record<NoticeKind, 'startedNotified' | 'readyNotified' | 'failureNotified' | 'expiringNotified' | 'extendedNotified'> = {
   started: 'startedNotified',
   ready: 'readyNotified',
   failed: 'failureNotified',
   expiring: 'expiringNotified',
+  extended: 'extendedNotified',
 };
 
 export const enqueueInputSchema = z.object({

@@ -59,6 +59,11 @@ const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; 
       'The restored copies of these archived files expire soon; reading them after that needs a new restore. To keep a copy longer, extend it (no new retrieval); to make a file permanently readable, keep it. Someone with access to the bucket can run the commands below.',
     columns: ['Bucket', 'Key', 'Expires', 'To extend it by 7 days', 'To keep it'],
   },
+  extended: {
+    subject: (n) => `The restored copy of ${plural(n)} stays longer`,
+    intro: 'The restored copies of these archived files you read were extended: they stay readable until the time below.',
+    columns: ['Bucket', 'Key', 'Available until', 'How to download'],
+  },
 };
 
 function cells(kind: NoticeKind, file: NoticeFile): string[] {
@@ -69,6 +74,8 @@ function cells(kind: NoticeKind, file: NoticeFile): string[] {
       return [file.bucket, file.key, file.expiryDate ? formatTime(file.expiryDate) : 'no expiry', fetchCommand(file)];
     case 'failed':
       return [file.bucket, file.key, file.failureReason ?? 'unknown'];
+    case 'extended':
+      return [file.bucket, file.key, formatTime(file.expiryDate), fetchCommand(file)];
     case 'expiring':
       return [
         file.bucket,
@@ -93,7 +100,10 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
 
   const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
   const tr = rows
-    .map((row) => `<tr>${row.map((cell, i) => `<td>${(i === 3 && kind === 'ready') || (i >= 3 && kind === 'expiring') ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${row.map((cell, i) => `<td>${(i === 3 && (kind === 'ready' || kind === 'extended')) || (i >= 3 && kind === 'expiring') ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const html = [
     '<!doctype html><html><body>',

@@ -136,6 +136,19 @@ describe('autorestore extend', () => {
     await eventually(async () => (await h.read(BUCKET, 'extend/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'extend/report.csv', ADMIN)).toBe('OK');
   }, 60_000);
+  it('--notify emails the readers the new expiry once per restore; without it they hear nothing', async () => {
+    await restoredByReader('notify/notify.csv');
+    const toReader = () => h.cloud.ses.list().filter((m) => m.to.includes('reader@example.com') && m.text.includes('notify/notify.csv'));
+    await eventually(() => toReader().length === 2 || undefined, 'started and ready');
+    const run = await autorestore(['--json', 'extend', '--days', '4', '--notify', `s3://${BUCKET}/notify/notify.csv`]);
+    expect(JSON.parse(run.stdout)).toMatchObject({ results: [{ key: 'notify/notify.csv', outcome: 'extended', readersNotified: 1 }] });
+    const emails = await eventually(() => (toReader().length === 3 ? toReader() : undefined), 'the extension email', 30_000);
+    expect(emails[2]!.subject).toBe('The restored copy of 1 file stays longer');
+    const again = await autorestore(['--json', 'extend', '--days', '5', '--notify', `s3://${BUCKET}/notify/notify.csv`]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ results: [{ outcome: 'extended', readersNotified: 0 }] });
+    expect((await h.notices.pending()).filter((n) => n.kind === 'extended')).toEqual([]);
+  }, 60_000);
+
   it('status shows "restored until <time>" for the extended copy and "expired <time>" for the one whose copy is gone', async () => {
     await eventually(async () => (await h.records.get(objectIdOf({ bucket: BUCKET, key: 'extend/control.csv' })))?.status === 'EXPIRED', 'the control cycle expired');
     const controlExpiry = (await h.records.get(objectIdOf({ bucket: BUCKET, key: 'extend/control.csv' })))!.expiryDate!;

@@ -11,7 +11,7 @@ import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from './dy
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
-export const NOTICE_KINDS = ['started', 'ready', 'failed', 'expiring'] as const;
+export const NOTICE_KINDS = ['started', 'ready', 'failed', 'expiring', 'extended'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export const PENDING_INDEX = 'pending';

@@ -65,6 +65,8 @@ export interface ObjectRecord {
   expiringPartition?: typeof EXPIRING_PARTITION;
   /** The readers' "expires soon" reminder was queued. */
   expiringNotified?: boolean;
+  /** The readers were told the restored copy was extended (`autorestore extend --notify`). */
+  extendedNotified?: boolean;
   updatedAt: string;
 }
 
