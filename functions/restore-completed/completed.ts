@@ -79,7 +79,12 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
 
   if (event['detail-type'] === 'Object Restore Expired') {
     await deps.records.expire(record.objectId, record.cycle);
-    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${event.id}`, detail: { eventTime: eventTime.toISOString() } });
+    await deps.audit.record({
+      ...auditBase,
+      type: 'RESTORE_EXPIRED',
+      dedupeKey: `expired#${event.id}`,
+      detail: { eventTime: eventTime.toISOString(), ...(record.expiryDate ? { expiryDate: record.expiryDate } : {}) },
+    });
     return { outcome: 'expired', objectId: record.objectId };
   }
 

@@ -68,6 +68,9 @@ describe('expiry reminders', () => {
     expect(reminder?.text).toContain("autorestore extend 's3://reminded-archive/glacier/scan.tif' --days 7");
     expect(reminder?.html).toContain('<code>autorestore keep');
     expect(subjectsTo(EMAIL.glacier)).toEqual(['Restoring 1 file from archive', '1 file restored and ready to download', 'The restored copy of 1 file expires soon']);
+    // The history (and the console's timeline of it) shows when the copy was due to expire.
+    const expiredEntry = await eventually(async () => (await h.audit.history(glacierId)).find((e) => e.type === 'RESTORE_EXPIRED'), 'the expiry in the history');
+    expect(expiredEntry.detail).toMatchObject({ expiryDate: (await h.records.get(glacierId))!.expiryDate });
     const types = await h.auditTypes(BUCKET, 'glacier/scan.tif');
     expect(types.indexOf('RESTORE_EXPIRED')).toBeGreaterThan(types.lastIndexOf('EMAIL_SENT'));
 
