@@ -15,19 +15,17 @@ beforeAll(async () => {
   // Kept on the 2nd restore within 30 days; a restored copy lives 1 simulated day (4.8 real seconds).
   h = await startHarness({ realMsPerSimulatedHour: 200, restoreDays: 1, restoreTiers: { GLACIER: 'Expedited' }, autoKeep: { afterRestores: 2, withinDays: 30 } });
   await h.createBucket(BUCKET);
-  await h
-    .s3()
-    .send(
-      new PutObjectCommand({
-        Bucket: BUCKET,
-        Key: KEY,
-        Body: 'rows',
-        StorageClass: 'GLACIER',
-        ContentType: 'application/vnd.apache.parquet',
-        Metadata: { source: 'census' },
-        Tagging: 'dataset=census',
-      }),
-    );
+  await h.s3().send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: KEY,
+      Body: 'rows',
+      StorageClass: 'GLACIER',
+      ContentType: 'application/vnd.apache.parquet',
+      Metadata: { source: 'census' },
+      Tagging: 'dataset=census',
+    }),
+  );
 }, 60_000);
 afterAll(() => h.stop());
 
