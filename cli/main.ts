@@ -6,13 +6,17 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
+import { KEEP_STORAGE_CLASSES } from '../functions/domain/rules/expiry.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
 import { doctorCommand } from './commands/doctor.js';
 import { approveCommand } from './commands/approve.js';
 import { costsCommand } from './commands/costs.js';
 import { LEDGER_DIMENSIONS, type LedgerDimension } from '../functions/domain/stores/ledger.js';
+import { extendCommand, type ExtendCommandOptions } from './commands/extend.js';
 import { getCommand } from './commands/get.js';
 import { historyCommand } from './commands/history.js';
+import { keepCommand, type KeepCommandOptions } from './commands/keep.js';
+import { remindersOff, remindersOn } from './commands/reminders.js';
 import { restoreCommand } from './commands/restore.js';
 import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
@@ -128,6 +132,40 @@ export async function run(argv: string[]): Promise<number> {
     .option('--month <YYYY-MM>', 'the month')
     .addOption(new Option('--by <dimension>', 'break the total down').choices(LEDGER_DIMENSIONS))
     .action(withContext((c, o: { month?: string; by?: LedgerDimension }) => costsCommand(c, o)));
+  program
+    .command('extend')
+    .description('keep restored Glacier / Deep Archive copies longer: RestoreObject again (S3 moves the expiry; only the request is billed, nothing is retrieved again)')
+    .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
+    .requiredOption('--days <n>', 'days from now the restored copy stays', positiveInt)
+    .option('--dry-run', 'show each copy, its expiry and what it would become; change nothing', false)
+    .option('--notify', "email the copy's readers its new expiry (once per restore); without it they are not emailed again", false)
+    .addHelpText('after', '\nReaders of a restored copy get one "expires soon" email before it expires (the stack\'s expiryReminderHours, default 24; 0 turns it off).')
+    .action(withContext((c, target: string, o: ExtendCommandOptions) => extendCommand(c, target, o, abort.signal)));
+
+  program
+    .command('keep')
+    .description('make restored Glacier / Deep Archive objects permanently readable: copy each onto itself into a non-archive class (metadata, tags, checksum, encryption kept)')
+    .argument('<s3url>', 's3://bucket/key or s3://bucket/prefix/')
+    .addOption(new Option('--storage-class <class>', 'the class to keep the object in').choices(KEEP_STORAGE_CLASSES).default('STANDARD'))
+    .option('--dry-run', 'show what would be copied and what it costs; change nothing', false)
+    .option('--yes', 'do not ask before large sets', false)
+    .addOption(new Option('--single-copy-limit <bytes>', 'copy larger objects in parts (S3: 5 GiB)').argParser(positiveInt).hideHelp())
+    .addOption(new Option('--part-size <bytes>', 'part size of a multipart copy').argParser(positiveInt).hideHelp())
+    .addHelpText(
+      'after',
+      '\nUp to 5 GiB one CopyObject, above it a multipart upload of part copies. In a versioned bucket the archived version stays as a noncurrent version.\nThe stack can do this by itself: autoKeep {"afterRestores": K, "withinDays": D} keeps an object on its K-th restore within D days (off by default).',
+    )
+    .action(withContext((c, target: string, o: KeepCommandOptions) => keepCommand(c, target, o, abort.signal)));
+
+  const reminders = program.command('reminders').description('"expires soon" emails (sent before a restored copy expires): turn them off or on for an address');
+  reminders
+    .command('off')
+    .argument('<email>')
+    .action(withContext((c, email: string) => remindersOff(c, email)));
+  reminders
+    .command('on')
+    .argument('<email>')
+    .action(withContext((c, email: string) => remindersOn(c, email)));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

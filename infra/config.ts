@@ -4,6 +4,7 @@
  * file with `-c autorestoreConfigFile=path.json`).
  */
 import { readFileSync } from 'node:fs';
+import { autoKeepSchema } from '../functions/domain/wiring/config.js';
 import { z } from 'zod';
 import { tierByKindSchema, type TierByKind } from '../functions/domain/wiring/config.js';
 import { describeIssues } from '../functions/domain/rules/zod-issues.js';
@@ -87,6 +88,14 @@ export const deploymentConfigSchema = z
     enableBucketEventBridge: z.boolean().default(true),
     /** Days the functions' and the workflow's logs are kept (rounded up to a CloudWatch Logs retention). @default 365 */
     logRetentionDays: z.number().int().min(1).default(365),
+    /** Hours before a restored Glacier / Deep Archive copy expires that each reader who was told it is ready gets one "expires soon" email; 0 turns reminders off. @default 24 */
+    expiryReminderHours: z
+      .number()
+      .min(0)
+      .max(24 * 365)
+      .default(24),
+    /** Keep an object for good (copy it into `storageClass`, default STANDARD) once it was restored `afterRestores` times within `withinDays` days. @default off */
+    autoKeep: autoKeepSchema.optional(),
     /** Which reads are restored automatically, at which tier, and when a person must approve (first matching rule wins). @default no rules: every read restored with restoreTiers and restoreDays */
     restorePolicy: restorePolicySchema.default(DEFAULT_RESTORE_POLICY),
   })

@@ -37,7 +37,17 @@ export interface FunctionEnvironments {
 /** The settings the functions read; a DeploymentConfig is one. */
 export type FunctionSettings = Pick<
   DeploymentConfig,
-  'watchedBuckets' | 'senderAddress' | 'sesConfigurationSet' | 'restoreTiers' | 'restoreDays' | 'maxWaitCycles' | 'debounceSeconds' | 'maxWaitSeconds' | 'reconcileScheduleMinutes'
+  | 'watchedBuckets'
+  | 'senderAddress'
+  | 'sesConfigurationSet'
+  | 'restoreTiers'
+  | 'restoreDays'
+  | 'maxWaitCycles'
+  | 'debounceSeconds'
+  | 'maxWaitSeconds'
+  | 'reconcileScheduleMinutes'
+  | 'expiryReminderHours'
+  | 'autoKeep'
 > &
   Partial<Pick<DeploymentConfig, 'restorePolicy'>>;
 
@@ -71,6 +81,7 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
       ...recorded,
       WATCHED_BUCKETS: watched,
       ACCOUNT_ID: resources.account,
+      ...(config.autoKeep ? { AUTO_KEEP: JSON.stringify(config.autoKeep) } : {}),
     },
     'restore-steps': {
       ...recorded,
@@ -92,6 +103,7 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
       UNRESOLVED_RETENTION_SECONDS: seconds(UNRESOLVED_RETENTION_SECONDS),
       ...(config.sesConfigurationSet ? { SES_CONFIGURATION_SET: config.sesConfigurationSet } : {}),
       AGGREGATOR_LEASE_SECONDS: seconds(AGGREGATOR_LEASE_SECONDS),
+      EXPIRY_REMINDER_SECONDS: seconds(config.expiryReminderHours * 3600),
     },
     'reconcile-cycles': {
       ...recorded,

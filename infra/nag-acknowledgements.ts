@@ -46,7 +46,7 @@ export function acknowledgeFindings(stack: AutorestoreParts): Acknowledgement[] 
     acknowledge(
       stack.detection.restoreCompleted.role!,
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${nagName(cfnStack, bucket)}/*]`,
-      'HeadObject (s3:GetObject / s3:GetObjectVersion) confirms a restore before the waiting workflow is resumed; a completion event can name any object of a watched bucket, and only those buckets are granted.',
+      'HeadObject (s3:GetObject / s3:GetObjectVersion) confirms a restore before the waiting workflow is resumed; a completion event can name any object of a watched bucket, and only those buckets are granted. With the autoKeep policy on, the same objects may be copied onto themselves (s3:PutObject, object tagging, s3:AbortMultipartUpload).',
     );
   }
   // How cdk-nag renders the stack's Region and account in a finding: the value, or the pseudo parameter.

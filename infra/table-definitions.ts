@@ -3,7 +3,7 @@
  * local cloud and tests create them from the same definitions.
  */
 import { PENDING_INDEX } from '../functions/domain/stores/notices.js';
-import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
+import { EXPIRING_COPIES_INDEX, OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 
 export interface TableDefinition {
   partitionKey: string;
@@ -16,7 +16,11 @@ export const TABLES = {
   objects: {
     partitionKey: 'objectId',
     // Sparse: only cycles still open carry the partition attribute, so the reconciler reads those alone.
-    indexes: [{ name: OPEN_CYCLES_INDEX, partitionKey: 'openPartition', sortKey: 'cycleStartedAt' }],
+    // Sparse too: only restored copies whose readers are still to be reminded of the expiry, by expiry.
+    indexes: [
+      { name: OPEN_CYCLES_INDEX, partitionKey: 'openPartition', sortKey: 'cycleStartedAt' },
+      { name: EXPIRING_COPIES_INDEX, partitionKey: 'expiringPartition', sortKey: 'expiryDate' },
+    ],
   },
   principals: { partitionKey: 'principal' },
   notices: {

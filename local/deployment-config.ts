@@ -32,6 +32,10 @@ export interface LocalDeploymentOptions {
   restoreTiers?: Partial<Record<keyof TierByKind, RestoreTier>>;
   /** The restore policy, as in the stack's configuration (default: no rules, no budget). */
   restorePolicy?: unknown;
+  /** Simulated hours before a restored copy expires that its readers are reminded (24, as on AWS); 0 turns reminders off. */
+  expiryReminderHours?: number;
+  /** The auto-keep policy (off by default, as on AWS). */
+  autoKeep?: { afterRestores: number; withinDays: number; storageClass?: string };
 }
 
 /** The options as a validated deployment configuration: invalid options throw InvalidDeploymentConfigError. */
@@ -52,6 +56,8 @@ export function localDeploymentConfig(options: LocalDeploymentOptions): Deployme
     // 0 turns the local schedule off; the reconciler's grace then keeps the default period.
     reconcileScheduleMinutes: options.reconcileEveryMinutes || undefined,
     restorePolicy: options.restorePolicy,
+    expiryReminderHours: options.expiryReminderHours,
+    autoKeep: options.autoKeep,
   });
   return watchesEvery ? { ...config, watchedBuckets: [EVERY_BUCKET] } : config;
 }

@@ -4,6 +4,14 @@ import { listObjects } from '../listing.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { stateOf, type ObjectState } from '../plan.js';
 import { parseS3Url } from '../s3-url.js';
+import { expiredCopies } from '../expired-copies.js';
+
+/** "restored until <time>" for a restored copy, "expired <time>" for an archived object whose last restored copy is gone. */
+function lifeOf(row: { restoredUntil?: string; expiredAt?: string }): string {
+  if (row.restoredUntil) return `restored until ${row.restoredUntil}  `;
+  if (row.expiredAt) return `expired ${row.expiredAt}  `;
+  return '';
+}
 
 export async function statusCommand(ctx: Context, target: string, options: { checkTiers: boolean }): Promise<number> {
   const url = parseS3Url(target);
@@ -15,13 +23,19 @@ export async function statusCommand(ctx: Context, target: string, options: { che
     state: stateOf(o),
     ...(o.restoreExpiry ? { restoredUntil: o.restoreExpiry } : {}),
   }));
+  const expired = await expiredCopies(
+    ctx,
+    url.bucket,
+    rows.filter((r) => r.state === 'ARCHIVED').map((r) => r.key),
+  );
+  for (const row of rows) if (expired.has(row.key)) Object.assign(row, { expiredAt: expired.get(row.key) });
   const counts: Record<ObjectState, number> = { NOT_ARCHIVED: 0, ARCHIVED: 0, RESTORE_IN_PROGRESS: 0, RESTORED: 0, UNKNOWN_TIER: 0 };
   for (const row of rows) counts[row.state]++;
   if (ctx.options.json) {
     printJson({ target, objects: rows, summary: { total: rows.length, ...counts } });
     return EXIT.OK;
   }
-  for (const row of rows) printLine(`${row.state.padEnd(20)} ${row.storageClass.padEnd(20)} ${row.restoredUntil ? `until ${row.restoredUntil}  ` : ''}${row.key}`);
+  for (const row of rows) printLine(`${row.state.padEnd(20)} ${row.storageClass.padEnd(20)} ${lifeOf(row)}${row.key}`);
   printLine();
   printLine(
     `${rows.length} objects: ${

@@ -12,9 +12,11 @@ import { noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../
 import type { PrincipalMap } from '../domain/stores/principals.js';
 import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
+import type { ExpiryReminderOptOuts } from '../domain/stores/expiry-opt-outs.js';
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
 import type { Metrics } from '../domain/wiring/metrics.js';
+import { queueExpiryReminders } from './expiry-reminders.js';
 import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../domain/wiring/logger.js';
 
@@ -35,6 +37,10 @@ export interface AggregatorDeps {
   unresolvedRetentionMs: number;
   /** How long a tick's lease lasts: at least the function's timeout, so a live tick is never overlapped. */
   leaseMs: number;
+  /** How long before a restored copy expires its readers are reminded; 0 or absent: never. */
+  expiryReminderMs?: number;
+  /** Addresses that asked for no expiry reminders. */
+  reminderOptOuts?: ExpiryReminderOptOuts;
   now: () => Date;
   log: Log;
   /** Flushed by the handler at the end of the invocation. */
@@ -120,6 +126,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
   try {
+    await queueExpiryReminders(deps);
     // Withdrawn "started" notices included: planBatches settles them as superseded.
     const pending = await deps.notices.pending({ includeWithdrawn: true });
     // Resolved at send time, so a mapping added after the read still reaches the reader.

@@ -64,6 +64,17 @@ const COPY: Record<NoticeKind, { subject: (n: number) => string; intro: string; 
     intro: 'These restores wait for your decision. Unanswered requests are denied when they expire.',
     columns: ['Bucket', 'Key', 'Requested by', 'Restore cost', 'Why approval is needed', 'How to decide'],
   },
+  expiring: {
+    subject: (n) => `The restored copy of ${plural(n)} expires soon`,
+    intro:
+      'The restored copies of these archived files expire soon; reading them after that needs a new restore. To keep a copy longer, extend it (no new retrieval); to make a file permanently readable, keep it. Someone with access to the bucket can run the commands below.',
+    columns: ['Bucket', 'Key', 'Expires', 'To extend it by 7 days', 'To keep it'],
+  },
+  extended: {
+    subject: (n) => `The restored copy of ${plural(n)} stays longer`,
+    intro: 'The restored copies of these archived files you read were extended: they stay readable until the time below.',
+    columns: ['Bucket', 'Key', 'Available until', 'How to download'],
+  },
 };
 
 function costOf(file: NoticeFile): string {
@@ -95,10 +106,22 @@ function cells(kind: NoticeKind, file: NoticeFile): string[] {
       return [file.bucket, file.key, costOf(file), file.approvalReason ?? 'unknown'];
     case 'approval-requested':
       return [file.bucket, file.key, file.requestedBy ?? 'unknown', costOf(file), file.approvalReason ?? 'unknown', decisionCommands(file)];
+    case 'extended':
+      return [file.bucket, file.key, formatTime(file.expiryDate), fetchCommand(file)];
+    case 'expiring':
+      return [
+        file.bucket,
+        file.key,
+        formatTime(file.expiryDate),
+        `autorestore extend ${shellQuote(`s3://${file.bucket}/${file.key}`)} --days 7`,
+        `autorestore keep ${shellQuote(`s3://${file.bucket}/${file.key}`)}`,
+      ];
   }
 }
 
 const WORKFLOW_COLUMN = 'Restore workflow';
+/** Columns that hold a command to paste: shown as code. */
+const CODE_COLUMNS = new Set(['How to download', 'How to decide', 'To extend it by 7 days', 'To keep it']);
 
 /**
  * `executionLink`, when given, adds a column linking each file's restore workflow execution
@@ -118,7 +141,7 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
 
   const th = copy.columns.map((c) => `<th align="left">${escapeHtml(c)}</th>`).join('');
   const htmlCell = (cell: string, column: string | undefined) => {
-    if (column === 'How to download' || column === 'How to decide') return `<code>${escapeHtml(cell)}</code>`;
+    if (CODE_COLUMNS.has(column ?? '')) return `<code>${escapeHtml(cell)}</code>`;
     if (column === WORKFLOW_COLUMN && /^https?:\/\//.test(cell)) return `<a href="${escapeHtml(cell)}">execution</a>`;
     return escapeHtml(cell);
   };

@@ -7,6 +7,7 @@ import { logger } from '../domain/wiring/logger.js';
 import { functionMetrics } from '../domain/wiring/metrics.js';
 import { executionLink } from '../domain/rules/execution-link.js';
 import { NoticeBook } from '../domain/stores/notices.js';
+import { ExpiryReminderOptOuts } from '../domain/stores/expiry-opt-outs.js';
 import { PrincipalMap } from '../domain/stores/principals.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { handleAggregatorEvent } from './aggregator.js';
@@ -37,6 +38,8 @@ function aggregate(event: unknown) {
     maxFilesPerEmail: env.MAX_FILES_PER_EMAIL,
     unresolvedRetentionMs: env.UNRESOLVED_RETENTION_SECONDS * 1000,
     leaseMs: env.AGGREGATOR_LEASE_SECONDS * 1000,
+    expiryReminderMs: env.EXPIRY_REMINDER_SECONDS * 1000,
+    reminderOptOuts: new ExpiryReminderOptOuts(ddb, env.NOTICES_TABLE),
     now,
     log: logger,
     metrics,

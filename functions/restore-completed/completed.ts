@@ -16,6 +16,8 @@ import { describeIssues } from '../domain/rules/zod-issues.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
+import { applyAutoKeep } from '../domain/restores/expiry-auto-keep.js';
+import type { AutoKeepPolicy } from '../domain/rules/expiry.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;
@@ -26,6 +28,8 @@ export interface CompletedDeps {
   accountId: string;
   now: () => Date;
   log: Log;
+  /** The stack's auto-keep policy, when on. */
+  autoKeep?: AutoKeepPolicy;
 }
 
 export type CompletedResult =
@@ -75,7 +79,12 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
 
   if (event['detail-type'] === 'Object Restore Expired') {
     await deps.records.expire(record.objectId, record.cycle);
-    await deps.audit.record({ ...auditBase, type: 'RESTORE_EXPIRED', dedupeKey: `expired#${event.id}`, detail: { eventTime: eventTime.toISOString() } });
+    await deps.audit.record({
+      ...auditBase,
+      type: 'RESTORE_EXPIRED',
+      dedupeKey: `expired#${event.id}`,
+      detail: { eventTime: eventTime.toISOString(), ...(record.expiryDate ? { expiryDate: record.expiryDate } : {}) },
+    });
     return { outcome: 'expired', objectId: record.objectId };
   }
 
@@ -105,6 +114,7 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
     dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
   });
+  if (updated) await applyAutoKeep(deps, updated);
   if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
   const resumed = await resume(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };

@@ -18,6 +18,7 @@ async function restoreCompletedHandler(event: unknown) {
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
+    ...(env.AUTO_KEEP ? { autoKeep: env.AUTO_KEEP } : {}),
     now: () => new Date(),
     log: logger,
   });

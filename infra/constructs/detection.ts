@@ -76,6 +76,12 @@ export class Detection extends Construct {
     // s3:GetObject / s3:GetObjectVersion authorise); ListBucket makes a deleted object a 404, not a 403.
     this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: watchedObjectArns(config.watchedBuckets, stack) }));
     this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: watchedBucketArns(config.watchedBuckets, stack) }));
+    // The auto-keep policy copies an object onto itself (CopyObject, or part copies) with its tags.
+    if (config.autoKeep) {
+      this.restoreCompleted.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], resources: watchedObjectArns(config.watchedBuckets, stack) }),
+      );
+    }
 
     this.deadLetterQueue = new Queue(this, 'UndeliveredEvents', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
 import { isValidBucketName, type OpaqueKeyStore } from './opaque-key-store.js';
 import { BucketVersions, versionOf } from './versions.js';
+import { copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
 
 // s3rver's own error type renders the S3 XML error document with the right status.
@@ -29,6 +30,11 @@ const RESTORE_DURATION: Record<'flexible' | 'deep', Record<string, number | unde
 };
 
 const OBJECT_SUBRESOURCES = ['acl', 'tagging', 'torrent', 'legal-hold', 'retention', 'attributes', 'uploadId', 'uploads', 'restore', 'select'];
+
+/** The file store's ranged read, which UploadPartCopy streams into a part. */
+interface PartCopyStore {
+  getObject(bucket: string, key: string, range: { start: number; end: number }): Promise<{ content: NodeJS.ReadableStream }>;
+}
 
 export interface ReadRefused {
   bucket: string;
@@ -71,6 +77,8 @@ export class ArchiveLayer {
   readonly calls = new Map<string, number>();
 
   private readonly versions: BucketVersions;
+  /** The tags each multipart upload was created with, until it completes (kept in memory only). */
+  private readonly uploadTags = new Map<string, string>();
 
   constructor(private readonly options: ArchiveLayerOptions) {
     this.versions = new BucketVersions(options.index, options.store);
@@ -121,24 +129,37 @@ export class ArchiveLayer {
         }
         case 'POST': {
           if (has('restore')) return this.restore(ctx, bucket, key, versionId);
-          if (has('uploads')) checkKeyLength(key);
+          if (has('uploads')) {
+            checkKeyLength(key);
+            await next();
+            this.rememberUploadTags(ctx);
+            return;
+          }
           if (!has('uploadId')) return next();
           const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
           const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
-          if (ctx.status === 200) await this.recordPut(ctx, bucket, key, undefined, created, olderEntry);
+          if (ctx.status === 200) {
+            await this.recordPut(ctx, bucket, key, undefined, created, olderEntry);
+            await this.applyUploadTags(ctx, bucket, key);
+          }
           return;
         }
         case 'PUT': {
-          if (has('partNumber') || !isObjectRead) return next();
-          checkKeyLength(key);
           const copySource = ctx.get('x-amz-copy-source');
-          if (copySource) this.checkCopySource(ctx, copySource);
+          if (has('partNumber')) return copySource ? this.uploadPartCopy(ctx, bucket, copySource) : next();
+          if (!isObjectRead) return next();
+          checkKeyLength(key);
+          const source = copySource ? await this.checkCopySource(ctx, copySource, { bucket, key }) : undefined;
           const archiveStatus = this.archiveStatusOf(ctx);
           const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
           const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
-          if (ctx.status === 200) await this.recordPut(ctx, bucket, key, archiveStatus, created, olderEntry);
+          if (ctx.status === 200) {
+            await this.recordPut(ctx, bucket, key, archiveStatus, created, olderEntry);
+            if (source) await copyTags(this.tagging(), ctx.headers, source, { bucket, key });
+            else if (ctx.get('x-amz-tagging')) await putTags(this.tagging(), { bucket, key }, ctx.get('x-amz-tagging'));
+          }
           return;
         }
         case 'DELETE': {
@@ -240,24 +261,71 @@ export class ArchiveLayer {
   }
 
   /**
-   * CopyObject's source: refused when archived (or an older version, which s3rver cannot copy),
-   * and handed on in the one spelling s3rver reads back unchanged: it splits the header after
-   * `decodeURI`, which leaves `%3F`, `%23` and the like encoded, so `a?b` became `a%3Fb`.
+   * CopyObject's source: refused when archived and not restored (or an older version, which
+   * s3rver cannot copy), and handed on in the one spelling s3rver reads back unchanged: it
+   * splits the header after `decodeURI`, which leaves `%3F`, `%23` and the like encoded, so
+   * `a?b` became `a%3Fb`. The request's headers are settled to what S3 stores (copy-object.ts).
    */
-  private checkCopySource(ctx: KoaContext, copySource: string): void {
+  private async checkCopySource(ctx: KoaContext, copySource: string, dest: { bucket: string; key: string }): Promise<{ bucket: string; key: string } | undefined> {
+    const source = this.readableCopySource(copySource);
+    if (!source) return undefined;
+    try {
+      ctx.headers['x-amz-copy-source'] = `${source.bucket}/${encodeURI(source.key)}`;
+    } catch {
+      throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: copySource });
+    }
+    // A missing source is s3rver's to answer (NoSuchBucket, NoSuchKey).
+    if (!(await this.options.store.existsObject(source.bucket, source.key))) return source;
+    const sourceMetadata = await this.options.store.getMetadata(source.bucket, source.key);
+    prepareCopyHeaders(ctx.headers, sourceMetadata, source.bucket === dest.bucket && source.key === dest.key);
+    return source;
+  }
+
+  /** The bucket and key of a copy source that may be read now; InvalidObjectState while it is archived and not restored. */
+  private readableCopySource(copySource: string): { bucket: string; key: string } | undefined {
     const [path, query] = copySource.split('?');
     const { bucket, key } = splitPath(`/${path!.replace(/^\//, '')}`);
-    if (!bucket || !key) return;
+    if (!bucket || !key) return undefined;
     const entry = this.options.index.get(bucket, key);
     const sourceVersion = new URLSearchParams(query ?? '').get('versionId');
     if (sourceVersion !== null && sourceVersion !== versionOf(entry))
       throw new S3Error('NotImplemented', 'Copying an older version is not implemented by the local S3', { Header: 'x-amz-copy-source' });
     if (entry && !isReadable(entry, Date.now())) throw new S3Error('InvalidObjectState', 'The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier.');
-    try {
-      ctx.headers['x-amz-copy-source'] = `${bucket}/${encodeURI(key)}`;
-    } catch {
-      throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: copySource });
-    }
+    return { bucket, key };
+  }
+
+  /** UploadPartCopy: https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html (the range streams from file to file). */
+  private async uploadPartCopy(ctx: KoaContext, bucket: string, copySource: string): Promise<void> {
+    const source = this.readableCopySource(copySource);
+    if (!source) throw new S3Error('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey', { ArgumentName: 'x-amz-copy-source', ArgumentValue: copySource });
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : '';
+    const partNumber = typeof ctx.query.partNumber === 'string' ? ctx.query.partNumber : '';
+    if (!(await this.options.store.existsObject(source.bucket, source.key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: source.key });
+    const store = this.options.store as unknown as PartCopyStore;
+    const metadata = await this.options.store.getMetadata(source.bucket, source.key);
+    const range = copySourceRange(ctx.get('x-amz-copy-source-range') || undefined, Number(metadata['content-length']));
+    const object = await store.getObject(source.bucket, source.key, range);
+    const { md5 } = await this.options.store.putPart(bucket, uploadId, partNumber, object.content);
+    ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: JSON.stringify(md5) } };
+  }
+
+  private tagging(): TaggingStore {
+    return this.options.store as unknown as TaggingStore;
+  }
+
+  /** CreateMultipartUpload's `x-amz-tagging` applies to the object its completion makes. */
+  private rememberUploadTags(ctx: KoaContext): void {
+    const uploadId = (ctx.body as { InitiateMultipartUploadResult?: { UploadId?: string } } | undefined)?.InitiateMultipartUploadResult?.UploadId;
+    const tags = ctx.get('x-amz-tagging');
+    if (uploadId && tags) this.uploadTags.set(uploadId, tags);
+  }
+
+  private async applyUploadTags(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : '';
+    const tags = this.uploadTags.get(uploadId);
+    if (tags === undefined) return;
+    this.uploadTags.delete(uploadId);
+    await putTags(this.tagging(), { bucket, key }, tags);
   }
 
   private addArchiveHeaders(ctx: KoaContext, entry: ArchiveEntry | undefined): void {
@@ -409,7 +477,7 @@ function objectOperation(method: string, has: (q: string) => boolean, plain: boo
   if (method === 'POST' && has('restore')) return 'RestoreObject';
   if (method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
   if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
-  if (method === 'PUT' && has('partNumber')) return 'UploadPart';
+  if (method === 'PUT' && has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
   if (!plain) return `${method} ?${['acl', 'tagging', 'uploadId', 'attributes'].find(has) ?? 'subresource'}`;
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: copy ? 'CopyObject' : 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }

@@ -17,6 +17,7 @@ import { happens, type Faults } from '../faults.js';
 import { sigV4Scope } from '../wire.js';
 import { ArchiveIndex } from './archive-index.js';
 import { ArchiveLayer } from './archive-layer.js';
+import { keepEncryptionHeaders } from './copy-object.js';
 import { BucketNotifications } from './bucket-notifications.js';
 import { listObjectsController } from './list-objects.js';
 import { OpaqueKeyStore } from './opaque-key-store.js';
@@ -44,6 +45,7 @@ export interface LocalS3 {
 
 export async function startLocalS3({ directory, dataDir, account, region, clock, faults, bus, trail, watched, log }: LocalS3Parts): Promise<LocalS3> {
   if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
+  keepEncryptionHeaders();
   const s3 = new S3rver({ directory, silent: true, allowMismatchedSignatures: true, vhostBuckets: false });
   const index = new ArchiveIndex(join(dataDir, 's3-archive.jsonl'), join(dataDir, 's3-archive.json'));
   // Objects are stored under the hash of their key, so no key can name a file of its own choosing.

@@ -28,7 +28,7 @@ describe('the objects table', () => {
   it('has the sparse index of open cycles (partition only on open records, by cycle start)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'objectId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         {
           IndexName: 'open-cycles',
           KeySchema: [
@@ -37,7 +37,7 @@ describe('the objects table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
-      ],
+      ]),
     });
   });
 });

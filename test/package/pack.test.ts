@@ -74,6 +74,7 @@ describe('the packed package', () => {
       'functions/detect-access/handler.ts',
       'dist/statemachines/restore-object.asl.json',
       'dist/pricing/us-east-1.json',
+      'dist/pricing/us-east-1-storage.json',
     ]) {
       expect(tarballFiles).toContain(file);
     }

@@ -87,6 +87,7 @@ describe("the local cloud's deployment", () => {
       MAX_FILES_PER_EMAIL: '100',
       UNRESOLVED_RETENTION_SECONDS: simulatedSeconds(7 * 24 * 3600),
       AGGREGATOR_LEASE_SECONDS: simulatedSeconds(300),
+      EXPIRY_REMINDER_SECONDS: simulatedSeconds(24 * 3600),
       RECONCILE_GRACE_SECONDS: '5',
     });
     for (const [fn, schema] of Object.entries(SCHEMAS)) expect(() => loadEnv(schema, env), fn).not.toThrow();

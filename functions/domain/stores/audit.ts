@@ -35,6 +35,12 @@ export const AUDIT_TYPES = [
   'APPROVAL_REQUESTED',
   /** An approver approved or denied it (who, and why), or nobody did in time. */
   'APPROVAL_DECIDED',
+  /** RestoreObject again on a restored copy moved its expiry (`autorestore extend`). */
+  'RESTORE_EXTENDED',
+  /** The object was copied onto itself into a non-archive storage class (`autorestore keep`). */
+  'KEPT',
+  /** The auto-keep policy counted the object's restores on a completion: kept or not, and why. */
+  'AUTO_KEEP_DECIDED',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

@@ -11,7 +11,7 @@ import { allPages, batchGetAll, batchPutAll, conditionHeld, unlessConditionFails
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
-export const NOTICE_KINDS = ['started', 'ready', 'failed', 'awaiting-approval', 'approval-requested'] as const;
+export const NOTICE_KINDS = ['started', 'ready', 'failed', 'awaiting-approval', 'approval-requested', 'expiring', 'extended'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 /** The kinds that end what a reader hears about a cycle: a pending "started" is no longer needed. */
 export function isFinalNotice(kind: NoticeKind): boolean {

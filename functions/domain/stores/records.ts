@@ -5,7 +5,7 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ArchiveKind, RestoreTier } from '../rules/archive.js';
-import { allPages, unlessConditionFails } from './dynamodb.js';
+import { allPages, batchGetAll, unlessConditionFails } from './dynamodb.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import type { Reader } from '../rules/reader.js';
 
@@ -16,6 +16,14 @@ import type { Reader } from '../rules/reader.js';
  */
 export const OPEN_CYCLES_INDEX = 'open-cycles';
 export const OPEN_PARTITION = 'OPEN';
+
+/**
+ * The sparse index of restored Glacier / Deep Archive copies whose readers still get an
+ * "expires soon" reminder: only records carrying `expiringPartition` are in it, sorted by the
+ * copy's expiry, so the aggregator's tick queries the copies expiring soon and nothing else.
+ */
+export const EXPIRING_COPIES_INDEX = 'expiring-copies';
+export const EXPIRING_PARTITION = 'EXPIRING';
 
 export type RecordStatus = 'STARTING' | 'RESTORING' | 'RESTORED' | 'CLOSED' | 'EXPIRED';
 export type CloseOutcome = 'NOT_ARCHIVED' | 'GONE' | 'FAILED' | 'OVERDUE' | 'REFUSED' | 'DENIED';
@@ -62,6 +70,12 @@ export interface ObjectRecord {
   options?: RestoreOptions;
   /** Present while the cycle is in the open-cycles index. */
   openPartition?: typeof OPEN_PARTITION;
+  /** Present while the restored copy's readers are still to be reminded of its expiry (the expiring-copies index). */
+  expiringPartition?: typeof EXPIRING_PARTITION;
+  /** The readers' "expires soon" reminder was queued. */
+  expiringNotified?: boolean;
+  /** The readers were told the restored copy was extended (`autorestore extend --notify`). */
+  extendedNotified?: boolean;
   updatedAt: string;
   /** The restore policy rule that decided the cycle's tier and days. */
   policyRule?: string;
@@ -117,6 +131,11 @@ export function executionEnd(status: string | undefined): ExecutionEnd | undefin
   }
 }
 
+/** A restored copy with an expiry (Glacier, Deep Archive) enters the expiring-copies index; the reminder or the cycle's end takes it out. */
+function leavesExpiringIndex(fields: Partial<ObjectRecord>): boolean {
+  return fields.status === 'CLOSED' || fields.status === 'EXPIRED' || fields.expiringNotified === true;
+}
+
 /** A write that leaves the record with nothing more to do for its cycle takes it out of the open index. */
 function leavesOpenIndex(fields: Partial<ObjectRecord>): boolean {
   return fields.status === 'CLOSED' || fields.status === 'EXPIRED' || fields.readyNotified === true;
@@ -169,6 +188,15 @@ export class ObjectRecords {
   async get(objectId: string): Promise<ObjectRecord | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId }, ConsistentRead: true }));
     return out.Item as ObjectRecord | undefined;
+  }
+
+  /** The records of these objects (those that have one), a hundred per BatchGetItem. */
+  async getMany(objectIds: readonly string[]): Promise<ObjectRecord[]> {
+    return (await batchGetAll(
+      this.ddb,
+      this.table,
+      [...new Set(objectIds)].map((objectId) => ({ objectId })),
+    )) as unknown as ObjectRecord[];
   }
 
   /** Starts a new cycle for the object; false when another detection got there first. */
@@ -316,7 +344,13 @@ export class ObjectRecords {
     fields: PlainFields,
     options: { from?: RecordStatus[]; dropTaskToken?: boolean; setIfAbsent?: OnceFields } = {},
   ): Promise<ObjectRecord | undefined> {
-    return this.write(objectId, cycle, { ...fields, status: 'RESTORED' }, { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [], setIfAbsent: options.setIfAbsent });
+    const expiring = fields.expiryDate ? ({ expiringPartition: EXPIRING_PARTITION } as const) : {};
+    return this.write(
+      objectId,
+      cycle,
+      { ...fields, ...expiring, status: 'RESTORED' },
+      { onlyIfStatus: options.from, remove: options.dropTaskToken ? ['taskToken'] : [], setIfAbsent: options.setIfAbsent },
+    );
   }
 
   /** The cycle ends without a restored copy; it leaves the open index and the task token goes. */
@@ -393,6 +427,32 @@ export class ObjectRecords {
     return this.write(objectId, cycle, { status: 'EXPIRED' }, { onlyIfStatus: ['RESTORED'], remove: ['taskToken'] });
   }
 
+  /** RestoreObject again on the restored copy moved its expiry: only a RESTORED cycle's expiry moves. */
+  async extendExpiry(objectId: string, cycle: number, expiryDate: string): Promise<ObjectRecord | undefined> {
+    // Back in the expiring-copies index at its new expiry; a reminder already sent this cycle is not sent again (notices are once per cycle).
+    return this.write(objectId, cycle, { expiryDate, expiringPartition: EXPIRING_PARTITION }, { onlyIfStatus: ['RESTORED'] });
+  }
+
+  /** Restored copies (still to be reminded of) that expire before `before` (ISO), through the sparse index. */
+  async copiesExpiringBefore(before: string): Promise<ObjectRecord[]> {
+    return allPages<ObjectRecord>((startKey) =>
+      this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: EXPIRING_COPIES_INDEX,
+          KeyConditionExpression: 'expiringPartition = :p AND expiryDate < :before',
+          ExpressionAttributeValues: { ':p': EXPIRING_PARTITION, ':before': before },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+  }
+
+  /** Out of the expiring-copies index without a reminder (the copy is already gone, or the cycle moved on). */
+  async dropExpiryReminder(objectId: string): Promise<void> {
+    await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId }, UpdateExpression: 'REMOVE expiringPartition' }));
+  }
+
   /**
    * Sets fields other than the status on the record of this cycle (the status moves only
    * through the transitions above) and returns the record after the write, or undefined when
@@ -439,7 +499,7 @@ export class ObjectRecords {
       });
       condition += ` AND #status IN (${placeholders.join(', ')})`;
     }
-    const removed = [...(options.remove ?? []), ...(leavesOpenIndex(fields) ? (['openPartition'] as const) : [])];
+    const removed = [...(options.remove ?? []), ...(leavesOpenIndex(fields) ? (['openPartition'] as const) : []), ...(leavesExpiringIndex(fields) ? (['expiringPartition'] as const) : [])];
     const removes = removed.map((field, i) => {
       names[`#r${i}`] = field;
       return `#r${i}`;

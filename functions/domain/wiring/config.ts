@@ -3,6 +3,7 @@
  * the same variables from these types, so a missing variable is a compile error in infra.
  */
 import { z } from 'zod';
+import { KEEP_STORAGE_CLASSES } from '../rules/expiry.js';
 import { ARCHIVE_KINDS, RESTORE_TIERS, tierAllowed, type ArchiveKind, type RestoreTier } from '../rules/archive.js';
 import { ConfigurationError } from '../rules/errors.js';
 import { describeIssues } from '../rules/zod-issues.js';
@@ -39,10 +40,30 @@ export const detectAccessEnvSchema = z.object({
   ACCOUNT_ID: z.string().regex(/^\d{12}$/),
 });
 
+/** The auto-keep policy: keep an object for good on its `afterRestores`-th restore within `withinDays` days. */
+export const autoKeepSchema = z.object({
+  afterRestores: z.number().int().min(1).max(1000),
+  withinDays: z.number().int().min(1).max(3650),
+  storageClass: z.enum(KEEP_STORAGE_CLASSES).default('STANDARD'),
+});
+
 export const restoreCompletedEnvSchema = z.object({
   ...tables,
   WATCHED_BUCKETS: bucketList,
   ACCOUNT_ID: z.string().regex(/^\d{12}$/),
+  /** The auto-keep policy as JSON ({"afterRestores","withinDays","storageClass"}); absent: off. */
+  AUTO_KEEP: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'AUTO_KEEP is not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(autoKeepSchema)
+    .optional(),
 });
 
 /** A variable holding JSON, parsed and then checked by `schema`. */
@@ -108,6 +129,11 @@ export const notifyAggregatorEnvSchema = z.object({
     .optional(),
   /** How long a tick holds the sending lease: at least the function's timeout; a crashed tick's lease lapses after it. */
   AGGREGATOR_LEASE_SECONDS: positiveSeconds.default(300),
+  /** How long before a restored Glacier / Deep Archive copy expires its readers get a reminder; 0 turns reminders off. */
+  EXPIRY_REMINDER_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .default(24 * 3600),
 });
 
 export type DetectAccessEnv = z.infer<typeof detectAccessEnvSchema>;

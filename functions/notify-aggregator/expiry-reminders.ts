@@ -1,0 +1,48 @@
+/**
+ * "Expires soon" reminders. Each tick asks the sparse expiring-copies index for the restored
+ * Glacier / Deep Archive copies that expire within the reminder lead, and queues one
+ * "expiring" notice per reader of each (notices are keyed by object, cycle and kind, so a reader
+ * hears it once per cycle however many ticks see the copy), except readers whose address opted
+ * out; the batching then sends them like any other notice, one email per person. The cost is
+ * one Query per tick plus, per copy, one conditional write to the record, one BatchGetItem for
+ * the readers' addresses and their opt-outs, and one notice per reader.
+ */
+import type { AggregatorDeps } from './aggregator.js';
+import { describeReader } from '../domain/rules/reader.js';
+import { noticeFileOf } from '../domain/stores/notices.js';
+
+type ReminderDeps = Pick<AggregatorDeps, 'records' | 'notices' | 'principals' | 'audit' | 'now' | 'expiryReminderMs' | 'reminderOptOuts'>;
+
+export async function queueExpiryReminders(deps: ReminderDeps): Promise<{ copies: number; queued: number; optedOut: number }> {
+  if (!deps.expiryReminderMs || deps.expiryReminderMs <= 0) return { copies: 0, queued: 0, optedOut: 0 };
+  const now = deps.now();
+  const due = await deps.records.copiesExpiringBefore(new Date(now.getTime() + deps.expiryReminderMs).toISOString());
+  let queued = 0;
+  let optedOut = 0;
+  for (const found of due) {
+    // A copy already gone, or a cycle no longer restored, needs no reminder: it only leaves the index.
+    if (found.status !== 'RESTORED' || !found.expiryDate || Date.parse(found.expiryDate) <= now.getTime()) {
+      await deps.records.dropExpiryReminder(found.objectId);
+      continue;
+    }
+    // Setting the flag (which takes the record out of the index) returns the readers as they are now.
+    const record = await deps.records.update(found.objectId, found.cycle, { expiringNotified: true });
+    if (!record) continue; // the object moved to another cycle since the index was read: that cycle has its own reminder
+    const readers = Object.values(record.subscribers);
+    const emails = await deps.principals.resolve(readers);
+    const declined = (await deps.reminderOptOuts?.optedOut([...emails.values()])) ?? new Set<string>();
+    const skipped = readers.filter((r) => declined.has(emails.get(r.id)?.toLowerCase() ?? ''));
+    const file = noticeFileOf(record);
+    for (const reader of readers) if (!skipped.includes(reader) && (await deps.notices.enqueue(reader, 'expiring', file, now))) queued++;
+    optedOut += skipped.length;
+    await deps.audit.record({
+      objectId: record.objectId,
+      time: now,
+      type: 'NOTICES_QUEUED',
+      cycle: record.cycle,
+      dedupeKey: `notices#${record.cycle}#expiring`,
+      detail: { kind: 'expiring', expiryDate: record.expiryDate, readers: readers.filter((r) => !skipped.includes(r)).map(describeReader), optedOut: skipped.map(describeReader) },
+    });
+  }
+  return { copies: due.length, queued, optedOut };
+}

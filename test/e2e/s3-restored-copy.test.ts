@@ -1,0 +1,179 @@
+/**
+ * The local S3 after a restore, through the AWS SDK: a second RestoreObject moves the expiry,
+ * one in progress is refused, an archived object cannot be copied until restored, and a copy
+ * onto itself into another storage class (CopyObject or UploadPartCopy) leaves the archive
+ * with its metadata, content type, tags and encryption.
+ */
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  RestoreObjectCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
+
+let h: Harness;
+const BUCKET = 'restored-copies';
+const KMS_KEY = 'arn:aws:kms:us-east-1:000000000000:key/0b7d3c52-8a4e-4c3e-9d1f-7e3c2b1a0f99';
+
+beforeAll(async () => {
+  h = await startHarness({ realMsPerSimulatedHour: 40 });
+  await h.createBucket(BUCKET);
+});
+afterAll(() => h.stop());
+
+async function putArchived(key: string, body = `bytes of ${key}`): Promise<void> {
+  await h.s3().send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: key,
+      Body: body,
+      StorageClass: 'GLACIER',
+      ContentType: 'video/mp4',
+      Metadata: { project: 'atlas', take: '3' },
+      Tagging: 'team=media&retention=long',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: KMS_KEY,
+    }),
+  );
+}
+
+async function restored(key: string, days = 1): Promise<Date> {
+  await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: key, RestoreRequest: { Days: days, GlacierJobParameters: { Tier: 'Expedited' } } }));
+  return eventually(async () => {
+    const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const expiry = /expiry-date="([^"]+)"/.exec(head.Restore ?? '')?.[1];
+    return expiry ? new Date(expiry) : undefined;
+  }, `${key} restored`);
+}
+
+const errorOf = async (send: () => Promise<unknown>) => {
+  try {
+    await send();
+    return 'OK';
+  } catch (err) {
+    return `${(err as Error).name} ${(err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode}`;
+  }
+};
+
+const describeObject = async (key: string) => {
+  const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+  const tags = await h.s3().send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+  return {
+    storageClass: head.StorageClass ?? 'STANDARD',
+    contentType: head.ContentType,
+    metadata: head.Metadata,
+    sse: head.ServerSideEncryption,
+    kmsKey: head.SSEKMSKeyId,
+    tags: (tags.TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort(),
+  };
+};
+
+describe('local S3: a restored copy', () => {
+  it('RestoreObject on a restored object answers 200 and moves the expiry; one in progress is refused with 409', async () => {
+    await putArchived('extend/a.bin');
+    const first = await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'extend/a.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } } }));
+    expect(first.$metadata.httpStatusCode).toBe(202);
+    expect(await errorOf(() => h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'extend/a.bin', RestoreRequest: { Days: 2 } })))).toBe('RestoreAlreadyInProgress 409');
+
+    await putArchived('extend/b.bin');
+    const before = await restored('extend/b.bin', 1);
+    const again = await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'extend/b.bin', RestoreRequest: { Days: 5 } }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'extend/b.bin' }));
+    const after = new Date(/expiry-date="([^"]+)"/.exec(head.Restore ?? '')![1]!);
+    expect(head.Restore).toMatch(/^ongoing-request="false"/);
+    expect(after.getTime()).toBeGreaterThan(before.getTime());
+  });
+
+  it('CopyObject of an archived object that is not restored: 403 InvalidObjectState, nothing changes', async () => {
+    await putArchived('keep/cold.bin');
+    const copy = () => h.s3().send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'keep/cold.bin', CopySource: `${BUCKET}/keep/cold.bin`, StorageClass: 'STANDARD' }));
+    expect(await errorOf(copy)).toBe('InvalidObjectState 403');
+    expect((await describeObject('keep/cold.bin')).storageClass).toBe('GLACIER');
+  });
+
+  it('CopyObject onto itself without a change is refused (InvalidRequest 400)', async () => {
+    await putArchived('keep/same.bin');
+    await restored('keep/same.bin');
+    const copy = () => h.s3().send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'keep/same.bin', CopySource: `${BUCKET}/keep/same.bin`, StorageClass: 'GLACIER' }));
+    expect(await errorOf(copy)).toBe('InvalidRequest 400');
+  });
+
+  it('CopyObject onto itself into STANDARD: out of the archive, readable after the restore expired, metadata, type, tags and KMS key kept', async () => {
+    await putArchived('keep/warm.bin');
+    await putArchived('keep/control.bin');
+    await Promise.all([restored('keep/warm.bin', 1), restored('keep/control.bin', 1)]);
+    const before = await describeObject('keep/warm.bin');
+    expect(before).toMatchObject({ storageClass: 'GLACIER', sse: 'aws:kms', kmsKey: KMS_KEY });
+
+    await h
+      .s3()
+      .send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'keep/warm.bin', CopySource: `${BUCKET}/keep/warm.bin`, StorageClass: 'STANDARD_IA', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_KEY }));
+    const after = await describeObject('keep/warm.bin');
+    expect(after).toEqual({ ...before, storageClass: 'STANDARD_IA' });
+    const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'keep/warm.bin' }));
+    expect(head.Restore).toBeUndefined();
+    // Restored at the same time for as long, the control's copy expires: the kept object's would have too.
+    await eventually(async () => (await h.read(BUCKET, 'keep/control.bin', 'AKIATESTADMIN0000001')) === 'InvalidObjectState', 'the control copy expired', 30_000);
+    const body = await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'keep/warm.bin' }))).Body!.transformToString();
+    expect(body).toBe('bytes of keep/warm.bin');
+  });
+
+  it('a copy with no storage class is STANDARD, and the REPLACE tagging directive replaces the tags', async () => {
+    await putArchived('keep/replace.bin');
+    await restored('keep/replace.bin');
+    await h.s3().send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'keep/replace-copy.bin', CopySource: `${BUCKET}/keep/replace.bin`, TaggingDirective: 'REPLACE', Tagging: 'state=kept' }));
+    const copy = await describeObject('keep/replace-copy.bin');
+    expect(copy).toMatchObject({ storageClass: 'STANDARD', contentType: 'video/mp4', metadata: { project: 'atlas', take: '3' }, tags: ['state=kept'] });
+    // Without encryption headers the copy is not encrypted with the source's key (S3 uses the bucket default).
+    expect(copy.kmsKey).toBeUndefined();
+  });
+
+  it('UploadPartCopy onto itself in ranges: the parts stream from the source and the object leaves the archive', async () => {
+    const body = 'x'.repeat(6 * 1024 * 1024) + 'tail';
+    await putArchived('keep/parts.bin', body);
+    const cold = await errorOf(async () => {
+      const upload = await h.s3().send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'keep/parts.bin', StorageClass: 'STANDARD' }));
+      await h.s3().send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: 'keep/parts.bin', UploadId: upload.UploadId, PartNumber: 1, CopySource: `${BUCKET}/keep/parts.bin` }));
+    });
+    expect(cold).toBe('InvalidObjectState 403');
+    await restored('keep/parts.bin');
+    const before = await describeObject('keep/parts.bin');
+    const upload = await h.s3().send(
+      new CreateMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'keep/parts.bin',
+        StorageClass: 'STANDARD',
+        ContentType: before.contentType,
+        Metadata: before.metadata,
+        Tagging: 'team=media&retention=long',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: KMS_KEY,
+      }),
+    );
+    const split = 5 * 1024 * 1024;
+    const parts = [];
+    for (const [n, range] of [
+      [1, `bytes=0-${split - 1}`],
+      [2, `bytes=${split}-${body.length - 1}`],
+    ] as const) {
+      const out = await h
+        .s3()
+        .send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: 'keep/parts.bin', UploadId: upload.UploadId, PartNumber: n, CopySource: `${BUCKET}/keep/parts.bin`, CopySourceRange: range }));
+      parts.push({ PartNumber: n, ETag: out.CopyPartResult!.ETag });
+    }
+    await h.s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'keep/parts.bin', UploadId: upload.UploadId, MultipartUpload: { Parts: parts } }));
+    expect(await describeObject('keep/parts.bin')).toEqual({ ...before, storageClass: 'STANDARD' });
+    const copied = await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'keep/parts.bin' }))).Body!.transformToString();
+    expect(copied.length).toBe(body.length);
+    expect(copied.endsWith('tail')).toBe(true);
+  });
+});

@@ -1,0 +1,75 @@
+/** The expiry reminders in the synthesized template: the sparse index by expiry, the aggregator's setting and its grant on the index. */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.js';
+import { parseDeploymentConfig } from '../../infra/config.js';
+
+const template = (extra: object = {}) =>
+  Template.fromStack(
+    buildApp(
+      parseDeploymentConfig({ account: '111122223333', region: 'eu-west-1', watchedBuckets: ['archive-one'], senderAddress: 'restores@example.com', sesIdentity: 'example.com', ...extra }),
+      new App({ context: { 'aws:cdk:bundling-stacks': [] } }),
+    ).stack,
+  );
+
+describe('expiry reminders in the stack', () => {
+  const defaults = template();
+
+  it('the objects table has the sparse expiring-copies index, by expiry', () => {
+    defaults.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'objectId', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'expiring-copies',
+          KeySchema: [
+            { AttributeName: 'expiringPartition', KeyType: 'HASH' },
+            { AttributeName: 'expiryDate', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
+  });
+
+  it('the aggregator reminds 24 hours ahead by default; 0 turns reminders off', () => {
+    const aggregatorReminding = (seconds: string) => ({ Environment: { Variables: Match.objectLike({ EXPIRY_REMINDER_SECONDS: seconds, DEBOUNCE_SECONDS: '120' }) } });
+    defaults.hasResourceProperties('AWS::Lambda::Function', aggregatorReminding('86400'));
+    template({ expiryReminderHours: 0 }).hasResourceProperties('AWS::Lambda::Function', aggregatorReminding('0'));
+  });
+
+  it('the aggregator may query the table and its indexes', () => {
+    defaults.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['dynamodb:Query']),
+            Resource: Match.arrayWith([Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['/index/*'])]) })]),
+          }),
+        ]),
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^NotificationsNotifyAggregator') }],
+    });
+  });
+});
+
+describe('the auto-keep policy in the stack', () => {
+  const copyActions = ['s3:PutObject', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:AbortMultipartUpload'];
+  const copyGrant = {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: copyActions, Resource: { 'Fn::Join': ['', Match.arrayWith([':s3:::archive-one/*'])] } })]) },
+    Roles: [{ Ref: Match.stringLikeRegexp('RestoreCompleted') }],
+  };
+
+  it('off by default: the completion function may not write objects', () => {
+    const statements = Object.values(template().findResources('AWS::IAM::Policy')).flatMap(
+      (r) => (r as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } }).Properties.PolicyDocument.Statement,
+    );
+    expect(statements.flatMap((s) => s.Action)).not.toContain('s3:PutObject');
+  });
+
+  it('on: the completion function gets the policy and the copy grant on the watched buckets only', () => {
+    const on = template({ autoKeep: { afterRestores: 3, withinDays: 30 } });
+    on.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AUTO_KEEP: JSON.stringify({ afterRestores: 3, withinDays: 30, storageClass: 'STANDARD' }) }) } });
+    on.hasResourceProperties('AWS::IAM::Policy', copyGrant);
+  });
+});

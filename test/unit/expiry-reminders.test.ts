@@ -1,0 +1,93 @@
+/** The reminder pass of the aggregator's tick, over a real DynamoDB wire protocol (dynalite). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import type { Reader } from '../../functions/domain/rules/reader.js';
+import { queueExpiryReminders } from '../../functions/notify-aggregator/expiry-reminders.js';
+import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
+import { renderEmail } from '../../functions/notify-aggregator/email.js';
+import { aggregatorDepsFor } from '../support/deps.js';
+import { startTestState, type TestState } from '../support/dynamo.js';
+
+let state: TestState;
+beforeAll(async () => (state = await startTestState()));
+afterAll(() => state.stop());
+
+const HOUR = 3_600_000;
+const NOW = new Date('2026-11-23T12:00:00.000Z');
+const reader = (id: string): Reader => ({ id, accessKeyId: id });
+
+/** A restored cycle whose copy expires `hoursLeft` hours after NOW (no expiry: an Intelligent-Tiering restore). */
+async function restoredCopy(key: string, hoursLeft: number | undefined, readers = ['AKIAREADER0000000001']): Promise<string> {
+  const ref = { bucket: 'b', key };
+  const objectId = objectIdOf(ref);
+  const [first, ...others] = readers.map(reader);
+  await state.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: first!, executionName: `x-${key}`, now: NOW });
+  for (const r of others) await state.records.addSubscriber(objectId, 1, r, NOW);
+  await state.records.markRestored(objectId, 1, { restoredAt: NOW.toISOString(), ...(hoursLeft === undefined ? {} : { expiryDate: new Date(NOW.getTime() + hoursLeft * HOUR).toISOString() }) });
+  return objectId;
+}
+
+const deps = (now = NOW) => aggregatorDepsFor(state, { now: () => now, expiryReminderMs: 24 * HOUR });
+const expiringNotices = async () =>
+  (await state.notices.pending())
+    .filter((n) => n.kind === 'expiring')
+    .map((n) => `${n.readerId} ${n.file.key}`)
+    .sort();
+
+describe('expiry reminders', () => {
+  it('queues one "expiring" notice per reader of each copy expiring within the lead, once, and none for later or endless copies', async () => {
+    await restoredCopy('soon.bin', 20, ['AKIAREADER0000000001', 'AKIAREADER0000000002']);
+    await restoredCopy('later.bin', 30);
+    await restoredCopy('tiering.bin', undefined);
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 1, queued: 2, optedOut: 0 });
+    expect(await expiringNotices()).toEqual(['AKIAREADER0000000001 soon.bin', 'AKIAREADER0000000002 soon.bin']);
+    // The copy left the index: the next tick queries nothing for it.
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 0, queued: 0, optedOut: 0 });
+    // Seven hours on, the later copy is within the lead.
+    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 7 * HOUR)))).toEqual({ copies: 1, queued: 1, optedOut: 0 });
+  });
+
+  it('an extended copy is reminded of its new expiry, not the old one; an expired cycle leaves the index without a reminder', async () => {
+    const extended = await restoredCopy('extended.bin', 10);
+    await state.records.extendExpiry(extended, 1, new Date(NOW.getTime() + 72 * HOUR).toISOString());
+    const gone = await restoredCopy('gone.bin', 5);
+    await state.records.expire(gone, 1);
+    const before = (await expiringNotices()).length;
+    expect(await queueExpiryReminders(deps())).toEqual({ copies: 0, queued: 0, optedOut: 0 });
+    expect(await expiringNotices()).toHaveLength(before);
+    expect(await queueExpiryReminders(deps(new Date(NOW.getTime() + 50 * HOUR)))).toMatchObject({ queued: 1 });
+  });
+
+  it('a reader whose address opted out gets none; the others still do; opting in again restores it', async () => {
+    const optOuts = new ExpiryReminderOptOuts(state.ddb, state.tableNames.notices);
+    await state.principals.put('AKIAOPTEDOUT00000001', 'Quiet@Example.com', NOW);
+    await state.principals.put('AKIANOTOPTEDOUT00001', 'loud@example.com', NOW);
+    await optOuts.optOut('quiet@example.com', NOW);
+    const objectId = await restoredCopy('quiet.bin', 3, ['AKIAOPTEDOUT00000001', 'AKIANOTOPTEDOUT00001']);
+    const result = await queueExpiryReminders({ ...deps(), reminderOptOuts: optOuts });
+    expect(result).toMatchObject({ copies: 1, queued: 1, optedOut: 1 });
+    expect((await expiringNotices()).filter((n) => n.endsWith('quiet.bin'))).toEqual(['AKIANOTOPTEDOUT00001 quiet.bin']);
+    const queuedEntry = (await state.audit.history(objectId)).find((e) => e.type === 'NOTICES_QUEUED');
+    expect(queuedEntry?.detail).toMatchObject({ kind: 'expiring', optedOut: [expect.stringContaining('AKIAOPTEDOUT00000001')] });
+    expect(await optOuts.optIn('QUIET@example.com')).toBe(true);
+    expect(await optOuts.optedOut(['quiet@example.com'])).toEqual(new Set());
+    expect(await optOuts.optIn('quiet@example.com')).toBe(false);
+  });
+
+  it('off when the lead is 0', async () => {
+    await restoredCopy('off.bin', 1);
+    expect(await queueExpiryReminders(aggregatorDepsFor(state, { now: () => NOW, expiryReminderMs: 0 }))).toEqual({ copies: 0, queued: 0, optedOut: 0 });
+  });
+});
+
+describe('the "expires soon" email', () => {
+  it('lists each file with its expiry and the commands to extend or keep it, escaped', () => {
+    const file = { objectId: 'b/x', cycle: 1, bucket: 'b', key: "<b>it's</b>.csv", expiryDate: '2026-11-24T00:00:00.000Z' };
+    const email = renderEmail('expiring', [file], 100);
+    expect(email.subject).toBe('The restored copy of 1 file expires soon');
+    expect(email.text).toContain('Expires: 2026-11-24 00:00 UTC');
+    expect(email.text).toContain(`To keep it: autorestore keep 's3://b/<b>it'\\''s</b>.csv'`);
+    expect(email.html).not.toContain('<b>it');
+    expect(email.html).toContain('&lt;b&gt;it&#39;s&lt;/b&gt;.csv');
+  });
+});
