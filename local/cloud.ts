@@ -51,6 +51,7 @@ interface LocalCloudParts {
   stepFunctions: StepFunctionsService;
   functions: LocalFunctions;
   s3: ArchiveLayer;
+  restoresCompletedAt: ReadonlyMap<string, number>;
   dynamoCalls: Map<string, number>;
   faults: Faults;
   front: HttpFront;
@@ -68,6 +69,8 @@ export class LocalCloud {
   readonly stepFunctions: StepFunctionsService;
   readonly functions: LocalFunctions;
   readonly s3: ArchiveLayer;
+  /** When each object's latest restore completed (real ms; key: `restoredObjectKey`), for latency figures. */
+  readonly restoresCompletedAt: ReadonlyMap<string, number>;
   /** DynamoDB API calls by operation, for tests and benchmarks. */
   readonly dynamoCalls: Map<string, number>;
   readonly faults: Faults;
@@ -85,6 +88,7 @@ export class LocalCloud {
     this.stepFunctions = parts.stepFunctions;
     this.functions = parts.functions;
     this.s3 = parts.s3;
+    this.restoresCompletedAt = parts.restoresCompletedAt;
     this.dynamoCalls = parts.dynamoCalls;
     this.faults = parts.faults;
     this.front = parts.front;
@@ -171,7 +175,23 @@ export class LocalCloud {
     bus.resume();
 
     const schedules = startSchedules(functions, clock, hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0, log);
-    return new LocalCloud({ endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, s3: s3.archive, dynamoCalls, faults, front, dynamo, schedules, integrations });
+    return new LocalCloud({
+      endpoint,
+      clock,
+      stateMachineArn,
+      bus,
+      ses,
+      stepFunctions,
+      functions,
+      s3: s3.archive,
+      restoresCompletedAt: s3.restoresCompletedAt,
+      dynamoCalls,
+      faults,
+      front,
+      dynamo,
+      schedules,
+      integrations,
+    });
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */
