@@ -15,8 +15,9 @@ const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : quick ? [100, 300] : [1000, 10_000, 50_000];
 const PATH_OBJECTS = quick ? 5 : 20;
 const burstArg = process.argv.find((a) => a.startsWith('--burst='));
-const [burstObjects, burstReaders, burstReads] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
-const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads! };
+// `--burst=objects,readers,reads[,real ms per simulated hour]` (the scale defaults to a minute per hour).
+const [burstObjects, burstReaders, burstReads, burstMsPerHour] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
+const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads!, ...(burstMsPerHour ? { msPerHour: burstMsPerHour } : {}) };
 /** The tick with 100 pending notices in ever larger tables, then with ten times the pending notices. */
 const TICKS = (
   quick

@@ -13,6 +13,7 @@ import { SimulatedClock } from './clock.js';
 import { localStackOutputs } from './cloudformation.js';
 import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
+import { cacheDynaliteTableDescriptions } from './dynamodb-table-cache.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
 import { createTables, deployRules, deployStateMachine, LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_ARN, startSchedules, TABLE_NAMES, type Schedules } from './deployment.js';
 import { EventBus } from './event-bus.js';
@@ -115,6 +116,7 @@ export class LocalCloud {
     const { endpoint, routes } = front;
 
     // --- DynamoDB: dynalite's request listener, on disk in the data folder.
+    cacheDynaliteTableDescriptions();
     const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = dynamoRoute(dynamo.listeners('request')[0] as Listener, dynamoCalls);
