@@ -44,6 +44,8 @@ if (unknownSection) {
   process.exit(2);
 }
 const runs = (section: Section) => !ONLY || ONLY.includes(section);
+/** Where each section's figures are kept in results.json. */
+const SECTION_FIELDS = { paths: 'paths', burst: 'burst', tick: 'aggregatorTick', baseline: 'baseline', scaling: 'scaling' } as const satisfies Record<Section, keyof Results>;
 const PATHS = ['happy', 'already-in-progress', 'already-restored', 'not-archived', 'timeout-loop', 'completion-events-lost', 'deleted-mid-wait'] as const;
 
 async function scenario<T>(name: string, options: object): Promise<T> {
@@ -98,9 +100,18 @@ async function main(): Promise<void> {
       };
   if (ONLY) results.reruns = [...(results.reruns ?? []), { date, command, sections: ONLY }];
   // Written after every scenario: a long run that stops part way still leaves what it measured.
+  // A rerun merges into the file as it is now, so reruns of different sections may run side by side.
   const save = () => {
-    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(results));
+    const onFile = ONLY ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : undefined;
+    const merged: Results = onFile
+      ? {
+          ...onFile,
+          ...Object.fromEntries(SECTIONS.filter(runs).map((section) => [SECTION_FIELDS[section], results[SECTION_FIELDS[section]]])),
+          reruns: [...(onFile.reruns ?? []).filter((x) => x.date !== date || x.command !== command), { date, command, sections: ONLY! }],
+        }
+      : results;
+    writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(merged));
   };
   if (runs('paths')) {
     results.paths = [];
