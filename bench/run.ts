@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every scenario on the local cloud, each in its own process; writes
  * bench/RESULTS.md and bench/results.json. `--quick` runs small sizes (a minute or two);
- * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json.
+ * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json;
+ * `--render` writes RESULTS.md again from bench/results.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -77,6 +78,12 @@ interface Results {
 }
 
 async function main(): Promise<void> {
+  // `--render`: RESULTS.md again from bench/results.json (after editing a rerun's note), running nothing.
+  if (process.argv.includes('--render')) {
+    const results = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as Results;
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(results));
+    return;
+  }
   const prices = JSON.parse(readFileSync(new URL('../pricing/us-east-1.json', import.meta.url), 'utf8')) as FullPriceTable & { asOf: string };
   const glacierStandard = prices.restore.GLACIER!.Standard!;
   const date = new Date().toISOString();
@@ -358,7 +365,9 @@ function renderBurst(b: Record<string, unknown>): string[] {
     `| wall time: every restore requested | ${seconds('allRestoresRequestedWallMs')} | |`,
     `| wall time: drained (every execution ended, no notice left pending) | ${seconds('drainWallMs')} | |`,
     `| peak memory (the whole local cloud) | ${n('peakRssMiB')} MiB | |`,
-    ...(b.peakHeapUsedMiB === undefined ? [] : [`| peak JavaScript heap in use | ${n('peakHeapUsedMiB')} MiB | |`]),
+    ...(b.peakHeapUsedMiB === undefined ? [] : [`| peak JavaScript heap: in use, reserved | ${n('peakHeapUsedMiB')} MiB, ${n('peakHeapTotalMiB')} MiB | |`]),
+    ...(b.peakExternalMiB === undefined ? [] : [`| peak memory outside the heap held by JavaScript objects (Buffers) | ${n('peakExternalMiB')} MiB | |`]),
+    ...(b.peakFileBackedMiB === undefined ? [] : [`| resident memory mapping files, at the peak (LevelDB maps its tables) | ${n('peakFileBackedMiB')} MiB | |`]),
   ];
 }
 

@@ -2,6 +2,7 @@
  * One benchmark scenario in its own process (the local cloud hosts one set of handlers per
  * process): `tsx bench/scenario.ts <name> [json options]`; prints one JSON result on stdout.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
@@ -196,9 +197,11 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
   const firstRefusedReadAt = new Map<string, number>();
   let peakRss = process.memoryUsage().rss;
   // What the peak is made of: the JavaScript heap in use and reserved, and memory outside it (Buffers, native).
-  const peak = { heapUsed: 0, heapTotal: 0, external: 0 };
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0, fileBackedKiB: undefined as number | undefined };
   const sampler = setInterval(() => {
     const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    // At each new peak, how much of it is files mapped into memory (on Linux: LevelDB maps its tables).
+    if (rss > peakRss) peak.fileBackedKiB = fileBackedKiB();
     peakRss = Math.max(peakRss, rss);
     peak.heapUsed = Math.max(peak.heapUsed, heapUsed);
     peak.heapTotal = Math.max(peak.heapTotal, heapTotal);
@@ -266,6 +269,7 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
       peakHeapUsedMiB: Math.round(peak.heapUsed / 1024 / 1024),
       peakHeapTotalMiB: Math.round(peak.heapTotal / 1024 / 1024),
       peakExternalMiB: Math.round(peak.external / 1024 / 1024),
+      ...(peak.fileBackedKiB === undefined ? {} : { peakFileBackedMiB: Math.round(peak.fileBackedKiB / 1024) }),
       deadLetters: w.cloud.bus.deadLetters.length,
       latency: readerLatencies(await sentNotices(w.ddb), firstRefusedReadAt, w.cloud.restoresCompletedAt, w.cloud.clock),
       latencyTargets: latencyTargets(options),
@@ -275,6 +279,13 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     restoresRequested?.stop();
     await w.stop();
   }
+}
+
+/** The resident memory that maps files (Linux's RssFile), or undefined where /proc does not say. */
+function fileBackedKiB(): number | undefined {
+  if (!existsSync('/proc/self/status')) return undefined;
+  const match = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The aggregator's tick with `pending` notices waiting and `sent` old ones in the table. */
