@@ -250,7 +250,8 @@ function throughput(r: Results, objects: number): number | undefined {
 }
 
 function renderTargets(r: Results): string[] {
-  const b = r.burst as { drainWallMs?: number; peakRssMiB?: number } | undefined;
+  // A burst measured before latency was (an older bench) is the "before", not an "after".
+  const b = r.burst?.latencyTargets ? (r.burst as { drainWallMs?: number; peakRssMiB?: number }) : undefined;
   const tp = throughput(r, 10_000);
   const row = (figure: string, before: string, after: string, target: string, met: boolean | undefined) =>
     `| ${figure} | ${before} | ${after} | ${target} | ${met === undefined ? 'not measured' : met ? 'met' : 'not met'} |`;
