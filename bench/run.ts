@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: every scenario on the local cloud, each in its own process; writes
  * bench/RESULTS.md and bench/results.json. `--quick` runs small sizes (a minute or two);
- * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json.
+ * `--only=tick,baseline` reruns those sections and keeps the others from bench/results.json;
+ * `--render` writes RESULTS.md again from bench/results.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { costPer1000, perObject, type FullPriceTable } from './cost.js';
+import type { Percentiles, ReaderLatencies } from './latency.js';
+import { BEFORE, PROFILE_NOTES } from './profile-notes.js';
 import { runScenario } from './run-scenario.js';
 
 const quick = process.argv.includes('--quick');
@@ -13,8 +16,9 @@ const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
 const SIZES = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : quick ? [100, 300] : [1000, 10_000, 50_000];
 const PATH_OBJECTS = quick ? 5 : 20;
 const burstArg = process.argv.find((a) => a.startsWith('--burst='));
-const [burstObjects, burstReaders, burstReads] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
-const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads! };
+// `--burst=objects,readers,reads[,real ms per simulated hour]` (the scale defaults to a minute per hour).
+const [burstObjects, burstReaders, burstReads, burstMsPerHour] = burstArg ? burstArg.slice('--burst='.length).split(',').map(Number) : quick ? [200, 10, 1000] : [2000, 50, 10_000];
+const BURST = { objects: burstObjects!, readers: burstReaders!, reads: burstReads!, ...(burstMsPerHour ? { msPerHour: burstMsPerHour } : {}) };
 /** The tick with 100 pending notices in ever larger tables, then with ten times the pending notices. */
 const TICKS = (
   quick
@@ -41,6 +45,8 @@ if (unknownSection) {
   process.exit(2);
 }
 const runs = (section: Section) => !ONLY || ONLY.includes(section);
+/** Where each section's figures are kept in results.json. */
+const SECTION_FIELDS = { paths: 'paths', burst: 'burst', tick: 'aggregatorTick', baseline: 'baseline', scaling: 'scaling' } as const satisfies Record<Section, keyof Results>;
 const PATHS = ['happy', 'already-in-progress', 'already-restored', 'not-archived', 'timeout-loop', 'completion-events-lost', 'deleted-mid-wait'] as const;
 
 async function scenario<T>(name: string, options: object): Promise<T> {
@@ -48,7 +54,13 @@ async function scenario<T>(name: string, options: object): Promise<T> {
   return runScenario<T>(name, options);
 }
 
-type PathRun = Parameters<typeof perObject>[0] & { path: string; wallMs: number; allRestoresRequestedMs?: number; statuses: Record<string, number> };
+/** What a scenario reports about latency; absent from results written before it was measured. */
+interface LatencyReport {
+  latency?: ReaderLatencies;
+  latencyTargets?: { debounceSeconds: number; waitTimeoutSeconds: number; emailP95: number; lostCompletion: number };
+}
+
+type PathRun = Parameters<typeof perObject>[0] & LatencyReport & { path: string; wallMs: number; cpuMs?: number; allRestoresRequestedMs?: number; statuses: Record<string, number> };
 
 interface Results {
   date: string;
@@ -56,16 +68,22 @@ interface Results {
   machine: { cpus: number; cpuModel?: string; memoryGiB: number; node: string };
   pricesAsOf: string;
   paths: (PathRun & { perObject: ReturnType<typeof perObject>; costPer1000: ReturnType<typeof costPer1000> })[];
-  scaling: { objects: number; wallMs: number; allRestoresRequestedMs?: number; perObject: ReturnType<typeof perObject> }[];
+  scaling: { objects: number; wallMs: number; cpuMs?: number; allRestoresRequestedMs?: number; perObject: ReturnType<typeof perObject> }[];
   burst?: Record<string, unknown>;
   aggregatorTick: Record<string, unknown>[];
   baseline?: { objects: number; scriptMs: number; orchestratedMs: number; ratio: number };
   restoreFeesPer1000: { glacierStandardRequests: number; glacierStandardPerGB: number; note: string };
-  /** Sections run again later with `--only`. */
-  reruns?: { date: string; command: string; sections: string[] }[];
+  /** Sections run again later with `--only`; `note` says what was different about the run. */
+  reruns?: { date: string; command: string; sections: string[]; note?: string }[];
 }
 
 async function main(): Promise<void> {
+  // `--render`: RESULTS.md again from bench/results.json (after editing a rerun's note), running nothing.
+  if (process.argv.includes('--render')) {
+    const results = JSON.parse(readFileSync(new URL('./results.json', import.meta.url), 'utf8')) as Results;
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(results));
+    return;
+  }
   const prices = JSON.parse(readFileSync(new URL('../pricing/us-east-1.json', import.meta.url), 'utf8')) as FullPriceTable & { asOf: string };
   const glacierStandard = prices.restore.GLACIER!.Standard!;
   const date = new Date().toISOString();
@@ -89,9 +107,18 @@ async function main(): Promise<void> {
       };
   if (ONLY) results.reruns = [...(results.reruns ?? []), { date, command, sections: ONLY }];
   // Written after every scenario: a long run that stops part way still leaves what it measured.
+  // A rerun merges into the file as it is now, so reruns of different sections may run side by side.
   const save = () => {
-    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(results));
+    const onFile = ONLY ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Results) : undefined;
+    const merged: Results = onFile
+      ? {
+          ...onFile,
+          ...Object.fromEntries(SECTIONS.filter(runs).map((section) => [SECTION_FIELDS[section], results[SECTION_FIELDS[section]]])),
+          reruns: [...(onFile.reruns ?? []).filter((x) => x.date !== date || x.command !== command), { date, command, sections: ONLY! }],
+        }
+      : results;
+    writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
+    writeFileSync(new URL('./RESULTS.md', import.meta.url), render(merged));
   };
   if (runs('paths')) {
     results.paths = [];
@@ -121,7 +148,7 @@ async function main(): Promise<void> {
     results.scaling = ONLY ? results.scaling.filter((s) => !SIZES.includes(s.objects)) : [];
     for (const objects of SIZES) {
       const run = await scenario<PathRun>('path', { path: 'happy', objects });
-      results.scaling.push({ objects: run.objects, wallMs: run.wallMs, allRestoresRequestedMs: run.allRestoresRequestedMs, perObject: perObject(run) });
+      results.scaling.push({ objects: run.objects, wallMs: run.wallMs, cpuMs: run.cpuMs, allRestoresRequestedMs: run.allRestoresRequestedMs, perObject: perObject(run) });
       results.scaling.sort((a, b) => a.objects - b.objects);
       save();
     }
@@ -136,7 +163,14 @@ function render(r: Results): string {
     '',
     `Run ${r.date} with \`${r.command}\` on ${r.machine.cpus} × ${r.machine.cpuModel ?? 'CPU'}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}; prices: \`pricing/us-east-1.json\` (as of ${r.pricesAsOf}).`,
     ...(r.reruns ?? []).map((x) => `Rerun ${x.date} with \`${x.command}\`: ${x.sections.join(', ')}.`),
+    ...(r.reruns ?? []).flatMap((x) => (x.note ? [x.note] : [])),
     "Everything runs on the local cloud (one process per scenario); counts are exact, times are this machine's.",
+    '',
+    ...renderTargets(r),
+    '',
+    ...renderLatency(r),
+    '',
+    ...PROFILE_NOTES,
     '',
     '## Work and cost per object, by path',
     '',
@@ -175,14 +209,15 @@ function render(r: Results): string {
     '',
     'Wall time runs from the first read to the last email; the restores themselves take 2 s (4 simulated hours). The local cloud is one process: "until every restore is requested" is how fast it absorbs reads.',
     '',
-    '| objects | wall time | until every restore is requested | ms per object (requested) | state transitions / object | Lambda / object | DynamoDB writes / object | DynamoDB reads / object | growth (transitions, Lambda, writes, reads) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| objects | wall time | until every restore is requested | ms per object (requested) | CPU ms per object | state transitions / object | Lambda / object | DynamoDB writes / object | DynamoDB reads / object | growth (transitions, Lambda, writes, reads) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...r.scaling.map((s) => {
       const first = r.scaling[0]!.perObject;
       const growth = (['stateTransitions', 'lambdaInvocations', 'dynamodbWrites', 'dynamodbReads'] as const).map((k) => `×${f(s.perObject[k] / first[k])}`).join(', ');
       const requested = s.allRestoresRequestedMs === undefined ? 'not reached' : `${f(s.allRestoresRequestedMs / 1000, 1)} s`;
       const perObjectMs = s.allRestoresRequestedMs === undefined ? '' : f(s.allRestoresRequestedMs / s.objects, 1);
-      return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${requested} | ${perObjectMs} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
+      const cpuPerObject = s.cpuMs === undefined ? 'not measured' : f(s.cpuMs / s.objects, 1);
+      return `| ${s.objects} | ${f(s.wallMs / 1000, 1)} s | ${requested} | ${perObjectMs} | ${cpuPerObject} | ${f(s.perObject.stateTransitions, 1)} | ${f(s.perObject.lambdaInvocations, 2)} | ${f(s.perObject.dynamodbWrites, 2)} | ${f(s.perObject.dynamodbReads, 2)} | ${growth} |`;
     }),
     '',
     "## The aggregator's tick against table size and pending notices",
@@ -206,6 +241,104 @@ function render(r: Results): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Objects per second from a read to its restore being requested, in the scaling run of `objects`. */
+function throughput(r: Results, objects: number): number | undefined {
+  const run = r.scaling.find((s) => s.objects === objects);
+  return run?.allRestoresRequestedMs ? run.objects / (run.allRestoresRequestedMs / 1000) : undefined;
+}
+
+function renderTargets(r: Results): string[] {
+  // A burst measured before latency was (an older bench) is the "before", not an "after".
+  const b = r.burst?.latencyTargets ? (r.burst as { drainWallMs?: number; peakRssMiB?: number }) : undefined;
+  const tp = throughput(r, 10_000);
+  const row = (figure: string, before: string, after: string, target: string, met: boolean | undefined) =>
+    `| ${figure} | ${before} | ${after} | ${target} | ${met === undefined ? 'not measured' : met ? 'met' : 'not met'} |`;
+  return [
+    '## Targets of the local cloud: before and after',
+    '',
+    `Before: ${BEFORE.source}. After: this file's runs (see the dates above).`,
+    '',
+    '| figure | before | after | target | |',
+    '| --- | ---: | ---: | ---: | --- |',
+    row(
+      'objects per second, read → restore requested, at 10,000 objects',
+      BEFORE.objectsPerSecondAt10000.toFixed(1),
+      tp === undefined ? 'not run' : tp.toFixed(1),
+      'at least 50',
+      tp === undefined ? undefined : tp >= 50,
+    ),
+    row(
+      'CPU ms per object (happy path, 1,000 objects)',
+      BEFORE.cpuMsPerObjectAt1000.toFixed(1),
+      (() => {
+        const run = r.scaling.find((s) => s.objects === 1000);
+        return run?.cpuMs === undefined ? 'not run' : (run.cpuMs / run.objects).toFixed(1);
+      })(),
+      '',
+      undefined,
+    ),
+    row(
+      'burst: drained',
+      `${(BEFORE.burstDrainMs / 1000).toFixed(0)} s`,
+      b?.drainWallMs === undefined ? 'not run' : `${(b.drainWallMs / 1000).toFixed(0)} s`,
+      'under 360 s',
+      b?.drainWallMs === undefined ? undefined : b.drainWallMs < 360_000,
+    ),
+    row(
+      'burst: peak memory',
+      `${BEFORE.burstPeakRssMiB} MiB`,
+      b?.peakRssMiB === undefined ? 'not run' : `${b.peakRssMiB} MiB`,
+      'under 1024 MiB',
+      b?.peakRssMiB === undefined ? undefined : b.peakRssMiB < 1024,
+    ),
+    row(
+      'ratio to the bare HeadObject + RestoreObject script',
+      String(BEFORE.baselineRatio),
+      r.baseline ? String(r.baseline.ratio) : 'not run',
+      'at most 3',
+      r.baseline ? r.baseline.ratio <= 3 : undefined,
+    ),
+  ];
+}
+
+/** Simulated seconds, readably. */
+function simulated(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function renderLatency(r: Results): string[] {
+  const cells = (p: Percentiles | undefined) => (p ? `${p.count} | ${simulated(p.p50)} | ${simulated(p.p95)} | ${simulated(p.max)}` : 'not measured | | |');
+  const met = (p: Percentiles | undefined, target: number) => (p ? (p.p95 <= target ? 'met' : 'not met') : '');
+  const rows: string[] = [];
+  const add = (scenario: string, run: LatencyReport) => {
+    const t = run.latencyTargets;
+    if (!t) return;
+    const lost = scenario === 'completion-events-lost';
+    const completionTarget = lost ? t.lostCompletion : t.emailP95;
+    rows.push(
+      `| ${scenario} | failed read → first email ("started", or the "ready" that replaced it) | ${cells(run.latency?.readToFirstEmail)} | ${simulated(t.emailP95)} | ${met(run.latency?.readToFirstEmail, t.emailP95)} |`,
+    );
+    rows.push(
+      `| ${scenario} | restore completed → "ready" email${lost ? ' (completion event lost)' : ''} | ${cells(run.latency?.completedToReady)} | ${simulated(completionTarget)} | ${met(run.latency?.completedToReady, completionTarget)} |`,
+    );
+  };
+  for (const p of r.paths) add(p.path, p);
+  if (r.burst) add('burst', r.burst);
+  if (rows.length === 0) return ['## Latency', '', 'Not measured.'];
+  return [
+    '## Latency (simulated time)',
+    '',
+    'Per reader and object, from the notices table (each emailed notice keeps when it was sent) against when the read was refused and when the local S3 completed the restore. Targets at p95: the debounce window + 60 s; with the completion event lost, the wait timeout + 1 simulated hour.',
+    `The local cloud is one process on a shared machine: every real second it lags counts as simulated time at the scenario's scale (the paths run 500 ms per simulated hour, so one real second is 2 simulated hours${r.burst ? `; the burst ${((r.burst as { simulatedHourMs: number }).simulatedHourMs / 1000).toFixed(0)} s per simulated hour` : ''}). Above the target, the figure measures that lag more than the design.`,
+    '',
+    '| scenario | from → to | samples | p50 | p95 | max | target (p95) | |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...rows,
+  ];
 }
 
 function renderBurst(b: Record<string, unknown>): string[] {
@@ -232,7 +365,11 @@ function renderBurst(b: Record<string, unknown>): string[] {
     `| wall time: all reads answered | ${seconds('readsWallMs')} | |`,
     `| wall time: every restore requested | ${seconds('allRestoresRequestedWallMs')} | |`,
     `| wall time: drained (every execution ended, no notice left pending) | ${seconds('drainWallMs')} | |`,
-    `| peak memory (the whole local cloud) | ${n('peakRssMiB')} MiB | |`,
+    `| peak memory (the whole local cloud${b.peakRssWithChecksMiB === undefined ? '' : ', until drained'}) | ${n('peakRssMiB')} MiB | |`,
+    ...(b.peakRssWithChecksMiB === undefined ? [] : [`| peak memory, with the checks after the drain (every audit history read back) | ${n('peakRssWithChecksMiB')} MiB | |`]),
+    ...(b.peakHeapUsedMiB === undefined ? [] : [`| peak JavaScript heap: in use, reserved | ${n('peakHeapUsedMiB')} MiB, ${n('peakHeapTotalMiB')} MiB | |`]),
+    ...(b.peakExternalMiB === undefined ? [] : [`| peak memory outside the heap held by JavaScript objects (Buffers) | ${n('peakExternalMiB')} MiB | |`]),
+    ...(b.peakFileBackedMiB === undefined ? [] : [`| resident memory mapping files, at the peak (LevelDB maps its tables) | ${n('peakFileBackedMiB')} MiB | |`]),
   ];
 }
 

@@ -2,13 +2,16 @@
  * One benchmark scenario in its own process (the local cloud hosts one set of handlers per
  * process): `tsx bench/scenario.ts <name> [json options]`; prints one JSON result on stdout.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { objectIdOf } from '../functions/domain/rules/object-id.js';
 import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
+import { localDeploymentConfig } from '../local/deployment-config.js';
 import { startHarness, type Harness } from '../local/harness.js';
 import { eventually } from '../local/eventually.js';
+import { readerLatencies, readKey, sentNotices } from './latency.js';
 import { EventBridgeClientStub } from './put-events.js';
 
 const BUCKET = 'bench-archive';
@@ -17,6 +20,20 @@ async function world(options: Partial<LocalCloudOptions>): Promise<Harness> {
   const h = await startHarness(options);
   await h.createBucket(BUCKET);
   return h;
+}
+
+/** The latency targets (simulated seconds) of a deployment with these options, with the waits they follow from. */
+function latencyTargets(options: Partial<LocalCloudOptions>) {
+  const config = localDeploymentConfig(options);
+  return {
+    debounceSeconds: config.debounceSeconds,
+    maxWaitSeconds: config.maxWaitSeconds,
+    waitTimeoutSeconds: config.waitTimeoutSeconds,
+    /** Read → first email and completion → "ready": at most the debounce window + 60 s at p95. */
+    emailP95: config.debounceSeconds + 60,
+    /** A lost completion event: "ready" within the wait timeout + 1 simulated hour. */
+    lostCompletion: config.waitTimeoutSeconds + 3600,
+  };
 }
 
 /** Polls less often at large sizes, so that polling does not compete with the work it waits for. */
@@ -81,16 +98,19 @@ async function path(name: PathName, count: number) {
   // wait timeout and restored copies last a year (73 real minutes), so that no object leaves
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
   const longLived = name === 'happy' ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
-  const w = await world({
+  const options: Partial<LocalCloudOptions> = {
     realMsPerSimulatedHour: 500,
     ...longLived,
     restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {},
     faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {},
-  });
+  };
+  const w = await world(options);
+  const email = 'reader@example.com';
+  const firstRefusedReadAt = new Map<string, number>();
   let restoresRequested: ReturnType<typeof restoreWatch> | undefined;
   try {
     const reader = 'AKIABENCHREADER00001';
-    await w.principals.put(reader, 'reader@example.com', new Date());
+    await w.principals.put(reader, email, new Date());
     const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
     await w.putObjects(BUCKET, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
     if (name === 'already-in-progress' || name === 'already-restored') {
@@ -102,14 +122,27 @@ async function path(name: PathName, count: number) {
     await w.cloud.settle();
     const before = w.cloud.counters();
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     restoresRequested = restoreWatch(w, count);
     let expectedExecutions = count;
     if (name === 'already-restored' || name === 'not-archived') {
       const bus = new EventBridgeClientStub(w.cloud.endpoint);
-      for (let i = 0; i < keys.length; i += 10) await bus.putEvents(keys.slice(i, i + 10).map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
+      for (let i = 0; i < keys.length; i += 10) {
+        const batch = keys.slice(i, i + 10);
+        await bus.putEvents(batch.map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
+        for (const key of batch) firstRefusedReadAt.set(readKey(email, BUCKET, key), Date.now());
+      }
     } else {
       const limit = pLimit(16);
-      const outcomes = await Promise.all(keys.map((key) => limit(() => w.read(BUCKET, key, reader))));
+      const outcomes = await Promise.all(
+        keys.map((key) =>
+          limit(async () => {
+            const outcome = await w.read(BUCKET, key, reader);
+            if (outcome === 'InvalidObjectState') firstRefusedReadAt.set(readKey(email, BUCKET, key), Date.now());
+            return outcome;
+          }),
+        ),
+      );
       expectedExecutions = outcomes.filter((o) => o === 'InvalidObjectState').length;
     }
     if (name === 'deleted-mid-wait') {
@@ -121,12 +154,16 @@ async function path(name: PathName, count: number) {
     const expectEmails = name !== 'not-archived';
     if (expectEmails) await eventually(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
     await w.cloud.settle();
+    const wallMs = Date.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     const after = w.cloud.counters();
     const list = await w.executions();
     return {
       path: name,
       objects: expectedExecutions,
-      wallMs: Date.now() - started,
+      wallMs,
+      /** CPU time of the whole local cloud (and the bench's client) over the run: the machine's load does not inflate it as much as wall time. */
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       allRestoresRequestedMs: restoresRequested.msSince(started),
       statuses: Object.fromEntries([...new Set(list.map((e) => e.status))].map((s) => [String(s), list.filter((e) => e.status === s).length] as const)),
       stateTransitions: await stateTransitions(
@@ -138,6 +175,8 @@ async function path(name: PathName, count: number) {
       lambda: diff(after.lambda, before.lambda),
       sesSent: after.sesSent - before.sesSent,
       ticks: after.ticks - before.ticks,
+      latency: readerLatencies(await sentNotices(w.ddb), firstRefusedReadAt, w.cloud.restoresCompletedAt, w.cloud.clock),
+      latencyTargets: latencyTargets(options),
     };
   } finally {
     restoresRequested?.stop();
@@ -153,9 +192,21 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
   // simulated hours: 6 real minutes at the default of one real minute per hour) is longer than
   // the absorption, and the restores (Deep Archive, Standard tier: 12 hours) end after both.
   const debounceHours = 6;
-  const w = await world({ realMsPerSimulatedHour: msPerHour, debounceSeconds: debounceHours * 3600, maxWaitSeconds: 48 * 3600, faults: { duplicateS3Events: 1 } });
+  const options: Partial<LocalCloudOptions> = { realMsPerSimulatedHour: msPerHour, debounceSeconds: debounceHours * 3600, maxWaitSeconds: 48 * 3600, faults: { duplicateS3Events: 1 } };
+  const w = await world(options);
+  const firstRefusedReadAt = new Map<string, number>();
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  // What the peak is made of: the JavaScript heap in use and reserved, and memory outside it (Buffers, native).
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0, fileBackedKiB: undefined as number | undefined };
+  const sampler = setInterval(() => {
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    // At each new peak, how much of it is files mapped into memory (on Linux: LevelDB maps its tables).
+    if (rss > peakRss) peak.fileBackedKiB = fileBackedKiB();
+    peakRss = Math.max(peakRss, rss);
+    peak.heapUsed = Math.max(peak.heapUsed, heapUsed);
+    peak.heapTotal = Math.max(peak.heapTotal, heapTotal);
+    peak.external = Math.max(peak.external, external);
+  }, 100);
   let restoresRequested: ReturnType<typeof restoreWatch> | undefined;
   try {
     const readerKeys = Array.from({ length: readers }, (_, r) => `AKIABURST${String(r).padStart(11, '0')}`);
@@ -169,13 +220,26 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
     restoresRequested = restoreWatch(w, distinct);
     const started = Date.now();
     const limit = pLimit(64);
-    const outcomes = await Promise.all(plan.map((p) => limit(() => w.read(BUCKET, p.key, p.reader))));
+    const emailOf = new Map(readerKeys.map((key, r) => [key, `reader${r}@example.com`]));
+    const outcomes = await Promise.all(
+      plan.map((p) =>
+        limit(async () => {
+          const outcome = await w.read(BUCKET, p.key, p.reader);
+          const read = readKey(emailOf.get(p.reader)!, BUCKET, p.key);
+          if (outcome === 'InvalidObjectState' && !firstRefusedReadAt.has(read)) firstRefusedReadAt.set(read, Date.now());
+          return outcome;
+        }),
+      ),
+    );
     const readsDone = Date.now();
     await eventually(() => allEnded(w, distinct), 'every execution to end', 3_600_000, pollInterval(objects));
     // Every execution has queued its notices; once none is pending, no other email can come.
     await eventually(async () => (await w.notices.pending()).length === 0, 'every notice to be sent', w.cloud.clock.real(2 * debounceHours * 3_600_000), 1000);
     await w.cloud.settle();
     const drainedMs = Date.now() - started;
+    // The burst's own peak ends here; the checks below read every object's audit history back,
+    // which makes LevelDB map (and so count as resident) most of its files: reported apart.
+    const burstPeak = { rss: peakRss, ...peak };
     const after = w.cloud.counters();
     const auditLimit = pLimit(16);
     const perObjectReads = await Promise.all(keys.map((key) => auditLimit(async () => (await w.audit.history(objectIdOf({ bucket: BUCKET, key }))).filter((e) => e.type === 'READ_DETECTED').length)));
@@ -204,14 +268,28 @@ async function burst(objects: number, readers: number, reads: number, msPerHour:
       simulatedHourMs: msPerHour,
       debounceWindowMs: w.cloud.clock.real(debounceHours * 3_600_000),
       drainWallMs: drainedMs,
-      peakRssMiB: Math.round(peakRss / 1024 / 1024),
+      peakRssMiB: Math.round(burstPeak.rss / 1024 / 1024),
+      peakHeapUsedMiB: Math.round(burstPeak.heapUsed / 1024 / 1024),
+      peakHeapTotalMiB: Math.round(burstPeak.heapTotal / 1024 / 1024),
+      peakExternalMiB: Math.round(burstPeak.external / 1024 / 1024),
+      ...(burstPeak.fileBackedKiB === undefined ? {} : { peakFileBackedMiB: Math.round(burstPeak.fileBackedKiB / 1024) }),
+      peakRssWithChecksMiB: Math.round(peakRss / 1024 / 1024),
       deadLetters: w.cloud.bus.deadLetters.length,
+      latency: readerLatencies(await sentNotices(w.ddb), firstRefusedReadAt, w.cloud.restoresCompletedAt, w.cloud.clock),
+      latencyTargets: latencyTargets(options),
     };
   } finally {
     clearInterval(sampler);
     restoresRequested?.stop();
     await w.stop();
   }
+}
+
+/** The resident memory that maps files (Linux's RssFile), or undefined where /proc does not say. */
+function fileBackedKiB(): number | undefined {
+  if (!existsSync('/proc/self/status')) return undefined;
+  const match = /^RssFile:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The aggregator's tick with `pending` notices waiting and `sent` old ones in the table. */

@@ -14,6 +14,7 @@ import { SimulatedClock } from './clock.js';
 import { localStackOutputs } from './cloudformation.js';
 import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
+import { cacheDynaliteTableDescriptions } from './dynamodb-table-cache.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
 import { createTables, deployRules, deployStateMachine, LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_ARN, startSchedules, TABLE_NAMES, type Schedules } from './deployment.js';
 import { EventBus } from './event-bus.js';
@@ -52,6 +53,7 @@ interface LocalCloudParts {
   stepFunctions: StepFunctionsService;
   functions: LocalFunctions;
   s3: ArchiveLayer;
+  restoresCompletedAt: ReadonlyMap<string, number>;
   dynamoCalls: Map<string, number>;
   faults: Faults;
   front: HttpFront;
@@ -69,6 +71,8 @@ export class LocalCloud {
   readonly stepFunctions: StepFunctionsService;
   readonly functions: LocalFunctions;
   readonly s3: ArchiveLayer;
+  /** When each object's latest restore completed (real ms; key: `restoredObjectKey`), for latency figures. */
+  readonly restoresCompletedAt: ReadonlyMap<string, number>;
   /** DynamoDB API calls by operation, for tests and benchmarks. */
   readonly dynamoCalls: Map<string, number>;
   readonly faults: Faults;
@@ -86,6 +90,7 @@ export class LocalCloud {
     this.stepFunctions = parts.stepFunctions;
     this.functions = parts.functions;
     this.s3 = parts.s3;
+    this.restoresCompletedAt = parts.restoresCompletedAt;
     this.dynamoCalls = parts.dynamoCalls;
     this.faults = parts.faults;
     this.front = parts.front;
@@ -112,6 +117,7 @@ export class LocalCloud {
     const { endpoint, routes } = front;
 
     // --- DynamoDB: dynalite's request listener, on disk in the data folder.
+    cacheDynaliteTableDescriptions();
     const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = dynamoRoute(dynamo.listeners('request')[0] as Listener, dynamoCalls);
@@ -182,7 +188,23 @@ export class LocalCloud {
     bus.resume();
 
     const schedules = startSchedules(functions, clock, hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0, log);
-    return new LocalCloud({ endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, s3: s3.archive, dynamoCalls, faults, front, dynamo, schedules, integrations });
+    return new LocalCloud({
+      endpoint,
+      clock,
+      stateMachineArn,
+      bus,
+      ses,
+      stepFunctions,
+      functions,
+      s3: s3.archive,
+      restoresCompletedAt: s3.restoresCompletedAt,
+      dynamoCalls,
+      faults,
+      front,
+      dynamo,
+      schedules,
+      integrations,
+    });
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */

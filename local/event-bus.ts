@@ -47,10 +47,14 @@ export interface DeadLetter {
  */
 type BusJournalLine = { accepted: number; event: BusEvent; rules: string[] } | { delivered: number; rule: string } | { deadLettered: number; letter: DeadLetter };
 
-/** An accepted event and the rules it still has to reach. */
+/**
+ * An accepted event (as its JSON text) and the rules it still has to reach. A burst queues
+ * tens of thousands of events behind a busy target; as text each takes a fraction of the
+ * memory of the object it was, and each delivery parses its own copy from it anyway.
+ */
 interface Undelivered {
   seq: number;
-  event: BusEvent;
+  json: string;
   rules: Set<string>;
 }
 
@@ -78,7 +82,7 @@ export class EventBus {
     if (!journalFile) return;
     this.journal = new StateJournal<BusJournalLine>(journalFile, 'before-acknowledging');
     for (const line of this.journal.read()) {
-      if ('accepted' in line) this.undelivered.set(line.accepted, { seq: line.accepted, event: line.event, rules: new Set(line.rules) });
+      if ('accepted' in line) this.undelivered.set(line.accepted, { seq: line.accepted, json: JSON.stringify(line.event), rules: new Set(line.rules) });
       else if ('delivered' in line) this.markDone(line.delivered, line.rule);
       else {
         this.deadLetters.push(line.letter);
@@ -91,7 +95,10 @@ export class EventBus {
     this.undelivered.clear();
     for (const entry of pending) this.undelivered.set(this.nextSeq, { ...entry, seq: this.nextSeq++ });
     this.replayed = [...this.undelivered.values()];
-    this.journal.compact([...this.deadLetters.map((letter) => ({ deadLettered: 0, letter })), ...this.replayed.map(({ seq, event, rules }) => ({ accepted: seq, event, rules: [...rules] }))]);
+    this.journal.compact([
+      ...this.deadLetters.map((letter) => ({ deadLettered: 0, letter })),
+      ...this.replayed.map(({ seq, json, rules }) => ({ accepted: seq, event: JSON.parse(json) as BusEvent, rules: [...rules] })),
+    ]);
   }
 
   addRule(rule: Rule): void {
@@ -123,11 +130,14 @@ export class EventBus {
     const matched = this.rules.filter((rule) => rule.enabled !== false && matchesPattern(rule.pattern as never, event));
     if (matched.length === 0) return 0;
     const seq = this.nextSeq++;
+    const json = JSON.stringify(event);
+    const names = matched.map((r) => r.name);
     if (this.journal) {
-      this.undelivered.set(seq, { seq, event, rules: new Set(matched.map((r) => r.name)) });
-      this.journal.append({ accepted: seq, event, rules: matched.map((r) => r.name) });
+      this.undelivered.set(seq, { seq, json, rules: new Set(names) });
+      // The journal line, built around the event's text rather than serialising the event again.
+      this.journal.appendSerialized(`{"accepted":${seq},"event":${json},"rules":${JSON.stringify(names)}}`);
     }
-    for (const rule of matched) this.start(seq, rule, event);
+    for (const rule of matched) this.start(seq, rule, json);
     return matched.length;
   }
 
@@ -138,11 +148,11 @@ export class EventBus {
   resume(): number {
     const pending = this.replayed;
     this.replayed = [];
-    for (const { seq, event, rules } of pending) {
+    for (const { seq, json, rules } of pending) {
       for (const name of rules) {
         const rule = this.rules.find((r) => r.name === name);
-        if (rule) this.start(seq, rule, event);
-        else this.deadLetter(seq, { rule: name, event, error: `RuleNotFound: the rule ${name} no longer exists` });
+        if (rule) this.start(seq, rule, json);
+        else this.deadLetter(seq, { rule: name, event: JSON.parse(json) as BusEvent, error: `RuleNotFound: the rule ${name} no longer exists` });
       }
     }
     if (pending.length > 0) this.log(`delivering ${pending.length} event(s) accepted before the local cloud stopped`);
@@ -159,21 +169,23 @@ export class EventBus {
     this.journal?.close();
   }
 
-  private start(seq: number, rule: Rule, event: BusEvent): void {
-    const delivery = this.deliver(seq, rule, event).finally(() => this.inFlight.delete(delivery));
+  private start(seq: number, rule: Rule, json: string): void {
+    const delivery = this.deliver(seq, rule, json).finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
   }
 
-  private async deliver(seq: number, rule: Rule, event: BusEvent): Promise<void> {
+  /** `json`: the event's text; each attempt gets its own copy of the event, as each Lambda invocation does. */
+  private async deliver(seq: number, rule: Rule, json: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.concurrency.get(rule.name)!(() => rule.target(structuredClone(event)));
+        await this.concurrency.get(rule.name)!(() => rule.target(JSON.parse(json) as BusEvent));
         this.markDone(seq, rule.name);
         this.journal?.append({ delivered: seq, rule: rule.name });
         return;
       } catch (err) {
         const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         if (attempt >= this.retry.attempts) {
+          const event = JSON.parse(json) as BusEvent;
           this.deadLetter(seq, { rule: rule.name, event, error: message });
           this.log(`event ${event.id} (${event['detail-type']}) to ${rule.name} failed ${attempt} times, dead-lettered: ${message}`);
           return;

@@ -36,6 +36,8 @@ export interface Harness {
   cloud: LocalCloud;
   s3(accessKeyId?: string): S3Client;
   sfn: SFNClient;
+  /** A DynamoDB document client as an administrator. */
+  ddb: DynamoDBDocumentClient;
   audit: AuditLog;
   records: ObjectRecords;
   notices: NoticeBook;
@@ -81,6 +83,7 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     cloud,
     s3,
     sfn,
+    ddb,
     audit,
     records: new ObjectRecords(ddb, TABLE_NAMES.objects),
     notices: new NoticeBook(ddb, TABLE_NAMES.notices),

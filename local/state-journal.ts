@@ -47,7 +47,12 @@ export class StateJournal<Line> {
   }
 
   append(line: Line): void {
-    this.buffer.push(JSON.stringify(line));
+    this.appendSerialized(JSON.stringify(line));
+  }
+
+  /** A line the caller has already serialised (it must be the JSON of a `Line`, on one line). */
+  appendSerialized(json: string): void {
+    this.buffer.push(json);
     if (this.flushAfterMs === undefined) return this.flush();
     if (this.timer) return;
     // A write-behind delay in real time: it batches disk writes and models no AWS duration.

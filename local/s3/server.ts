@@ -41,12 +41,26 @@ export interface LocalS3Parts {
 export interface LocalS3 {
   listener: (req: IncomingMessage, res: ServerResponse) => void;
   archive: ArchiveLayer;
+  /** When each object's latest restore completed (real ms), whether or not its event reached the bus. */
+  restoresCompletedAt: ReadonlyMap<string, number>;
 }
+
+export class UnexpectedS3rverChainError extends Error {
+  override readonly name = 'UnexpectedS3rverChainError';
+}
+
+/** The key of `LocalS3.restoresCompletedAt`. */
+export const restoredObjectKey = (bucket: string, key: string, versionId?: string) => JSON.stringify([bucket, key, versionId ?? null]);
 
 export async function startLocalS3({ directory, dataDir, account, region, clock, faults, bus, trail, watched, log }: LocalS3Parts): Promise<LocalS3> {
   if (!S3Object.STORAGE_CLASSES.includes('GLACIER_IR')) S3Object.STORAGE_CLASSES.push('GLACIER_IR');
   keepEncryptionHeaders();
   const s3 = new S3rver({ directory, silent: true, allowMismatchedSignatures: true, vhostBuckets: false });
+  // s3rver's request logger (first in its chain) formats a line for every request even when
+  // silent: a few percent of the local cloud's time under load, for output nobody sees. Failures
+  // are logged below. The positions used below count from the chain without it.
+  if (s3.middleware[0]?.name !== 'logger') throw new UnexpectedS3rverChainError("s3rver's middleware chain is not the one this layer was written for (3.7: logger, XML body, mount, vhost, router)");
+  s3.middleware.splice(0, 1);
   const index = new ArchiveIndex(join(dataDir, 's3-archive.jsonl'), join(dataDir, 's3-archive.json'));
   // Objects are stored under the hash of their key, so no key can name a file of its own choosing.
   const store = new OpaqueKeyStore(directory, index, (bucket, key) => archive.forget(bucket, key));
@@ -57,28 +71,31 @@ export async function startLocalS3({ directory, dataDir, account, region, clock,
     if (happens(dropShare)) return;
     for (let copy = 0; copy <= faults.duplicateS3Events; copy++) bus.publish(event);
   };
+  const restoresCompletedAt = new Map<string, number>();
   const archive = new ArchiveLayer({
     index,
     clock,
     store,
     onReadRefused: (read) => trail.records(read.bucket, read.key) && publishS3Event(refusedReadEvent(bus, read, account, region), faults.dropReadEvents),
-    onRestoreCompleted: (bucket, key, entry) =>
-      notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents),
+    onRestoreCompleted: (bucket, key, entry) => {
+      restoresCompletedAt.set(restoredObjectKey(bucket, key, entry.versionId), Date.now());
+      if (notifications.sendsToEventBridge(bucket)) publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Completed', bucket, key, entry), faults.dropRestoreEvents);
+    },
     onRestoreExpired: (bucket, key, entry) =>
       notifications.sendsToEventBridge(bucket) && publishS3Event(restoreLifecycleEvent(bus, 'Object Restore Expired', bucket, key, entry), faults.dropRestoreEvents),
   });
-  s3.middleware.splice(2, 0, archive.middleware() as never);
+  s3.middleware.splice(1, 0, archive.middleware() as never);
   const watches = (bucket: string) => watched.includes('*') || watched.includes(bucket);
   const notifications = new BucketNotifications(join(dataDir, 's3-notifications.json'), watches, async (bucket) => Boolean(await s3.store.getBucket(bucket)));
   for (const bucket of await s3.store.listBuckets()) if (watches(bucket.name)) notifications.deploy(bucket.name);
-  s3.middleware.splice(2, 0, notifications.middleware() as never);
+  s3.middleware.splice(1, 0, notifications.middleware() as never);
   bucketController.getBucket = listObjectsController(index);
-  s3.middleware.splice(2, 0, (async (ctx: { state: Record<string, unknown>; req: IncomingMessage }, next: () => Promise<void>) => {
+  s3.middleware.splice(1, 0, (async (ctx: { state: Record<string, unknown>; req: IncomingMessage }, next: () => Promise<void>) => {
     ctx.state.accessKeyId = sigV4Scope(ctx.req)?.accessKeyId;
     await next();
   }) as never);
   // Internal failures (not S3 errors) are logged before s3rver turns them into InternalError.
-  s3.middleware.splice(1, 0, (async (ctx: { method: string; path: string }, next: () => Promise<void>) => {
+  s3.middleware.splice(0, 0, (async (ctx: { method: string; path: string }, next: () => Promise<void>) => {
     try {
       await next();
     } catch (err) {
@@ -95,5 +112,5 @@ export async function startLocalS3({ directory, dataDir, account, region, clock,
     if (scope) DUMMY_ACCOUNT.createKeyPair(scope.accessKeyId, 'local');
     s3Listener(req, res);
   };
-  return { listener, archive };
+  return { listener, archive, restoresCompletedAt };
 }
