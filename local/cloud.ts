@@ -22,6 +22,8 @@ import { localIntegrations } from './integrations.js';
 import { dynamoRoute, jsonServices, startHttpFront, type HttpFront, type Listener } from './router.js';
 import type { ArchiveLayer } from './s3/archive-layer.js';
 import { startLocalS3 } from './s3/server.js';
+import { BatchJobs } from './s3control/jobs.js';
+import { s3ControlListener } from './s3control/service.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
@@ -57,6 +59,7 @@ interface LocalCloudParts {
   dynamo: Server;
   schedules: Schedules;
   integrations: { close(): void };
+  batchJobs: BatchJobs;
 }
 
 export class LocalCloud {
@@ -75,6 +78,8 @@ export class LocalCloud {
   private readonly dynamo: Server;
   private readonly schedules: Schedules;
   private readonly integrations: { close(): void };
+  /** S3 Control's Batch Operations jobs. */
+  readonly batchJobs: BatchJobs;
 
   private constructor(parts: LocalCloudParts) {
     this.endpoint = parts.endpoint;
@@ -91,6 +96,7 @@ export class LocalCloud {
     this.dynamo = parts.dynamo;
     this.schedules = parts.schedules;
     this.integrations = parts.integrations;
+    this.batchJobs = parts.batchJobs;
   }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -135,6 +141,8 @@ export class LocalCloud {
     const s3 = await startLocalS3({ directory: dirs.s3, dataDir: options.dataDir, account: LOCAL_ACCOUNT, region: LOCAL_REGION, clock, faults, bus, trail, watched, log });
     routes.s3 = s3.listener;
     s3.archive.resumeTimers();
+    const batchJobs = new BatchJobs({ endpoint, region: LOCAL_REGION, clock, dataDir: options.dataDir, log });
+    routes.s3control = s3ControlListener(batchJobs);
 
     // --- Step Functions, SES and the control plane, behind the JSON routes.
     const integrations = localIntegrations(endpoint, LOCAL_REGION);
@@ -169,9 +177,10 @@ export class LocalCloud {
     stepFunctions.restore();
     // Events accepted before a stop or a crash, once their targets (and what they call) are up.
     bus.resume();
+    batchJobs.resume();
 
     const schedules = startSchedules(functions, clock, hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0, log);
-    return new LocalCloud({ endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, s3: s3.archive, dynamoCalls, faults, front, dynamo, schedules, integrations });
+    return new LocalCloud({ endpoint, clock, stateMachineArn, bus, ses, stepFunctions, functions, s3: s3.archive, dynamoCalls, faults, front, dynamo, schedules, integrations, batchJobs });
   }
 
   /** Every delivery started so far (events, and what they set off) has finished. */
@@ -196,6 +205,7 @@ export class LocalCloud {
 
   async stop(): Promise<void> {
     await this.schedules.stop();
+    await this.batchJobs.stop();
     this.s3.stop();
     // Deliveries finish while Step Functions still journals the executions they start: an
     // event marked delivered must not have started an execution that is then forgotten.
