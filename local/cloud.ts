@@ -14,7 +14,21 @@ import { localStackOutputs } from './cloudformation.js';
 import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
-import { createTables, deployRules, deployStateMachine, LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_ARN, startSchedules, TABLE_NAMES, type Schedules } from './deployment.js';
+import {
+  BATCH_STATE_MACHINE_ARN,
+  createManifestBucket,
+  createTables,
+  deployBatchStateMachine,
+  deployRules,
+  deployStateMachine,
+  LOCAL_ACCOUNT,
+  MANIFEST_BUCKET,
+  LOCAL_REGION,
+  STATE_MACHINE_ARN,
+  startSchedules,
+  TABLE_NAMES,
+  type Schedules,
+} from './deployment.js';
 import { EventBus } from './event-bus.js';
 import { NO_FAULTS, RateLimiter, type Faults } from './faults.js';
 import { LocalFunctions } from './functions.js';
@@ -23,6 +37,7 @@ import { dynamoRoute, jsonServices, startHttpFront, type HttpFront, type Listene
 import type { ArchiveLayer } from './s3/archive-layer.js';
 import { startLocalS3 } from './s3/server.js';
 import { BatchJobs } from './s3control/jobs.js';
+import { batchFunctionEnvironment } from '../infra/constructs/batch-definition.js';
 import { s3ControlListener } from './s3control/service.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
@@ -130,6 +145,7 @@ export class LocalCloud {
       AWS_SECRET_ACCESS_KEY: 'local',
       POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
       ...localFunctionEnvironment(config, { tables: TABLE_NAMES, stateMachineArn, account: LOCAL_ACCOUNT }, clock),
+      ...batchFunctionEnvironment({ objectsTable: TABLE_NAMES.objects, noticesTable: TABLE_NAMES.notices, manifestBucket: MANIFEST_BUCKET, account: LOCAL_ACCOUNT }, clock),
     };
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
@@ -167,13 +183,23 @@ export class LocalCloud {
         name: DEFAULT_STACK_NAME,
         id: `arn:aws:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/${DEFAULT_STACK_NAME}/local`,
         createdAt: startedAt,
-        outputs: localStackOutputs({ stateMachineArn, tables: TABLE_NAMES, watched, senderAddress: config.senderAddress, trailArn: trail.arn, deadLetterQueueUrl: deadLetterQueue.url }),
+        outputs: localStackOutputs({
+          stateMachineArn,
+          tables: TABLE_NAMES,
+          watched,
+          senderAddress: config.senderAddress,
+          trailArn: trail.arn,
+          deadLetterQueueUrl: deadLetterQueue.url,
+          batch: { stateMachineArn: BATCH_STATE_MACHINE_ARN, manifestBucket: MANIFEST_BUCKET },
+        }),
       },
     });
 
     // Tables and the state machine, as `cdk deploy` would create them.
     const { hasOpenCyclesIndex } = await createTables(endpoint, options.dataDir, log);
     deployStateMachine(stepFunctions, functions, clock, config.waitTimeoutSeconds);
+    deployBatchStateMachine(stepFunctions, functions, clock);
+    await createManifestBucket(endpoint);
     stepFunctions.restore();
     // Events accepted before a stop or a crash, once their targets (and what they call) are up.
     bus.resume();

@@ -16,6 +16,8 @@ import { describeIssues } from '../domain/rules/zod-issues.js';
 import { eventKeyCandidates, objectIdOf, type EventKeyForm, type ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
+import type { BatchBook } from '../domain/stores/batches.js';
+import { countTowardBatch, type BatchCompletion } from './batch-completion.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;
@@ -24,6 +26,8 @@ export interface CompletedDeps {
   audit: AuditLog;
   watchedBuckets: readonly string[];
   accountId: string;
+  /** Bulk restores, which count completions of objects that have no record of their own. */
+  batches?: BatchBook;
   now: () => Date;
   log: Log;
 }
@@ -34,7 +38,8 @@ export type CompletedResult =
   | { outcome: 'stale'; objectId: string; reason: string }
   | { outcome: 'unconfirmed'; objectId: string; reason: string }
   | { outcome: 'restored'; objectId: string; resumed: 'now' | 'already-handled' | 'no-token-yet' }
-  | { outcome: 'expired'; objectId: string };
+  | { outcome: 'expired'; objectId: string }
+  | BatchCompletion;
 
 export async function restoreCompleted(event: unknown, deps: CompletedDeps): Promise<CompletedResult> {
   const parsed = restoreEventSchema.safeParse(event);
@@ -45,6 +50,8 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
 
   const matches = await findRecords(deps, detail.bucket.name, detail.object.key, detail.object['version-id']);
   if (matches.length === 0) {
+    const batched = deps.batches ? await countTowardBatch(deps.batches, deps.s3, parsed.data, deps.now()) : undefined;
+    if (batched) return batched;
     const objectId = objectIdOf({ bucket: detail.bucket.name, key: detail.object.key });
     deps.log.info('restore event for an object we did not restore', { detailType: parsed.data['detail-type'], bucket: detail.bucket.name, eventKey: detail.object.key });
     return { outcome: 'untracked', objectId };
@@ -60,7 +67,7 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
 }
 
 /** Which result the handler reports when an event matched more than one record. */
-const PRECEDENCE: CompletedResult['outcome'][] = ['restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
+const PRECEDENCE: CompletedResult['outcome'][] = ['batched', 'restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
 
 async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: ObjectRecord, keyForm: EventKeyForm): Promise<CompletedResult> {
   const { detail } = event;

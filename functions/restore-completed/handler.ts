@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { AuditLog } from '../domain/stores/audit.js';
+import { BatchBook } from '../domain/stores/batches.js';
 import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, restoreCompletedEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
@@ -18,6 +19,7 @@ async function restoreCompletedHandler(event: unknown) {
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
+    batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     now: () => new Date(),
     log: logger,
   });

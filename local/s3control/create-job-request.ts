@@ -4,7 +4,7 @@
  * is modelled: the S3InitiateRestoreObject operation, a CSV manifest, a CSV completion report.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html
  */
-import type { XmlObject, XmlValue } from '../../functions/domain/wiring/s3control-xml.js';
+import type { XmlObject, XmlValue } from '../../functions/restore-batch/s3control-xml.js';
 import { ServiceError } from '../wire.js';
 
 export interface RestoreJobSpec {

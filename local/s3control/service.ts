@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeXml, fromXml, MalformedXmlError, toXml, type XmlObject } from '../../functions/domain/wiring/s3control-xml.js';
+import { escapeXml, fromXml, MalformedXmlError, toXml, type XmlObject } from '../../functions/restore-batch/s3control-xml.js';
 import { readBody, ServiceError } from '../wire.js';
 import { badRequest, parseCreateJobRequest } from './create-job-request.js';
 import type { BatchJobs, Job } from './jobs.js';

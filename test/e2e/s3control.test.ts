@@ -1,7 +1,7 @@
 /** The local S3 Control: Batch Operations restore jobs through SigV4-signed REST-XML requests, as a real client sends them. */
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3ControlClient, S3ControlError, type JobDescriptor, type RestoreJobRequest } from '../../functions/domain/wiring/s3control.js';
+import { S3ControlClient, S3ControlError, type JobDescriptor, type RestoreJobRequest } from '../../functions/restore-batch/s3control.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 

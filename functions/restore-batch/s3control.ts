@@ -115,6 +115,11 @@ export class S3ControlClient {
     });
   }
 
+  /** The same client for another account. */
+  forAccount(accountId: string): S3ControlClient {
+    return new S3ControlClient({ ...this.options, accountId });
+  }
+
   async createJob(request: RestoreJobRequest): Promise<{ JobId: string }> {
     const body = toXml('CreateJobRequest', request as unknown as XmlObject);
     const result = await this.send('POST', '/v20180820/jobs', {}, body);

@@ -1,0 +1,109 @@
+/** The bulk path end to end on the local cloud: manifests, S3 Batch Operations jobs, completions counted, one email of each kind. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { ordererReader } from '../../functions/domain/restores/order-restore.js';
+import { BatchBook } from '../../functions/domain/stores/batches.js';
+import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../../local/deployment.js';
+import { TABLE_NAMES } from '../../local/cloud.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
+
+let h: Harness;
+let batches: BatchBook;
+let deps: BatchSubmitDeps;
+const BUCKET = 'bulk-source';
+const REQUESTER = 'AKIABULKREQUESTER001';
+
+beforeAll(async () => {
+  // One simulated hour per real second: a Standard restore of Flexible Retrieval takes 4 s, the batch's deadline 11 s.
+  h = await startHarness({ realMsPerSimulatedHour: 1000 });
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  batches = new BatchBook(ddb, TABLE_NAMES.objects);
+  deps = { s3: h.s3(), sfn: h.sfn, batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
+  await h.createBucket(BUCKET);
+  await h.principals.put(REQUESTER, 'owner@example.com', new Date());
+}, 60_000);
+afterAll(async () => {
+  await h.stop();
+});
+
+describe('bulk restore', () => {
+  it('restores a prefix through Batch Operations: each object once, no per-object execution, one started and one ready email', async () => {
+    const archived = Array.from({ length: 40 }, (_, i) => `big/part ${i}+x.bin`);
+    await h.putObjects(BUCKET, archived, 'GLACIER');
+    for (let i = 0; i < 3; i++) await h.putObject(BUCKET, `big/tiered-${i}.bin`, 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
+    await h.putObject(BUCKET, 'big/tiered-frequent.bin', 'INTELLIGENT_TIERING');
+    await h.putObject(BUCKET, 'big/plain.txt', 'STANDARD');
+    await h.putObject(BUCKET, 'other/outside.bin', 'GLACIER');
+    const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
+
+    const request = { bucket: BUCKET, prefix: 'big/', tier: 'STANDARD' as const, days: 3, recipients: [ordererReader(REQUESTER, undefined), ordererReader(REQUESTER, 'team@example.com')] };
+    const submitted = await submitBatch(deps, request);
+    expect(submitted).toMatchObject({ outcome: 'submitted', objectCount: 43, skipped: 2 });
+    if (submitted.outcome !== 'submitted') throw new Error('not submitted');
+    expect(submitted.jobs.map((j) => [j.kind, j.count]).sort()).toEqual([
+      ['archive', 40],
+      ['intelligent-tiering', 3],
+    ]);
+
+    // The same request while the batch runs joins it.
+    expect(await submitBatch(deps, request)).toEqual({ outcome: 'joined', batchId: submitted.batchId });
+
+    const execution = await eventually(
+      async () => {
+        const out = await h.sfn.send(new DescribeExecutionCommand({ executionArn: submitted.executionArn }));
+        return out.status !== 'RUNNING' ? out : undefined;
+      },
+      'the batch workflow to end',
+      60_000,
+      200,
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    const path = await h.path(submitted.executionArn);
+    expect(path.slice(0, 6)).toEqual([
+      'No jobs created yet',
+      'Prepare jobs',
+      'Archive job to create?',
+      'Create job: Glacier and Deep Archive',
+      'Intelligent-Tiering job to create?',
+      'Create job: Intelligent-Tiering',
+    ]);
+    expect(path.at(-2)).toBe('Finish: ready or partial report');
+
+    const batch = (await batches.get(submitted.batchId))!;
+    expect(batch).toMatchObject({ status: 'READY', expectedCount: 43, restoredCount: 43, objectCount: 43 });
+    expect((h.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore).toBe(43);
+    // Zero per-object executions.
+    expect((await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN }))).executions).toEqual([]);
+    // The Glacier copies stay the days asked; the object outside the prefix was left alone.
+    const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'big/part 7+x.bin' }));
+    expect(head.Restore).toMatch(/ongoing-request="false"/);
+    expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'other/outside.bin' }))).Restore).toBeUndefined();
+    // The object's own record says which batch restored it.
+    const record = await h.records.get(objectIdOf({ bucket: BUCKET, key: 'big/part 7+x.bin' }));
+    expect(record).toMatchObject({ status: 'RESTORED', batchId: submitted.batchId });
+
+    const emails = await eventually(
+      () => {
+        const sent = h.cloud.ses.list() as { to: string[]; subject: string }[];
+        return sent.length >= 4 ? sent : undefined;
+      },
+      'a started and a ready email to each recipient',
+      30_000,
+    );
+    const byRecipient = (address: string) =>
+      emails
+        .filter((e) => JSON.stringify(e.to).includes(address))
+        .map((e) => e.subject)
+        .sort();
+    expect(byRecipient('owner@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+    expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+  }, 120_000);
+});
