@@ -105,7 +105,7 @@ async function submitted(batch: BatchRecord, created: Record<string, { JobId: st
   const jobs = batch.jobs.map((job) => (job.jobId || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
   const first = !batch.startedNotified;
   const timing = first ? batchTiming(batch, now, deps) : {};
-  const updated = await deps.batches.update(batch.batchId, { jobs, status: 'RUNNING', ...timing, startedNotified: true }, now);
+  const updated = await deps.batches.update(batch.batchId, { jobs, status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING', ...timing, startedNotified: true }, now);
   if (first) await notifyAll(updated, 'started', deps);
   return { jobs: jobs.filter((j) => j.jobId).length };
 }
@@ -162,7 +162,7 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
       const kind = classifyFailure(task);
       if (kind === 'deleted') deleted++;
       else if (kind === 'in-progress') expected++;
-      else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS) {
+      else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS && batch.status !== 'CANCELLED') {
         retryLines.push(`${task.bucket},${task.encodedKey}`);
         retryDeep ||= job.deep;
       } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, decodeKey(task.encodedKey));

@@ -1,4 +1,7 @@
 /** The bulk path end to end on the local cloud: manifests, S3 Batch Operations jobs, completions counted, one email of each kind. */
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
@@ -106,4 +109,52 @@ describe('bulk restore', () => {
     expect(byRecipient('owner@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
     expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
   }, 120_000);
+
+  it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {
+    await h.putObjects(BUCKET, ['cli/a.bin', 'cli/b.bin', 'cli/c.bin'], 'GLACIER');
+    const expedited = await autorestore(['restore', `s3://${BUCKET}/cli/`, '--mode', 'batch', '--tier', 'Expedited']);
+    expect(expedited.code).toBe(2);
+    expect(expedited.stderr).toContain('no Expedited retrieval');
+
+    const restored = await autorestore(['--json', 'restore', `s3://${BUCKET}/cli/`, '--batch-threshold', '2', '--tier', 'Bulk', '--yes']);
+    expect(restored.code).toBe(0);
+    const submission = JSON.parse(restored.stdout) as { outcome: string; batchId: string; objectCount: number };
+    expect(submission).toMatchObject({ outcome: 'submitted', objectCount: 3 });
+
+    const listed = JSON.parse((await autorestore(['--json', 'batch', 'list'])).stdout) as { batchId: string; tier: string }[];
+    expect(listed.find((b) => b.batchId === submission.batchId)).toMatchObject({ tier: 'BULK' });
+    const cancel = await autorestore(['batch', 'cancel', submission.batchId]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`batch ${submission.batchId}: cancelling`);
+    const ended = await eventually(
+      async () => {
+        const shown = JSON.parse((await autorestore(['--json', 'batch', 'show', submission.batchId])).stdout) as { status: string };
+        return ['CANCELLED'].includes(shown.status) ? shown : undefined;
+      },
+      'the cancelled batch to end',
+      60_000,
+      500,
+    );
+    expect(ended.status).toBe('CANCELLED');
+    expect((await autorestore(['batch', 'cancel', submission.batchId])).code).toBe(2);
+  }, 120_000);
 });
+
+async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: tmpdir(),
+    AWS_ENDPOINT_URL: h.cloud.endpoint,
+    AWS_ACCESS_KEY_ID: REQUESTER,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
