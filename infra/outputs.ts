@@ -28,7 +28,7 @@ export const STACK_OUTPUT_NAMES = [
 export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
 
 /** Outputs a stack may lack: no trail is known (neither created nor named), or no SES configuration set is configured. */
-export const OPTIONAL_STACK_OUTPUTS = ['TrailArn', 'SesConfigurationSet', 'BatchStateMachineArn', 'ManifestBucketName'] as const satisfies readonly StackOutputName[];
+export const OPTIONAL_STACK_OUTPUTS = ['TrailArn', 'SesConfigurationSet'] as const satisfies readonly StackOutputName[];
 type OptionalStackOutputName = (typeof OPTIONAL_STACK_OUTPUTS)[number];
 
 /** The outputs every deployed stack has. */

@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { assertWatchedBucketsInRegion, parseDeploymentConfig, type DeploymentConfig, type deploymentConfigSchema } from './config.js';
+import { BatchRestores } from './constructs/batch-restores.js';
 import { Detection } from './constructs/detection.js';
 import { Notifications } from './constructs/notifications.js';
 import { RestoreWorkflow, restoreStateMachineArn } from './constructs/restore-workflow.js';
@@ -51,6 +52,8 @@ export class S3Autorestore extends Construct {
   readonly notifications: Notifications;
   readonly workflow: RestoreWorkflow;
   readonly detection: Detection;
+  /** The bulk path (S3 Batch Operations). */
+  readonly batch: BatchRestores;
 
   constructor(scope: Construct, id: string, props: S3AutorestoreProps) {
     // Validated before anything joins the tree: invalid props leave the stack as it was.
@@ -81,6 +84,7 @@ export class S3Autorestore extends Construct {
       logRetention,
       removalPolicy,
     });
+    this.batch = new BatchRestores(this, 'BatchRestores', { config, tables: this.tables, logRetention, removalPolicy });
     if (props.acknowledgeNagFindings ?? true) acknowledgeFindings(this);
   }
 }

@@ -53,6 +53,8 @@ export class AutorestoreStack extends Stack {
       SesIdentity: this.config.sesIdentity,
       SenderAddress: this.config.senderAddress,
       SesConfigurationSet: this.config.sesConfigurationSet,
+      BatchStateMachineArn: autorestore.batch.stateMachine.stateMachineArn,
+      ManifestBucketName: autorestore.batch.manifestBucket.bucketName,
     };
     for (const [name, value] of Object.entries(outputs) as [string, string | undefined][]) if (value !== undefined) new CfnOutput(this, name, { value });
   }

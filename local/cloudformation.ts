@@ -33,7 +33,7 @@ export function localStackOutputs(resources: {
   senderAddress: string;
   trailArn: string;
   deadLetterQueueUrl: string;
-  batch?: { stateMachineArn: string; manifestBucket: string };
+  batch: { stateMachineArn: string; manifestBucket: string };
 }): StackOutputs {
   const { watched, senderAddress, trailArn, deadLetterQueueUrl } = resources;
   return {
@@ -50,7 +50,8 @@ export function localStackOutputs(resources: {
     // The sender's domain is the verified identity, as a deployment verifies its domain once.
     SesIdentity: senderAddress.split('@').pop()!,
     SenderAddress: senderAddress,
-    ...(resources.batch ? { BatchStateMachineArn: resources.batch.stateMachineArn, ManifestBucketName: resources.batch.manifestBucket } : {}),
+    BatchStateMachineArn: resources.batch.stateMachineArn,
+    ManifestBucketName: resources.batch.manifestBucket,
   };
 }
 
