@@ -11,7 +11,17 @@ import { submitBatch } from '../cli/commands/batch-submit.js';
 import { ordererReader } from '../functions/domain/restores/order-restore.js';
 import { BatchBook } from '../functions/domain/stores/batches.js';
 
-const [endpoint, table, manifestBucket, stateMachineArn, bucket, prefix, requester, notify] = process.argv.slice(2) as [string, string, string, string, string, string, string, string];
+const [endpoint, table, manifestBucket, stateMachineArn, bucket, prefix, requester, notify, tier] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  'STANDARD' | 'BULK',
+];
 const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: requester, secretAccessKey: 'local' } };
 const s3 = new S3Client({ ...config, forcePathStyle: true });
 const sfn = new SFNClient(config);
@@ -20,7 +30,7 @@ const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOp
 const started = process.hrtime.bigint();
 const submission = await submitBatch(
   { s3, sfn, batches: new BatchBook(ddb, table), manifestBucket, batchStateMachineArn: stateMachineArn, now: () => new Date() },
-  { bucket, prefix, tier: 'BULK', days: 1, recipients: [ordererReader(requester), ordererReader(requester, notify)] },
+  { bucket, prefix, tier, days: 1, recipients: [ordererReader(requester), ordererReader(requester, notify)] },
 );
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 process.stdout.write(`${JSON.stringify({ submission, seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

@@ -19,6 +19,7 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const OBJECTS = arg('objects', 10_000);
 // Slow enough that the jobs (real seconds per thousand tasks) end long before the tier's deadline.
 const MS_PER_SIMULATED_HOUR = arg('ms-per-hour', 20_000);
+const TIER = process.argv.includes('--bulk') ? 'BULK' : 'STANDARD';
 const BUCKET = 'bulk-bench';
 const REQUESTER = 'AKIABULKBENCH0000001';
 
@@ -38,7 +39,7 @@ try {
   const before = h.cloud.counters();
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'bench/bulk-submit.ts', h.cloud.endpoint, TABLE_NAMES.objects, MANIFEST_BUCKET, BATCH_STATE_MACHINE_ARN, BUCKET, 'bulk/', REQUESTER, 'team@example.com'],
+    ['--import', 'tsx', 'bench/bulk-submit.ts', h.cloud.endpoint, TABLE_NAMES.objects, MANIFEST_BUCKET, BATCH_STATE_MACHINE_ARN, BUCKET, 'bulk/', REQUESTER, 'team@example.com', TIER],
     { maxBuffer: 16 * 1024 * 1024 },
   );
   const submit = JSON.parse(stdout) as { submission: { outcome: string; batchId: string; executionArn: string; objectCount: number }; seconds: number; peakRssMB: number };
@@ -77,7 +78,8 @@ try {
   const batch = await h.records.get(`#batch#${submit.submission.batchId}`);
   const result = {
     date: new Date().toISOString(),
-    command: `npx tsx bench/bulk.ts --objects=${OBJECTS} --ms-per-hour=${MS_PER_SIMULATED_HOUR}`,
+    command: `npx tsx bench/bulk.ts --objects=${OBJECTS} --ms-per-hour=${MS_PER_SIMULATED_HOUR}${TIER === 'BULK' ? ' --bulk' : ''}`,
+    tier: TIER,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     pricesAsOf: prices.asOf,
     objects: OBJECTS,

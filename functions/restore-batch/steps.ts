@@ -267,7 +267,8 @@ async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: str
 /** One notice per recipient, for the batch as one entry (the aggregator emails it like a file). */
 async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDeps): Promise<void> {
   const file = batchNoticeFile(batch, kind);
-  for (const reader of batch.recipients) await deps.notices.enqueue(reader, kind, file, deps.now());
+  const readers = new Map([...batch.recipients, ...Object.values(batch.joiners ?? {})].map((r) => [r.id, r]));
+  for (const reader of readers.values()) await deps.notices.enqueue(reader, kind, file, deps.now());
 }
 
 export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFile {

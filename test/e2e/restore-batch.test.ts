@@ -21,6 +21,7 @@ let batches: BatchBook;
 let deps: BatchSubmitDeps;
 const BUCKET = 'bulk-source';
 const REQUESTER = 'AKIABULKREQUESTER001';
+const READER = 'AKIABULKREADER000001';
 
 beforeAll(async () => {
   // One simulated hour per real second: a Standard restore of Flexible Retrieval takes 4 s, the batch's deadline 11 s.
@@ -32,6 +33,7 @@ beforeAll(async () => {
   deps = { s3: h.s3(), sfn: h.sfn, batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
   await h.createBucket(BUCKET);
   await h.principals.put(REQUESTER, 'owner@example.com', new Date());
+  await h.principals.put(READER, 'reader@example.com', new Date());
 }, 60_000);
 afterAll(async () => {
   await h.stop();
@@ -58,6 +60,10 @@ describe('bulk restore', () => {
 
     // The same request while the batch runs joins it.
     expect(await submitBatch(deps, request)).toEqual({ outcome: 'joined', batchId: submitted.batchId });
+    // Someone reads one of the batch's objects while it runs: they join the batch, no restore of their own.
+    expect(await h.read(BUCKET, 'big/part 3+x.bin', READER)).toBe('InvalidObjectState');
+    await h.cloud.settle();
+    expect(Object.keys((await batches.get(submitted.batchId))!.joiners ?? {})).toHaveLength(1);
 
     const execution = await eventually(
       async () => {
@@ -96,9 +102,9 @@ describe('bulk restore', () => {
     const emails = await eventually(
       () => {
         const sent = h.cloud.ses.list() as { to: string[]; subject: string }[];
-        return sent.length >= 4 ? sent : undefined;
+        return sent.length >= 5 && sent.some((e) => JSON.stringify(e.to).includes('reader@example.com') && e.subject.includes('ready')) ? sent : undefined;
       },
-      'a started and a ready email to each recipient',
+      'a started and a ready email to each recipient, and the ready email to the reader who joined',
       30_000,
     );
     const byRecipient = (address: string) =>
@@ -108,6 +114,8 @@ describe('bulk restore', () => {
         .sort();
     expect(byRecipient('owner@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
     expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+    expect(byRecipient('reader@example.com')).toContain('1 file restored and ready to download');
+    expect(byRecipient('reader@example.com').length).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {

@@ -63,6 +63,8 @@ export interface BatchRecord {
   deletedCount?: number;
   failures?: BatchFailure[];
   recipients: Reader[];
+  /** Readers of the batch's objects while it runs, by reader id: told with the recipients. */
+  joiners?: Record<string, Reader>;
   createdAt: string;
   expectedReadyAt: string;
   /** After this, a batch not wholly restored ends with a partial report. */
@@ -129,6 +131,38 @@ export class BatchBook {
       }),
     );
     return out.Attributes as BatchRecord;
+  }
+
+  /**
+   * A reader of one of the batch's objects joins the batch while it runs (no restore of its
+   * own): told when the batch is ready. False when the batch has ended meanwhile.
+   */
+  async addJoiner(batchId: string, reader: Reader, now: Date): Promise<boolean> {
+    return conditionHeld(() =>
+      this.ddb
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { objectId: batchItemId(batchId) },
+            // The map exists from the batch's creation; a write of an older batch starts it.
+            UpdateExpression: 'SET joiners = if_not_exists(joiners, :empty), updatedAt = :now',
+            ConditionExpression: 'attribute_exists(objectId) AND NOT #status IN (:ready, :partial, :failed, :cancelled)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':empty': {}, ':now': now.toISOString(), ':ready': 'READY', ':partial': 'PARTIAL', ':failed': 'FAILED', ':cancelled': 'CANCELLED' },
+          }),
+        )
+        .then(() =>
+          this.ddb.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { objectId: batchItemId(batchId) },
+              UpdateExpression: 'SET joiners.#reader = :reader',
+              ExpressionAttributeNames: { '#reader': reader.id },
+              ExpressionAttributeValues: { ':reader': reader },
+            }),
+          ),
+        ),
+    );
   }
 
   /** The batch has ended: it leaves its bucket's running batches, and its request may start a new one. */
