@@ -23,7 +23,8 @@ const [endpoint, table, manifestBucket, stateMachineArn, bucket, prefix, request
   'STANDARD' | 'BULK',
 ];
 const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: requester, secretAccessKey: 'local' } };
-const s3 = new S3Client({ ...config, forcePathStyle: true });
+// BULK_S3_ENDPOINT: a listing generator in place of S3 (bench/bulk-listing.ts).
+const s3 = new S3Client({ ...config, endpoint: process.env.BULK_S3_ENDPOINT ?? endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
 const sfn = new SFNClient(config);
 const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
 
