@@ -128,7 +128,14 @@ async function progress(batch: BatchRecord, deps: BatchStepDeps) {
       continue;
     }
     const described = await deps.control.describeJob(job.jobId);
-    jobs.push({ ...job, status: described.Status, succeeded: described.ProgressSummary?.NumberOfTasksSucceeded ?? 0, failed: described.ProgressSummary?.NumberOfTasksFailed ?? 0 });
+    const reasons = (described.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'Failure'}: ${f.FailureReason ?? ''}`.slice(0, 300));
+    jobs.push({
+      ...job,
+      status: described.Status,
+      succeeded: described.ProgressSummary?.NumberOfTasksSucceeded ?? 0,
+      failed: described.ProgressSummary?.NumberOfTasksFailed ?? 0,
+      ...(reasons.length ? { failureReasons: reasons } : {}),
+    });
   }
   await deps.batches.update(batch.batchId, { jobs }, deps.now());
   const done = jobs.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
@@ -154,7 +161,8 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
     if (job.status !== 'Complete' && (job.succeeded ?? 0) + (job.failed ?? 0) < job.count) {
       // Cancelled or failed before every task ran: the rest were never tried.
       const untried = job.count - (job.succeeded ?? 0) - (job.failed ?? 0);
-      addFailure(failures, `job ${(job.status ?? 'ended').toLowerCase()} before ${untried} task(s) ran`, untried, undefined);
+      const why = job.failureReasons?.length ? `: ${job.failureReasons.join('; ')}` : '';
+      addFailure(failures, `job ${(job.status ?? 'ended').toLowerCase()} before ${untried} task(s) ran${why}`, untried, undefined);
     }
     const retryLines: string[] = [];
     let retryDeep = false;

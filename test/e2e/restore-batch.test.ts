@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
@@ -116,6 +116,53 @@ describe('bulk restore', () => {
     expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
     expect(byRecipient('reader@example.com')).toContain('1 file restored and ready to download');
     expect(byRecipient('reader@example.com').length).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('a job S3 fails (its manifest changed since it was written) ends the batch FAILED with the reason, and each recipient is told', async () => {
+    await h.putObjects(BUCKET, ['broken/a.bin', 'broken/b.bin'], 'GLACIER');
+    const now = new Date();
+    const put = await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/broken/manifest-archive.csv', Body: `${BUCKET},broken%2Fa.bin\n${BUCKET},broken%2Fb.bin\n` }));
+    await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/broken/manifest-archive.csv', Body: `${BUCKET},broken%2Fa.bin\n` }));
+    const batchId = 'broken-manifest';
+    const batch = {
+      objectId: `#batch#${batchId}`,
+      batchId,
+      bucket: BUCKET,
+      prefix: 'broken/',
+      requestKey: 'broken-request',
+      status: 'SUBMITTING' as const,
+      tier: 'STANDARD' as const,
+      days: 1,
+      jobs: [{ kind: 'archive' as const, manifestKey: 'batches/broken/manifest-archive.csv', manifestEtag: put.ETag!.replace(/"/g, ''), count: 2, deep: false, attempt: 0 }],
+      objectCount: 2,
+      recipients: [ordererReader(REQUESTER, 'broken@example.com')],
+      createdAt: now.toISOString(),
+      expectedReadyAt: now.toISOString(),
+      deadline: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await batches.create(batch);
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: BATCH_STATE_MACHINE_ARN, name: batchId, input: JSON.stringify({ batchId }) }));
+    await eventually(async () => (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING', 'the batch workflow to end', 60_000, 200);
+
+    const ended = (await batches.get(batchId))!;
+    expect(ended.status).toBe('FAILED');
+    expect(ended.failures).toEqual([{ reason: expect.stringMatching(/^job failed before 2 task\(s\) ran: ManifestETagMismatch: /), count: 2, sample: [] }]);
+    // Nothing was restored, nothing is left running.
+    expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'broken/a.bin' }))).Restore).toBeUndefined();
+    expect((await batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
+    const told = await eventually(
+      () => {
+        const mails = (h.cloud.ses.list() as { to: string[]; subject: string }[]).filter((e) => JSON.stringify(e.to).includes('broken@example.com'));
+        return mails.some((m) => m.subject.includes('could not be restored')) ? mails : undefined;
+      },
+      'the failure email',
+      30_000,
+    );
+    // The job was accepted before it failed: the "started" email may have gone out first, never twice.
+    const subjects = told.map((m) => m.subject);
+    expect(subjects.filter((subject) => subject === '1 file could not be restored')).toHaveLength(1);
+    expect(subjects.filter((subject) => subject !== '1 file could not be restored')).toEqual(subjects.length === 2 ? ['Restoring 1 file from archive'] : []);
   }, 120_000);
 
   it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {

@@ -34,6 +34,8 @@ export interface BatchJob {
   status?: string;
   succeeded?: number;
   failed?: number;
+  /** Why S3 failed the job, when it did (DescribeJob's FailureReasons). */
+  failureReasons?: string[];
   /** Its completion report has been read. */
   reported?: boolean;
 }
