@@ -73,14 +73,15 @@ try {
         MANIFEST_BUCKET,
         BATCH_STATE_MACHINE_ARN,
         'bulk-bench',
-        'bulk/',
+        `bulk/run-${objects}/`,
         'AKIABULKBENCH0000001',
         'team@example.com',
         'BULK',
       ],
       { env: { ...process.env, BULK_S3_ENDPOINT: s3Endpoint }, maxBuffer: 16 * 1024 * 1024 },
     );
-    const run = JSON.parse(stdout) as { submission: { objectCount: number }; seconds: number; peakRssMB: number };
+    const run = JSON.parse(stdout) as { submission: { outcome: string; objectCount: number }; seconds: number; peakRssMB: number };
+    if (run.submission.outcome !== 'submitted') throw new Error(`${objects} objects: ${run.submission.outcome}`);
     results[String(objects)] = { objects: run.submission.objectCount, seconds: run.seconds, peakRssMB: run.peakRssMB, manifestBytes: uploaded() };
     process.stderr.write(`${objects} objects: planned and submitted in ${run.seconds.toFixed(1)} s, peak RSS ${run.peakRssMB} MB, manifest ${uploaded()} bytes\n`);
     await new Promise<void>((resolve) => server.close(() => resolve()));

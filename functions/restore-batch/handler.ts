@@ -26,6 +26,10 @@ async function restoreBatchHandler(event: unknown) {
     batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     notices: new NoticeBook(ddb, env.NOTICES_TABLE),
     manifestBucket: env.MANIFEST_BUCKET,
+    readySeconds: {
+      flexible: { STANDARD: env.BATCH_READY_FLEXIBLE_STANDARD_SECONDS, BULK: env.BATCH_READY_FLEXIBLE_BULK_SECONDS },
+      deep: { STANDARD: env.BATCH_READY_DEEP_STANDARD_SECONDS, BULK: env.BATCH_READY_DEEP_BULK_SECONDS },
+    },
     deadlineSeconds: {
       flexible: { STANDARD: env.BATCH_DEADLINE_FLEXIBLE_STANDARD_SECONDS, BULK: env.BATCH_DEADLINE_FLEXIBLE_BULK_SECONDS },
       deep: { STANDARD: env.BATCH_DEADLINE_DEEP_STANDARD_SECONDS, BULK: env.BATCH_DEADLINE_DEEP_BULK_SECONDS },

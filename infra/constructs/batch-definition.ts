@@ -39,6 +39,11 @@ export const JOB_POLL_SECONDS = 5 * 60;
 export const READY_POLL_SECONDS = 30 * 60;
 
 const HOUR = 3600;
+/** The tier's documented maximum (functions/domain/rules/archive.ts `restoreDurationMs`). */
+export const BATCH_READY_SECONDS = {
+  flexible: { STANDARD: 5 * HOUR, BULK: 12 * HOUR },
+  deep: { STANDARD: 12 * HOUR, BULK: 48 * HOUR },
+} as const;
 /** The tier's documented maximum plus a margin for the jobs themselves, after which a batch ends partial. */
 export const BATCH_DEADLINE_SECONDS = {
   flexible: { STANDARD: 5 * HOUR + 6 * HOUR, BULK: 12 * HOUR + 6 * HOUR },
@@ -55,6 +60,10 @@ export function batchFunctionEnvironment(
     NOTICES_TABLE: resources.noticesTable,
     MANIFEST_BUCKET: resources.manifestBucket,
     ACCOUNT_ID: resources.account,
+    BATCH_READY_FLEXIBLE_STANDARD_SECONDS: seconds(BATCH_READY_SECONDS.flexible.STANDARD),
+    BATCH_READY_FLEXIBLE_BULK_SECONDS: seconds(BATCH_READY_SECONDS.flexible.BULK),
+    BATCH_READY_DEEP_STANDARD_SECONDS: seconds(BATCH_READY_SECONDS.deep.STANDARD),
+    BATCH_READY_DEEP_BULK_SECONDS: seconds(BATCH_READY_SECONDS.deep.BULK),
     BATCH_DEADLINE_FLEXIBLE_STANDARD_SECONDS: seconds(BATCH_DEADLINE_SECONDS.flexible.STANDARD),
     BATCH_DEADLINE_FLEXIBLE_BULK_SECONDS: seconds(BATCH_DEADLINE_SECONDS.flexible.BULK),
     BATCH_DEADLINE_DEEP_STANDARD_SECONDS: seconds(BATCH_DEADLINE_SECONDS.deep.STANDARD),
