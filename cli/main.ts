@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { RESTORE_TIERS, type RestoreTier } from '../functions/domain/rules/archive.js';
 import { KEEP_STORAGE_CLASSES } from '../functions/domain/rules/expiry.js';
 import { DEFAULT_STACK_NAME } from '../infra/outputs.js';
+import { batchCancelCommand, batchListCommand, batchShowCommand } from './commands/batch.js';
 import { doctorCommand } from './commands/doctor.js';
 import { approveCommand } from './commands/approve.js';
 import { costsCommand } from './commands/costs.js';
@@ -68,9 +69,32 @@ export async function run(argv: string[]): Promise<number> {
     .option('--dry-run', 'show what would be restored, skipped, and what it costs; change nothing', false)
     .option('--yes', 'do not ask before large or Expedited restores', false)
     .option('--concurrency <n>', 'workflow starts in parallel', positiveInt, 16)
+    .addOption(
+      new Option('--mode <mode>', 'object: one workflow per object; batch: S3 Batch Operations (Standard or Bulk); auto: batch above --batch-threshold')
+        .choices(['auto', 'object', 'batch'])
+        .default('auto'),
+    )
+    .option('--batch-threshold <n>', 'objects to restore above which auto mode takes the bulk path (default AUTORESTORE_BATCH_THRESHOLD or 10000)', positiveInt)
     .action(
-      withContext((c, target: string, o: { days?: number; tier?: RestoreTier; notify?: string; dryRun: boolean; yes: boolean; concurrency: number }) => restoreCommand(c, target, o, abort.signal)),
+      withContext(
+        (
+          c,
+          target: string,
+          o: { days?: number; tier?: RestoreTier; notify?: string; dryRun: boolean; yes: boolean; concurrency: number; mode: 'auto' | 'object' | 'batch'; batchThreshold?: number },
+        ) => restoreCommand(c, target, o, abort.signal),
+      ),
     );
+
+  const batch = program.command('batch').description('bulk restores (S3 Batch Operations): list them, show one with its progress, cancel one');
+  batch.command('list').action(withContext((c) => batchListCommand(c)));
+  batch
+    .command('show')
+    .argument('<id>')
+    .action(withContext((c, id: string) => batchShowCommand(c, id)));
+  batch
+    .command('cancel')
+    .argument('<id>')
+    .action(withContext((c, id: string) => batchCancelCommand(c, id)));
 
   program
     .command('status')

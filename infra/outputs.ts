@@ -24,6 +24,8 @@ export const STACK_OUTPUT_NAMES = [
   'SesConfigurationSet',
   /** The restore policy as the CLI applies it in a dry run (rules, tiers, days, budget; no approver addresses). */
   'RestorePolicy',
+  'BatchStateMachineArn',
+  'ManifestBucketName',
 ] as const;
 export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
 

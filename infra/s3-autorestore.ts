@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import type { z } from 'zod';
 import { assertWatchedBucketsInRegion, parseDeploymentConfig, type DeploymentConfig, type deploymentConfigSchema } from './config.js';
 import { AutorestoreDashboard } from './constructs/dashboard.js';
+import { BatchRestores } from './constructs/batch-restores.js';
 import { Detection } from './constructs/detection.js';
 import { Notifications } from './constructs/notifications.js';
 import { RestoreWorkflow, restoreStateMachineArn } from './constructs/restore-workflow.js';
@@ -55,6 +56,8 @@ export class S3Autorestore extends Construct {
   readonly detection: Detection;
   /** The CloudWatch dashboard: executions, restores by tier, email delays and sends, the dead-letter queue, every alarm. */
   readonly dashboard: AutorestoreDashboard;
+  /** The bulk path (S3 Batch Operations). */
+  readonly batch: BatchRestores;
 
   constructor(scope: Construct, id: string, props: S3AutorestoreProps) {
     // Validated before anything joins the tree: invalid props leave the stack as it was.
@@ -90,6 +93,7 @@ export class S3Autorestore extends Construct {
       deadLetterQueue: this.detection.deadLetterQueue,
       alarms: this.node.findAll().filter((c): c is Alarm => c instanceof Alarm),
     });
+    this.batch = new BatchRestores(this, 'BatchRestores', { config, tables: this.tables, logRetention, removalPolicy });
     if (props.acknowledgeNagFindings ?? true) acknowledgeFindings(this);
   }
 }

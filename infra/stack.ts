@@ -55,6 +55,8 @@ export class AutorestoreStack extends Stack {
       SenderAddress: this.config.senderAddress,
       SesConfigurationSet: this.config.sesConfigurationSet,
       RestorePolicy: publishedPolicyOf(this.config),
+      BatchStateMachineArn: autorestore.batch.stateMachine.stateMachineArn,
+      ManifestBucketName: autorestore.batch.manifestBucket.bucketName,
     };
     for (const [name, value] of Object.entries(outputs) as [string, string | undefined][]) if (value !== undefined) new CfnOutput(this, name, { value });
   }

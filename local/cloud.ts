@@ -16,7 +16,21 @@ import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
 import { cacheDynaliteTableDescriptions } from './dynamodb-table-cache.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
-import { createTables, deployRules, deployStateMachine, LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_ARN, startSchedules, TABLE_NAMES, type Schedules } from './deployment.js';
+import {
+  BATCH_STATE_MACHINE_ARN,
+  createManifestBucket,
+  createTables,
+  deployBatchStateMachine,
+  deployRules,
+  deployStateMachine,
+  LOCAL_ACCOUNT,
+  MANIFEST_BUCKET,
+  LOCAL_REGION,
+  STATE_MACHINE_ARN,
+  startSchedules,
+  TABLE_NAMES,
+  type Schedules,
+} from './deployment.js';
 import { EventBus } from './event-bus.js';
 import { NO_FAULTS, RateLimiter, type Faults } from './faults.js';
 import { LocalFunctions } from './functions.js';
@@ -24,6 +38,9 @@ import { localIntegrations } from './integrations.js';
 import { dynamoRoute, jsonServices, startHttpFront, type HttpFront, type Listener } from './router.js';
 import type { ArchiveLayer } from './s3/archive-layer.js';
 import { startLocalS3 } from './s3/server.js';
+import { BatchJobs } from './s3control/jobs.js';
+import { batchFunctionEnvironment } from '../infra/constructs/batch-definition.js';
+import { s3ControlListener } from './s3control/service.js';
 import { SesService } from './ses.js';
 import { StepFunctionsService } from './step-functions.js';
 import { TaskTokens } from './task-tokens.js';
@@ -60,6 +77,7 @@ interface LocalCloudParts {
   dynamo: Server;
   schedules: Schedules;
   integrations: { close(): void };
+  batchJobs: BatchJobs;
 }
 
 export class LocalCloud {
@@ -80,6 +98,8 @@ export class LocalCloud {
   private readonly dynamo: Server;
   private readonly schedules: Schedules;
   private readonly integrations: { close(): void };
+  /** S3 Control's Batch Operations jobs. */
+  readonly batchJobs: BatchJobs;
 
   private constructor(parts: LocalCloudParts) {
     this.endpoint = parts.endpoint;
@@ -97,6 +117,7 @@ export class LocalCloud {
     this.dynamo = parts.dynamo;
     this.schedules = parts.schedules;
     this.integrations = parts.integrations;
+    this.batchJobs = parts.batchJobs;
   }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -133,6 +154,7 @@ export class LocalCloud {
       // No CloudWatch here: the functions' EMF metric lines would only mix into this process's stdout.
       POWERTOOLS_METRICS_DISABLED: 'true',
       ...localFunctionEnvironment(config, { tables: TABLE_NAMES, stateMachineArn, account: LOCAL_ACCOUNT }, clock),
+      ...batchFunctionEnvironment({ objectsTable: TABLE_NAMES.objects, noticesTable: TABLE_NAMES.notices, manifestBucket: MANIFEST_BUCKET, account: LOCAL_ACCOUNT }, clock),
     };
     const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
 
@@ -144,6 +166,8 @@ export class LocalCloud {
     const s3 = await startLocalS3({ directory: dirs.s3, dataDir: options.dataDir, account: LOCAL_ACCOUNT, region: LOCAL_REGION, clock, faults, bus, trail, watched, log });
     routes.s3 = s3.listener;
     s3.archive.resumeTimers();
+    const batchJobs = new BatchJobs({ endpoint, region: LOCAL_REGION, clock, dataDir: options.dataDir, log });
+    routes.s3control = s3ControlListener(batchJobs);
 
     // --- Step Functions, SES and the control plane, behind the JSON routes.
     const integrations = localIntegrations(endpoint, LOCAL_REGION);
@@ -176,6 +200,7 @@ export class LocalCloud {
           trailArn: trail.arn,
           deadLetterQueueUrl: deadLetterQueue.url,
           restorePolicy: publishedPolicyOf(config),
+          batch: { stateMachineArn: BATCH_STATE_MACHINE_ARN, manifestBucket: MANIFEST_BUCKET },
         }),
       },
     });
@@ -183,9 +208,12 @@ export class LocalCloud {
     // Tables and the state machine, as `cdk deploy` would create them.
     const { hasOpenCyclesIndex } = await createTables(endpoint, options.dataDir, log);
     deployStateMachine(stepFunctions, functions, clock, config.waitTimeoutSeconds, config.restorePolicy.approvalTimeoutSeconds);
+    deployBatchStateMachine(stepFunctions, functions, clock);
+    await createManifestBucket(endpoint);
     stepFunctions.restore();
     // Events accepted before a stop or a crash, once their targets (and what they call) are up.
     bus.resume();
+    batchJobs.resume();
 
     const schedules = startSchedules(functions, clock, hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0, log);
     return new LocalCloud({
@@ -204,6 +232,7 @@ export class LocalCloud {
       dynamo,
       schedules,
       integrations,
+      batchJobs,
     });
   }
 
@@ -229,6 +258,7 @@ export class LocalCloud {
 
   async stop(): Promise<void> {
     await this.schedules.stop();
+    await this.batchJobs.stop();
     this.s3.stop();
     // Deliveries finish while Step Functions still journals the executions they start: an
     // event marked delivered must not have started an execution that is then forgotten.

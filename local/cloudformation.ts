@@ -34,6 +34,7 @@ export function localStackOutputs(resources: {
   trailArn: string;
   deadLetterQueueUrl: string;
   restorePolicy?: string;
+  batch: { stateMachineArn: string; manifestBucket: string };
 }): StackOutputs {
   const { watched, senderAddress, trailArn, deadLetterQueueUrl } = resources;
   return {
@@ -51,6 +52,8 @@ export function localStackOutputs(resources: {
     SesIdentity: senderAddress.split('@').pop()!,
     SenderAddress: senderAddress,
     ...(resources.restorePolicy ? { RestorePolicy: resources.restorePolicy } : {}),
+    BatchStateMachineArn: resources.batch.stateMachineArn,
+    ManifestBucketName: resources.batch.manifestBucket,
   };
 }
 

@@ -3,12 +3,14 @@
  * queue and its trail, the tables, the state machine, and the schedules of the aggregator and of
  * the reconciler of stuck cycles (on the simulated clock).
  */
+import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { renderDefinition } from '../statemachines/definition.js';
 import { DEFAULT_RESTORE_POLICY } from '../functions/domain/rules/restore-policy.js';
+import { JOB_POLL_SECONDS, READY_POLL_SECONDS, renderBatchDefinition } from '../infra/constructs/batch-definition.js';
 import type { SimulatedClock } from './clock.js';
 import { LocalTrail } from './control-plane/cloudtrail.js';
 import { EventBridgeRules, LOCAL_RULE_NAMES } from './control-plane/eventbridge.js';
@@ -21,6 +23,11 @@ export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
 export const STATE_MACHINE_NAME = 'autorestore-restore-object';
 export const STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`;
+export const BATCH_STATE_MACHINE_NAME = 'autorestore-restore-batch';
+export const BATCH_STATE_MACHINE_ARN = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${BATCH_STATE_MACHINE_NAME}`;
+/** The stack's bucket of bulk-restore manifests and completion reports. */
+export const MANIFEST_BUCKET = 'autorestore-manifests';
+export const BATCH_OPERATIONS_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/autorestore-batch-operations`;
 export const TABLE_NAMES: Record<TableRole, string> = { objects: 'autorestore-objects', principals: 'autorestore-principals', notices: 'autorestore-notices', audit: 'autorestore-audit' };
 
 export interface DeployedRules {
@@ -88,6 +95,34 @@ export function deployStateMachine(
       WaitTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(waitTimeoutSeconds)))),
       ObjectsTableName: TABLE_NAMES.objects,
       ApprovalTimeoutSeconds: String(Math.max(1, Math.ceil(clock.realSeconds(approvalTimeoutSeconds)))),
+    }),
+  );
+}
+
+/** The manifest bucket (kept when it is there already). */
+export async function createManifestBucket(endpoint: string): Promise<void> {
+  const s3 = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials: { accessKeyId: 'AKIALOCALSETUP000000', secretAccessKey: 'local' } });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: MANIFEST_BUCKET }));
+  } catch (err) {
+    if (!(err instanceof BucketAlreadyOwnedByYou) && !(err instanceof BucketAlreadyExists)) throw err;
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** The bulk-restore state machine, its polls in real seconds (whole ones, as Wait states take). */
+export function deployBatchStateMachine(stepFunctions: StepFunctionsService, functions: LocalFunctions, clock: SimulatedClock): void {
+  const seconds = (s: number) => String(Math.max(1, Math.ceil(clock.realSeconds(s))));
+  stepFunctions.upsertStateMachine(
+    BATCH_STATE_MACHINE_NAME,
+    renderBatchDefinition({
+      RestoreBatchFunctionArn: functions.arn('restore-batch'),
+      AccountId: LOCAL_ACCOUNT,
+      BatchOperationsRoleArn: BATCH_OPERATIONS_ROLE_ARN,
+      ManifestBucketArn: `arn:aws:s3:::${MANIFEST_BUCKET}`,
+      JobPollSeconds: seconds(JOB_POLL_SECONDS),
+      ReadyPollSeconds: seconds(READY_POLL_SECONDS),
     }),
   );
 }

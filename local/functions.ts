@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-export const FUNCTION_NAMES = ['detect-access', 'restore-completed', 'restore-steps', 'notify-aggregator', 'reconcile-cycles'] as const;
+export const FUNCTION_NAMES = ['detect-access', 'restore-completed', 'restore-steps', 'notify-aggregator', 'reconcile-cycles', 'restore-batch'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 type Handler = (event: unknown, context: object) => Promise<unknown>;

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { cloudFormationErrorXml, describeStacks } from './cloudformation.js';
 import type { ControlPlane } from './control-plane/router.js';
 import type { EventBus } from './event-bus.js';
+import { isS3ControlRequest } from './s3control/service.js';
 import type { SesService } from './ses.js';
 import type { StepFunctionsService } from './step-functions.js';
 import { discardBody, MalformedCredentialError, parseJsonBody, readBody, sendJson, sendJsonError, ServiceError, sigV4Scope } from './wire.js';
@@ -26,6 +27,8 @@ export interface Routes {
   s3?: Listener;
   dynamodb?: Listener;
   handleJson?: JsonHandler;
+  /** S3 Control's Batch Operations jobs, told apart from S3 (the same signing name) by their path. */
+  s3control?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface HttpFront {
@@ -155,6 +158,7 @@ async function route(req: IncomingMessage, res: ServerResponse, routes: Routes):
   }
   const service = scope?.service ?? 's3';
   try {
+    if (service === 's3' && routes.s3control && isS3ControlRequest(req)) return await routes.s3control(req, res);
     if (service === 's3') return routes.s3!(req, res);
     if (service === 'dynamodb') return routes.dynamodb!(req, res);
     await routes.handleJson!(service, req, res);

@@ -5,6 +5,7 @@ import type { RestoreTier } from '../../functions/domain/rules/archive.js';
 import { orderRestore, ordererReader } from '../../functions/domain/restores/order-restore.js';
 import type { RestoreStart } from '../../functions/domain/restores/start-restore.js';
 import type { Context } from '../context.js';
+import { batchRestoreCommand, DEFAULT_BATCH_THRESHOLD } from './batch.js';
 import { listObjects } from '../listing.js';
 import { EXIT, formatBytes, logLine, printJson, printLine, progress } from '../output.js';
 import { refuseBadRestoreOptions } from '../parsers.js';
@@ -22,11 +23,16 @@ export interface RestoreCommandOptions {
   dryRun: boolean;
   yes: boolean;
   concurrency: number;
+  /** object, batch, or auto (batch above the threshold). */
+  mode?: 'auto' | 'object' | 'batch';
+  batchThreshold?: number;
 }
 
 export async function restoreCommand(ctx: Context, target: string, options: RestoreCommandOptions, signal: AbortSignal): Promise<number> {
   refuseBadRestoreOptions({ days: options.days, tier: options.tier, notify: options.notify });
   const url = parseS3Url(target);
+  // The bulk path lists as it writes the manifest: no listing is held whole.
+  if (options.mode === 'batch' && !options.dryRun) return batchRestoreCommand(ctx, url, options, signal);
   const objects = await listObjects(ctx.s3, url, { resolveTiers: true });
   if (objects.length === 0) throw new UsageError(`nothing at ${target}`);
   const planned = planRestore(objects, { tier: options.tier, days: options.days }, new Date());
@@ -77,6 +83,11 @@ export async function restoreCommand(ctx: Context, target: string, options: Rest
   if (options.dryRun || plan.restore.length === 0) {
     if (ctx.options.json) printJson({ ...summary, dryRun: options.dryRun, started: [] });
     return EXIT.OK;
+  }
+  const threshold = options.batchThreshold ?? (Number(process.env.AUTORESTORE_BATCH_THRESHOLD) || DEFAULT_BATCH_THRESHOLD);
+  if ((options.mode ?? 'auto') === 'auto' && plan.restore.length >= threshold) {
+    logLine(`${plan.restore.length} objects to restore (threshold ${threshold}): taking the bulk path (S3 Batch Operations); --mode object to restore them one by one`);
+    return batchRestoreCommand(ctx, url, options, signal);
   }
   if (needsConfirmation(plan, options.tier) && !options.yes) {
     if (!process.stdin.isTTY)

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { AuditLog } from '../domain/stores/audit.js';
+import { BatchBook } from '../domain/stores/batches.js';
 import { clients } from '../domain/wiring/clients.js';
 import { detectAccessEnvSchema, loadEnv } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
@@ -20,6 +21,7 @@ async function detectAccessHandler(event: unknown) {
     audit: new AuditLog(ddb, env.AUDIT_TABLE),
     notices: new NoticeBook(ddb, env.NOTICES_TABLE),
     stateMachineArn: env.STATE_MACHINE_ARN,
+    batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
     now: () => new Date(),

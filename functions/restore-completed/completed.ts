@@ -18,6 +18,8 @@ import { completionOutput, type ObjectRecord, type ObjectRecords } from '../doma
 import type { Log } from '../domain/wiring/logger.js';
 import { applyAutoKeep } from '../domain/restores/expiry-auto-keep.js';
 import type { AutoKeepPolicy } from '../domain/rules/expiry.js';
+import type { BatchBook } from '../domain/stores/batches.js';
+import { countTowardBatch, type BatchCompletion } from './batch-completion.js';
 
 export interface CompletedDeps {
   sfn: SFNClient;
@@ -26,6 +28,8 @@ export interface CompletedDeps {
   audit: AuditLog;
   watchedBuckets: readonly string[];
   accountId: string;
+  /** Bulk restores, which count completions of objects that have no record of their own. */
+  batches?: BatchBook;
   now: () => Date;
   log: Log;
   /** The stack's auto-keep policy, when on. */
@@ -38,7 +42,8 @@ export type CompletedResult =
   | { outcome: 'stale'; objectId: string; reason: string }
   | { outcome: 'unconfirmed'; objectId: string; reason: string }
   | { outcome: 'restored'; objectId: string; resumed: 'now' | 'already-handled' | 'no-token-yet' }
-  | { outcome: 'expired'; objectId: string };
+  | { outcome: 'expired'; objectId: string }
+  | BatchCompletion;
 
 export async function restoreCompleted(event: unknown, deps: CompletedDeps): Promise<CompletedResult> {
   const parsed = restoreEventSchema.safeParse(event);
@@ -49,6 +54,8 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
 
   const matches = await findRecords(deps, detail.bucket.name, detail.object.key, detail.object['version-id']);
   if (matches.length === 0) {
+    const batched = deps.batches ? await countTowardBatch(deps.batches, deps.s3, parsed.data, deps.now()) : undefined;
+    if (batched) return batched;
     const objectId = objectIdOf({ bucket: detail.bucket.name, key: detail.object.key });
     deps.log.info('restore event for an object we did not restore', { detailType: parsed.data['detail-type'], bucket: detail.bucket.name, eventKey: detail.object.key });
     return { outcome: 'untracked', objectId };
@@ -64,7 +71,7 @@ export async function restoreCompleted(event: unknown, deps: CompletedDeps): Pro
 }
 
 /** Which result the handler reports when an event matched more than one record. */
-const PRECEDENCE: CompletedResult['outcome'][] = ['restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
+const PRECEDENCE: CompletedResult['outcome'][] = ['batched', 'restored', 'expired', 'unconfirmed', 'stale', 'untracked', 'ignored'];
 
 async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: ObjectRecord, keyForm: EventKeyForm): Promise<CompletedResult> {
   const { detail } = event;

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { AuditLog } from '../domain/stores/audit.js';
+import { BatchBook } from '../domain/stores/batches.js';
 import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, restoreCompletedEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
@@ -19,6 +20,7 @@ async function restoreCompletedHandler(event: unknown) {
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
     ...(env.AUTO_KEEP ? { autoKeep: env.AUTO_KEEP } : {}),
+    batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     now: () => new Date(),
     log: logger,
   });

@@ -11,7 +11,7 @@ const repoRoot = functionSources.projectRoot;
 
 export interface AutorestoreFunctionProps {
   /** Folder under functions/ holding handler.ts. */
-  name: 'detect-access' | 'restore-completed' | 'restore-steps' | 'notify-aggregator' | 'reconcile-cycles';
+  name: 'detect-access' | 'restore-completed' | 'restore-steps' | 'notify-aggregator' | 'reconcile-cycles' | 'restore-batch';
   description: string;
   environment: Record<string, string>;
   timeout?: Duration;

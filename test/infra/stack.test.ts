@@ -123,7 +123,9 @@ describe('detection trail', () => {
     const existing = 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/organisation-reads';
     const t = Template.fromStack(buildApp(config({ existingTrailArn: existing }), noBundling()).stack);
     t.resourceCountIs('AWS::CloudTrail::Trail', 0);
-    t.resourceCountIs('AWS::S3::Bucket', 0);
+    // The one bucket left is the bulk path's manifest bucket: no trail log bucket.
+    t.resourceCountIs('AWS::S3::Bucket', 1);
+    t.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: Match.objectLike({ Rules: [Match.objectLike({ Id: 'ExpireManifestsAndReports' })] }) });
     t.hasOutput('TrailArn', { Value: existing });
   });
 
@@ -201,7 +203,7 @@ describe('workflow', () => {
 
   it('runs every function on nodejs22.x with tracing and its own log group', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } });
-    expect(Object.keys(functions)).toHaveLength(5);
+    expect(Object.keys(functions)).toHaveLength(6);
     for (const fn of Object.values(functions)) expect(fn).toMatchObject({ Properties: { TracingConfig: { Mode: 'Active' }, LoggingConfig: { LogGroup: expect.anything() } } });
   });
 });

@@ -15,7 +15,8 @@ it('npx cdk synth succeeds offline with cdk-nag clean', { timeout: 180_000 }, as
   env.CDK_DISABLE_VERSION_CHECK = '1';
   const { stderr } = await promisify(execFile)('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], { env, maxBuffer: 64 * 1024 * 1024 });
   const template = JSON.parse(readFileSync(join(out, 'S3Autorestore.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
-  expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+  // The per-object workflow and the bulk one.
+  expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
   expect(stderr).not.toMatch(/AwsSolutions-/);
   const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[] };
   for (const plugin of report.pluginReports) expect(plugin, plugin.pluginName).toMatchObject({ conclusion: 'success', violations: [] });

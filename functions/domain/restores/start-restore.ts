@@ -6,6 +6,7 @@
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { AuditLog } from '../stores/audit.js';
+import { ENDED_BATCH_STATUSES, inBatch, type BatchBook } from '../stores/batches.js';
 import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import { describeReader, type Reader } from '../rules/reader.js';
@@ -20,6 +21,8 @@ export interface RestoreStartDeps {
   notices: NoticeBook;
   stateMachineArn: string;
   now: () => Date;
+  /** Bulk restores: a read of an object a running batch restores joins the batch instead. */
+  batches?: BatchBook;
 }
 
 /** The input of one execution; identical for every request of one cycle, so StartExecution is idempotent. */
@@ -44,6 +47,12 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
   const objectId = objectIdOf(ref);
   for (let attempt = 0; attempt < MAX_RACES; attempt++) {
     const record = await deps.records.get(objectId);
+    if (!record && deps.batches) {
+      const batch = (await deps.batches.runningIn(ref.bucket)).find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
+      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, deps.now()))) {
+        return { opened: false, objectId, cycle: 1, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
+      }
+    }
     const decision = decideCycle(record, readTime);
     if (decision.action === 'open') {
       const executionName = executionNameOf(ref, decision.cycle);

@@ -1,0 +1,214 @@
+/**
+ * The bulk path of `autorestore restore`: lists the prefix page by page, writes the objects to
+ * restore as CSV manifests (Glacier/Deep Archive apart from Intelligent-Tiering: S3 refuses to
+ * mix them) on disk as it goes, uploads them to the stack's manifest bucket, records the batch
+ * and starts one restore-batch execution, which creates the S3 Batch Operations jobs. Memory
+ * stays flat in the number of objects: no listing is ever held whole.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import pLimit from 'p-limit';
+import { restoreDurationMs } from '../../functions/domain/rules/archive.js';
+import type { Reader } from '../../functions/domain/rules/reader.js';
+import type { BatchBook, BatchJob, BatchJobKind, BatchRecord, BatchTier } from '../../functions/domain/stores/batches.js';
+
+export interface BatchSubmitDeps {
+  s3: S3Client;
+  sfn: SFNClient;
+  batches: BatchBook;
+  manifestBucket: string;
+  batchStateMachineArn: string;
+  now: () => Date;
+}
+
+export interface BatchRequest {
+  bucket: string;
+  prefix: string;
+  tier: BatchTier;
+  /** Days the restored copies stay (Glacier and Deep Archive only). */
+  days: number;
+  recipients: Reader[];
+}
+
+export type BatchSubmission =
+  | { outcome: 'submitted'; batchId: string; executionArn: string; objectCount: number; jobs: Pick<BatchJob, 'kind' | 'count' | 'deep'>[]; skipped: number }
+  | { outcome: 'joined'; batchId: string }
+  | { outcome: 'nothing-to-restore'; skipped: number };
+
+/** The same request names the same batch while it runs. */
+export function requestKeyOf(request: Pick<BatchRequest, 'bucket' | 'prefix' | 'tier' | 'days'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([request.bucket, request.prefix, request.tier, request.days]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** A batch id a person recognises (the prefix), unique (time and a random tail), short enough for job tokens and execution names. */
+export function batchIdOf(prefix: string, now: Date): string {
+  const slug =
+    prefix
+      .split('/')
+      .filter(Boolean)
+      .pop()
+      ?.replace(/[^0-9A-Za-z]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 16) || 'bucket';
+  return `${slug}-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+}
+
+/** S3 Batch Operations manifests name keys URL-encoded. */
+export function manifestLine(bucket: string, key: string): string {
+  return `${bucket},${encodeURIComponent(key)}\n`;
+}
+
+interface ManifestFile {
+  kind: BatchJobKind;
+  path: string;
+  stream: WriteStream;
+  count: number;
+  deep: boolean;
+}
+
+const DEEP = new Set(['DEEP_ARCHIVE']);
+
+export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, onListed?: (listed: number) => void): Promise<BatchSubmission> {
+  const now = deps.now();
+  const requestKey = requestKeyOf(request);
+  const batchId = batchIdOf(request.prefix, now);
+  const claim = await deps.batches.claimRequest(requestKey, batchId, now);
+  if (!claim.claimed) return { outcome: 'joined', batchId: claim.batchId };
+
+  const dir = mkdtempSync(join(tmpdir(), 'autorestore-manifest-'));
+  try {
+    const open = (kind: BatchJobKind): ManifestFile => {
+      const path = join(dir, `${kind}.csv`);
+      return { kind, path, stream: createWriteStream(path), count: 0, deep: false };
+    };
+    const files: Record<BatchJobKind, ManifestFile> = { archive: open('archive'), 'intelligent-tiering': open('intelligent-tiering') };
+    const skipped = await listInto(deps.s3, request, files, onListed);
+    await Promise.all(Object.values(files).map((f) => new Promise((resolve) => f.stream.end(resolve))));
+    const objectCount = files.archive.count + files['intelligent-tiering'].count;
+    if (objectCount === 0) {
+      await deps.batches.releaseRequest(requestKey, batchId);
+      return { outcome: 'nothing-to-restore', skipped };
+    }
+    const jobs: BatchJob[] = [];
+    for (const file of Object.values(files)) {
+      if (file.count === 0) continue;
+      const manifestKey = `batches/${batchId}/manifest-${file.kind}.csv`;
+      const etag = await uploadFile(deps.s3, deps.manifestBucket, manifestKey, file.path);
+      jobs.push({ kind: file.kind, manifestKey, manifestEtag: etag, count: file.count, deep: file.deep, attempt: 0 });
+    }
+    const deep = jobs.some((j) => j.deep);
+    const readyMs = restoreDurationMs(deep ? 'DEEP_ARCHIVE' : 'GLACIER', request.tier === 'BULK' ? 'Bulk' : 'Standard');
+    const batch: BatchRecord = {
+      objectId: `#batch#${batchId}`,
+      batchId,
+      bucket: request.bucket,
+      prefix: request.prefix,
+      requestKey,
+      status: 'SUBMITTING',
+      tier: request.tier,
+      days: request.days,
+      jobs,
+      objectCount,
+      recipients: request.recipients,
+      createdAt: now.toISOString(),
+      // Estimates until the jobs are submitted, when the workflow sets them.
+      expectedReadyAt: new Date(now.getTime() + readyMs).toISOString(),
+      deadline: new Date(now.getTime() + 2 * readyMs).toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await deps.batches.create(batch);
+    let executionArn: string;
+    try {
+      const started = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.batchStateMachineArn, name: batchId, input: JSON.stringify({ batchId }) }));
+      executionArn = started.executionArn!;
+    } catch (err) {
+      // No workflow, no batch: it leaves the running ones with the reason, and the request is free again.
+      await deps.batches.update(batchId, { failures: [{ reason: `the workflow could not start: ${(err as Error).name}: ${(err as Error).message}`, count: objectCount, sample: [] }] }, deps.now());
+      await deps.batches.end(batch, 'FAILED', deps.now());
+      throw err;
+    }
+    await deps.batches.update(batchId, { executionArn }, deps.now());
+    return { outcome: 'submitted', batchId, executionArn, objectCount, jobs: jobs.map(({ kind, count, deep: d }) => ({ kind, count, deep: d })), skipped };
+  } catch (err) {
+    await deps.batches.releaseRequest(requestKey, batchId).catch(() => undefined);
+    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Lists the prefix one page (1,000 objects) at a time with RestoreStatus, writing each archived
+ * object not already restored or restoring to its manifest. Intelligent-Tiering objects are
+ * looked up (the listing does not say whether they sit in an archive tier). Returns how many
+ * objects were skipped.
+ */
+async function listInto(s3: S3Client, request: BatchRequest, files: Record<BatchJobKind, ManifestFile>, onListed?: (listed: number) => void): Promise<number> {
+  const limit = pLimit(16);
+  let token: string | undefined;
+  let skipped = 0;
+  let listed = 0;
+  const write = async (file: ManifestFile, key: string, deep: boolean) => {
+    file.count++;
+    file.deep ||= deep;
+    if (!file.stream.write(manifestLine(request.bucket, key))) await new Promise<void>((resolve) => file.stream.once('drain', () => resolve()));
+  };
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix || undefined, ContinuationToken: token, OptionalObjectAttributes: ['RestoreStatus'] }));
+    const tiering: string[] = [];
+    for (const item of page.Contents ?? []) {
+      const storageClass = item.StorageClass ?? 'STANDARD';
+      const restoring = item.RestoreStatus?.IsRestoreInProgress === true || (item.RestoreStatus?.RestoreExpiryDate !== undefined && item.RestoreStatus.RestoreExpiryDate.getTime() > Date.now());
+      if (restoring) skipped++;
+      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') await write(files.archive, item.Key!, DEEP.has(storageClass));
+      else if (storageClass === 'INTELLIGENT_TIERING') tiering.push(item.Key!);
+      else skipped++;
+    }
+    const tiers = await Promise.all(tiering.map((key) => limit(async () => ({ key, status: (await s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key }))).ArchiveStatus }))));
+    for (const { key, status } of tiers) {
+      if (status === 'ARCHIVE_ACCESS' || status === 'DEEP_ARCHIVE_ACCESS') await write(files['intelligent-tiering'], key, status === 'DEEP_ARCHIVE_ACCESS');
+      else skipped++;
+    }
+    listed += page.Contents?.length ?? 0;
+    onListed?.(listed);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return skipped;
+}
+
+const PART_BYTES = 8 * 1024 * 1024;
+
+/** Uploads a file a part at a time (one part in memory), answering its ETag. */
+export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string): Promise<string> {
+  const size = statSync(path).size;
+  const fd = openSync(path, 'r');
+  const read = (position: number, length: number) => {
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, position);
+    return buffer;
+  };
+  try {
+    if (size <= PART_BYTES) {
+      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: read(0, size), ContentType: 'text/csv' }));
+      return (put.ETag ?? '').replace(/"/g, '');
+    }
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv' }));
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    for (let offset = 0, part = 1; offset < size; offset += PART_BYTES, part++) {
+      const body = read(offset, Math.min(PART_BYTES, size - offset));
+      const uploaded = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: part, Body: body }));
+      parts.push({ ETag: uploaded.ETag!, PartNumber: part });
+    }
+    const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    return (done.ETag ?? '').replace(/"/g, '');
+  } finally {
+    closeSync(fd);
+  }
+}

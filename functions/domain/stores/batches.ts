@@ -1,0 +1,254 @@
+/**
+ * Bulk restores (S3 Batch Operations): one item per batch in the objects table, keyed
+ * `#batch#<id>`, beside two small indexes kept as string sets, which `ADD` creates and grows
+ * in one write: the batches of a bucket still restoring (`#batches#<bucket>`, read by the
+ * completion function) and every batch (`#batch-registry`, read by `batch list`). An object
+ * of a batch gets its own record only when S3 says its restore completed: one conditional put
+ * (so a duplicate event counts nothing) and one counter increment on the batch.
+ */
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Reader } from '../rules/reader.js';
+import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
+import { batchGetAll, conditionHeld } from './dynamodb.js';
+import type { ObjectRecord } from './records.js';
+
+/** S3 refuses to mix these in one job: Glacier/Deep Archive restores take ExpirationInDays, Intelligent-Tiering ones must not. */
+export const BATCH_JOB_KINDS = ['archive', 'intelligent-tiering'] as const;
+export type BatchJobKind = (typeof BATCH_JOB_KINDS)[number];
+export const BATCH_TIERS = ['STANDARD', 'BULK'] as const;
+export type BatchTier = (typeof BATCH_TIERS)[number];
+
+export type BatchStatus = 'SUBMITTING' | 'RUNNING' | 'RESTORING' | 'READY' | 'PARTIAL' | 'FAILED' | 'CANCELLED';
+export const ENDED_BATCH_STATUSES: readonly BatchStatus[] = ['READY', 'PARTIAL', 'FAILED', 'CANCELLED'];
+
+export interface BatchJob {
+  kind: BatchJobKind;
+  manifestKey: string;
+  manifestEtag: string;
+  count: number;
+  /** Whether any object of the manifest is in Deep Archive (or Intelligent-Tiering Deep Archive Access): it sets how long the batch may take. */
+  deep: boolean;
+  /** 0 for the first submission, then 1, 2 for the manifests of retried tasks. */
+  attempt: number;
+  jobId?: string;
+  status?: string;
+  succeeded?: number;
+  failed?: number;
+  /** Why S3 failed the job, when it did (DescribeJob's FailureReasons). */
+  failureReasons?: string[];
+  /** Its completion report has been read. */
+  reported?: boolean;
+}
+
+export interface BatchFailure {
+  reason: string;
+  count: number;
+  /** A few of the keys, for the report. */
+  sample: string[];
+}
+
+export interface BatchRecord {
+  objectId: string;
+  batchId: string;
+  bucket: string;
+  prefix: string;
+  /** The same request (bucket, prefix, tier, days) while this batch runs joins it. */
+  requestKey: string;
+  status: BatchStatus;
+  tier: BatchTier;
+  days?: number;
+  jobs: BatchJob[];
+  objectCount: number;
+  /** Restores S3 accepted (or found already under way): how many completions make the batch ready. */
+  expectedCount?: number;
+  restoredCount?: number;
+  deletedCount?: number;
+  failures?: BatchFailure[];
+  recipients: Reader[];
+  /** Readers of the batch's objects while it runs, by reader id: told with the recipients. */
+  joiners?: Record<string, Reader>;
+  createdAt: string;
+  expectedReadyAt: string;
+  /** After this, a batch not wholly restored ends with a partial report. */
+  deadline: string;
+  executionArn?: string;
+  startedNotified?: boolean;
+  endNotified?: boolean;
+  updatedAt: string;
+}
+
+export const batchItemId = (batchId: string) => `#batch#${batchId}`;
+const bucketIndexId = (bucket: string) => `#batches#${bucket}`;
+const REGISTRY_ID = '#batch-registry';
+const requestItemId = (requestKey: string) => `#batch-request#${requestKey}`;
+
+export class BatchBook {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Claims the request for a new batch, unless a batch of the same request is still running:
+   * then that batch's id is answered (the caller joins it). One conditional write.
+   */
+  async claimRequest(requestKey: string, batchId: string, now: Date): Promise<{ claimed: true } | { claimed: false; batchId: string }> {
+    const claimed = await conditionHeld(() =>
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { objectId: requestItemId(requestKey), batchId, claimedAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(objectId)',
+        }),
+      ),
+    );
+    if (claimed) return { claimed: true };
+    const held = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId: requestItemId(requestKey) }, ConsistentRead: true }));
+    return { claimed: false, batchId: String(held.Item?.batchId) };
+  }
+
+  /** Writes the batch and adds it to the bucket's running batches and to the registry. */
+  async create(batch: BatchRecord): Promise<void> {
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: batch, ConditionExpression: 'attribute_not_exists(objectId)' }));
+    await this.addToSet(bucketIndexId(batch.bucket), batch.batchId);
+    await this.addToSet(REGISTRY_ID, batch.batchId);
+  }
+
+  async get(batchId: string): Promise<BatchRecord | undefined> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId: batchItemId(batchId) }, ConsistentRead: true }));
+    return out.Item as BatchRecord | undefined;
+  }
+
+  async update(batchId: string, fields: Partial<Omit<BatchRecord, 'objectId' | 'batchId'>>, now: Date): Promise<BatchRecord> {
+    const entries = Object.entries({ ...fields, updatedAt: now.toISOString() } as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    const out = await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { objectId: batchItemId(batchId) },
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(objectId)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return out.Attributes as BatchRecord;
+  }
+
+  /**
+   * A reader of one of the batch's objects joins the batch while it runs (no restore of its
+   * own): told when the batch is ready. False when the batch has ended meanwhile.
+   */
+  async addJoiner(batchId: string, reader: Reader, now: Date): Promise<boolean> {
+    return conditionHeld(() =>
+      this.ddb
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { objectId: batchItemId(batchId) },
+            // The map exists from the batch's creation; a write of an older batch starts it.
+            UpdateExpression: 'SET joiners = if_not_exists(joiners, :empty), updatedAt = :now',
+            ConditionExpression: 'attribute_exists(objectId) AND NOT #status IN (:ready, :partial, :failed, :cancelled)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':empty': {}, ':now': now.toISOString(), ':ready': 'READY', ':partial': 'PARTIAL', ':failed': 'FAILED', ':cancelled': 'CANCELLED' },
+          }),
+        )
+        .then(() =>
+          this.ddb.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { objectId: batchItemId(batchId) },
+              UpdateExpression: 'SET joiners.#reader = :reader',
+              ExpressionAttributeNames: { '#reader': reader.id },
+              ExpressionAttributeValues: { ':reader': reader },
+            }),
+          ),
+        ),
+    );
+  }
+
+  /** The batch has ended: it leaves its bucket's running batches, and its request may start a new one. */
+  async end(batch: BatchRecord, status: BatchStatus, now: Date): Promise<BatchRecord> {
+    const ended = await this.update(batch.batchId, { status }, now);
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { objectId: bucketIndexId(batch.bucket) },
+        UpdateExpression: 'DELETE batches :b',
+        ExpressionAttributeValues: { ':b': new Set([batch.batchId]) },
+      }),
+    );
+    await this.releaseRequest(batch.requestKey, batch.batchId);
+    return ended;
+  }
+
+  /** The request is free for a new batch (when this batch still holds it). */
+  async releaseRequest(requestKey: string, batchId: string): Promise<void> {
+    await conditionHeld(() =>
+      this.ddb.send(new DeleteCommand({ TableName: this.table, Key: { objectId: requestItemId(requestKey) }, ConditionExpression: 'batchId = :b', ExpressionAttributeValues: { ':b': batchId } })),
+    );
+  }
+
+  /** The batches of a bucket that are still restoring. */
+  async runningIn(bucket: string): Promise<BatchRecord[]> {
+    return this.members(bucketIndexId(bucket));
+  }
+
+  /** Every batch, newest first. */
+  async list(): Promise<BatchRecord[]> {
+    return (await this.members(REGISTRY_ID)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /**
+   * Records that S3 completed the restore of a batch's object: its own record (status
+   * RESTORED, cycle 1, naming the batch) and one more on the batch's count. False when the
+   * object already had a record (a duplicate event, or an object restored some other way).
+   */
+  async recordRestored(batch: BatchRecord, ref: ObjectRef, restored: { restoredAt: string; expiryDate?: string; storageClass?: string }, now: Date): Promise<boolean> {
+    const objectId = objectIdOf(ref);
+    const record: ObjectRecord & { batchId: string } = {
+      objectId,
+      bucket: ref.bucket,
+      key: ref.key,
+      ...(ref.versionId ? { versionId: ref.versionId } : {}),
+      cycle: 1,
+      status: 'RESTORED',
+      cycleStartedAt: batch.createdAt,
+      executionName: `batch-${batch.batchId}`,
+      subscribers: {},
+      ...(restored.storageClass ? { storageClass: restored.storageClass } : {}),
+      restoredAt: restored.restoredAt,
+      ...(restored.expiryDate ? { expiryDate: restored.expiryDate } : {}),
+      // The batch's own "ready" email covers the object.
+      readyNotified: true,
+      batchId: batch.batchId,
+      updatedAt: now.toISOString(),
+    };
+    const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(objectId)' })));
+    if (!created) return false;
+    await this.ddb.send(
+      new UpdateCommand({ TableName: this.table, Key: { objectId: batchItemId(batch.batchId) }, UpdateExpression: 'ADD restoredCount :one', ExpressionAttributeValues: { ':one': 1 } }),
+    );
+    return true;
+  }
+
+  private async addToSet(itemId: string, batchId: string): Promise<void> {
+    await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId: itemId }, UpdateExpression: 'ADD batches :b', ExpressionAttributeValues: { ':b': new Set([batchId]) } }));
+  }
+
+  private async members(itemId: string): Promise<BatchRecord[]> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId: itemId } }));
+    const ids = [...((out.Item?.batches as Set<string> | undefined) ?? [])];
+    if (ids.length === 0) return [];
+    return (await batchGetAll(
+      this.ddb,
+      this.table,
+      ids.map((id) => ({ objectId: batchItemId(id) })),
+    )) as unknown as BatchRecord[];
+  }
+}
+
+/** Whether an object belongs to a batch: under its prefix, in its bucket. */
+export function inBatch(batch: Pick<BatchRecord, 'bucket' | 'prefix'>, ref: ObjectRef): boolean {
+  return ref.bucket === batch.bucket && ref.key.startsWith(batch.prefix);
+}

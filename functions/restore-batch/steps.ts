@@ -1,0 +1,309 @@
+/**
+ * The steps of the restore-batch workflow (statemachines/restore-batch.asl.json), one action
+ * each: `prepare` the CreateJob requests of the jobs not yet created, record the `submitted`
+ * jobs (and queue the "started" email), follow the jobs' `progress`, read their `report`
+ * (retrying what S3 may do next time), check `readiness` from the completions counted by
+ * restore-completed (HeadObject on a sample when events are missing), and `finish` with one
+ * "ready" email, or a partial or failed report.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { parseRestoreHeader } from '../domain/rules/archive.js';
+import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
+import { ENDED_BATCH_STATUSES, batchItemId, type BatchBook, type BatchFailure, type BatchJob, type BatchRecord } from '../domain/stores/batches.js';
+import type { NoticeBook, NoticeFile, NoticeKind } from '../domain/stores/notices.js';
+import { TERMINAL_JOB_STATUSES, type JobStatus, type S3ControlClient } from './s3control.js';
+import type { Log } from '../domain/wiring/logger.js';
+import { classifyFailure, failedTasks } from './reports.js';
+
+export interface BatchStepDeps {
+  s3: S3Client;
+  control: S3ControlClient;
+  batches: BatchBook;
+  notices: NoticeBook;
+  manifestBucket: string;
+  /** Seconds from submission to the tier's documented maximum (on the deployment's clock), by archive depth and tier. */
+  readySeconds: Record<'flexible' | 'deep', Record<'STANDARD' | 'BULK', number>>;
+  /** Seconds from submission to the partial report, by archive depth and tier. */
+  deadlineSeconds: Record<'flexible' | 'deep', Record<'STANDARD' | 'BULK', number>>;
+  now: () => Date;
+  log: Log;
+}
+
+/** Tasks retried at most this many times (each retry is a new job of the tasks that failed retryably). */
+export const MAX_RETRY_ATTEMPTS = 2;
+/** Objects looked at directly when completion events seem missing. */
+export const READINESS_SAMPLE = 20;
+const FAILURE_SAMPLE = 10;
+
+const batchId = z.string().min(1).max(64);
+const stepSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('prepare'), batchId }),
+  z.object({ action: z.literal('submitted'), batchId, created: z.record(z.string(), z.object({ JobId: z.string() })).default({}) }),
+  z.object({ action: z.literal('progress'), batchId }),
+  z.object({ action: z.literal('report'), batchId }),
+  z.object({ action: z.literal('readiness'), batchId }),
+  z.object({ action: z.literal('finish'), batchId, rejected: z.object({ Error: z.string(), Cause: z.string().optional() }).optional() }),
+]);
+type Step = z.infer<typeof stepSchema>;
+
+/** The report prefix of a batch's jobs in the manifest bucket. */
+export const reportPrefixOf = (id: string) => `batches/${id}/reports`;
+
+export async function runBatchStep(event: unknown, deps: BatchStepDeps) {
+  const parsed = stepSchema.safeParse(event);
+  if (!parsed.success) throw new InvalidInputError(`not a restore-batch step: ${parsed.error.message}`);
+  return withWorkflowErrors(async () => {
+    const step = parsed.data;
+    const batch = await deps.batches.get(step.batchId);
+    if (!batch) throw new InvalidInputError(`no batch ${step.batchId}`);
+    return dispatch(step, batch, deps);
+  });
+}
+
+function dispatch(step: Step, batch: BatchRecord, deps: BatchStepDeps) {
+  switch (step.action) {
+    case 'prepare':
+      return prepare(batch, deps);
+    case 'submitted':
+      return submitted(batch, step.created, deps);
+    case 'progress':
+      return progress(batch, deps);
+    case 'report':
+      return report(batch, deps);
+    case 'readiness':
+      return readiness(batch, deps);
+    case 'finish':
+      return finish(batch, step.rejected, deps);
+  }
+}
+
+/** The state that creates a job of each kind: the ASL reads `archive` and `intelligentTiering`. */
+const JOB_SLOT = { archive: 'archive', 'intelligent-tiering': 'intelligentTiering' } as const;
+
+/** The CreateJob requests (less what the workflow adds: account, role, report bucket) of the jobs not yet created. */
+function prepare(batch: BatchRecord, deps: BatchStepDeps) {
+  const requests: Record<string, unknown> = { archive: null, intelligentTiering: null };
+  for (const job of batch.jobs) {
+    if (job.jobId || job.count === 0) continue;
+    requests[JOB_SLOT[job.kind]] = {
+      // The same token for the same job: a CreateJob retried after a timeout finds the job it made.
+      token: `${batch.batchId}-${job.kind}-${job.attempt}`,
+      operation: { S3InitiateRestoreObject: { ...(job.kind === 'archive' && batch.days ? { ExpirationInDays: batch.days } : {}), GlacierJobTier: batch.tier } },
+      fields: ['Bucket', 'Key'],
+      manifestArn: `arn:aws:s3:::${deps.manifestBucket}/${job.manifestKey}`,
+      manifestEtag: job.manifestEtag,
+      reportPrefix: reportPrefixOf(batch.batchId),
+      description: `autorestore ${batch.batchId} s3://${batch.bucket}/${batch.prefix}`.slice(0, 256),
+    };
+  }
+  return requests;
+}
+
+async function submitted(batch: BatchRecord, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
+  const now = deps.now();
+  const jobs = batch.jobs.map((job) => (job.jobId || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
+  const first = !batch.startedNotified;
+  const timing = first ? batchTiming(batch, now, deps) : {};
+  const updated = await deps.batches.update(batch.batchId, { jobs, status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING', ...timing, startedNotified: true }, now);
+  if (first) await notifyAll(updated, 'started', deps);
+  return { jobs: jobs.filter((j) => j.jobId).length };
+}
+
+function batchTiming(batch: BatchRecord, now: Date, deps: BatchStepDeps): Pick<BatchRecord, 'expectedReadyAt' | 'deadline'> {
+  const depth = batch.jobs.some((j) => j.deep) ? 'deep' : 'flexible';
+  return {
+    expectedReadyAt: new Date(now.getTime() + deps.readySeconds[depth][batch.tier] * 1000).toISOString(),
+    deadline: new Date(now.getTime() + deps.deadlineSeconds[depth][batch.tier] * 1000).toISOString(),
+  };
+}
+
+/** DescribeJob for each job still running; done once every job has ended. */
+async function progress(batch: BatchRecord, deps: BatchStepDeps) {
+  const jobs: BatchJob[] = [];
+  for (const job of batch.jobs) {
+    if (!job.jobId || TERMINAL_JOB_STATUSES.includes(job.status as JobStatus)) {
+      jobs.push(job);
+      continue;
+    }
+    const described = await deps.control.describeJob(job.jobId);
+    const reasons = (described.FailureReasons ?? []).map((f) => `${f.FailureCode ?? 'Failure'}: ${f.FailureReason ?? ''}`.slice(0, 300));
+    jobs.push({
+      ...job,
+      status: described.Status,
+      succeeded: described.ProgressSummary?.NumberOfTasksSucceeded ?? 0,
+      failed: described.ProgressSummary?.NumberOfTasksFailed ?? 0,
+      ...(reasons.length ? { failureReasons: reasons } : {}),
+    });
+  }
+  await deps.batches.update(batch.batchId, { jobs }, deps.now());
+  const done = jobs.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
+  return { done, statuses: jobs.map((j) => j.status ?? 'NotCreated') };
+}
+
+/**
+ * Reads the reports of the jobs that ended since the last read. Retryable failures go into a
+ * new manifest (a new job, through `prepare` again) until MAX_RETRY_ATTEMPTS; the others are
+ * counted by reason. Answers whether to submit again and how many completions to wait for.
+ */
+async function report(batch: BatchRecord, deps: BatchStepDeps) {
+  const now = deps.now();
+  const failures = new Map((batch.failures ?? []).map((f) => [f.reason, { ...f }]));
+  let deleted = batch.deletedCount ?? 0;
+  let expected = batch.expectedCount ?? 0;
+  const retries: BatchJob[] = [];
+  const jobs = batch.jobs.map((job) => ({ ...job }));
+  for (const job of jobs) {
+    if (!job.jobId || !TERMINAL_JOB_STATUSES.includes(job.status as JobStatus) || job.reported) continue;
+    job.reported = true;
+    expected += job.succeeded ?? 0;
+    if (job.status !== 'Complete' && (job.succeeded ?? 0) + (job.failed ?? 0) < job.count) {
+      // Cancelled or failed before every task ran: the rest were never tried.
+      const untried = job.count - (job.succeeded ?? 0) - (job.failed ?? 0);
+      const why = job.failureReasons?.length ? `: ${job.failureReasons.join('; ')}` : '';
+      addFailure(failures, `job ${(job.status ?? 'ended').toLowerCase()} before ${untried} task(s) ran${why}`, untried, undefined);
+    }
+    const retryLines: string[] = [];
+    let retryDeep = false;
+    for await (const task of failedTasks(deps.s3, deps.manifestBucket, reportPrefixOf(batch.batchId), job.jobId)) {
+      const kind = classifyFailure(task);
+      if (kind === 'deleted') deleted++;
+      else if (kind === 'in-progress') expected++;
+      else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS && batch.status !== 'CANCELLED') {
+        retryLines.push(`${task.bucket},${task.encodedKey}`);
+        retryDeep ||= job.deep;
+      } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, decodeKey(task.encodedKey));
+    }
+    if (retryLines.length > 0) {
+      const manifestKey = `batches/${batch.batchId}/retry-${job.attempt + 1}-${job.kind}.csv`;
+      const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.manifestBucket, Key: manifestKey, Body: `${retryLines.join('\n')}\n`, ContentType: 'text/csv' }));
+      retries.push({ kind: job.kind, manifestKey, manifestEtag: (put.ETag ?? '').replace(/"/g, ''), count: retryLines.length, deep: retryDeep, attempt: job.attempt + 1 });
+    }
+  }
+  const failureList = [...failures.values()];
+  await deps.batches.update(
+    batch.batchId,
+    { jobs: [...jobs, ...retries], expectedCount: expected, deletedCount: deleted, failures: failureList, status: retries.length ? 'RUNNING' : 'RESTORING' },
+    now,
+  );
+  return { retry: retries.length > 0, expected, deleted, failed: failureList.reduce((n, f) => n + f.count, 0) };
+}
+
+function addFailure(failures: Map<string, BatchFailure>, reason: string, count: number, key: string | undefined): void {
+  const entry = failures.get(reason) ?? { reason, count: 0, sample: [] };
+  entry.count += count;
+  if (key !== undefined && entry.sample.length < FAILURE_SAMPLE) entry.sample.push(key);
+  failures.set(reason, entry);
+}
+
+function decodeKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, '%20'));
+  } catch {
+    return encoded;
+  }
+}
+
+/**
+ * Ready once restore-completed has counted every restore S3 accepted. Past the expected time
+ * with completions missing, a sample of objects is asked directly (events can be lost); past
+ * the deadline the batch ends partial.
+ */
+async function readiness(batch: BatchRecord, deps: BatchStepDeps) {
+  const now = deps.now();
+  const restored = batch.restoredCount ?? 0;
+  const expected = batch.expectedCount ?? 0;
+  if (restored >= expected) return { state: 'ready', restored, expected };
+  const pastDeadline = now.getTime() >= Date.parse(batch.deadline);
+  // Past the expected time (and at the deadline, before any partial report), completions may
+  // be missing or late: S3 is asked directly about a sample of the objects.
+  if ((pastDeadline || now.getTime() >= Date.parse(batch.expectedReadyAt)) && (await sampleRestored(batch, deps))) {
+    deps.log.warn('completion events missing for a batch; a sample of its objects is restored', { batchId: batch.batchId, restored, expected });
+    await deps.batches.update(batch.batchId, { restoredCount: expected }, now);
+    return { state: 'ready', restored: expected, expected, via: 'sample' };
+  }
+  if (pastDeadline) return { state: 'partial', restored, expected };
+  return { state: 'waiting', restored, expected };
+}
+
+/** HeadObject on up to READINESS_SAMPLE objects spread over the first manifest: all restored? */
+async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<boolean> {
+  const job = batch.jobs.find((j) => j.attempt === 0 && j.count > 0);
+  if (!job) return false;
+  const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.manifestBucket, Key: job.manifestKey }));
+  const step = Math.max(1, Math.floor(job.count / READINESS_SAMPLE));
+  const sample: string[][] = [];
+  let line = 0;
+  for await (const text of createInterface({ input: out.Body as Readable, crlfDelay: Infinity })) {
+    if (line++ % step === 0 && text.trim()) sample.push(text.split(','));
+    if (sample.length >= READINESS_SAMPLE) break;
+  }
+  for (const [bucket, encodedKey, versionId] of sample) {
+    try {
+      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeKey(encodedKey ?? ''), ...(versionId ? { VersionId: versionId } : {}) }));
+      const restore = parseRestoreHeader(head.Restore);
+      const readable = restore ? !restore.ongoing : head.ArchiveStatus === undefined && head.StorageClass === 'INTELLIGENT_TIERING';
+      if (!readable) return false;
+    } catch (err) {
+      if ((err as Error).name === 'NotFound') continue; // deleted since: nothing to wait for
+      throw err;
+    }
+  }
+  return sample.length > 0;
+}
+
+/** The batch's last word: "ready" (with failures reported apart), or "failed"; the batch leaves the running ones. */
+async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: string } | undefined, deps: BatchStepDeps) {
+  const now = deps.now();
+  if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
+  if (rejected) {
+    const reason = `S3 refused the batch job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`.slice(0, 500);
+    const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
+    const ended = await deps.batches.end({ ...batch }, 'FAILED', now);
+    const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
+    await notifyAll(updated, 'failed', deps);
+    return { status: 'FAILED' };
+  }
+  const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? 0);
+  const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0) + Math.max(0, (batch.expectedCount ?? 0) - restored);
+  const status = batch.status === 'CANCELLED' ? 'CANCELLED' : restored === 0 && failed > 0 ? 'FAILED' : failed > 0 ? 'PARTIAL' : 'READY';
+  const ended = await deps.batches.end(batch, status, now);
+  const updated = await deps.batches.update(ended.batchId, { endNotified: true }, now);
+  if (restored > 0) await notifyAll(updated, 'ready', deps);
+  if (failed > 0) await notifyAll(updated, 'failed', deps);
+  return { status, restored, failed, deleted: batch.deletedCount ?? 0 };
+}
+
+/** One notice per recipient, for the batch as one entry (the aggregator emails it like a file). */
+async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDeps): Promise<void> {
+  const file = batchNoticeFile(batch, kind);
+  const readers = new Map([...batch.recipients, ...Object.values(batch.joiners ?? {})].map((r) => [r.id, r]));
+  for (const reader of readers.values()) await deps.notices.enqueue(reader, kind, file, deps.now());
+}
+
+export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFile {
+  const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? batch.objectCount);
+  const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0);
+  const counts =
+    kind === 'started'
+      ? `${batch.objectCount} objects`
+      : kind === 'ready'
+        ? `${restored} of ${batch.objectCount} objects ready`
+        : `${failed || batch.objectCount - restored} of ${batch.objectCount} objects not restored`;
+  const reasons = (batch.failures ?? [])
+    .slice(0, 5)
+    .map((f) => `${f.count} x ${f.reason}${f.sample.length ? ` (e.g. ${f.sample.slice(0, 3).join(', ')})` : ''}`)
+    .join('; ');
+  return {
+    objectId: batchItemId(batch.batchId),
+    cycle: 1,
+    bucket: batch.bucket,
+    key: `${batch.prefix} [batch ${batch.batchId}: ${counts}]`,
+    storageClass: 'archive (bulk restore)',
+    tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
+    expectedReadyAt: batch.expectedReadyAt,
+    ...(kind === 'failed' ? { failureReason: reasons || `the restores did not complete before ${batch.deadline}${batch.deletedCount ? `; ${batch.deletedCount} deleted since listed` : ''}` } : {}),
+  };
+}

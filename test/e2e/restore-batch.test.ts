@@ -1,0 +1,215 @@
+/** The bulk path end to end on the local cloud: manifests, S3 Batch Operations jobs, completions counted, one email of each kind. */
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { ordererReader } from '../../functions/domain/restores/order-restore.js';
+import { BatchBook } from '../../functions/domain/stores/batches.js';
+import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../../local/deployment.js';
+import { TABLE_NAMES } from '../../local/cloud.js';
+import { eventually } from '../../local/eventually.js';
+import { startHarness, type Harness } from '../../local/harness.js';
+
+let h: Harness;
+let batches: BatchBook;
+let deps: BatchSubmitDeps;
+const BUCKET = 'bulk-source';
+const REQUESTER = 'AKIABULKREQUESTER001';
+const READER = 'AKIABULKREADER000001';
+
+beforeAll(async () => {
+  // One simulated hour per real second: a Standard restore of Flexible Retrieval takes 4 s, the batch's deadline 11 s.
+  h = await startHarness({ realMsPerSimulatedHour: 1000 });
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  batches = new BatchBook(ddb, TABLE_NAMES.objects);
+  deps = { s3: h.s3(), sfn: h.sfn, batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
+  await h.createBucket(BUCKET);
+  await h.principals.put(REQUESTER, 'owner@example.com', new Date());
+  await h.principals.put(READER, 'reader@example.com', new Date());
+}, 60_000);
+afterAll(async () => {
+  await h.stop();
+});
+
+describe('bulk restore', () => {
+  it('restores a prefix through Batch Operations: each object once, no per-object execution, one started and one ready email', async () => {
+    const archived = Array.from({ length: 40 }, (_, i) => `big/part ${i}+x.bin`);
+    await h.putObjects(BUCKET, archived, 'GLACIER');
+    for (let i = 0; i < 3; i++) await h.putObject(BUCKET, `big/tiered-${i}.bin`, 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
+    await h.putObject(BUCKET, 'big/tiered-frequent.bin', 'INTELLIGENT_TIERING');
+    await h.putObject(BUCKET, 'big/plain.txt', 'STANDARD');
+    await h.putObject(BUCKET, 'other/outside.bin', 'GLACIER');
+    const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
+
+    const request = { bucket: BUCKET, prefix: 'big/', tier: 'STANDARD' as const, days: 3, recipients: [ordererReader(REQUESTER, undefined), ordererReader(REQUESTER, 'team@example.com')] };
+    const submitted = await submitBatch(deps, request);
+    expect(submitted).toMatchObject({ outcome: 'submitted', objectCount: 43, skipped: 2 });
+    if (submitted.outcome !== 'submitted') throw new Error('not submitted');
+    expect(submitted.jobs.map((j) => [j.kind, j.count]).sort()).toEqual([
+      ['archive', 40],
+      ['intelligent-tiering', 3],
+    ]);
+
+    // The same request while the batch runs joins it.
+    expect(await submitBatch(deps, request)).toEqual({ outcome: 'joined', batchId: submitted.batchId });
+    // Someone reads one of the batch's objects while it runs: they join the batch, no restore of their own.
+    expect(await h.read(BUCKET, 'big/part 3+x.bin', READER)).toBe('InvalidObjectState');
+    await h.cloud.settle();
+    expect(Object.keys((await batches.get(submitted.batchId))!.joiners ?? {})).toHaveLength(1);
+
+    const execution = await eventually(
+      async () => {
+        const out = await h.sfn.send(new DescribeExecutionCommand({ executionArn: submitted.executionArn }));
+        return out.status !== 'RUNNING' ? out : undefined;
+      },
+      'the batch workflow to end',
+      60_000,
+      200,
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    const path = await h.path(submitted.executionArn);
+    expect(path.slice(0, 6)).toEqual([
+      'No jobs created yet',
+      'Prepare jobs',
+      'Archive job to create?',
+      'Create job: Glacier and Deep Archive',
+      'Intelligent-Tiering job to create?',
+      'Create job: Intelligent-Tiering',
+    ]);
+    expect(path.at(-2)).toBe('Finish: ready or partial report');
+
+    const batch = (await batches.get(submitted.batchId))!;
+    expect(batch).toMatchObject({ status: 'READY', expectedCount: 43, restoredCount: 43, objectCount: 43 });
+    expect((h.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore).toBe(43);
+    // Zero per-object executions.
+    expect((await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN }))).executions).toEqual([]);
+    // The Glacier copies stay the days asked; the object outside the prefix was left alone.
+    const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'big/part 7+x.bin' }));
+    expect(head.Restore).toMatch(/ongoing-request="false"/);
+    expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'other/outside.bin' }))).Restore).toBeUndefined();
+    // The object's own record says which batch restored it.
+    const record = await h.records.get(objectIdOf({ bucket: BUCKET, key: 'big/part 7+x.bin' }));
+    expect(record).toMatchObject({ status: 'RESTORED', batchId: submitted.batchId });
+
+    const emails = await eventually(
+      () => {
+        const sent = h.cloud.ses.list() as { to: string[]; subject: string }[];
+        return sent.length >= 5 && sent.some((e) => JSON.stringify(e.to).includes('reader@example.com') && e.subject.includes('ready')) ? sent : undefined;
+      },
+      'a started and a ready email to each recipient, and the ready email to the reader who joined',
+      30_000,
+    );
+    const byRecipient = (address: string) =>
+      emails
+        .filter((e) => JSON.stringify(e.to).includes(address))
+        .map((e) => e.subject)
+        .sort();
+    expect(byRecipient('owner@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+    expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+    expect(byRecipient('reader@example.com')).toContain('1 file restored and ready to download');
+    expect(byRecipient('reader@example.com').length).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('a job S3 fails (its manifest changed since it was written) ends the batch FAILED with the reason, and each recipient is told', async () => {
+    await h.putObjects(BUCKET, ['broken/a.bin', 'broken/b.bin'], 'GLACIER');
+    const now = new Date();
+    const put = await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/broken/manifest-archive.csv', Body: `${BUCKET},broken%2Fa.bin\n${BUCKET},broken%2Fb.bin\n` }));
+    await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/broken/manifest-archive.csv', Body: `${BUCKET},broken%2Fa.bin\n` }));
+    const batchId = 'broken-manifest';
+    const batch = {
+      objectId: `#batch#${batchId}`,
+      batchId,
+      bucket: BUCKET,
+      prefix: 'broken/',
+      requestKey: 'broken-request',
+      status: 'SUBMITTING' as const,
+      tier: 'STANDARD' as const,
+      days: 1,
+      jobs: [{ kind: 'archive' as const, manifestKey: 'batches/broken/manifest-archive.csv', manifestEtag: put.ETag!.replace(/"/g, ''), count: 2, deep: false, attempt: 0 }],
+      objectCount: 2,
+      recipients: [ordererReader(REQUESTER, 'broken@example.com')],
+      createdAt: now.toISOString(),
+      expectedReadyAt: now.toISOString(),
+      deadline: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    await batches.create(batch);
+    const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: BATCH_STATE_MACHINE_ARN, name: batchId, input: JSON.stringify({ batchId }) }));
+    await eventually(async () => (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING', 'the batch workflow to end', 60_000, 200);
+
+    const ended = (await batches.get(batchId))!;
+    expect(ended.status).toBe('FAILED');
+    expect(ended.failures).toEqual([{ reason: expect.stringMatching(/^job failed before 2 task\(s\) ran: ManifestETagMismatch: /), count: 2, sample: [] }]);
+    // Nothing was restored, nothing is left running.
+    expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'broken/a.bin' }))).Restore).toBeUndefined();
+    expect((await batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
+    const told = await eventually(
+      () => {
+        const mails = (h.cloud.ses.list() as { to: string[]; subject: string }[]).filter((e) => JSON.stringify(e.to).includes('broken@example.com'));
+        return mails.some((m) => m.subject.includes('could not be restored')) ? mails : undefined;
+      },
+      'the failure email',
+      30_000,
+    );
+    // The job was accepted before it failed: the "started" email may have gone out first, never twice.
+    const subjects = told.map((m) => m.subject);
+    expect(subjects.filter((subject) => subject === '1 file could not be restored')).toHaveLength(1);
+    expect(subjects.filter((subject) => subject !== '1 file could not be restored')).toEqual(subjects.length === 2 ? ['Restoring 1 file from archive'] : []);
+  }, 120_000);
+
+  it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {
+    await h.putObjects(BUCKET, ['cli/a.bin', 'cli/b.bin', 'cli/c.bin'], 'GLACIER');
+    const expedited = await autorestore(['restore', `s3://${BUCKET}/cli/`, '--mode', 'batch', '--tier', 'Expedited']);
+    expect(expedited.code).toBe(2);
+    expect(expedited.stderr).toContain('no Expedited retrieval');
+
+    const restored = await autorestore(['--json', 'restore', `s3://${BUCKET}/cli/`, '--batch-threshold', '2', '--tier', 'Bulk', '--yes']);
+    expect(restored.code).toBe(0);
+    const submission = JSON.parse(restored.stdout) as { outcome: string; batchId: string; objectCount: number };
+    expect(submission).toMatchObject({ outcome: 'submitted', objectCount: 3 });
+
+    const listed = JSON.parse((await autorestore(['--json', 'batch', 'list'])).stdout) as { batchId: string; tier: string }[];
+    expect(listed.find((b) => b.batchId === submission.batchId)).toMatchObject({ tier: 'BULK' });
+    const cancel = await autorestore(['batch', 'cancel', submission.batchId]);
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`batch ${submission.batchId}: cancelling`);
+    const ended = await eventually(
+      async () => {
+        const shown = JSON.parse((await autorestore(['--json', 'batch', 'show', submission.batchId])).stdout) as { status: string };
+        return ['CANCELLED'].includes(shown.status) ? shown : undefined;
+      },
+      'the cancelled batch to end',
+      60_000,
+      500,
+    );
+    expect(ended.status).toBe('CANCELLED');
+    expect((await autorestore(['batch', 'cancel', submission.batchId])).code).toBe(2);
+  }, 120_000);
+});
+
+async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: tmpdir(),
+    AWS_ENDPOINT_URL: h.cloud.endpoint,
+    AWS_ACCESS_KEY_ID: REQUESTER,
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
