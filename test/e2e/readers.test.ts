@@ -6,12 +6,13 @@ import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
 const BUCKET = 'team-archive';
-// At 500 ms per simulated hour: restores take 2 s (Glacier) and 6 s (Deep Archive), the debounce
-// window is half a second, so "started" goes out before "ready" replaces it.
+// At 1.5 s per simulated hour: restores take 6 s (Glacier) and 18 s (Deep Archive), the debounce
+// window is 1.5 s, so "started" goes out before "ready" replaces it; the maximum wait (6 s) leaves
+// room for a busy machine to spread the twenty reads of one reader without splitting the email.
 const DEBOUNCE_SECONDS = 3600;
 
 beforeAll(async () => {
-  h = await startHarness({ realMsPerSimulatedHour: 500, debounceSeconds: DEBOUNCE_SECONDS, maxWaitSeconds: 2 * DEBOUNCE_SECONDS });
+  h = await startHarness({ realMsPerSimulatedHour: 1500, debounceSeconds: DEBOUNCE_SECONDS, maxWaitSeconds: 4 * DEBOUNCE_SECONDS });
   await h.createBucket(BUCKET);
 });
 afterAll(() => h.stop());
@@ -26,7 +27,7 @@ describe('readers', () => {
     for (const [i, reader] of readers.entries()) await h.principals.put(reader, `reader${i}@example.com`, new Date());
     expect(await Promise.all(readers.map((r) => h.read(BUCKET, key, r)))).toEqual(Array(5).fill('InvalidObjectState'));
 
-    await eventually(() => readers.every((_, i) => emailsTo(`reader${i}@example.com`).length === 2), 'two emails for each reader', 30_000);
+    await eventually(() => readers.every((_, i) => emailsTo(`reader${i}@example.com`).length === 2), 'two emails for each reader', 120_000);
     for (let i = 0; i < 5; i++) expect(emailsTo(`reader${i}@example.com`).map((m) => m.subject)).toEqual(['Restoring 1 file from archive', '1 file restored and ready to download']);
     const executions = (await h.executions()).filter((e) => e.name!.startsWith('dataset_parquet-'));
     expect(executions).toHaveLength(1);
@@ -49,7 +50,7 @@ describe('readers', () => {
         .filter((m) => m.subject.includes('ready'))
         .map((m) => m.text)
         .join('\n');
-    await eventually(() => keys.every((k) => readyText().includes(k)), 'every file in a ready email', 30_000);
+    await eventually(() => keys.every((k) => readyText().includes(k)), 'every file in a ready email', 120_000);
     const started = emailsTo('bulk@example.com').filter((m) => m.subject.startsWith('Restoring'));
     expect(started.map((m) => m.subject)).toEqual(['Restoring 20 files from archive']);
     for (const key of keys) {
@@ -65,12 +66,12 @@ describe('readers', () => {
     const reader = 'AKIANOBODYKNOWSME001';
     await h.putObject(BUCKET, key, 'GLACIER');
     expect(await h.read(BUCKET, key, reader)).toBe('InvalidObjectState');
-    await eventually(async () => (await h.auditTypes(BUCKET, key)).includes('RECIPIENT_UNRESOLVED'), 'the unresolved reader in the audit history', 30_000);
-    await eventually(async () => (await h.auditTypes(BUCKET, key)).filter((t) => t === 'NOTICES_QUEUED').length === 2, 'both notices queued', 30_000);
+    await eventually(async () => (await h.auditTypes(BUCKET, key)).includes('RECIPIENT_UNRESOLVED'), 'the unresolved reader in the audit history', 120_000);
+    await eventually(async () => (await h.auditTypes(BUCKET, key)).filter((t) => t === 'NOTICES_QUEUED').length === 2, 'both notices queued', 120_000);
     expect(emailsTo('late@example.com')).toEqual([]);
 
     await h.principals.put(reader, 'late@example.com', new Date());
-    const mail = await eventually(() => (emailsTo('late@example.com').length >= 1 ? emailsTo('late@example.com') : undefined), 'the email after the mapping', 30_000);
+    const mail = await eventually(() => (emailsTo('late@example.com').length >= 1 ? emailsTo('late@example.com') : undefined), 'the email after the mapping', 120_000);
     // The restore finished before the mapping existed: only "ready" remains to be said.
     expect(mail.map((m) => m.subject)).toEqual(['1 file restored and ready to download']);
   });
