@@ -159,7 +159,8 @@ describe('autorestore restore', () => {
 
     const again = await autorestore(['restore', `s3://${BUCKET}/small/`]);
     expect(again.stdout).toContain('0 to restore');
-    expect(again.stdout).toMatch(/skip\s+small\/one\.bin\s+\(restore in progress\)/);
+    // The Bulk restore takes 2.4 s here: on a busy machine it may be done by the time the second run lists.
+    expect(again.stdout).toMatch(/skip\s+small\/one\.bin\s+\((restore in progress|already restored)\)/);
   });
 });
 
