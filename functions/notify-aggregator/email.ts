@@ -28,7 +28,8 @@ export function formatTime(iso: string | undefined): string {
 }
 
 /** How to download the restored copy, as a command the reader can paste. */
-export function fetchCommand(file: Pick<NoticeFile, 'bucket' | 'key' | 'versionId'>): string {
+export function fetchCommand(file: Pick<NoticeFile, 'bucket' | 'key' | 'versionId' | 'prefix'>): string {
+  if (file.prefix !== undefined) return `aws s3 cp --recursive ${shellQuote(`s3://${file.bucket}/${file.prefix}`)} .`;
   if (file.versionId) {
     const name = file.key.split('/').pop() || 'object';
     return `aws s3api get-object --bucket ${shellQuote(file.bucket)} --key ${shellQuote(file.key)} --version-id ${shellQuote(file.versionId)} ${shellQuote(name)}`;

@@ -301,6 +301,7 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
     cycle: 1,
     bucket: batch.bucket,
     key: `${batch.prefix} [batch ${batch.batchId}: ${counts}]`,
+    prefix: batch.prefix,
     storageClass: 'archive (bulk restore)',
     tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
     expectedReadyAt: batch.expectedReadyAt,

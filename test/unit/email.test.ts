@@ -50,6 +50,10 @@ describe('email content', () => {
     expect(fetchCommand({ bucket: 'b', key: 'x/y.csv', versionId: 'v1' })).toBe(`aws s3api get-object --bucket 'b' --key 'x/y.csv' --version-id 'v1' 'y.csv'`);
   });
 
+  it("a bulk restore's notice downloads its whole prefix, not the batch's label", () => {
+    expect(fetchCommand({ bucket: 'b', key: 'raw/2019/ [batch b-1: 3 of 3 objects ready]', prefix: 'raw/2019/' })).toBe(`aws s3 cp --recursive 's3://b/raw/2019/' .`);
+  });
+
   it('long lists are cut with a count, never silently', () => {
     const files = Array.from({ length: 250 }, (_, i) => file(`f-${i}.csv`));
     const { subject, html, text } = renderEmail('ready', files, 100);

@@ -34,6 +34,8 @@ export interface NoticeFile {
   expectedReadyAt?: string;
   expiryDate?: string;
   failureReason?: string;
+  /** For a bulk restore's notice: the prefix it restored (the key is then a label naming the batch). */
+  prefix?: string;
   /** The cycle's execution, linked from the email (absent on notices queued before it was kept). */
   executionArn?: string;
   /** What the restore costs, in micro-dollars. */
