@@ -8,12 +8,12 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, TABLE_NAMES } from '../local/deployment.js';
 import { startHarness } from '../local/harness.js';
+import { saveBulkResults } from './bulk-results-file.js';
 
 const sizes = (process.argv.find((a) => a.startsWith('--objects='))?.split('=')[1] ?? '100000,1000000').split(',').map(Number);
 const PAGE = 1000;
@@ -89,14 +89,5 @@ try {
 } finally {
   await h.stop();
 }
-const file = new URL('./bulk-results.json', import.meta.url);
-const all = (() => {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-})();
-all.listing = { date: new Date().toISOString(), command: `npx tsx bench/bulk-listing.ts --objects=${sizes.join(',')}`, results };
-writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+saveBulkResults('listing', { date: new Date().toISOString(), command: `npx tsx bench/bulk-listing.ts --objects=${sizes.join(',')}`, results });
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -6,13 +6,14 @@
  * bench/bulk-results.json (bench/BULK.md reports it).
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN, TABLE_NAMES } from '../local/deployment.js';
 import { eventually } from '../local/eventually.js';
 import { startHarness } from '../local/harness.js';
+import { saveBulkResults } from './bulk-results-file.js';
 import { costPer1000, perObject, type FullPriceTable } from './cost.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -97,16 +98,7 @@ try {
     perObject: counts,
     costPer1000: cost,
   };
-  const file = new URL('./bulk-results.json', import.meta.url);
-  const all = (() => {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch {
-      return {};
-    }
-  })();
-  all[String(OBJECTS)] = result;
-  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  saveBulkResults(String(OBJECTS), result);
   process.stdout.write(`${JSON.stringify({ ...result, batch: undefined, emails: result.emails.length }, null, 2)}\n`);
 } finally {
   await h.stop();
