@@ -22,7 +22,7 @@ import type { ObjectRef } from '../../functions/domain/rules/object-id-format.js
 import type { RestoreTier } from '../../functions/domain/rules/archive.js';
 import { principalLookupKeys, type Reader } from '../../functions/domain/rules/reader.js';
 import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
-import { OPEN_CYCLES_INDEX, OPEN_PARTITION, PENDING_INDEX, PENDING_PARTITION } from './indexes.js';
+import { LEDGER_TOTAL, OPEN_CYCLES_INDEX, OPEN_PARTITION, PENDING_INDEX, PENDING_PARTITION, ledgerPartitionOf } from './indexes.js';
 
 const config = { endpoint: window.location.origin, region: 'us-east-1', credentials: { accessKeyId: 'AKIALOCALCONSOLE0001', secretAccessKey: 'local' } };
 const s3 = new S3Client({ ...config, forcePathStyle: true });
@@ -188,6 +188,14 @@ export async function openCycles(): Promise<ObjectRecordView[]> {
 export async function pendingNotices(): Promise<{ kind?: string }[]> {
   const { noticesTable } = await getStack();
   return indexPartition<{ kind?: string }>(noticesTable, PENDING_INDEX, 'pendingPartition', PENDING_PARTITION);
+}
+
+/** What restores cost this month (UTC) so far: the month's total in the cost ledger (functions/domain/stores/ledger.ts). */
+export async function spendingThisMonth(now = new Date()): Promise<{ microUsd: number; restores: number }> {
+  const { auditTable } = await getStack();
+  const out = await ddb.send(new GetCommand({ TableName: auditTable, Key: { objectId: ledgerPartitionOf(now.toISOString().slice(0, 7)), at: LEDGER_TOTAL }, ConsistentRead: true }));
+  const item = out.Item as { microUsd?: number; restores?: number } | undefined;
+  return { microUsd: item?.microUsd ?? 0, restores: item?.restores ?? 0 };
 }
 
 /** Events EventBridge could not deliver to a target, waiting in the stack's dead-letter queue. */

@@ -5,6 +5,8 @@ export interface OverviewInput {
   emails: { date: string }[];
   pendingNotices: { kind?: string }[];
   deadLetters: number;
+  /** The cost ledger's total for this month. */
+  spending: { microUsd: number; restores: number };
 }
 
 export interface Overview {
@@ -20,6 +22,8 @@ export interface Overview {
   noticesPending: number;
   noticesPendingByKind: Record<string, number>;
   deadLetters: number;
+  spentThisMonthMicroUsd: number;
+  restoresThisMonth: number;
 }
 
 /** Midnight UTC of the day `now` falls in: "today" is a UTC day, like the timestamps shown. */
@@ -47,5 +51,7 @@ export function overviewOf(input: OverviewInput, now: Date): Overview {
     noticesPending: input.pendingNotices.length,
     noticesPendingByKind,
     deadLetters: input.deadLetters,
+    spentThisMonthMicroUsd: input.spending.microUsd,
+    restoresThisMonth: input.spending.restores,
   };
 }

@@ -1,14 +1,15 @@
 /**
  * The overview: restores in flight by state and tier, executions finished and failed today,
- * emails sent, notices pending and the dead-letter queue's depth, each read from its own API.
+ * emails sent, notices pending, the dead-letter queue's depth and this month's spending on
+ * restores, each read from its own API.
  */
-import { allExecutions, deadLetterDepth, openCycles, outbox, pendingNotices } from './aws';
+import { allExecutions, deadLetterDepth, openCycles, outbox, pendingNotices, spendingThisMonth } from './aws';
 import { overviewOf, type Overview } from './overview-counts';
 import { Failure, link, useLive } from './ui';
 
 async function loadOverview(): Promise<Overview> {
-  const [cycles, executions, emails, notices, deadLetters] = await Promise.all([openCycles(), allExecutions(), outbox(), pendingNotices(), deadLetterDepth()]);
-  return overviewOf({ openCycles: cycles, executions, emails, pendingNotices: notices, deadLetters }, new Date());
+  const [cycles, executions, emails, notices, deadLetters, spending] = await Promise.all([openCycles(), allExecutions(), outbox(), pendingNotices(), deadLetterDepth(), spendingThisMonth()]);
+  return overviewOf({ openCycles: cycles, executions, emails, pendingNotices: notices, deadLetters, spending }, new Date());
 }
 
 function Figure({ name, label, value, tone, href }: { name: string; label: string; value: number; tone?: 'good' | 'bad' | 'warn'; href?: string }) {
@@ -71,6 +72,14 @@ export function OverviewPage() {
             <Figure name="emails-sent" label={`emails sent (${o.emailsSentToday} today)`} value={o.emailsSent} href={link('outbox')} />
             <Figure name="notices-pending" label="notices pending" value={o.noticesPending} tone="warn" />
             <Figure name="dead-letters" label="in the dead-letter queue" value={o.deadLetters} tone="bad" />
+            <div className="figure">
+              <span className="value" data-spent-micro-usd={o.spentThisMonthMicroUsd}>
+                ${(o.spentThisMonthMicroUsd / 1_000_000).toFixed(2)}
+              </span>
+              <span className="label">
+                spent on restores this month (<span data-count="restores-this-month">{o.restoresThisMonth}</span> restores)
+              </span>
+            </div>
           </div>
           <div className="charts">
             <Bars title="In flight by state" entries={Object.entries(o.inFlightByState).map(([state, byTier]) => [state, Object.values(byTier).reduce((a, b) => a + b, 0)])} />

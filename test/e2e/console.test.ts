@@ -6,7 +6,9 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { CostLedger } from '../../functions/domain/stores/ledger.js';
 import { DEAD_LETTER_QUEUE_NAME } from '../../local/control-plane/sqs.js';
+import { TABLE_NAMES } from '../../local/deployment.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { renderDefinition } from '../../statemachines/definition.js';
@@ -238,13 +240,14 @@ describe.runIf(browserOk)('the console', () => {
     await page.locator('[data-count="in-flight"]').waitFor();
     const today = new Date(new Date().toISOString().slice(0, 10)).getTime();
     const fromApis = async () => {
-      const [open, executions, pending, queue] = await Promise.all([
+      const [open, executions, pending, queue, month] = await Promise.all([
         h.records.openCyclesStartedBefore('9999'),
         h.executions(),
         h.notices.pending(),
         sqs
           .send(new GetQueueUrlCommand({ QueueName: DEAD_LETTER_QUEUE_NAME }))
           .then(({ QueueUrl }) => sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }))),
+        new CostLedger(h.ddb, TABLE_NAMES.audit).month(new Date().toISOString().slice(0, 7)),
       ]);
       const ended = (statuses: string[]) => executions.filter((e) => statuses.includes(e.status!) && e.stopDate && e.stopDate.getTime() >= today).length;
       return {
@@ -255,6 +258,8 @@ describe.runIf(browserOk)('the console', () => {
         'emails-sent': h.cloud.ses.list().length,
         'notices-pending': pending.length,
         'dead-letters': Number(queue.Attributes!.ApproximateNumberOfMessages),
+        'restores-this-month': month.total.restores,
+        spent: month.total.microUsd,
         cells: open.map((r) => `${r.status}/${r.tier ?? 'unknown'}`).sort(),
       };
     };
@@ -265,7 +270,8 @@ describe.runIf(browserOk)('the console', () => {
       const cells = await page
         .locator('table.in-flight td')
         .evaluateAll((tds) => tds.flatMap((td) => Array.from({ length: Number(td.textContent) }, () => `${td.getAttribute('data-state')}/${td.getAttribute('data-tier')}`)));
-      return { ...counts, cells: cells.sort() };
+      const spent = Number(await page.locator('[data-spent-micro-usd]').getAttribute('data-spent-micro-usd'));
+      return { ...counts, spent, cells: cells.sort() };
     };
     // Both sides move while restores run: compare once they agree.
     await expect

@@ -5,6 +5,7 @@ import type { ObjectRecordView } from '../../console/src/aws.js';
 import { describeRule, edgesOf, layout, type Asl } from '../../console/src/graph.js';
 import { currentStates, pathOf, transitionsOf, visitsOf } from '../../console/src/history.js';
 import * as consoleIndexes from '../../console/src/indexes.js';
+import * as ledger from '../../functions/domain/stores/ledger.js';
 import { mentions } from '../../console/src/mentions.js';
 import { overviewOf } from '../../console/src/overview-counts.js';
 import * as notices from '../../functions/domain/stores/notices.js';
@@ -117,12 +118,15 @@ describe('the object page', () => {
 
 describe('the overview', () => {
   it('queries the indexes the stores write', () => {
-    expect({ ...consoleIndexes }).toEqual({
+    const { ledgerPartitionOf, ...names } = consoleIndexes;
+    expect(names).toEqual({
       OPEN_CYCLES_INDEX: records.OPEN_CYCLES_INDEX,
       OPEN_PARTITION: records.OPEN_PARTITION,
       PENDING_INDEX: notices.PENDING_INDEX,
       PENDING_PARTITION: notices.PENDING_PARTITION,
+      LEDGER_TOTAL: ledger.LEDGER_TOTAL,
     });
+    expect(ledgerPartitionOf('2026-11')).toBe(ledger.ledgerPartitionOf('2026-11'));
   });
 
   it('counts today from midnight UTC, and every way an execution can end badly as failed', () => {
@@ -141,6 +145,7 @@ describe('the overview', () => {
         emails: [{ date: 'Tue, 10 Mar 2026 07:00:00 GMT' }, { date: 'Mon, 09 Mar 2026 07:00:00 GMT' }],
         pendingNotices: [{ kind: 'ready' }, { kind: 'ready' }, { kind: 'started' }],
         deadLetters: 2,
+        spending: { microUsd: 1_250_000, restores: 3 },
       },
       now,
     );
@@ -155,6 +160,8 @@ describe('the overview', () => {
       noticesPending: 3,
       noticesPendingByKind: { ready: 2, started: 1 },
       deadLetters: 2,
+      spentThisMonthMicroUsd: 1_250_000,
+      restoresThisMonth: 3,
     });
   });
 });

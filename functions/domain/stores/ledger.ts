@@ -16,7 +16,9 @@ import { allPages, conditionHeld } from './dynamodb.js';
 export const LEDGER_DIMENSIONS = ['bucket', 'reader', 'tier'] as const;
 export type LedgerDimension = (typeof LEDGER_DIMENSIONS)[number];
 
-const TOTAL = 'total';
+/** The sort key of a month's total (the console's overview reads it too). */
+export const LEDGER_TOTAL = 'total';
+const TOTAL = LEDGER_TOTAL;
 const CHARGE_PREFIX = 'charge#';
 
 /** The partition of a month's counters: not an object id (those start with a bucket name, which cannot start with '#'). */
