@@ -12,6 +12,7 @@ import { S3Client, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand,
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalCloud } from '../../local/cloud.js';
 import { LAYOUT_MARKER } from '../../local/s3/opaque-key-store.js';
+import { MANIFEST_BUCKET } from '../../local/deployment.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
 
 const cli = awsCliAvailable();
@@ -56,7 +57,8 @@ async function listKeys(bucket: string): Promise<string[]> {
 async function expectNothingOutside(): Promise<void> {
   expect(readdirSync(parent)).toEqual(['data']);
   expect(existsSync('/tmp/escaped._S3rver_object')).toBe(false);
-  expect(readdirSync(join(dataDir, 's3')).sort()).toEqual([LAYOUT_MARKER, HOME, OTHER].sort());
+  // The stack's own bucket (bulk restore manifests and reports) is the only other one.
+  expect(readdirSync(join(dataDir, 's3')).sort()).toEqual([LAYOUT_MARKER, MANIFEST_BUCKET, HOME, OTHER].sort());
   expect(await body(OTHER, 'plain.txt')).toBe('other bucket, plain');
   expect((await h.s3().send(new HeadObjectCommand({ Bucket: OTHER, Key: 'secret.bin' }))).StorageClass).toBe('GLACIER');
   expect(await listKeys(OTHER)).toEqual(['plain.txt', 'secret.bin']);
