@@ -124,7 +124,8 @@ export async function batchCancelCommand(ctx: Context, batchId: string): Promise
     credentials: () => ctx.s3.config.credentials(),
   });
   // The workflow sees the jobs end, reads what ran, and reports the batch as cancelled.
-  await resources.batches.update(batchId, { status: 'CANCELLED' }, new Date());
+  // Conditional: a batch that ended meanwhile keeps its outcome.
+  if (!(await resources.batches.setStatus(batchId, 'CANCELLED', new Date(), ENDED_BATCH_STATUSES))) throw new UsageError(`batch ${batchId} has already ended`);
   const results: { jobId: string; status: string }[] = [];
   for (const job of batch.jobs) {
     if (!job.jobId || TERMINAL_JOB_STATUSES.includes(job.status as JobStatus)) continue;

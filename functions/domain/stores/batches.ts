@@ -9,7 +9,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Reader } from '../rules/reader.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
-import { batchGetAll, conditionHeld } from './dynamodb.js';
+import { batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
 
 /** S3 refuses to mix these in one job: Glacier/Deep Archive restores take ExpirationInDays, Intelligent-Tiering ones must not. */
@@ -169,7 +169,8 @@ export class BatchBook {
 
   /** The batch has ended: it leaves its bucket's running batches, and its request may start a new one. */
   async end(batch: BatchRecord, status: BatchStatus, now: Date): Promise<BatchRecord> {
-    const ended = await this.update(batch.batchId, { status }, now);
+    // A cancellation that lands after the workflow read the batch still wins: the batch ends CANCELLED.
+    const ended = (await this.setStatus(batch.batchId, status, now, ['CANCELLED'])) ?? (await this.update(batch.batchId, { status: 'CANCELLED' }, now));
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
@@ -180,6 +181,27 @@ export class BatchBook {
     );
     await this.releaseRequest(batch.requestKey, batch.batchId);
     return ended;
+  }
+
+  /**
+   * Moves the batch to `status` unless it is already in one of `unlessIn` (then undefined):
+   * one conditional write, so a cancel and the workflow's end never overwrite each other.
+   */
+  async setStatus(batchId: string, status: BatchStatus, now: Date, unlessIn: readonly BatchStatus[]): Promise<BatchRecord | undefined> {
+    const out = await unlessConditionFails(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId: batchItemId(batchId) },
+          UpdateExpression: 'SET #s = :s, updatedAt = :now',
+          ConditionExpression: `attribute_exists(objectId) AND NOT #s IN (${unlessIn.map((_, i) => `:u${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status, ':now': now.toISOString(), ...Object.fromEntries(unlessIn.map((u, i) => [`:u${i}`, u])) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
+    );
+    return out?.Attributes as BatchRecord | undefined;
   }
 
   /** The request is free for a new batch (when this batch still holds it). */
