@@ -187,12 +187,12 @@ describe('bulk restore', () => {
         return ['CANCELLED'].includes(shown.status) ? shown : undefined;
       },
       'the cancelled batch to end',
-      60_000,
+      120_000,
       500,
     );
     expect(ended.status).toBe('CANCELLED');
     expect((await autorestore(['batch', 'cancel', submission.batchId])).code).toBe(2);
-  }, 120_000);
+  });
 });
 
 async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
