@@ -26,7 +26,7 @@ beforeAll(async () => {
       Tagging: 'dataset=census',
     }),
   );
-}, 60_000);
+});
 afterAll(() => h.stop());
 
 const head = () => h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
@@ -61,5 +61,5 @@ describe('auto-keep', () => {
     await eventually(() => Date.now() - restoredAt > h.cloud.clock.real(48 * 3_600_000) || undefined, 'two simulated days', 30_000);
     expect(await h.read(BUCKET, KEY, READER)).toBe('OK');
     expect((await h.executions()).length).toBe(executions);
-  }, 90_000);
+  });
 });

@@ -69,7 +69,7 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
-}, 120_000);
+});
 afterAll(async () => {
   // Either is unset when setup failed before reaching it.
   await (browser as Browser | undefined)?.close();
@@ -280,7 +280,7 @@ describe.runIf(browserOk)('the console', () => {
           const [api, page] = [await fromApis(), await shown()];
           return JSON.stringify(page) === JSON.stringify(api) ? 'agree' : { api, page };
         },
-        { timeout: 20_000 },
+        { timeout: 60_000 },
       )
       .toBe('agree');
     expect((await fromApis())['in-flight']).toBeGreaterThan(0);

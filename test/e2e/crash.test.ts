@@ -218,7 +218,7 @@ beforeAll(async () => {
     KEYS.map((Key) => limit(() => admin.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: `content of ${Key}`, StorageClass: GLACIER.includes(Key) ? 'GLACIER' : 'DEEP_ARCHIVE' })))),
   );
   for (const reader of READERS) await principals.put(reader.accessKeyId, reader.email, new Date());
-}, 120_000);
+});
 
 afterAll(async () => {
   await cloud?.kill();

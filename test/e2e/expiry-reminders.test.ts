@@ -23,7 +23,7 @@ beforeAll(async () => {
   await h.putObject(BUCKET, 'glacier/scan.tif', 'GLACIER');
   await h.putObject(BUCKET, 'glacier/extended.tif', 'GLACIER');
   await h.putObject(BUCKET, 'tiering/scan.tif', 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
-}, 60_000);
+});
 afterAll(() => h.stop());
 
 const subjectsTo = (email: string) =>
@@ -80,5 +80,5 @@ describe('expiry reminders', () => {
     expect(subjectsTo(EMAIL.extended)).toEqual(['Restoring 1 file from archive', '1 file restored and ready to download']);
     expect(await h.notices.pending()).toEqual([]);
     expect((await h.records.get(extendedId))?.status).toBe('RESTORED');
-  }, 90_000);
+  });
 });

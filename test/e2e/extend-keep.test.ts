@@ -29,7 +29,7 @@ beforeAll(async () => {
   await h.putObject(BUCKET, 'plain.txt', 'STANDARD');
   await h.putObject(BUCKET, 'cold/never-restored.bin', 'GLACIER');
   await h.putObject(BUCKET, 'it/archived.bin', 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
-}, 60_000);
+});
 afterAll(() => h.stop());
 
 async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -135,7 +135,7 @@ describe('autorestore extend', () => {
     // The control, restored alongside for as long, expires; the extended copy is still there.
     await eventually(async () => (await h.read(BUCKET, 'extend/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'extend/report.csv', ADMIN)).toBe('OK');
-  }, 60_000);
+  });
   it('--notify emails the readers the new expiry once per restore; without it they hear nothing', async () => {
     await restoredByReader('notify/notify.csv');
     const toReader = () => h.cloud.ses.list().filter((m) => m.to.includes('reader@example.com') && m.text.includes('notify/notify.csv'));
@@ -147,7 +147,7 @@ describe('autorestore extend', () => {
     const again = await autorestore(['--json', 'extend', '--days', '5', '--notify', `s3://${BUCKET}/notify/notify.csv`]);
     expect(JSON.parse(again.stdout)).toMatchObject({ results: [{ outcome: 'extended', readersNotified: 0 }] });
     expect((await h.notices.pending()).filter((n) => n.kind === 'extended')).toEqual([]);
-  }, 60_000);
+  });
 
   it('status shows "restored until <time>" for the extended copy and "expired <time>" for the one whose copy is gone', async () => {
     await eventually(async () => (await h.records.get(objectIdOf({ bucket: BUCKET, key: 'extend/control.csv' })))?.status === 'EXPIRED', 'the control cycle expired');
@@ -215,7 +215,7 @@ describe('autorestore keep', () => {
 
     await eventually(async () => (await h.read(BUCKET, 'keep/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'keep/data.csv', ADMIN)).toBe('OK');
-  }, 60_000);
+  });
 
   it('above the single-copy limit the copy is a multipart upload of part copies (limit lowered to 1 MiB for the test)', async () => {
     const key = 'keep/large.bin';

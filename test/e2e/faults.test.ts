@@ -92,7 +92,7 @@ describe('faults', () => {
     const started = (await h.executions()).filter((e) => e.name!.startsWith('obj-'));
     expect(started).toHaveLength(100);
     expect(h.cloud.bus.deadLetters).toEqual([]);
-  }, 120_000);
+  });
 });
 
 /** A request signed only in name (the local cloud routes on the credential scope, and checks no signature). */

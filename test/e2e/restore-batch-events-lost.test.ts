@@ -19,7 +19,7 @@ beforeAll(async () => {
   // the tier's maximum is 5 (the sample), the partial report comes after 11.
   h = await startHarness({ realMsPerSimulatedHour: 1000, faults: { dropRestoreEvents: 1 } });
   await h.createBucket(BUCKET);
-}, 60_000);
+});
 afterAll(async () => {
   await h.stop();
 });
@@ -52,4 +52,4 @@ it('ends READY from a HeadObject sample at the expected time, on the deploymentâ
   // It was the sample, not the deadline: the batch ended before its partial report was due.
   expect(Date.parse(batch.updatedAt)).toBeLessThan(Date.parse(batch.deadline));
   ddb.destroy();
-}, 90_000);
+});

@@ -81,13 +81,13 @@ describe('the packed package', () => {
     expect(tarballFiles.filter((f) => /^(test|local|bench|console|cli|lib|infra)\//.test(f))).toEqual([]);
   });
 
-  it('imports as a library from plain Node.js ESM', { timeout: 120_000 }, async () => {
+  it('imports as a library from plain Node.js ESM', { timeout: 300_000 }, async () => {
     const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('s3-autorestore'); console.log(Object.keys(m).sort().join(','))"], project);
     expect(stdout.trim().split(',')).toEqual(expect.arrayContaining(['getObjectOrRestore', 'documentClient', 'ObjectRecords', 'AuditLog', 'NoticeBook']));
     expect(stderr).toBe('');
   });
 
-  it('runs `npx autorestore --help` without a TypeScript loader', { timeout: 120_000 }, async () => {
+  it('runs `npx autorestore --help` without a TypeScript loader', { timeout: 300_000 }, async () => {
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
     const { stdout, stderr } = await run('npx', ['autorestore', '--help'], project);
     expect(stdout).toMatch(/^Usage: autorestore \[options\] \[command\]/);
