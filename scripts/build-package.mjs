@@ -8,4 +8,5 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = new URL('../dist/', import.meta.url);
 rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-for (const file of ['statemachines/restore-object.asl.json', 'statemachines/restore-batch.asl.json', 'pricing/us-east-1.json', 'pricing/us-east-1-storage.json']) cpSync(new URL(`../${file}`, import.meta.url), new URL(file, dist));
+for (const file of ['statemachines/restore-object.asl.json', 'statemachines/restore-batch.asl.json', 'pricing/us-east-1.json', 'pricing/us-east-1-storage.json'])
+  cpSync(new URL(`../${file}`, import.meta.url), new URL(file, dist));
