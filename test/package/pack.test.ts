@@ -123,7 +123,8 @@ describe('the packed package', () => {
     await exec(process.execPath, ['app.mjs'], { cwd: project, env: { ...env, CDK_OUTDIR: join(project, 'cdk.out') } });
     const template = JSON.parse(readFileSync(join(project, 'cdk.out', 'Archive.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
     const resources = Object.values(template.Resources);
-    expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    // The per-object workflow and the bulk (Batch Operations) one.
+    expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
     expect(resources.filter((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties.EventPattern ?? {}).includes('"my-archive"'))).toHaveLength(2);
     const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x');
     // One function per handler the package ships (functions/<name>/handler.ts).

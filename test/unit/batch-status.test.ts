@@ -40,6 +40,13 @@ describe('batch status', () => {
     expect(await batches.get('raced')).toMatchObject({ status: 'CANCELLED' });
   });
 
+  it('a workflow step that read the batch before a cancel writes its fields but leaves the batch CANCELLED', async () => {
+    await batches.create(batch('reports'));
+    expect(await batches.setStatus('reports', 'CANCELLED', NOW, ['READY', 'PARTIAL', 'FAILED', 'CANCELLED'])).toMatchObject({ status: 'CANCELLED' });
+    expect(await batches.update('reports', { status: 'RESTORING', expectedCount: 3 }, NOW)).toMatchObject({ status: 'CANCELLED', expectedCount: 3 });
+    expect(await batches.update('reports', { status: 'RUNNING' }, NOW)).toMatchObject({ status: 'CANCELLED' });
+  });
+
   it('a cancel of a batch that ended meanwhile changes nothing', async () => {
     await batches.create(batch('done'));
     await batches.end((await batches.get('done'))!, 'READY', NOW);

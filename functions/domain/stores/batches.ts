@@ -119,16 +119,28 @@ export class BatchBook {
     return out.Item as BatchRecord | undefined;
   }
 
+  /**
+   * Writes the fields. A status other than CANCELLED does not replace a cancellation that
+   * landed since the caller read the batch: the other fields are written, the batch stays CANCELLED.
+   */
   async update(batchId: string, fields: Partial<Omit<BatchRecord, 'objectId' | 'batchId'>>, now: Date): Promise<BatchRecord> {
+    if (fields.status === undefined || fields.status === 'CANCELLED') return this.write(batchId, fields, now, false);
+    const written = await unlessConditionFails(() => this.write(batchId, fields, now, true));
+    if (written) return written;
+    const { status: _cancelledMeanwhile, ...rest } = fields;
+    return this.write(batchId, rest, now, false);
+  }
+
+  private async write(batchId: string, fields: Partial<Omit<BatchRecord, 'objectId' | 'batchId'>>, now: Date, unlessCancelled: boolean): Promise<BatchRecord> {
     const entries = Object.entries({ ...fields, updatedAt: now.toISOString() } as Record<string, unknown>).filter(([, v]) => v !== undefined);
     const out = await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { objectId: batchItemId(batchId) },
         UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(objectId)',
-        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        ConditionExpression: unlessCancelled ? 'attribute_exists(objectId) AND #status <> :cancelled' : 'attribute_exists(objectId)',
+        ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])), ...(unlessCancelled ? { '#status': 'status' } : {}) },
+        ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])), ...(unlessCancelled ? { ':cancelled': 'CANCELLED' } : {}) },
         ReturnValues: 'ALL_NEW',
       }),
     );
