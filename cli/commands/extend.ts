@@ -106,8 +106,7 @@ async function notifyReaders(repos: Awaited<ReturnType<Context['repositories']>>
   const flagged = await repos.records.update(record.objectId, record.cycle, { extendedNotified: true });
   if (!flagged) return 0;
   const readers = Object.values(flagged.subscribers);
-  let queued = 0;
-  for (const reader of readers) if (await repos.notices.enqueue(reader, 'extended', noticeFileOf(flagged), now)) queued++;
+  const queued = await repos.notices.enqueueAll(readers, 'extended', noticeFileOf(flagged), now);
   await repos.audit.record({
     objectId: record.objectId,
     time: now,

@@ -93,8 +93,7 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   const queuedAt = new Date(record[FIRST_NOTIFIED_AT[input.kind]] ?? now);
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
-  let queued = 0;
-  for (const reader of readers) if (await deps.notices.enqueue(reader, input.kind, file, now)) queued++;
+  const queued = await deps.notices.enqueueAll(readers, input.kind, file, now);
   await deps.audit.record({
     objectId: input.objectId,
     time: queuedAt,

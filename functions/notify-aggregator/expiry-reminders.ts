@@ -33,7 +33,8 @@ export async function queueExpiryReminders(deps: ReminderDeps): Promise<{ copies
     const declined = (await deps.reminderOptOuts?.optedOut([...emails.values()])) ?? new Set<string>();
     const skipped = readers.filter((r) => declined.has(emails.get(r.id)?.toLowerCase() ?? ''));
     const file = noticeFileOf(record);
-    for (const reader of readers) if (!skipped.includes(reader) && (await deps.notices.enqueue(reader, 'expiring', file, now))) queued++;
+    const reminded = readers.filter((r) => !skipped.includes(r));
+    queued += await deps.notices.enqueueAll(reminded, 'expiring', file, now);
     optedOut += skipped.length;
     await deps.audit.record({
       objectId: record.objectId,
@@ -41,7 +42,7 @@ export async function queueExpiryReminders(deps: ReminderDeps): Promise<{ copies
       type: 'NOTICES_QUEUED',
       cycle: record.cycle,
       dedupeKey: `notices#${record.cycle}#expiring`,
-      detail: { kind: 'expiring', expiryDate: record.expiryDate, readers: readers.filter((r) => !skipped.includes(r)).map(describeReader), optedOut: skipped.map(describeReader) },
+      detail: { kind: 'expiring', expiryDate: record.expiryDate, readers: reminded.map(describeReader), optedOut: skipped.map(describeReader) },
     });
   }
   return { copies: due.length, queued, optedOut };

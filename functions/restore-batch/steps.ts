@@ -280,7 +280,7 @@ async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: str
 async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDeps): Promise<void> {
   const file = batchNoticeFile(batch, kind);
   const readers = new Map([...batch.recipients, ...Object.values(batch.joiners ?? {})].map((r) => [r.id, r]));
-  for (const reader of readers.values()) await deps.notices.enqueue(reader, kind, file, deps.now());
+  await deps.notices.enqueueAll(readers.values(), kind, file, deps.now());
 }
 
 export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFile {

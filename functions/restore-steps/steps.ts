@@ -325,7 +325,7 @@ async function awaitApproval(step: Extract<StepInput, { action: 'awaitApproval' 
   const file = { ...noticeFileOf(record), requestedBy: readers.map((r) => describeReader(r)).join(', ') || 'unknown', approvalReason: reason };
   const policy = deps.policy ?? DEFAULT_RESTORE_POLICY;
   for (const approver of policy.approvers) await deps.notices.enqueue({ id: `approver:${approver}`, email: approver }, 'approval-requested', file, now);
-  for (const reader of readers) await deps.notices.enqueue(reader, 'awaiting-approval', file, now);
+  await deps.notices.enqueueAll(readers, 'awaiting-approval', file, now);
   await deps.audit.record({
     objectId: step.objectId,
     time: now,

@@ -136,6 +136,13 @@ export class NoticeBook {
     return conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
   }
 
+  /** Queues the same notice for each reader, one after another; returns how many were new. */
+  async enqueueAll(readers: Iterable<Reader>, kind: NoticeKind, file: NoticeFile, now: Date): Promise<number> {
+    let queued = 0;
+    for (const reader of readers) if (await this.enqueue(reader, kind, file, now)) queued++;
+    return queued;
+  }
+
   /**
    * The notices still to be emailed, through the sparse index (Query, never Scan): less the
    * "started" notices that later news withdraws, unless `includeWithdrawn` (the tick, which
