@@ -16,8 +16,9 @@ const READERS = { glacier: 'AKIAREMINDGLACIER001', tiering: 'AKIAREMINDTIERING00
 const EMAIL = { glacier: 'glacier@example.com', tiering: 'tiering@example.com', extended: 'extended@example.com' } as const;
 
 beforeAll(async () => {
-  // 200 ms per simulated hour: the 2-day copy lives 9.6 s, the reminder comes 12 h (2.4 s) before it expires.
-  h = await startHarness({ realMsPerSimulatedHour: 200, restoreDays: 2, expiryReminderHours: 12, restoreTiers: { GLACIER: 'Expedited' } });
+  // 200 ms per simulated hour: the 2-day copy lives 9.6 s, the reminder comes 12 h (2.4 s) before it expires. Standard tier
+  // (4 h, 0.8 s): an Expedited restore could finish before the "started" email went out, and "ready" would replace it.
+  h = await startHarness({ realMsPerSimulatedHour: 200, restoreDays: 2, expiryReminderHours: 12, restoreTiers: { GLACIER: 'Standard' } });
   await h.createBucket(BUCKET);
   for (const kind of ['glacier', 'tiering', 'extended'] as const) await h.principals.put(READERS[kind], EMAIL[kind], new Date());
   await h.putObject(BUCKET, 'glacier/scan.tif', 'GLACIER');
