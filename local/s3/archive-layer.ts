@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { SimulatedClock } from '../clock.js';
 import { isValidBucketName, type OpaqueKeyStore } from './opaque-key-store.js';
 import { BucketVersions, versionOf } from './versions.js';
-import { copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
+import { checkCopySize, copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
 
 // s3rver's own error type renders the S3 XML error document with the right status.
@@ -277,6 +277,7 @@ export class ArchiveLayer {
     // A missing source is s3rver's to answer (NoSuchBucket, NoSuchKey).
     if (!(await this.options.store.existsObject(source.bucket, source.key))) return source;
     const sourceMetadata = await this.options.store.getMetadata(source.bucket, source.key);
+    checkCopySize(Number(sourceMetadata['content-length']));
     prepareCopyHeaders(ctx.headers, sourceMetadata, source.bucket === dest.bucket && source.key === dest.key);
     return source;
   }
@@ -304,6 +305,7 @@ export class ArchiveLayer {
     const store = this.options.store as unknown as PartCopyStore;
     const metadata = await this.options.store.getMetadata(source.bucket, source.key);
     const range = copySourceRange(ctx.get('x-amz-copy-source-range') || undefined, Number(metadata['content-length']));
+    checkCopySize(range.end - range.start + 1);
     const object = await store.getObject(source.bucket, source.key, range);
     const { md5 } = await this.options.store.putPart(bucket, uploadId, partNumber, object.content);
     ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: JSON.stringify(md5) } };

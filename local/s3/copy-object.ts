@@ -79,6 +79,14 @@ export async function putTags(store: TaggingStore, dest: { bucket: string; key: 
   await store.putSubresource(dest.bucket, dest.key, (TaggingConfiguration as { validate(xml: string): unknown }).validate(xml));
 }
 
+/** The most CopyObject copies in one request, and the largest part (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): 5 GiB. */
+export const MAX_COPY_SOURCE_BYTES = 5 * 1024 ** 3;
+
+/** CopyObject of a larger source, or UploadPartCopy of a larger range, is refused: such an object is copied in parts. */
+export function checkCopySize(bytes: number): void {
+  if (bytes > MAX_COPY_SOURCE_BYTES) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
+}
+
 /** `bytes=first-last` of `x-amz-copy-source-range`, checked against the source's size. */
 export function copySourceRange(header: string | undefined, size: number): { start: number; end: number } {
   if (header === undefined) return { start: 0, end: Math.max(0, size - 1) };

@@ -9,12 +9,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, rmdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { copyFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import FilesystemStore from 's3rver/lib/stores/filesystem.js';
 import S3ErrorModule from 's3rver/lib/models/error.js';
 import S3ObjectModule from 's3rver/lib/models/object.js';
 import type { ArchiveIndex } from './archive-index.js';
+import { concatenateSparse, multipartETag, writeSparse } from './sparse-file.js';
 
 interface StoredObject {
   key: string;
@@ -171,12 +172,54 @@ export class OpaqueKeyStore extends FilesystemStore {
     if (!/^\d{1,5}$/.test(given) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
       throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: given });
     }
-    return super.putPart(bucket, uploadId, partNumber, content);
+    const partPath = join(this.uploadFolder(bucket, uploadId), String(Number(given)));
+    await mkdir(dirname(partPath), { recursive: true });
+    // Zero runs become holes: a part copied from a sparse object stays sparse (sparse-file.ts).
+    const { size, md5 } = await writeSparse(partPath, content as AsyncIterable<Buffer>);
+    await writeFile(`${partPath}.md5`, md5);
+    return { size, md5 };
   }
 
+  /**
+   * CompleteMultipartUpload: the parts named, in order, each with the ETag its upload answered
+   * (else InvalidPart, as S3 answers), assembled sparse into the object, whose ETag is S3's
+   * multipart one (`<md5 of the part md5s>-<part count>`), not the MD5 of its bytes.
+   */
   override async putObjectMultipart(bucket: string, uploadId: string, parts: unknown[]): Promise<{ size: number; md5: string }> {
     checkUploadId(uploadId);
-    return super.putObjectMultipart(bucket, uploadId, parts);
+    const folder = this.uploadFolder(bucket, uploadId);
+    const [key, metadata] = await Promise.all([readFile(join(folder, 'key'), 'utf8'), readFile(join(folder, 'metadata'), 'utf8').then((text) => JSON.parse(text) as Record<string, string>)]);
+    const named = [...(parts as { number: number; etag: string }[])].sort((a, b) => a.number - b.number);
+    const partMd5s: string[] = [];
+    for (const part of named) {
+      const md5 = await readFile(join(folder, `${part.number}.md5`), 'utf8').catch(() => undefined);
+      if (md5 === undefined || md5 !== part.etag) {
+        throw new S3Error(
+          'InvalidPart',
+          "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+          {
+            UploadId: uploadId,
+            PartNumber: part.number,
+            ETag: part.etag,
+          },
+        );
+      }
+      partMd5s.push(md5);
+    }
+    const objectPath = this.getResourcePath(bucket, key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    const size = await concatenateSparse(
+      objectPath,
+      named.map((part) => join(folder, String(part.number))),
+    );
+    const etag = multipartETag(partMd5s);
+    await this.putMetadata(bucket, key, new S3Object(bucket, key, null, metadata).metadata, etag);
+    await rm(folder, { recursive: true, force: true });
+    return { size, md5: etag };
+  }
+
+  private uploadFolder(bucket: string, uploadId: string): string {
+    return join(this.getResourcePath(bucket, undefined, 'uploads'), uploadId);
   }
 
   /**

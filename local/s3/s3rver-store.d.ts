@@ -6,6 +6,7 @@ declare module 's3rver/lib/stores/filesystem.js' {
     getBucketPath(bucket: string): string;
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
     getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
     existsObject(bucket: string, key: string): Promise<boolean>;
     getBucket(bucket: string): Promise<unknown>;
     putBucket(bucket: string): Promise<unknown>;

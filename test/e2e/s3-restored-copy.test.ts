@@ -13,8 +13,10 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   RestoreObjectCommand,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
@@ -175,5 +177,25 @@ describe('local S3: a restored copy', () => {
     const copied = await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'keep/parts.bin' }))).Body!.transformToString();
     expect(copied.length).toBe(body.length);
     expect(copied.endsWith('tail')).toBe(true);
+  });
+
+  it("CompleteMultipartUpload: a part named with another ETag is refused (InvalidPart 400); the object's ETag is S3's multipart one", async () => {
+    const key = 'keep/etag.bin';
+    const bodies = ['a'.repeat(5 * 1024 * 1024), 'b'.repeat(1024)];
+    const upload = await h.s3().send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const parts: { PartNumber: number; ETag: string | undefined }[] = [];
+    for (const [i, body] of bodies.entries()) {
+      const out = await h.s3().send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: upload.UploadId, PartNumber: i + 1, Body: body }));
+      parts.push({ PartNumber: i + 1, ETag: out.ETag });
+    }
+    const md5s = bodies.map((body) => createHash('md5').update(body).digest());
+    const complete = (named: typeof parts) => h.s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: upload.UploadId, MultipartUpload: { Parts: named } }));
+    expect(await errorOf(() => complete([parts[0]!, { PartNumber: 2, ETag: parts[0]!.ETag }]))).toBe('InvalidPart 400');
+    expect(await errorOf(() => h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).toBe('NotFound 404');
+    const done = await complete(parts);
+    const etag = `"${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-2"`;
+    expect(done.ETag).toBe(etag);
+    expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ETag).toBe(etag);
+    expect(await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString()).toBe(bodies.join(''));
   });
 });
