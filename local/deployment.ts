@@ -8,6 +8,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
+import { addMissingIndexes } from './table-indexes.js';
 import { renderDefinition } from '../statemachines/definition.js';
 import { DEFAULT_RESTORE_POLICY } from '../functions/domain/rules/restore-policy.js';
 import { JOB_POLL_SECONDS, READY_POLL_SECONDS, renderBatchDefinition } from '../infra/constructs/batch-definition.js';
@@ -56,8 +57,9 @@ export function deployRules(bus: EventBus, functions: LocalFunctions, endpoint: 
 }
 
 /**
- * The tables, through the DynamoDB API at `endpoint` (those already there are kept). Answers
- * whether the objects table has the open-cycles index the reconciler reads.
+ * The tables, through the DynamoDB API at `endpoint` (those already there are kept, and given
+ * the indexes added since they were made: table-indexes.ts). Answers whether the objects table
+ * has the open-cycles index the reconciler reads.
  */
 export async function createTables(endpoint: string, dataDir: string, log: (message: string) => void): Promise<{ hasOpenCyclesIndex: boolean }> {
   const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'AKIALOCALSETUP000000', secretAccessKey: 'local' } });
@@ -66,14 +68,12 @@ export async function createTables(endpoint: string, dataDir: string, log: (mess
       await ddb.send(new CreateTableCommand(createTableInput(role, TABLE_NAMES[role])));
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
+      await addMissingIndexes(ddb, createTableInput(role, TABLE_NAMES[role]), dataDir, log);
     }
   }
-  // A data folder from before the open-cycles index has an objects table without it (the local
-  // DynamoDB cannot add an index to a table): the reconciler stays off there, said once.
   const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
   const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
-  if (!hasOpenCyclesIndex)
-    log(`local cloud: the objects table in ${dataDir} predates the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off (start with a fresh data folder to turn it on)`);
+  if (!hasOpenCyclesIndex) log(`local cloud: the objects table in ${dataDir} lacks the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off`);
   ddb.destroy();
   return { hasOpenCyclesIndex };
 }
