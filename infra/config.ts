@@ -96,6 +96,12 @@ export const deploymentConfigSchema = z
       .default(24),
     /** Keep an object for good (copy it into `storageClass`, default STANDARD) once it was restored `afterRestores` times within `withinDays` days. @default off */
     autoKeep: autoKeepSchema.optional(),
+    /** The KMS keys (key ARNs, not aliases) of SSE-KMS objects the auto-keep copies: the completion function may kms:Decrypt and kms:GenerateDataKey with these, and no others. Only with autoKeep. @default none */
+    autoKeepKmsKeyArns: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (an alias does not authorise the key)'))
+      .min(1)
+      .max(50)
+      .optional(),
     /** Which reads are restored automatically, at which tier, and when a person must approve (first matching rule wins). @default no rules: every read restored with restoreTiers and restoreDays */
     restorePolicy: restorePolicySchema.default(DEFAULT_RESTORE_POLICY),
   })
@@ -114,6 +120,7 @@ export const deploymentConfigSchema = z
     message: 'senderAddress must be the SES identity itself or an address in its domain',
     path: ['senderAddress'],
   })
+  .refine((c) => !c.autoKeepKmsKeyArns || c.autoKeep, { message: 'autoKeepKmsKeyArns applies to the autoKeep policy: set autoKeep too', path: ['autoKeepKmsKeyArns'] })
   .refine((c) => c.maxWaitSeconds >= c.debounceSeconds, { message: 'maxWaitSeconds must be at least debounceSeconds', path: ['maxWaitSeconds'] })
   .refine((c) => !(c.createTrail === true && c.existingTrailArn), {
     message: 'createTrail and existingTrailArn exclude each other: the stack either creates its trail or relies on the existing one',

@@ -81,6 +81,8 @@ export class Detection extends Construct {
       this.restoreCompleted.addToRolePolicy(
         new PolicyStatement({ actions: ['s3:PutObject', 's3:GetObjectTagging', 's3:PutObjectTagging', 's3:AbortMultipartUpload'], resources: watchedObjectArns(config.watchedBuckets, stack) }),
       );
+      // Copying an SSE-KMS object reads it with its key and writes the copy with the same key.
+      if (config.autoKeepKmsKeyArns) this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: config.autoKeepKmsKeyArns }));
     }
 
     this.deadLetterQueue = new Queue(this, 'UndeliveredEvents', {

@@ -75,4 +75,42 @@ describe('the auto-keep policy in the stack', () => {
     on.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AUTO_KEEP: JSON.stringify({ afterRestores: 3, withinDays: 30, storageClass: 'STANDARD' }) }) } });
     on.hasResourceProperties('AWS::IAM::Policy', copyGrant);
   });
+
+  const kmsKey = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const kmsActionsOfKeeper = (t: Template) =>
+    Object.values(t.findResources('AWS::IAM::Policy'))
+      .map((r) => (r as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] }; Roles: { Ref?: string }[] } }).Properties)
+      .filter((p) => p.Roles.some((role) => role.Ref?.includes('RestoreCompleted')))
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .filter((s) => [s.Action].flat().some((a) => a.startsWith('kms:')));
+
+  it('with autoKeepKmsKeyArns the completion function may kms:Decrypt and kms:GenerateDataKey with exactly those keys; without, no KMS action', () => {
+    expect(kmsActionsOfKeeper(template({ autoKeep: { afterRestores: 3, withinDays: 30 } }))).toEqual([]);
+    const withKey = template({ autoKeep: { afterRestores: 3, withinDays: 30 }, autoKeepKmsKeyArns: [kmsKey] });
+    expect(kmsActionsOfKeeper(withKey)).toEqual([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: kmsKey })]);
+  });
+
+  it('autoKeepKmsKeyArns is refused without autoKeep, and for an alias or a malformed ARN', () => {
+    const base = { account: '111122223333', region: 'eu-west-1', watchedBuckets: ['archive-one'], senderAddress: 'restores@example.com', sesIdentity: 'example.com' };
+    expect(() => parseDeploymentConfig({ ...base, autoKeepKmsKeyArns: [kmsKey] })).toThrow(/autoKeepKmsKeyArns applies to the autoKeep policy/);
+    for (const bad of ['arn:aws:kms:eu-west-1:111122223333:alias/archive', 'not-an-arn', 'arn:aws:kms:eu-west-1:111122223333:key/*'])
+      expect(() => parseDeploymentConfig({ ...base, autoKeep: { afterRestores: 2, withinDays: 7 }, autoKeepKmsKeyArns: [bad] })).toThrow(/a KMS key ARN/);
+  });
+
+  it('stays cdk-nag clean with the KMS grant', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    buildApp(
+      parseDeploymentConfig({
+        account: '111122223333',
+        region: 'eu-west-1',
+        watchedBuckets: ['archive-one'],
+        senderAddress: 'restores@example.com',
+        sesIdentity: 'example.com',
+        autoKeep: { afterRestores: 3, withinDays: 30 },
+        autoKeepKmsKeyArns: [kmsKey],
+      }),
+      app,
+    );
+    expect(() => app.synth()).not.toThrow();
+  });
 });
