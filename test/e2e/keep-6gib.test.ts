@@ -178,5 +178,7 @@ describe('autorestore keep on a 6 GiB object', () => {
     expect(boundary.equals(Buffer.concat([blocks[9]!.subarray(BLOCK - 8), Buffer.alloc(8)]))).toBe(true);
     // The original, its parts and the copy are stored sparse: well under 100 MiB of disk for 12 GiB of bytes.
     expect(diskBytes(dataDir)).toBeLessThan(100 * 1024 ** 2);
+    // This process ran the local S3 through the upload, the part copies and the assembly: no body (nor a part) was held in memory.
+    expect(process.resourceUsage().maxRSS * 1024).toBeLessThan(1024 ** 3);
   }, 180_000);
 });
