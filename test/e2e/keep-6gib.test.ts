@@ -153,7 +153,17 @@ describe('autorestore keep on a 6 GiB object', () => {
   it("copies it in 512 MiB part copies: the ETag, size, metadata and tags are S3's, and every byte reads back", async () => {
     const before = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
     const tagsBefore = (await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: KEY }))).TagSet;
-    expect({ length: before.ContentLength, etag: before.ETag, class: before.StorageClass }).toEqual({ length: SIZE, etag: expectedETag, class: 'GLACIER' });
+    expect({ length: before.ContentLength, etag: before.ETag, class: before.StorageClass, type: before.ContentType, metadata: before.Metadata, tags: tagsBefore }).toEqual({
+      length: SIZE,
+      etag: expectedETag,
+      class: 'GLACIER',
+      type: 'application/x-tar',
+      metadata: { owner: 'lab-7', scanner: 'v2' },
+      tags: [
+        { Key: 'project', Value: 'atlas' },
+        { Key: 'size', Value: 'large' },
+      ],
+    });
     const calledBefore = { partCopies: calls('UploadPartCopy'), copies: calls('CopyObject') };
 
     const run = await autorestore(['--json', 'keep', `s3://${BUCKET}/${KEY}`]);
@@ -161,7 +171,6 @@ describe('autorestore keep on a 6 GiB object', () => {
     expect({ code: run.code, stderr: run.stderr, stdout: run.code ? run.stdout : '' }).toEqual({ code: 0, stderr: '', stdout: '' });
     expect(JSON.parse(run.stdout)).toMatchObject({ results: [{ key: KEY, outcome: 'kept', storageClass: 'STANDARD', method: 'multipart', parts: PARTS }] });
     expect(calls('UploadPartCopy') - calledBefore.partCopies).toBe(PARTS);
-    expect(PARTS).toBeGreaterThanOrEqual(2);
     expect(calls('CopyObject')).toBe(calledBefore.copies);
     const after = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: KEY }));
     // The multipart ETag is made of the MD5 of each 512 MiB range of the body: the parts were exactly those ranges (each <= 5 GiB).
