@@ -238,27 +238,42 @@ export class NoticeBook {
    * lease runs out, `ttlMs` after it was taken.
    */
   async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    return conditionHeld(() =>
+    return (await this.takeLease(holder, now, ttlMs)) !== undefined;
+  }
+
+  /**
+   * The lease, with what the last tick left on it: when the expiring-copies index next needs a
+   * look (absent: now). One conditional write whose old attributes come back with it (no read).
+   */
+  async takeLease(holder: string, now: Date, ttlMs: number): Promise<{ expiryCheckAt?: number } | undefined> {
+    const out = await unlessConditionFails(() =>
       this.ddb.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { readerId: '#lease', noticeKey: '#aggregator', holder, expiresAt: now.getTime() + ttlMs },
+          Key: { readerId: '#lease', noticeKey: '#aggregator' },
+          UpdateExpression: 'SET holder = :holder, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(readerId) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': now.getTime() },
+          ExpressionAttributeValues: { ':holder': holder, ':expires': now.getTime() + ttlMs, ':now': now.getTime() },
+          ReturnValues: 'ALL_OLD',
         }),
       ),
     );
+    if (!out) return undefined;
+    const checkAt: unknown = out.Attributes?.expiryCheckAt;
+    return typeof checkAt === 'number' ? { expiryCheckAt: checkAt } : {};
   }
 
-  async releaseLease(holder: string): Promise<void> {
+  /** Frees the lease, leaving on it when the expiring-copies index next needs a look (if known). */
+  async releaseLease(holder: string, expiryCheckAt?: number): Promise<void> {
+    const checkAt = expiryCheckAt === undefined ? {} : { ':checkAt': expiryCheckAt };
     await conditionHeld(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { readerId: '#lease', noticeKey: '#aggregator' },
-          UpdateExpression: 'SET expiresAt = :zero',
+          UpdateExpression: expiryCheckAt === undefined ? 'SET expiresAt = :zero REMOVE expiryCheckAt' : 'SET expiresAt = :zero, expiryCheckAt = :checkAt',
           ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
+          ExpressionAttributeValues: { ':zero': 0, ':holder': holder, ...checkAt },
         }),
       ),
     );
