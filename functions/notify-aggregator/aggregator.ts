@@ -216,7 +216,11 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);
-  await forEach(batch.notices, (notice) => deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email));
+  await deps.notices.settleSent(toSend, now, batch.email);
+  await forEach(
+    batch.notices.filter((notice) => !listed.has(notice)),
+    (notice) => deps.notices.transition(notice, 'duplicate', now, batch.email),
+  );
   return toSend.length > 0 ? { kind: 'sent' } : { kind: 'nothing new' };
 }
 

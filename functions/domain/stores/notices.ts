@@ -181,6 +181,21 @@ export class NoticeBook {
     );
   }
 
+  /**
+   * Moves the notices an email listed out of the pending index, as sent: whole items, 25 a
+   * BatchWriteItem, so an email costs one call per 25 files, not one per file. Only the tick
+   * holding the lease writes a pending notice (queueing never overwrites one), so nothing
+   * written since the tick read them is lost; a notice an earlier tick already emailed is in
+   * the sent ledger and never gets here.
+   */
+  async settleSent(notices: readonly Notice[], now: Date, sentTo: string): Promise<void> {
+    await batchPutAll(
+      this.ddb,
+      this.table,
+      notices.map(({ pendingPartition: _leavesTheIndex, ...notice }) => ({ ...notice, status: 'sent', sentAt: now.toISOString(), sentTo })),
+    );
+  }
+
   async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
     await this.ddb.send(
       new UpdateCommand({
