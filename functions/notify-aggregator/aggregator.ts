@@ -16,7 +16,7 @@ import type { ExpiryReminderOptOuts } from '../domain/stores/expiry-opt-outs.js'
 import { distinctFiles, planBatches, type Batch, type BatchRules } from './batching.js';
 import { renderEmail } from './email.js';
 import type { Metrics } from '../domain/wiring/metrics.js';
-import { queueExpiryReminders } from './expiry-reminders.js';
+import { nextExpiryCheck, queueExpiryRemindersIfDue } from './expiry-reminders.js';
 import { classifySendFailure } from './send-failures.js';
 import type { Log } from '../domain/wiring/logger.js';
 
@@ -121,13 +121,17 @@ export const ATTEMPTS_WHEN_REJECTED = 3;
 
 export async function tick(deps: AggregatorDeps): Promise<TickResult> {
   const holder = randomUUID();
-  if (!(await deps.notices.acquireLease(holder, deps.now(), deps.leaseMs))) {
+  const lease = await deps.notices.takeLease(holder, deps.now(), deps.leaseMs);
+  if (!lease) {
     return { pending: 0, emailsSent: 0, emailsFailed: 0, unresolved: 0, undeliverable: 0, skipped: 'another tick is running' };
   }
+  // Left as it was if this tick fails before it knows better.
+  let expiryCheckAt = lease.expiryCheckAt;
   try {
-    await queueExpiryReminders(deps);
+    expiryCheckAt = await queueExpiryRemindersIfDue(deps, expiryCheckAt);
     // Withdrawn "started" notices included: planBatches settles them as superseded.
     const pending = await deps.notices.pending({ includeWithdrawn: true });
+    expiryCheckAt = nextExpiryCheck(expiryCheckAt, pending, deps.expiryReminderMs);
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
@@ -147,7 +151,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     if (undeliverable > 0) deps.metrics.count('NoticesUndeliverable', undeliverable);
     return { pending: pending.length, emailsSent, emailsFailed, unresolved: plan.unresolved.length, undeliverable };
   } finally {
-    await deps.notices.releaseLease(holder);
+    await deps.notices.releaseLease(holder, expiryCheckAt);
   }
 }
 
@@ -212,7 +216,11 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);
-  await forEach(batch.notices, (notice) => deps.notices.transition(notice, listed.has(notice) ? 'sent' : 'duplicate', now, batch.email));
+  await deps.notices.settleSent(toSend, now, batch.email);
+  await forEach(
+    batch.notices.filter((notice) => !listed.has(notice)),
+    (notice) => deps.notices.transition(notice, 'duplicate', now, batch.email),
+  );
   return toSend.length > 0 ? { kind: 'sent' } : { kind: 'nothing new' };
 }
 

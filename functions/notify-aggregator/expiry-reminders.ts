@@ -4,12 +4,19 @@
  * "expiring" notice per reader of each (notices are keyed by object, cycle and kind, so a reader
  * hears it once per cycle however many ticks see the copy), except readers whose address opted
  * out; the batching then sends them like any other notice, one email per person. The cost is
- * one Query per tick plus, per copy, one conditional write to the record, one BatchGetItem for
- * the readers' addresses and their opt-outs, and one notice per reader.
+ * one Query per look at the index plus, per copy, one conditional write to the record, one
+ * BatchGetItem for the readers' addresses and their opt-outs, and one notice per reader.
+ *
+ * The index is not looked at every tick, only when a reminder can be due: each look also reads
+ * the first copy not yet due (one item), and the tick leaves on its lease when that copy's
+ * reminder falls due. A copy that enters the index later reaches its readers through a notice
+ * ("ready", an extension) that a tick reads anyway, and that notice's expiry brings the next look
+ * forward. However far the next copy is, the index is looked at again within half the reminder
+ * lead, so a copy that entered it some other way is still reminded well before it expires.
  */
 import type { AggregatorDeps } from './aggregator.js';
 import { describeReader } from '../domain/rules/reader.js';
-import { noticeFileOf } from '../domain/stores/notices.js';
+import { noticeFileOf, type Notice } from '../domain/stores/notices.js';
 
 type ReminderDeps = Pick<AggregatorDeps, 'records' | 'notices' | 'principals' | 'audit' | 'now' | 'expiryReminderMs' | 'reminderOptOuts'>;
 
@@ -46,4 +53,37 @@ export async function queueExpiryReminders(deps: ReminderDeps): Promise<{ copies
     });
   }
   return { copies: due.length, queued, optedOut };
+}
+
+/**
+ * Queues the reminders that are due if the index needs a look (`checkAt` absent or past), and
+ * answers when it next needs one (undefined when reminders are off).
+ */
+export async function queueExpiryRemindersIfDue(deps: ReminderDeps, checkAt: number | undefined): Promise<number | undefined> {
+  const lead = deps.expiryReminderMs ?? 0;
+  if (lead <= 0) return undefined;
+  const now = deps.now().getTime();
+  if (checkAt !== undefined && checkAt > now) return checkAt;
+  await queueExpiryReminders(deps);
+  const latest = now + lead / 2;
+  const next = await deps.records.firstExpiryFrom(new Date(now + lead).toISOString());
+  return next === undefined ? latest : Math.min(latest, reminderTimeOf(next, lead));
+}
+
+/** The next look at the index, brought forward to the reminder time of each copy these notices hand to a reader. */
+export function nextExpiryCheck(checkAt: number | undefined, notices: readonly Notice[], leadMs: number | undefined): number | undefined {
+  if (checkAt === undefined || !leadMs || leadMs <= 0) return checkAt;
+  let next = checkAt;
+  for (const notice of notices) {
+    // The reminder itself names the expiry it reminds of: it brings nothing forward.
+    if (notice.kind === 'expiring' || !notice.file.expiryDate) continue;
+    const due = reminderTimeOf(notice.file.expiryDate, leadMs);
+    if (due < next) next = due;
+  }
+  return next;
+}
+
+/** The first time a look finds the copy within the lead (the index is read for expiries strictly before now + lead). */
+function reminderTimeOf(expiryDate: string, leadMs: number): number {
+  return Date.parse(expiryDate) - leadMs + 1;
 }

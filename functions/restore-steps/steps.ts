@@ -36,7 +36,7 @@ import type { RestorePrices } from '../domain/rules/restore-cost.js';
 import type { CostLedger } from '../domain/stores/ledger.js';
 import { noticeFileOf, type NoticeBook } from '../domain/stores/notices.js';
 import { describeReader } from '../domain/rules/reader.js';
-import { chargeRestore, rechargeAtTier } from '../domain/restores/charge-restore.js';
+import { chargeRestore, chargedReaderOf, rechargeAtTier } from '../domain/restores/charge-restore.js';
 import type { ObjectRef } from '../domain/rules/object-id.js';
 import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
 import type { Log } from '../domain/wiring/logger.js';
@@ -73,6 +73,8 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     size: z.number().int().min(0),
     /** Overrides from the request that opened the cycle (the CLI's --tier / --days). */
     options: z.object({ tier: z.enum(RESTORE_TIERS).optional(), days: z.number().int().min(1).max(30_000).optional() }).default({}),
+    /** The inspection's result: its reader spares the charge a read of the record (absent from workflows started before it carried one). */
+    inspection: z.object({ readerId: z.string().min(1).optional() }).optional(),
   }),
   z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
   z.object({
@@ -100,7 +102,15 @@ export const stepInputSchema = z.discriminatedUnion('action', [
 ]);
 export type StepInput = z.infer<typeof stepInputSchema>;
 
-export type InspectResult = { state: ArchiveInspection['state'] | 'GONE'; storageClass?: string; archiveKind?: ArchiveKind; expiryDate?: string; size?: number };
+export type InspectResult = {
+  state: ArchiveInspection['state'] | 'GONE';
+  storageClass?: string;
+  archiveKind?: ArchiveKind;
+  expiryDate?: string;
+  size?: number;
+  /** An archived object: whom its restore is charged to, read from the record the inspection wrote (the request step needs no read of its own). */
+  readerId?: string;
+};
 export type RecheckResult = InspectResult & { waitCount: number; overdue: boolean };
 export interface RestoreResult {
   tier: RestoreTier;
@@ -165,15 +175,18 @@ async function applyInspection(
   const restored = inspection.state === 'RESTORED';
   const seen = { ...extra, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind };
   // One write: a restore seen for the first time gets its time, an earlier one keeps its own.
-  if (restored) await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }, { setIfAbsent: { restoredAt: deps.now().toISOString() } });
-  else await deps.records.update(step.objectId, step.cycle, seen);
-  return { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate, size: inspection.size };
+  const record = restored
+    ? await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }, { setIfAbsent: { restoredAt: deps.now().toISOString() } })
+    : await deps.records.update(step.objectId, step.cycle, seen);
+  const result = { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate, size: inspection.size };
+  return inspection.state === 'ARCHIVED' ? { ...result, readerId: chargedReaderOf(record) } : result;
 }
 
 async function inspect(step: Extract<StepInput, { action: 'inspect' }>, deps: StepDeps): Promise<InspectResult> {
   const inspection = await headObject(step.object, deps);
   const result = await applyInspection(step, inspection, deps, { executionArn: step.executionArn });
-  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'OBJECT_INSPECTED', cycle: step.cycle, detail: { ...result } });
+  const { readerId: _chargedTo, ...seen } = result;
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'OBJECT_INSPECTED', cycle: step.cycle, detail: { ...seen } });
   return result;
 }
 
@@ -190,7 +203,8 @@ async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: St
   // (wait again) and archived again (the copy expired before this check and its completion
   // event was lost: request again, one RestoreObject per round).
   const overdue = (result.state === 'RESTORE_IN_PROGRESS' || result.state === 'ARCHIVED') && waitCount >= deps.maxWaitCycles;
-  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'RESTORE_CHECKED_AFTER_TIMEOUT', cycle: step.cycle, detail: { ...result, waitCount, overdue } });
+  const { readerId: _chargedTo, ...seen } = result;
+  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'RESTORE_CHECKED_AFTER_TIMEOUT', cycle: step.cycle, detail: { ...seen, waitCount, overdue } });
   return { ...result, waitCount, overdue };
 }
 
@@ -200,7 +214,7 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   if (!(deps.tiers as Partial<TierByKind>)[kind]) throw new InvalidInputError(`unknown archive kind ${step.archiveKind}`);
   const policy = resolvePolicy(deps.policy ?? DEFAULT_RESTORE_POLICY, { tiers: deps.tiers, days: deps.restoreDays });
   const decision = decideWithPolicy(step, kind, policy);
-  let charge = await chargeRestore(deps, { objectId: step.objectId, cycle: step.cycle, bucket: step.object.bucket, kind, size: step.size }, decision, policy);
+  let charge = await chargeRestore(deps, { objectId: step.objectId, cycle: step.cycle, bucket: step.object.bucket, kind, size: step.size, readerId: step.inspection?.readerId }, decision, policy);
   let tier: RestoreTier = charge.tier;
   const restoreDays = decision.days;
   let outcome: RestoreResult['outcome'];

@@ -3,6 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { detectAccess, type DetectDeps } from '../../functions/detect-access/detect.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { BatchBook, batchItemId, type BatchRecord } from '../../functions/domain/stores/batches.js';
+import { ObjectRecords } from '../../functions/domain/stores/records.js';
 import { ACCOUNT, BUCKET, archivedReadEvent, assumedRole, documentedIdentity, iamUser } from '../fixtures/events.js';
 import { dedupeMarkers } from '../support/audit-items.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
@@ -75,6 +77,47 @@ describe('detect-access', () => {
     expect(started?.time).toBe(record!.cycleStartedAt);
     // The joined reader's entry has no time of its own to be keyed by: it keeps its marker.
     expect(await dedupeMarkers(state, objectId)).toHaveLength(1);
+  });
+
+  it('with bulk restores on, a first detection reads the record and the running batches in one call, and still joins a running batch', async () => {
+    const reads: string[] = [];
+    const READS = ['GetCommand', 'BatchGetCommand', 'QueryCommand', 'ScanCommand'];
+    const counting = Object.assign(Object.create(state.ddb) as typeof state.ddb, {
+      send: (command: { constructor: { name: string } }) => {
+        if (READS.includes(command.constructor.name)) reads.push(command.constructor.name);
+        return (state.ddb.send as (c: unknown) => Promise<unknown>)(command);
+      },
+    });
+    const withBatches = (now = '2026-11-22T10:00:05Z') =>
+      deps({ records: new ObjectRecords(counting, state.tableNames.objects), batches: new BatchBook(counting, state.tableNames.objects), now: () => new Date(now) });
+    // No batch runs in the bucket: one read, the record's and the bucket's list together.
+    expect(await detectAccess(archivedReadEvent({ key }), withBatches())).toMatchObject({ outcome: 'started' });
+    expect(reads).toEqual(['BatchGetCommand']);
+
+    const batchId = `b-${String(n)}`;
+    const prefix = `bulk-${String(n)}/`;
+    const batch: BatchRecord = {
+      objectId: batchItemId(batchId),
+      batchId,
+      bucket: BUCKET,
+      prefix,
+      requestKey: `${BUCKET}#${prefix}#Bulk#${String(n)}`,
+      status: 'RESTORING',
+      tier: 'BULK',
+      jobs: [],
+      objectCount: 3,
+      recipients: [],
+      createdAt: '2026-11-22T09:00:00Z',
+      expectedReadyAt: '2026-11-23T09:00:00Z',
+      deadline: '2026-11-25T09:00:00Z',
+      updatedAt: '2026-11-22T09:00:00Z',
+    };
+    await new BatchBook(state.ddb, state.tableNames.objects).create(batch);
+    // A read of one of the batch's objects joins the batch: no cycle, no execution of its own.
+    await detectAccess(archivedReadEvent({ key: `${prefix}data.csv`, eventId: `bulk-read-${String(n)}` }), withBatches());
+    expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
+    expect(await state.records.get(objectIdOf({ bucket: BUCKET, key: `${prefix}data.csv` }))).toBeUndefined();
+    expect(Object.keys((await new BatchBook(state.ddb, state.tableNames.objects).get(batchId))?.joiners ?? {})).toEqual(['arn:aws:iam::111122223333:user/alice']);
   });
 
   it('duplicate deliveries of one event give one audit entry and one execution', async () => {

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
-import { queueExpiryReminders } from '../../functions/notify-aggregator/expiry-reminders.js';
+import { nextExpiryCheck, queueExpiryReminders, queueExpiryRemindersIfDue } from '../../functions/notify-aggregator/expiry-reminders.js';
+import type { Notice } from '../../functions/domain/stores/notices.js';
 import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { aggregatorDepsFor } from '../support/deps.js';
@@ -89,5 +90,58 @@ describe('the "expires soon" email', () => {
     expect(email.text).toContain(`To keep it: autorestore keep 's3://b/<b>it'\\''s</b>.csv'`);
     expect(email.html).not.toContain('<b>it');
     expect(email.html).toContain('&lt;b&gt;it&#39;s&lt;/b&gt;.csv');
+  });
+});
+
+describe('when the tick looks at the expiring-copies index', () => {
+  let fresh: TestState;
+  beforeAll(async () => (fresh = await startTestState()));
+  afterAll(() => fresh.stop());
+
+  it("only when a reminder can be due: at the first copy's reminder time, or within half the lead", async () => {
+    const ref = { bucket: 'b', key: 'thirty-hours.bin' };
+    await fresh.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: reader('AKIAREADER0000000001'), executionName: 'x-thirty', now: NOW });
+    await fresh.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 30 * HOUR).toISOString() });
+    let looks = 0;
+    const records = Object.assign(Object.create(fresh.records) as typeof fresh.records, {
+      copiesExpiringBefore: (before: string) => (looks++, fresh.records.copiesExpiringBefore(before)),
+    });
+    const at = (hours: number) => aggregatorDepsFor(fresh, { records, now: () => new Date(NOW.getTime() + hours * HOUR), expiryReminderMs: 24 * HOUR });
+    // Nothing known yet (a lease written before, or a first tick): look now; the copy's reminder is due at +6 h.
+    const first = await queueExpiryRemindersIfDue(at(0), undefined);
+    expect([looks, first]).toEqual([1, NOW.getTime() + 6 * HOUR + 1]);
+    expect(await queueExpiryRemindersIfDue(at(1), first)).toBe(first);
+    expect(looks).toBe(1);
+    const second = await queueExpiryRemindersIfDue(aggregatorDepsFor(fresh, { records, now: () => new Date(first!), expiryReminderMs: 24 * HOUR }), first);
+    expect(looks).toBe(2);
+    expect((await fresh.notices.pending()).filter((n) => n.kind === 'expiring').map((n) => n.file.key)).toEqual(['thirty-hours.bin']);
+    // Nothing left in the index: the next look is half the lead on.
+    expect(second).toBe(first! + 12 * HOUR);
+    // Reminders off: never.
+    expect(await queueExpiryRemindersIfDue({ ...at(7), expiryReminderMs: 0 }, undefined)).toBeUndefined();
+    expect(looks).toBe(2);
+  });
+
+  it('a notice that hands a copy to a reader brings the next look forward to its reminder time', () => {
+    const notice = (kind: Notice['kind'], expiresInHours?: number) =>
+      ({
+        kind,
+        file: { objectId: 'b/x', cycle: 1, bucket: 'b', key: 'x', ...(expiresInHours === undefined ? {} : { expiryDate: new Date(NOW.getTime() + expiresInHours * HOUR).toISOString() }) },
+      }) as Notice;
+    const later = NOW.getTime() + 12 * HOUR;
+    expect(nextExpiryCheck(later, [notice('started'), notice('ready', 40), notice('ready', 25), notice('expiring', 2)], 24 * HOUR)).toBe(NOW.getTime() + HOUR + 1);
+    expect(nextExpiryCheck(later, [notice('ready', 40)], 24 * HOUR)).toBe(later);
+    // A look already due next tick stays so; no lead, nothing to bring forward.
+    expect(nextExpiryCheck(undefined, [notice('ready', 25)], 24 * HOUR)).toBeUndefined();
+    expect(nextExpiryCheck(later, [notice('ready', 25)], 0)).toBe(later);
+  });
+
+  it('the lease carries the next look from one tick to the next, and is still held by one tick at a time', async () => {
+    expect(await fresh.notices.takeLease('tick-1', NOW, 60_000)).toEqual({});
+    expect(await fresh.notices.takeLease('tick-2', NOW, 60_000)).toBeUndefined();
+    await fresh.notices.releaseLease('tick-1', NOW.getTime() + HOUR);
+    expect(await fresh.notices.takeLease('tick-3', NOW, 60_000)).toEqual({ expiryCheckAt: NOW.getTime() + HOUR });
+    await fresh.notices.releaseLease('tick-3');
+    expect(await fresh.notices.takeLease('tick-4', NOW, 60_000)).toEqual({});
   });
 });

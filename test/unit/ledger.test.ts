@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CostLedger, type Charge } from '../../functions/domain/stores/ledger.js';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CostLedger, ledgerPartitionOf, type Charge } from '../../functions/domain/stores/ledger.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 
 let state: TestState;
@@ -81,5 +82,56 @@ describe('the monthly cost ledger', () => {
     expect(await ledger.charge(charge(m, 'a#1', 10_000), 5_000)).toBe('OVER_BUDGET');
     expect(await ledger.charge(charge(m, 'a#1', 10_000))).toBe('CHARGED');
     expect(await ledger.spent(m)).toBe(10_000);
+  });
+
+  it('a charge is three writes: its marker, the total with its bucket and tier, the reader', async () => {
+    const m = month();
+    await ledger.charge(charge(m, 'a#1', 10_050, { bucket: 'photos', tier: 'Bulk' }));
+    const out = await state.ddb.send(new QueryCommand({ TableName: state.tableNames.audit, KeyConditionExpression: 'objectId = :p', ExpressionAttributeValues: { ':p': ledgerPartitionOf(m) } }));
+    expect(out.Items?.map((i) => i.at as string).sort()).toEqual(['reader#arn:aws:iam::1:user/alice', 'total']);
+    expect(out.Items?.find((i) => i.at === 'total')).toMatchObject({ 'microUsd#bucket#photos': 10_050, 'restores#bucket#photos': 1, 'microUsd#tier#Bulk': 10_050, 'restores#tier#Bulk': 1 });
+  });
+
+  it('a month whose bucket and tier counters were written as items of their own still reads, added to the new counters', async () => {
+    const m = month();
+    const partition = ledgerPartitionOf(m);
+    const put = (at: string, microUsd: number, restores: number) => state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId: partition, at, microUsd, restores } }));
+    // The shape of the version before: one item per month total, bucket, reader and tier.
+    await put('total', 3_000, 2);
+    await put('bucket#archive', 2_000, 1);
+    await put('bucket#photos', 1_000, 1);
+    await put('reader#arn:aws:iam::1:user/alice', 3_000, 2);
+    await put('tier#Standard', 3_000, 2);
+    await ledger.charge(charge(m, 'new#1', 500));
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 3_500, restores: 3 });
+    expect(figures.by.bucket).toEqual([
+      { name: 'archive', microUsd: 2_500, restores: 2 },
+      { name: 'photos', microUsd: 1_000, restores: 1 },
+    ]);
+    expect(figures.by.reader).toEqual([{ name: 'arn:aws:iam::1:user/alice', microUsd: 3_500, restores: 3 }]);
+    expect(figures.by.tier).toEqual([{ name: 'Standard', microUsd: 3_500, restores: 3 }]);
+    // A refund of the new charge takes it back from the new counters, leaving the old items as they were.
+    expect(await ledger.refund(charge(m, 'new#1', 500))).toBe(true);
+    expect((await ledger.month(m)).by.bucket).toEqual([
+      { name: 'archive', microUsd: 2_000, restores: 1 },
+      { name: 'photos', microUsd: 1_000, restores: 1 },
+    ]);
+  });
+
+  it('a bucket name with expression-like characters is only ever an attribute name', async () => {
+    const m = month();
+    const odd = 'a.b-c';
+    await state.ddb.send(
+      new UpdateCommand({
+        TableName: state.tableNames.audit,
+        Key: { objectId: ledgerPartitionOf(m), at: 'total' },
+        UpdateExpression: 'SET #x = :v',
+        ExpressionAttributeNames: { '#x': 'note' },
+        ExpressionAttributeValues: { ':v': 'not a counter' },
+      }),
+    );
+    await ledger.charge(charge(m, 'a#1', 700, { bucket: odd }));
+    expect((await ledger.month(m)).by.bucket).toEqual([{ name: odd, microUsd: 700, restores: 1 }]);
   });
 });

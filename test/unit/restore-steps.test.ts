@@ -104,6 +104,30 @@ describe('requestRestore', () => {
     expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'RESTORE_REQUESTED', detail: { tier: 'Standard', days: 7, outcome: 'REQUESTED' } });
   });
 
+  it('the inspection passes on whom the restore is charged to, so the request step reads no record (a workflow started before still charges the record reader)', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', ContentLength: 1024 });
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
+    const inspection = (await runStep(step('inspect', { executionArn: 'arn:exec' }), deps())) as { readerId?: string };
+    const reader = Object.keys((await state.records.get(objectId))!.subscribers).sort()[0];
+    expect(inspection.readerId).toBe(reader);
+    // The history keeps what HeadObject said, not whom it is charged to.
+    expect((await state.audit.history(objectId))[0]?.detail).not.toHaveProperty('readerId');
+    const other = { ...ref, key: `${ref.key}.older` };
+    await seedCycle(state, other);
+    const read = vi.spyOn(state.records, 'get');
+    try {
+      await runStep(step('requestRestore', { size: 1024, archiveKind: 'GLACIER', inspection }), deps());
+      expect(read).not.toHaveBeenCalled();
+      const month = NOW.toISOString().slice(0, 7);
+      expect((await deps().ledger.month(month)).by.reader.map((l) => l.name)).toContain(reader);
+      // Without the inspection's reader (the definition before), the record is read for it.
+      await runStep({ ...step('requestRestore', { size: 1024, archiveKind: 'GLACIER' }), object: other, objectId: objectIdOf(other) }, deps());
+      expect(read).toHaveBeenCalledTimes(1);
+    } finally {
+      read.mockRestore();
+    }
+  });
+
   it('Intelligent-Tiering: no Days', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
     await runStep(step('requestRestore', { size: 1024, archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' }), deps());

@@ -9,7 +9,7 @@ import { ApprovalRequiredError } from '../rules/errors.js';
 import { formatUsd, microUsdOf, monthOf, restoreCost, type RestoreCost, type RestorePrices } from '../rules/restore-cost.js';
 import type { PolicyDecision, RestorePolicy } from '../rules/restore-policy.js';
 import type { Charge, CostLedger } from '../stores/ledger.js';
-import type { ObjectRecords } from '../stores/records.js';
+import type { ObjectRecord, ObjectRecords } from '../stores/records.js';
 
 export interface ChargeDeps {
   ledger: CostLedger;
@@ -24,6 +24,17 @@ export interface RestoreToCharge {
   bucket: string;
   kind: ArchiveKind;
   size: number;
+  /** The cycle's reader, as the inspection found the record (`chargedReaderOf`): without it, the record is read. */
+  readerId?: string;
+}
+
+/**
+ * Whom a cycle's restore is counted against: the reader who opened it (the only subscriber when
+ * the restore is requested, unless others joined in the seconds between; then the first by id,
+ * so a retry picks the same).
+ */
+export function chargedReaderOf(record: Pick<ObjectRecord, 'subscribers'> | undefined): string {
+  return Object.keys(record?.subscribers ?? {}).sort()[0] ?? 'unknown';
 }
 
 export interface ChargedRestore {
@@ -38,23 +49,23 @@ export interface ChargedRestore {
 }
 
 export async function chargeRestore(deps: ChargeDeps, restore: RestoreToCharge, decision: Extract<PolicyDecision, { allowed: true }>, policy: RestorePolicy): Promise<ChargedRestore> {
-  const record = await deps.records.get(restore.objectId);
-  const current = record?.cycle === restore.cycle ? record : undefined;
-  const approved = current?.approval?.decision === 'APPROVED';
+  // The record is read only when something needs it: an approval (a limit or a budget applies),
+  // or the cycle's reader when the inspection did not pass it on.
+  let record: Promise<ObjectRecord | undefined> | undefined;
+  const current = () => (record ??= deps.records.get(restore.objectId).then((r) => (r?.cycle === restore.cycle ? r : undefined)));
+  const approved = async () => (await current())?.approval?.decision === 'APPROVED';
   const month = monthOf(deps.now());
   const cost = restoreCost(deps.prices, restore.kind, decision.tier, restore.size);
   // What the approvers and the readers are told it costs.
   const holdForApproval = () => deps.records.update(restore.objectId, restore.cycle, { costMicroUsd: cost.microUsd, policyRule: decision.rule });
-  if (!approved && decision.approvalAboveUsd !== undefined && cost.microUsd > microUsdOf(decision.approvalAboveUsd)) {
+  if (decision.approvalAboveUsd !== undefined && cost.microUsd > microUsdOf(decision.approvalAboveUsd) && !(await approved())) {
     await holdForApproval();
     throw new ApprovalRequiredError(`the restore costs ${formatUsd(cost.microUsd)}, over the ${formatUsd(microUsdOf(decision.approvalAboveUsd))} that rule ${decision.rule} allows without approval`);
   }
-  // The cycle's reader: the one who opened it (the only subscriber when the restore is requested,
-  // unless others joined in the seconds between; then the first by id, so a retry picks the same).
-  const readerId = Object.keys(current?.subscribers ?? {}).sort()[0] ?? 'unknown';
+  const readerId = restore.readerId ?? chargedReaderOf(await current());
   const charge = { month, chargeId: `${restore.objectId}#${restore.cycle}`, bucket: restore.bucket, readerId };
   // An approved restore is counted but not held to the budget: a person decided to spend it.
-  const budget = approved || policy.monthlyBudgetUsd === undefined ? undefined : microUsdOf(policy.monthlyBudgetUsd);
+  const budget = policy.monthlyBudgetUsd === undefined || (await approved()) ? undefined : microUsdOf(policy.monthlyBudgetUsd);
   const entry: Charge = { ...charge, tier: decision.tier, microUsd: cost.microUsd };
   const result = await deps.ledger.charge(entry, budget);
   if (result !== 'OVER_BUDGET') return { tier: decision.tier, cost, month, charged: result === 'CHARGED', downgraded: false, entry };

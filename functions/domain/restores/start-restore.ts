@@ -46,9 +46,13 @@ const MAX_RACES = 5;
 export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef, reader: Reader, readTime: Date, options: RestoreOptions = {}): Promise<RestoreStart> {
   const objectId = objectIdOf(ref);
   for (let attempt = 0; attempt < MAX_RACES; attempt++) {
-    const record = await deps.records.get(objectId);
+    // With bulk restores, the first pass reads the record and the bucket's running batches in
+    // one call; the batches matter only to an object without a record.
+    const first = attempt === 0 && deps.batches ? await deps.batches.recordAndRunningIn(objectId, ref.bucket) : undefined;
+    const record = first ? first.record : await deps.records.get(objectId);
     if (!record && deps.batches) {
-      const batch = (await deps.batches.runningIn(ref.bucket)).find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
+      const running = first ? first.running : await deps.batches.runningIn(ref.bucket);
+      const batch = running.find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
       if (batch && (await deps.batches.addJoiner(batch.batchId, reader, deps.now()))) {
         return { opened: false, objectId, cycle: 1, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
       }

@@ -228,6 +228,18 @@ export class BatchBook {
     return this.members(bucketIndexId(bucket));
   }
 
+  /**
+   * An object's record and the batches running in its bucket, for a first detection: the record
+   * and the bucket's list of running batches are read in one BatchGetItem (both strongly
+   * consistent), and the batches themselves only when the list names any.
+   */
+  async recordAndRunningIn(objectId: string, bucket: string): Promise<{ record: ObjectRecord | undefined; running: BatchRecord[] }> {
+    const items = await batchGetAll(this.ddb, this.table, [{ objectId }, { objectId: bucketIndexId(bucket) }], undefined, { consistentRead: true });
+    const record = items.find((i) => i.objectId === objectId) as ObjectRecord | undefined;
+    const ids = [...((items.find((i) => i.objectId === bucketIndexId(bucket))?.batches as Set<string> | undefined) ?? [])];
+    return { record, running: await this.batchesNamed(ids) };
+  }
+
   /** Every batch, newest first. */
   async list(): Promise<BatchRecord[]> {
     return (await this.members(REGISTRY_ID)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -272,7 +284,10 @@ export class BatchBook {
 
   private async members(itemId: string): Promise<BatchRecord[]> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId: itemId } }));
-    const ids = [...((out.Item?.batches as Set<string> | undefined) ?? [])];
+    return this.batchesNamed([...((out.Item?.batches as Set<string> | undefined) ?? [])]);
+  }
+
+  private async batchesNamed(ids: string[]): Promise<BatchRecord[]> {
     if (ids.length === 0) return [];
     return (await batchGetAll(
       this.ddb,

@@ -45,10 +45,18 @@ const BATCH_GET_MAX_KEYS = 100;
  * again for the keys it left unprocessed (throttling, or more than 16 MB) after a growing pause,
  * as the BatchGetItem reference recommends. Missing items are simply absent.
  */
-export async function batchGetAll(ddb: DynamoDBDocumentClient, table: string, keys: Item[], pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<Item[]> {
+export async function batchGetAll(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  keys: Item[],
+  pause = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  { consistentRead = false }: { consistentRead?: boolean } = {},
+): Promise<Item[]> {
   const items: Item[] = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_MAX_KEYS) {
-    let request: Record<string, { Keys: Item[] }> | undefined = { [table]: { Keys: keys.slice(i, i + BATCH_GET_MAX_KEYS) } };
+    let request: Record<string, { Keys: Item[]; ConsistentRead?: boolean }> | undefined = {
+      [table]: { Keys: keys.slice(i, i + BATCH_GET_MAX_KEYS), ...(consistentRead ? { ConsistentRead: true } : {}) },
+    };
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       if (attempt > 0) await pause(Math.min(50 * 2 ** (attempt - 1), 2_000));
       const out = await ddb.send(new BatchGetCommand({ RequestItems: request }));

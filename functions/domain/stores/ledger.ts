@@ -7,6 +7,12 @@
  * The month's total doubles as the budget counter: a charge under a budget is one conditional
  * ADD (`total + cost <= budget`), which DynamoDB applies to the item one write at a time, so
  * two restores racing for the last of the budget never both pass.
+ *
+ * Buckets and tiers are few, so their counters are attributes of the total's item, added in
+ * the same write (a charge is three writes: marker, total, reader). Readers are unbounded and
+ * keep an item each, so the total's item stays far under DynamoDB's 400 KB. Months written
+ * before kept bucket and tier counters as items of their own (`bucket#<name>`, `tier#<name>`):
+ * they still read, added to the attributes of the same name.
  */
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -20,6 +26,10 @@ export type LedgerDimension = (typeof LEDGER_DIMENSIONS)[number];
 export const LEDGER_TOTAL = 'total';
 const TOTAL = LEDGER_TOTAL;
 const CHARGE_PREFIX = 'charge#';
+/** The dimensions counted on the total's item; the others keep an item per name. */
+const ON_TOTAL: readonly LedgerDimension[] = ['bucket', 'tier'];
+/** `microUsd#bucket#photos`, `restores#tier#Bulk`: a counter on the total's item. */
+const COUNTER_ATTRIBUTE = /^(microUsd|restores)#([a-z]+)#(.*)$/s;
 
 /** The partition of a month's counters: not an object id (those start with a bucket name, which cannot start with '#'). */
 export function ledgerPartitionOf(month: string): string {
@@ -76,14 +86,13 @@ export class CostLedger {
       this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd }, ConditionExpression: 'attribute_not_exists(objectId)' })),
     );
     if (!claimed) return 'ALREADY_CHARGED';
-    const withinBudget = await conditionHeld(() => this.add(partition, TOTAL, charge.microUsd, budgetMicroUsd));
+    const withinBudget = await conditionHeld(() => this.add(partition, TOTAL, charge.microUsd, budgetMicroUsd, 1, onTotal(charge)));
     if (!withinBudget) {
       // Nothing was counted: free the marker so that an approved retry of the same restore can be charged.
       await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: marker }));
       return 'OVER_BUDGET';
     }
-    const names: Record<LedgerDimension, string> = { bucket: charge.bucket, reader: charge.readerId, tier: charge.tier };
-    await Promise.all(LEDGER_DIMENSIONS.map((d) => this.add(partition, `${d}#${names[d]}`, charge.microUsd)));
+    await this.add(partition, `reader#${charge.readerId}`, charge.microUsd);
     return 'CHARGED';
   }
 
@@ -104,8 +113,7 @@ export class CostLedger {
       ),
     );
     if (!removed) return false;
-    const names: Record<LedgerDimension, string> = { bucket: charge.bucket, reader: charge.readerId, tier: charge.tier };
-    await Promise.all([TOTAL, ...LEDGER_DIMENSIONS.map((d) => `${d}#${names[d]}`)].map((at) => this.add(partition, at, -charge.microUsd, undefined, -1)));
+    await Promise.all([this.add(partition, TOTAL, -charge.microUsd, undefined, -1, onTotal(charge)), this.add(partition, `reader#${charge.readerId}`, -charge.microUsd, undefined, -1)]);
     return true;
   }
 
@@ -114,13 +122,22 @@ export class CostLedger {
     return { objectId: `${ledgerPartitionOf(charge.month)}#charges`, at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
   }
 
-  private add(partition: string, at: string, microUsd: number, budgetMicroUsd?: number, restores = 1) {
+  /** ADDs to one counter item, and to the `names` counted as attributes of it (the total's bucket and tier). */
+  private add(partition: string, at: string, microUsd: number, budgetMicroUsd?: number, restores = 1, names: string[] = []) {
     const budgeted = budgetMicroUsd !== undefined;
+    // Bucket names and tiers reach the expression only as attribute names and values, never as its text.
+    const attributes: Record<string, string> = {};
+    names.forEach((name, i) => {
+      attributes[`#u${String(i)}`] = `microUsd#${name}`;
+      attributes[`#n${String(i)}`] = `restores#${name}`;
+    });
+    const adds = names.map((_, i) => `#u${String(i)} :cost, #n${String(i)} :one`);
     return this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { objectId: partition, at },
-        UpdateExpression: 'ADD microUsd :cost, restores :one',
+        UpdateExpression: `ADD ${['microUsd :cost, restores :one', ...adds].join(', ')}`,
+        ...(names.length > 0 ? { ExpressionAttributeNames: attributes } : {}),
         ...(budgeted ? { ConditionExpression: 'attribute_not_exists(microUsd) OR microUsd <= :room' } : {}),
         ExpressionAttributeValues: { ':cost': microUsd, ':one': restores, ...(budgeted ? { ':room': budgetMicroUsd - microUsd } : {}) },
       }),
@@ -132,7 +149,7 @@ export class CostLedger {
     return (await this.month(month)).total.microUsd;
   }
 
-  /** The month's counters: one Query of its partition (a handful of items per bucket, reader and tier). */
+  /** The month's counters: one Query of its partition (the total with its bucket and tier counters, an item per reader). */
   async month(month: string): Promise<MonthFigures> {
     const items = await allPages<CounterItem>((startKey) =>
       this.ddb.send(
@@ -146,14 +163,40 @@ export class CostLedger {
       ),
     );
     const line = (name: string, item: CounterItem): LedgerLine => ({ name, microUsd: item.microUsd ?? 0, restores: item.restores ?? 0 });
-    const by = Object.fromEntries(LEDGER_DIMENSIONS.map((d) => [d, [] as LedgerLine[]])) as Record<LedgerDimension, LedgerLine[]>;
+    const by = Object.fromEntries(LEDGER_DIMENSIONS.map((d) => [d, new Map<string, LedgerLine>()])) as Record<LedgerDimension, Map<string, LedgerLine>>;
+    const lineOf = (dimension: LedgerDimension, name: string) => {
+      const existing = by[dimension].get(name);
+      if (existing) return existing;
+      const created = { name, microUsd: 0, restores: 0 };
+      by[dimension].set(name, created);
+      return created;
+    };
     let total: LedgerLine = { name: TOTAL, microUsd: 0, restores: 0 };
     for (const item of items) {
-      if (item.at === TOTAL) total = line(TOTAL, item);
+      if (item.at === TOTAL) {
+        total = line(TOTAL, item);
+        for (const [attribute, value] of Object.entries(item)) {
+          const counter = COUNTER_ATTRIBUTE.exec(attribute);
+          const dimension = LEDGER_DIMENSIONS.find((d) => d === counter?.[2]);
+          if (!counter || !dimension || typeof value !== 'number') continue;
+          lineOf(dimension, counter[3]!)[counter[1] as 'microUsd' | 'restores'] += value;
+        }
+        continue;
+      }
+      // A counter item: a reader's, or a bucket's or tier's written before they moved onto the total.
       const dimension = LEDGER_DIMENSIONS.find((d) => item.at.startsWith(`${d}#`));
-      if (dimension) by[dimension].push(line(item.at.slice(dimension.length + 1), item));
+      if (!dimension) continue;
+      const counted = lineOf(dimension, item.at.slice(dimension.length + 1));
+      counted.microUsd += item.microUsd ?? 0;
+      counted.restores += item.restores ?? 0;
     }
-    for (const lines of Object.values(by)) lines.sort((a, b) => b.microUsd - a.microUsd || a.name.localeCompare(b.name));
-    return { month, total, by };
+    const sorted = (lines: Map<string, LedgerLine>) => [...lines.values()].sort((a, b) => b.microUsd - a.microUsd || a.name.localeCompare(b.name));
+    return { month, total, by: { bucket: sorted(by.bucket), reader: sorted(by.reader), tier: sorted(by.tier) } };
   }
+}
+
+/** The counters of a charge kept as attributes of the month's total: `bucket#<name>`, `tier#<name>`. */
+function onTotal(charge: Charge): string[] {
+  const names: Record<LedgerDimension, string> = { bucket: charge.bucket, reader: charge.readerId, tier: charge.tier };
+  return ON_TOTAL.map((d) => `${d}#${names[d]}`);
 }

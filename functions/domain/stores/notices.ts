@@ -181,6 +181,21 @@ export class NoticeBook {
     );
   }
 
+  /**
+   * Moves the notices an email listed out of the pending index, as sent: whole items, 25 a
+   * BatchWriteItem, so an email costs one call per 25 files, not one per file. Only the tick
+   * holding the lease writes a pending notice (queueing never overwrites one), so nothing
+   * written since the tick read them is lost; a notice an earlier tick already emailed is in
+   * the sent ledger and never gets here.
+   */
+  async settleSent(notices: readonly Notice[], now: Date, sentTo: string): Promise<void> {
+    await batchPutAll(
+      this.ddb,
+      this.table,
+      notices.map(({ pendingPartition: _leavesTheIndex, ...notice }) => ({ ...notice, status: 'sent', sentAt: now.toISOString(), sentTo })),
+    );
+  }
+
   async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
     await this.ddb.send(
       new UpdateCommand({
@@ -238,27 +253,42 @@ export class NoticeBook {
    * lease runs out, `ttlMs` after it was taken.
    */
   async acquireLease(holder: string, now: Date, ttlMs: number): Promise<boolean> {
-    return conditionHeld(() =>
+    return (await this.takeLease(holder, now, ttlMs)) !== undefined;
+  }
+
+  /**
+   * The lease, with what the last tick left on it: when the expiring-copies index next needs a
+   * look (absent: now). One conditional write whose old attributes come back with it (no read).
+   */
+  async takeLease(holder: string, now: Date, ttlMs: number): Promise<{ expiryCheckAt?: number } | undefined> {
+    const out = await unlessConditionFails(() =>
       this.ddb.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { readerId: '#lease', noticeKey: '#aggregator', holder, expiresAt: now.getTime() + ttlMs },
+          Key: { readerId: '#lease', noticeKey: '#aggregator' },
+          UpdateExpression: 'SET holder = :holder, expiresAt = :expires',
           ConditionExpression: 'attribute_not_exists(readerId) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': now.getTime() },
+          ExpressionAttributeValues: { ':holder': holder, ':expires': now.getTime() + ttlMs, ':now': now.getTime() },
+          ReturnValues: 'ALL_OLD',
         }),
       ),
     );
+    if (!out) return undefined;
+    const checkAt: unknown = out.Attributes?.expiryCheckAt;
+    return typeof checkAt === 'number' ? { expiryCheckAt: checkAt } : {};
   }
 
-  async releaseLease(holder: string): Promise<void> {
+  /** Frees the lease, leaving on it when the expiring-copies index next needs a look (if known). */
+  async releaseLease(holder: string, expiryCheckAt?: number): Promise<void> {
+    const checkAt = expiryCheckAt === undefined ? {} : { ':checkAt': expiryCheckAt };
     await conditionHeld(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { readerId: '#lease', noticeKey: '#aggregator' },
-          UpdateExpression: 'SET expiresAt = :zero',
+          UpdateExpression: expiryCheckAt === undefined ? 'SET expiresAt = :zero REMOVE expiryCheckAt' : 'SET expiresAt = :zero, expiryCheckAt = :checkAt',
           ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':zero': 0, ':holder': holder },
+          ExpressionAttributeValues: { ':zero': 0, ':holder': holder, ...checkAt },
         }),
       ),
     );

@@ -448,6 +448,20 @@ export class ObjectRecords {
     );
   }
 
+  /** The expiry of the first copy in the expiring-copies index that expires at or after `from` (ISO), if any: one item read. */
+  async firstExpiryFrom(from: string): Promise<string | undefined> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: EXPIRING_COPIES_INDEX,
+        KeyConditionExpression: 'expiringPartition = :p AND expiryDate >= :from',
+        ExpressionAttributeValues: { ':p': EXPIRING_PARTITION, ':from': from },
+        Limit: 1,
+      }),
+    );
+    return out.Items?.[0]?.expiryDate as string | undefined;
+  }
+
   /** Out of the expiring-copies index without a reminder (the copy is already gone, or the cycle moved on). */
   async dropExpiryReminder(objectId: string): Promise<void> {
     await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId }, UpdateExpression: 'REMOVE expiringPartition' }));
