@@ -235,10 +235,19 @@ export class BatchBook {
 
   /**
    * Records that S3 completed the restore of a batch's object: its own record (status
-   * RESTORED, cycle 1, naming the batch) and one more on the batch's count. False when the
-   * object already had a record (a duplicate event, or an object restored some other way).
+   * RESTORED, cycle 1, naming the batch) and one more on the batch's count. Not `recorded`
+   * when the object already had a record (a duplicate event, or an object restored some other
+   * way). Not `counted` when the count already stands at the restores S3 accepted: a HeadObject
+   * sample that found the objects restored while their events were missing set it there, and
+   * the events that arrive late must not lift it past 100%. `batch` is the batch as the count
+   * left it (who joined it, for the object's readers).
    */
-  async recordRestored(batch: BatchRecord, ref: ObjectRef, restored: { restoredAt: string; expiryDate?: string; storageClass?: string }, now: Date): Promise<boolean> {
+  async recordRestored(
+    batch: BatchRecord,
+    ref: ObjectRef,
+    restored: { restoredAt: string; expiryDate?: string; storageClass?: string },
+    now: Date,
+  ): Promise<{ recorded: boolean; counted: boolean; batch?: BatchRecord }> {
     const objectId = objectIdOf(ref);
     const record: ObjectRecord & { batchId: string } = {
       objectId,
@@ -259,11 +268,21 @@ export class BatchBook {
       updatedAt: now.toISOString(),
     };
     const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(objectId)' })));
-    if (!created) return false;
-    await this.ddb.send(
-      new UpdateCommand({ TableName: this.table, Key: { objectId: batchItemId(batch.batchId) }, UpdateExpression: 'ADD restoredCount :one', ExpressionAttributeValues: { ':one': 1 } }),
+    if (!created) return { recorded: false, counted: false };
+    const counted = await unlessConditionFails(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId: batchItemId(batch.batchId) },
+          UpdateExpression: 'ADD restoredCount :one',
+          // Before the reports are read nothing is expected yet: every completion counts.
+          ConditionExpression: 'attribute_not_exists(expectedCount) OR attribute_not_exists(restoredCount) OR restoredCount < expectedCount',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
     );
-    return true;
+    return { recorded: true, counted: counted !== undefined, ...(counted ? { batch: counted.Attributes as BatchRecord } : {}) };
   }
 
   private async addToSet(itemId: string, batchId: string): Promise<void> {
