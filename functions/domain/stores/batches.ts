@@ -305,3 +305,9 @@ export class BatchBook {
 export function inBatch(batch: Pick<BatchRecord, 'bucket' | 'prefix'>, ref: ObjectRef): boolean {
   return ref.bucket === batch.bucket && ref.key.startsWith(batch.prefix);
 }
+
+/** The batch an object's record names: set when S3 completed the object's restore as part of a batch. */
+export function batchIdOfRecord(record: ObjectRecord): string | undefined {
+  const batchId = (record as ObjectRecord & { batchId?: unknown }).batchId;
+  return typeof batchId === 'string' ? batchId : undefined;
+}
