@@ -10,13 +10,13 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { parseRestoreHeader } from '../domain/rules/archive.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
 import { ENDED_BATCH_STATUSES, batchItemId, type BatchBook, type BatchFailure, type BatchJob, type BatchRecord } from '../domain/stores/batches.js';
 import type { NoticeBook, NoticeFile, NoticeKind } from '../domain/stores/notices.js';
 import { TERMINAL_JOB_STATUSES, type JobStatus, type S3ControlClient } from './s3control.js';
 import type { Log } from '../domain/wiring/logger.js';
 import { classifyFailure, failedTasks } from './reports.js';
+import { folderJoiners, isReadable, tellJoinedReaders } from './joined-readers.js';
 
 export interface BatchStepDeps {
   s3: S3Client;
@@ -213,6 +213,7 @@ function decodeKey(encoded: string): string {
  */
 async function readiness(batch: BatchRecord, deps: BatchStepDeps) {
   const now = deps.now();
+  await tellJoinedReaders(batch, deps);
   const restored = batch.restoredCount ?? 0;
   const expected = batch.expectedCount ?? 0;
   if (restored >= expected) return { state: 'ready', restored, expected };
@@ -243,9 +244,7 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
   for (const [bucket, encodedKey, versionId] of sample) {
     try {
       const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeKey(encodedKey ?? ''), ...(versionId ? { VersionId: versionId } : {}) }));
-      const restore = parseRestoreHeader(head.Restore);
-      const readable = restore ? !restore.ongoing : head.ArchiveStatus === undefined && head.StorageClass === 'INTELLIGENT_TIERING';
-      if (!readable) return false;
+      if (!isReadable(head)) return false;
     } catch (err) {
       if ((err as Error).name === 'NotFound') continue; // deleted since: nothing to wait for
       throw err;
@@ -263,6 +262,7 @@ async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: str
     const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
     const ended = await deps.batches.end({ ...batch }, 'FAILED', now);
     const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
+    await tellJoinedReaders(updated, deps, { reason });
     await notifyAll(updated, 'failed', deps);
     return { status: 'FAILED' };
   }
@@ -271,15 +271,23 @@ async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: str
   const status = batch.status === 'CANCELLED' ? 'CANCELLED' : restored === 0 && failed > 0 ? 'FAILED' : failed > 0 ? 'PARTIAL' : 'READY';
   const ended = await deps.batches.end(batch, status, now);
   const updated = await deps.batches.update(ended.batchId, { endNotified: true }, now);
+  const reason =
+    updated.status === 'CANCELLED' ? `the bulk restore ${batch.batchId} was cancelled before S3 restored it` : `the bulk restore ${batch.batchId} did not restore it before ${batch.deadline}`;
+  await tellJoinedReaders(updated, deps, { reason });
   if (restored > 0) await notifyAll(updated, 'ready', deps);
   if (failed > 0) await notifyAll(updated, 'failed', deps);
   return { status, restored, failed, deleted: batch.deletedCount ?? 0 };
 }
 
-/** One notice per recipient, for the batch as one entry (the aggregator emails it like a file). */
+/**
+ * One notice per recipient, for the batch as one entry (the aggregator emails it like a file).
+ * Joined readers hear "started" with them; their "ready" or "failed" names the object they
+ * read (tellJoinedReaders), unless it could not be kept: then they hear about the folder.
+ */
 async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDeps): Promise<void> {
   const file = batchNoticeFile(batch, kind);
-  const readers = new Map([...batch.recipients, ...Object.values(batch.joiners ?? {})].map((r) => [r.id, r]));
+  const joiners = kind === 'started' ? Object.values(batch.joiners ?? {}) : folderJoiners(batch);
+  const readers = new Map([...batch.recipients, ...joiners].map((r) => [r.id, r]));
   await deps.notices.enqueueAll(readers.values(), kind, file, deps.now());
 }
 

@@ -49,7 +49,7 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
     const record = await deps.records.get(objectId);
     if (!record && deps.batches) {
       const batch = (await deps.batches.runningIn(ref.bucket)).find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
-      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, deps.now()))) {
+      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, deps.now()))) {
         return { opened: false, objectId, cycle: 1, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
       }
     }

@@ -4,8 +4,11 @@
  * in one write: the batches of a bucket still restoring (`#batches#<bucket>`, read by the
  * completion function) and every batch (`#batch-registry`, read by `batch list`). An object
  * of a batch gets its own record only when S3 says its restore completed: one conditional put
- * (so a duplicate event counts nothing) and one counter increment on the batch.
+ * (so a duplicate event counts nothing) and one counter increment on the batch. A reader
+ * whose read joins a running batch is kept on the batch with the object read (`joins`, up to
+ * MAX_JOINED_OBJECTS), so the workflow tells them when that object is ready.
  */
+import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Reader } from '../rules/reader.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
@@ -47,6 +50,23 @@ export interface BatchFailure {
   sample: string[];
 }
 
+/** A reader who read one of the batch's objects while it ran: told about that object. */
+export interface BatchJoin {
+  readerId: string;
+  objectId: string;
+  bucket: string;
+  key: string;
+  versionId?: string;
+  /** What the reader has been told about the object (queued): its restore is ready, or failed. */
+  told?: 'ready' | 'failed';
+}
+
+/**
+ * Objects-with-readers kept per batch: each is ~200 bytes of a DynamoDB item (400 KB at most).
+ * A reader who joins past it still joins the batch and is told about the whole folder.
+ */
+export const MAX_JOINED_OBJECTS = 1000;
+
 export interface BatchRecord {
   objectId: string;
   batchId: string;
@@ -65,8 +85,10 @@ export interface BatchRecord {
   deletedCount?: number;
   failures?: BatchFailure[];
   recipients: Reader[];
-  /** Readers of the batch's objects while it runs, by reader id: told with the recipients. */
+  /** Readers of the batch's objects while it runs, by reader id. */
   joiners?: Record<string, Reader>;
+  /** Which object each joiner read, by joinKeyOf(reader, object): the reader is told when that object is ready. */
+  joins?: Record<string, BatchJoin>;
   createdAt: string;
   expectedReadyAt: string;
   /** After this, a batch not wholly restored ends with a partial report. */
@@ -81,6 +103,8 @@ export const batchItemId = (batchId: string) => `#batch#${batchId}`;
 const bucketIndexId = (bucket: string) => `#batches#${bucket}`;
 const REGISTRY_ID = '#batch-registry';
 const requestItemId = (requestKey: string) => `#batch-request#${requestKey}`;
+/** Short and fixed-length: object ids can be over 1 KB. */
+export const joinKeyOf = (readerId: string, objectId: string) => createHash('sha256').update(`${readerId}\n${objectId}`).digest('hex').slice(0, 32);
 
 export class BatchBook {
   constructor(
@@ -149,34 +173,78 @@ export class BatchBook {
 
   /**
    * A reader of one of the batch's objects joins the batch while it runs (no restore of its
-   * own): told when the batch is ready. False when the batch has ended meanwhile.
+   * own) and is kept with the object read, to be told when it is ready. False when the batch
+   * has ended meanwhile.
    */
-  async addJoiner(batchId: string, reader: Reader, now: Date): Promise<boolean> {
-    return conditionHeld(() =>
-      this.ddb
-        .send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { objectId: batchItemId(batchId) },
-            // The map exists from the batch's creation; a write of an older batch starts it.
-            UpdateExpression: 'SET joiners = if_not_exists(joiners, :empty), updatedAt = :now',
-            ConditionExpression: 'attribute_exists(objectId) AND NOT #status IN (:ready, :partial, :failed, :cancelled)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':empty': {}, ':now': now.toISOString(), ':ready': 'READY', ':partial': 'PARTIAL', ':failed': 'FAILED', ':cancelled': 'CANCELLED' },
-          }),
-        )
-        .then(() =>
-          this.ddb.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: { objectId: batchItemId(batchId) },
-              UpdateExpression: 'SET joiners.#reader = :reader',
-              ExpressionAttributeNames: { '#reader': reader.id },
-              ExpressionAttributeValues: { ':reader': reader },
-            }),
-          ),
-        ),
+  async addJoiner(batchId: string, reader: Reader, ref: ObjectRef, now: Date): Promise<boolean> {
+    const key = { objectId: batchItemId(batchId) };
+    const running = await conditionHeld(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          // The first joiner starts the maps.
+          UpdateExpression: 'SET joiners = if_not_exists(joiners, :empty), joins = if_not_exists(joins, :empty), updatedAt = :now',
+          ConditionExpression: 'attribute_exists(objectId) AND NOT #status IN (:ready, :partial, :failed, :cancelled)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':empty': {}, ':now': now.toISOString(), ':ready': 'READY', ':partial': 'PARTIAL', ':failed': 'FAILED', ':cancelled': 'CANCELLED' },
+        }),
+      ),
     );
+    if (!running) return false;
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key,
+        UpdateExpression: 'SET joiners.#reader = :reader',
+        ExpressionAttributeNames: { '#reader': reader.id },
+        ExpressionAttributeValues: { ':reader': reader },
+      }),
+    );
+    const objectId = objectIdOf(ref);
+    const join: BatchJoin = { readerId: reader.id, objectId, bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
+    // Past the cap the reader stays a joiner of the whole batch (told with its recipients).
+    await conditionHeld(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'SET joins.#join = if_not_exists(joins.#join, :join)',
+          ConditionExpression: 'attribute_exists(joins.#join) OR size(joins) < :max',
+          ExpressionAttributeNames: { '#join': joinKeyOf(reader.id, objectId) },
+          ExpressionAttributeValues: { ':join': join, ':max': MAX_JOINED_OBJECTS },
+        }),
+      ),
+    );
+    return true;
+  }
+
+  /** Notes what the joined readers have been told, so the next look leaves them be. */
+  async markTold(batchId: string, told: readonly { joinKey: string; kind: 'ready' | 'failed' }[]): Promise<void> {
+    // 50 paths a write keeps the expression well under DynamoDB's 4 KB.
+    for (let i = 0; i < told.length; i += 50) {
+      const chunk = told.slice(i, i + 50);
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { objectId: batchItemId(batchId) },
+          UpdateExpression: `SET ${chunk.map((_, j) => `joins.#j${j}.told = :k${j}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(chunk.map((t, j) => [`#j${j}`, t.joinKey])),
+          ExpressionAttributeValues: Object.fromEntries(chunk.map((t, j) => [`:k${j}`, t.kind])),
+        }),
+      );
+    }
+  }
+
+  /** The records of a batch's objects (they exist once S3 completed their restore), by object id. */
+  async objectRecords(objectIds: readonly string[]): Promise<Map<string, ObjectRecord>> {
+    if (objectIds.length === 0) return new Map();
+    const records = (await batchGetAll(
+      this.ddb,
+      this.table,
+      [...new Set(objectIds)].map((objectId) => ({ objectId })),
+    )) as unknown as ObjectRecord[];
+    return new Map(records.map((r) => [r.objectId, r]));
   }
 
   /** The batch has ended: it leaves its bucket's running batches, and its request may start a new one. */
