@@ -45,7 +45,13 @@ const stepSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('progress'), batchId }),
   z.object({ action: z.literal('report'), batchId }),
   z.object({ action: z.literal('readiness'), batchId }),
-  z.object({ action: z.literal('finish'), batchId, rejected: z.object({ Error: z.string(), Cause: z.string().optional() }).optional() }),
+  z.object({
+    action: z.literal('finish'),
+    batchId,
+    rejected: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+    // The jobs S3 created before it refused another: they are recorded and cancelled.
+    created: z.record(z.string(), z.object({ JobId: z.string() })).default({}),
+  }),
 ]);
 type Step = z.infer<typeof stepSchema>;
 
@@ -76,7 +82,7 @@ function dispatch(step: Step, batch: BatchRecord, deps: BatchStepDeps) {
     case 'readiness':
       return readiness(batch, deps);
     case 'finish':
-      return finish(batch, step.rejected, deps);
+      return step.rejected ? refused(batch, step.rejected, step.created, deps) : finish(batch, deps);
   }
 }
 
@@ -102,9 +108,14 @@ function prepare(batch: BatchRecord, deps: BatchStepDeps) {
   return requests;
 }
 
+/** The jobs with the ids of those CreateJob just made. */
+function withCreated(jobs: readonly BatchJob[], created: Record<string, { JobId: string }>): BatchJob[] {
+  return jobs.map((job) => (job.jobId || job.count === 0 || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
+}
+
 async function submitted(batch: BatchRecord, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
-  const jobs = batch.jobs.map((job) => (job.jobId || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
+  const jobs = withCreated(batch.jobs, created);
   const first = !batch.startedNotified;
   const timing = first ? batchTiming(batch, now, deps) : {};
   const updated = await deps.batches.update(batch.batchId, { jobs, status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING', ...timing, startedNotified: true }, now);
@@ -138,9 +149,41 @@ async function progress(batch: BatchRecord, deps: BatchStepDeps) {
       ...(reasons.length ? { failureReasons: reasons } : {}),
     });
   }
-  await deps.batches.update(batch.batchId, { jobs }, deps.now());
-  const done = jobs.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
-  return { done, statuses: jobs.map((j) => j.status ?? 'NotCreated') };
+  // S3 failed a job (its manifest unreadable, a permission missing): the batch cannot restore
+  // what it was asked, so the other job is stopped rather than left restoring half of it.
+  // Jobs already reported belong to an earlier submission: only this submission's are looked at.
+  const failedJob = jobs.find((j) => !j.reported && (j.status === 'Failed' || j.status === 'Failing'));
+  const settled = failedJob ? await cancelJobs(jobs, `the ${failedJob.kind} job failed${failedJob.failureReasons?.length ? ` (${failedJob.failureReasons.join('; ')})` : ''}`, deps) : jobs;
+  await deps.batches.update(batch.batchId, { jobs: settled }, deps.now());
+  const done = settled.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
+  return { done, statuses: settled.map((j) => j.status ?? 'NotCreated') };
+}
+
+/** Statuses a job leaves only by ending: no need (and no use) to cancel it. */
+const ENDING_JOB_STATUSES: readonly string[] = [...TERMINAL_JOB_STATUSES, 'Cancelling', 'Failing', 'Completing'];
+
+/**
+ * UpdateJobStatus to Cancelled for every created job still running, with the reason on the job
+ * (its untried tasks are then reported with it). A job that ended meanwhile cannot be cancelled:
+ * S3 refuses, and its status is looked up instead.
+ */
+async function cancelJobs(jobs: readonly BatchJob[], why: string, deps: BatchStepDeps): Promise<BatchJob[]> {
+  const out: BatchJob[] = [];
+  for (const job of jobs) {
+    if (!job.jobId || ENDING_JOB_STATUSES.includes(job.status ?? '')) {
+      out.push(job);
+      continue;
+    }
+    let status: string;
+    try {
+      status = (await deps.control.updateJobStatus(job.jobId, 'Cancelled', `autorestore: ${why}`.slice(0, 256))).Status;
+    } catch (err) {
+      deps.log.warn('a batch job could not be cancelled; it has ended meanwhile', { jobId: job.jobId, error: (err as Error).name });
+      status = (await deps.control.describeJob(job.jobId)).Status;
+    }
+    out.push({ ...job, status, failureReasons: [...(job.failureReasons ?? []), `cancelled because ${why}`.slice(0, 300)] });
+  }
+  return out;
 }
 
 /**
@@ -253,19 +296,37 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
   return sample.length > 0;
 }
 
-/** The batch's last word: "ready" (with failures reported apart), or "failed"; the batch leaves the running ones. */
-async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: string } | undefined, deps: BatchStepDeps) {
+/**
+ * S3 refused a job (CreateJob failed: bad manifest, missing permission). The jobs it did create
+ * (the other kind, or earlier ones still running) are recorded on the batch and cancelled, so
+ * nothing restores half the request unknown to the batch; the batch ends FAILED with the reason.
+ */
+async function refused(batch: BatchRecord, rejected: { Error: string; Cause?: string }, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
   if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
-  if (rejected) {
-    const reason = `S3 refused the batch job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`.slice(0, 500);
-    const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
-    const ended = await deps.batches.end({ ...batch }, 'FAILED', now);
-    const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
-    await tellJoinedReaders(updated, deps, { reason });
-    await notifyAll(updated, 'failed', deps);
-    return { status: 'FAILED' };
-  }
+  const recorded = withCreated(batch.jobs, created);
+  const refusedKinds = [...new Set(recorded.filter((j) => !j.jobId && j.count > 0).map((j) => j.kind))];
+  const what = `S3 refused the ${refusedKinds.join(' and ') || 'batch'} job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`;
+  const jobs = await cancelJobs(recorded, what, deps);
+  const cancelled = jobs.filter((j, i) => j.status !== recorded[i]!.status);
+  const reason =
+    `${what}${cancelled.length ? `; the ${cancelled.map((j) => `${j.kind} job ${j.jobId} was cancelled (${j.status})`).join(', ')}, so the batch does not restore only part of the request` : ''}`.slice(
+      0,
+      500,
+    );
+  const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
+  await deps.batches.update(batch.batchId, { jobs }, now);
+  const ended = await deps.batches.end({ ...batch, jobs }, 'FAILED', now);
+  const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
+  await tellJoinedReaders(updated, deps, { reason });
+  await notifyAll(updated, 'failed', deps);
+  return { status: 'FAILED', cancelled: cancelled.map((j) => j.jobId) };
+}
+
+/** The batch's last word: "ready" (with failures reported apart), or "failed"; the batch leaves the running ones. */
+async function finish(batch: BatchRecord, deps: BatchStepDeps) {
+  const now = deps.now();
+  if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
   const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? 0);
   const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0) + Math.max(0, (batch.expectedCount ?? 0) - restored);
   const status = batch.status === 'CANCELLED' ? 'CANCELLED' : restored === 0 && failed > 0 ? 'FAILED' : failed > 0 ? 'PARTIAL' : 'READY';
