@@ -1,66 +1,17 @@
 /**
- * Which bulk restore an object belongs to, for `status` and `history`. An object gets a record
- * naming its batch only once S3 said its restore completed; before that, the batch is found
- * from the bucket's running batches (one read of their index, no scan) by its prefix, and the
- * object's own state comes from S3 (the listing's RestoreStatus, or a HeadObject).
+ * Which bulk restore an object belongs to, for `status` and `history`: the reads behind the
+ * pure rule (functions/domain/rules/batch-membership.ts). The batch is found from the object's
+ * record or the bucket's running batches (one read of their index, no scan), and the object's
+ * own state from S3 (the listing's RestoreStatus, or one HeadObject).
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { inspectArchiveState } from '../../functions/domain/rules/archive.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
-import { BatchBook, batchIdOfRecord, inBatch, type BatchRecord, type BatchStatus } from '../../functions/domain/stores/batches.js';
+import { inBatch, membershipOf, type BatchMembership, type ObjectNow } from '../../functions/domain/rules/batch-membership.js';
+import { BatchBook, batchIdOfRecord, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import type { ObjectRecord } from '../../functions/domain/stores/records.js';
 import type { Context } from '../context.js';
-import type { ObjectState } from '../plan.js';
 import { UsageError } from '../s3-url.js';
-
-export interface BatchMembership {
-  batchId: string;
-  batchStatus: BatchStatus;
-  /** The object's own restore: under way, done (until when), or not yet known (S3 has not started it, or has not said). */
-  objectState: 'restoring' | 'restored' | 'not yet known';
-  restoredUntil?: string;
-}
-
-/** What S3 says about the object now. */
-export interface ObjectNow {
-  key: string;
-  state: ObjectState;
-  restoredUntil?: string;
-}
-
-/** The batches an object may belong to: those its bucket runs now, and those the records name. */
-export interface KnownBatches {
-  bucket: string;
-  running: readonly BatchRecord[];
-  named: ReadonlyMap<string, BatchRecord>;
-}
-
-/**
- * The batch of one object: the one its record names, else the newest running batch whose
- * prefix holds it, when the object is archived (a batch restores archived objects only) and
- * no restore of its own is under way (no record, or one whose copy expired).
- */
-export function membershipOf(object: ObjectNow, record: ObjectRecord | undefined, known: KnownBatches): BatchMembership | undefined {
-  const batchId = record && batchIdOfRecord(record);
-  if (record && batchId) {
-    const batch = known.named.get(batchId);
-    // The record says S3 completed the batch's restore; a copy that has expired since is no longer the batch's.
-    if (!batch || record.status !== 'RESTORED') return undefined;
-    const until = object.restoredUntil ?? record.expiryDate;
-    return { batchId: batch.batchId, batchStatus: batch.status, objectState: 'restored', ...(until ? { restoredUntil: until } : {}) };
-  }
-  if ((record && record.status !== 'EXPIRED') || object.state === 'NOT_ARCHIVED') return undefined;
-  const batch = known.running.filter((b) => inBatch(b, { bucket: known.bucket, key: object.key })).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-  if (!batch) return undefined;
-  const objectState = object.state === 'RESTORE_IN_PROGRESS' ? 'restoring' : object.state === 'RESTORED' ? 'restored' : 'not yet known';
-  return { batchId: batch.batchId, batchStatus: batch.status, objectState, ...(objectState === 'restored' && object.restoredUntil ? { restoredUntil: object.restoredUntil } : {}) };
-}
-
-/** "part of batch X (RUNNING): restoring" */
-export function describeMembership(m: BatchMembership): string {
-  const state = m.objectState === 'restored' && m.restoredUntil ? `restored until ${m.restoredUntil}` : m.objectState;
-  return `part of batch ${m.batchId} (${m.batchStatus}): ${state}`;
-}
 
 /** The batches table, or undefined when no stack is deployed or named (`status` then reads S3 alone). */
 export async function batchBookOf(ctx: Context): Promise<BatchBook | undefined> {
@@ -95,7 +46,7 @@ export async function membershipsOf(ctx: Context, bucket: string, objects: reado
   const byKey = new Map((await records.getMany(candidates.map((o) => objectIdOf({ bucket, key: o.key })))).filter((r) => !r.versionId).map((r) => [r.key, r]));
   const known = { bucket, running, named: await batchesNamedBy(book, [...byKey.values()]) };
   for (const o of candidates) {
-    const membership = membershipOf(o, byKey.get(o.key), known);
+    const membership = membershipOf(o, recordFacts(byKey.get(o.key)), known);
     if (membership) memberships.set(o.key, membership);
   }
   return memberships;
@@ -120,5 +71,11 @@ export async function membershipOfObject(ctx: Context, ref: ObjectRef): Promise<
       throw err;
     }
   }
-  return membershipOf(now, record, { bucket: ref.bucket, running, named });
+  return membershipOf(now, recordFacts(record), { bucket: ref.bucket, running, named });
+}
+
+function recordFacts(record: ObjectRecord | undefined) {
+  if (!record) return undefined;
+  const batchId = batchIdOfRecord(record);
+  return { status: record.status, ...(record.expiryDate ? { expiryDate: record.expiryDate } : {}), ...(batchId ? { batchId } : {}) };
 }

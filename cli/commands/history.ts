@@ -5,7 +5,8 @@ import type { Context } from '../context.js';
 import { EXIT, printJson, printLine } from '../output.js';
 import { parseObjectUrl } from '../s3-url.js';
 import { formatUsd } from '../../functions/domain/rules/restore-cost.js';
-import { describeMembership, membershipOfObject } from './batch-membership.js';
+import { describeMembership } from '../../functions/domain/rules/batch-membership.js';
+import { membershipOfObject } from './batch-membership.js';
 
 /** A restore's cost, as the RESTORE_REQUESTED entry (and an approval's) records it. */
 function costOf(detail: Record<string, unknown>): string | undefined {

@@ -8,7 +8,8 @@ import { EXIT, printJson, printLine } from '../output.js';
 import { stateOf, type ObjectState } from '../plan.js';
 import { parseS3Url } from '../s3-url.js';
 import { expiredCopies } from '../expired-copies.js';
-import { describeMembership, membershipsOf } from './batch-membership.js';
+import { describeMembership } from '../../functions/domain/rules/batch-membership.js';
+import { membershipsOf } from './batch-membership.js';
 
 /** "restored until <time>" for a restored copy, "expired <time>" for an archived object whose last restored copy is gone. */
 function lifeOf(row: { restoredUntil?: string; expiredAt?: string }): string {

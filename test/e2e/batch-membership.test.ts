@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
@@ -99,6 +101,22 @@ describe('an object of a bulk restore', () => {
     expect(readyHistory.stdout).toMatch(/part of batch done-batch \(READY\): restored until \d{4}-/);
     const alone = JSON.parse((await autorestore(['--json', 'history', `s3://${BUCKET}/alone/archived.bin`])).stdout) as { batch?: unknown };
     expect(alone.batch).toBeUndefined();
+
+    // The console's object page says the same.
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${h.cloud.endpoint}/_console/#/object/${encodeURIComponent(objectIdOf({ bucket: BUCKET, key: 'run/restoring.bin' }))}`);
+      await expect.poll(() => page.locator('[data-fact="batch"]').innerText(), { timeout: 30_000 }).toBe('part of batch run-batch (RUNNING): restoring');
+      expect(await page.locator('[data-fact="status"]').innerText()).toBe('never restored');
+      await page.goto(`${h.cloud.endpoint}/_console/#/object/${encodeURIComponent(objectIdOf({ bucket: BUCKET, key: 'done/ready.bin' }))}`);
+      await expect.poll(() => page.locator('[data-fact="batch"]').innerText(), { timeout: 30_000 }).toMatch(/^part of batch done-batch \(READY\): restored until \d{4}-/);
+    } finally {
+      await browser.close();
+    }
   });
 });
 

@@ -1,12 +1,10 @@
 /** Which bulk restore an object belongs to: pure rules over its record, the running batches and what S3 says. */
 import { describe, expect, it } from 'vitest';
-import { describeMembership, membershipOf } from '../../cli/commands/batch-membership.js';
-import type { BatchRecord } from '../../functions/domain/stores/batches.js';
-import type { ObjectRecord } from '../../functions/domain/stores/records.js';
+import { describeMembership, membershipOf, type BatchFacts, type RecordFacts } from '../../functions/domain/rules/batch-membership.js';
 
-const batch = (batchId: string, prefix: string, createdAt: string, status: BatchRecord['status'] = 'RUNNING') => ({ batchId, bucket: 'b', prefix, status, createdAt }) as BatchRecord;
-const record = (fields: Partial<ObjectRecord> & { batchId?: string }) => ({ objectId: 'b/k', bucket: 'b', key: 'k', cycle: 1, subscribers: {}, ...fields }) as ObjectRecord;
-const known = (running: BatchRecord[], named: BatchRecord[] = []) => ({ bucket: 'b', running, named: new Map(named.map((n) => [n.batchId, n])) });
+const batch = (batchId: string, prefix: string, createdAt: string, status = 'RUNNING'): BatchFacts => ({ batchId, bucket: 'b', prefix, status, createdAt });
+const record = (fields: RecordFacts) => fields;
+const known = (running: BatchFacts[], named: BatchFacts[] = []) => ({ bucket: 'b', running, named: new Map(named.map((n) => [n.batchId, n])) });
 
 describe('batch membership', () => {
   it('an archived object under a running batch’s prefix is part of the newest such batch, in the state S3 gives', () => {

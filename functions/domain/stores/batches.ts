@@ -12,8 +12,11 @@ import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Reader } from '../rules/reader.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
+import { batchItemId, runningBatchesItemId } from '../rules/batch-membership.js';
 import { batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
+
+export { batchItemId, inBatch } from '../rules/batch-membership.js';
 
 /** S3 refuses to mix these in one job: Glacier/Deep Archive restores take ExpirationInDays, Intelligent-Tiering ones must not. */
 export const BATCH_JOB_KINDS = ['archive', 'intelligent-tiering'] as const;
@@ -99,8 +102,6 @@ export interface BatchRecord {
   updatedAt: string;
 }
 
-export const batchItemId = (batchId: string) => `#batch#${batchId}`;
-const bucketIndexId = (bucket: string) => `#batches#${bucket}`;
 const REGISTRY_ID = '#batch-registry';
 const requestItemId = (requestKey: string) => `#batch-request#${requestKey}`;
 /** Short and fixed-length: object ids can be over 1 KB. */
@@ -134,7 +135,7 @@ export class BatchBook {
   /** Writes the batch and adds it to the bucket's running batches and to the registry. */
   async create(batch: BatchRecord): Promise<void> {
     await this.ddb.send(new PutCommand({ TableName: this.table, Item: batch, ConditionExpression: 'attribute_not_exists(objectId)' }));
-    await this.addToSet(bucketIndexId(batch.bucket), batch.batchId);
+    await this.addToSet(runningBatchesItemId(batch.bucket), batch.batchId);
     await this.addToSet(REGISTRY_ID, batch.batchId);
   }
 
@@ -254,7 +255,7 @@ export class BatchBook {
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { objectId: bucketIndexId(batch.bucket) },
+        Key: { objectId: runningBatchesItemId(batch.bucket) },
         UpdateExpression: 'DELETE batches :b',
         ExpressionAttributeValues: { ':b': new Set([batch.batchId]) },
       }),
@@ -293,7 +294,7 @@ export class BatchBook {
 
   /** The batches of a bucket that are still restoring. */
   async runningIn(bucket: string): Promise<BatchRecord[]> {
-    return this.members(bucketIndexId(bucket));
+    return this.members(runningBatchesItemId(bucket));
   }
 
   /** Every batch, newest first. */
@@ -367,11 +368,6 @@ export class BatchBook {
       ids.map((id) => ({ objectId: batchItemId(id) })),
     )) as unknown as BatchRecord[];
   }
-}
-
-/** Whether an object belongs to a batch: under its prefix, in its bucket. */
-export function inBatch(batch: Pick<BatchRecord, 'bucket' | 'prefix'>, ref: ObjectRef): boolean {
-  return ref.bucket === batch.bucket && ref.key.startsWith(batch.prefix);
 }
 
 /** The batch an object's record names: set when S3 completed the object's restore as part of a batch. */
