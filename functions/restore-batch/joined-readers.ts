@@ -48,9 +48,9 @@ export async function tellJoinedReaders(batch: BatchRecord, deps: JoinedReaderDe
   return { ready: told.filter((t) => t.kind === 'ready').length, failed: told.filter((t) => t.kind === 'failed').length };
 }
 
-/** The batch's object as a notice names it: cycle 1, like the record restore-completed writes. */
+/** The batch's object as a notice names it, in the cycle the record restore-completed writes has. */
 function fileOf(batch: BatchRecord, join: BatchJoin): NoticeFile {
-  return { objectId: join.objectId, cycle: 1, bucket: join.bucket, key: join.key, ...(join.versionId ? { versionId: join.versionId } : {}), ...batchFacts(batch) };
+  return { objectId: join.objectId, cycle: join.cycle, bucket: join.bucket, key: join.key, ...(join.versionId ? { versionId: join.versionId } : {}), ...batchFacts(batch) };
 }
 
 function batchFacts(batch: BatchRecord): Pick<NoticeFile, 'tier' | 'expectedReadyAt' | 'executionArn'> {

@@ -1,10 +1,14 @@
 /** A reader whose read joined a running batch is told about the object read (its file named), not only the folder. */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
+import { startOrJoinRestore } from '../../functions/domain/restores/start-restore.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
+import type { ObjectRecord } from '../../functions/domain/stores/records.js';
 import { folderJoiners } from '../../functions/restore-batch/joined-readers.js';
 import { S3ControlClient } from '../../functions/restore-batch/s3control.js';
 import { runBatchStep, type BatchStepDeps } from '../../functions/restore-batch/steps.js';
@@ -66,10 +70,10 @@ const noticesOf = async (readerId: string) => (await state.notices.pending()).fi
 describe('readers who joined a batch', () => {
   it('hear "ready" for the file they read once S3 completed it, once; the batch’s own "ready" goes to its recipients', async () => {
     await batches.create(batch('joined'));
-    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/a.bin' }, NOW)).toBe(true);
-    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/b.bin' }, NOW)).toBe(true);
+    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/a.bin' }, 1, NOW)).toBe(true);
+    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/b.bin' }, 1, NOW)).toBe(true);
     // A duplicate detection of the same read keeps one join.
-    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/a.bin' }, NOW)).toBe(true);
+    expect(await batches.addJoiner('joined', READER, { bucket: 'b', key: 'p/a.bin' }, 1, NOW)).toBe(true);
     expect(Object.keys((await batches.get('joined'))!.joins ?? {})).toHaveLength(2);
 
     await batches.recordRestored((await batches.get('joined'))!, { bucket: 'b', key: 'p/a.bin' }, { restoredAt: NOW.toISOString(), expiryDate: '2026-11-30T00:00:00.000Z' }, NOW);
@@ -100,8 +104,8 @@ describe('readers who joined a batch', () => {
   it('at the end, an object whose completion never came is asked of S3: restored -> "ready", not restored -> "failed" with the reason', async () => {
     const reader = { id: 'arn:aws:iam::111122223333:user/late', accessKeyId: 'AKIAJOINEDREADER0002' };
     await batches.create({ ...batch('lost-events'), expectedCount: 2 });
-    await batches.addJoiner('lost-events', reader, { bucket: 'b', key: 'p/restored.bin' }, NOW);
-    await batches.addJoiner('lost-events', reader, { bucket: 'b', key: 'p/never.bin' }, NOW);
+    await batches.addJoiner('lost-events', reader, { bucket: 'b', key: 'p/restored.bin' }, 1, NOW);
+    await batches.addJoiner('lost-events', reader, { bucket: 'b', key: 'p/never.bin' }, 1, NOW);
     s3.on(HeadObjectCommand, { Key: 'p/restored.bin' }).resolves({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Mon, 30 Nov 2026 00:00:00 GMT"' });
     s3.on(HeadObjectCommand, { Key: 'p/never.bin' }).resolves({ StorageClass: 'GLACIER' });
 
@@ -118,6 +122,56 @@ describe('readers who joined a batch', () => {
   it('a reader whose object could not be kept hears about the folder with the recipients', () => {
     const kept = { id: 'kept' };
     const overflow = { id: 'overflow' };
-    expect(folderJoiners({ joiners: { kept, overflow }, joins: { k: { readerId: 'kept', objectId: 'b/p/x', bucket: 'b', key: 'p/x' } } })).toEqual([overflow]);
+    expect(folderJoiners({ joiners: { kept, overflow }, joins: { k: { readerId: 'kept', objectId: 'b/p/x', cycle: 1, bucket: 'b', key: 'p/x' } } })).toEqual([overflow]);
+  });
+});
+
+describe('an object whose earlier restore has expired, under a running batch', () => {
+  const sfn = mockClient(SFNClient);
+  const ref = { bucket: 'b', key: 'p/again.bin' };
+  const expired = (): ObjectRecord => ({
+    objectId: objectIdOf(ref),
+    bucket: 'b',
+    key: 'p/again.bin',
+    cycle: 2,
+    status: 'EXPIRED',
+    cycleStartedAt: '2026-10-01T00:00:00.000Z',
+    executionName: 'old',
+    subscribers: {},
+    updatedAt: '2026-10-10T00:00:00.000Z',
+  });
+
+  it('a read joins the batch (no execution of its own) and the batch’s restore becomes the object’s next cycle, counted once', async () => {
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.objects, Item: expired() }));
+    await batches.create({ ...batch('again'), status: 'RUNNING', expectedCount: 1 });
+    sfn.reset();
+
+    const joined = await startOrJoinRestore(
+      {
+        sfn: new SFNClient({ region: 'us-east-1' }),
+        records: state.records,
+        audit: state.audit,
+        notices: state.notices,
+        stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:restore',
+        now: () => NOW,
+        batches,
+      },
+      ref,
+      READER,
+      NOW,
+    );
+    expect(joined).toMatchObject({ opened: false, cycle: 3, executionName: 'again' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(Object.values((await batches.get('again'))!.joins ?? {})).toEqual([expect.objectContaining({ readerId: READER.id, cycle: 3 })]);
+
+    // S3 completes the batch's restore: the record's next cycle, naming the batch, counted once.
+    expect(await batches.recordRestored((await batches.get('again'))!, ref, { restoredAt: NOW.toISOString() }, NOW)).toMatchObject({ recorded: true, counted: true });
+    expect(await state.records.get(objectIdOf(ref))).toMatchObject({ cycle: 3, status: 'RESTORED', batchId: 'again' });
+    expect(await batches.recordRestored((await batches.get('again'))!, ref, { restoredAt: NOW.toISOString() }, NOW)).toMatchObject({ recorded: false });
+    expect(await batches.get('again')).toMatchObject({ restoredCount: 1 });
+
+    // The reader is told about that cycle of the file.
+    await runBatchStep({ action: 'readiness', batchId: 'again' }, deps(NOW));
+    expect((await state.notices.pending()).filter((n) => n.readerId === READER.id && n.file.key === 'p/again.bin').map((n) => [n.kind, n.file.cycle])).toEqual([['ready', 3]]);
   });
 });

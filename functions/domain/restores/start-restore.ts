@@ -47,13 +47,14 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
   const objectId = objectIdOf(ref);
   for (let attempt = 0; attempt < MAX_RACES; attempt++) {
     const record = await deps.records.get(objectId);
-    if (!record && deps.batches) {
+    const decision = decideCycle(record, readTime);
+    // No restore of its own under way (never restored, or its last cycle ended): a running batch restoring it is joined.
+    if (decision.action === 'open' && (!record || record.status === 'EXPIRED' || record.status === 'CLOSED') && deps.batches) {
       const batch = (await deps.batches.runningIn(ref.bucket)).find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
-      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, deps.now()))) {
-        return { opened: false, objectId, cycle: 1, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
+      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, decision.cycle, deps.now()))) {
+        return { opened: false, objectId, cycle: decision.cycle, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
       }
     }
-    const decision = decideCycle(record, readTime);
     if (decision.action === 'open') {
       const executionName = executionNameOf(ref, decision.cycle);
       const opened = await deps.records.openCycle(ref, decision, { reader, executionName, now: deps.now(), options });

@@ -57,6 +57,8 @@ export interface BatchFailure {
 export interface BatchJoin {
   readerId: string;
   objectId: string;
+  /** The object's restore cycle the batch's restore is (1, or the one after an ended cycle): what the reader's notices are keyed by. */
+  cycle: number;
   bucket: string;
   key: string;
   versionId?: string;
@@ -177,7 +179,7 @@ export class BatchBook {
    * own) and is kept with the object read, to be told when it is ready. False when the batch
    * has ended meanwhile.
    */
-  async addJoiner(batchId: string, reader: Reader, ref: ObjectRef, now: Date): Promise<boolean> {
+  async addJoiner(batchId: string, reader: Reader, ref: ObjectRef, cycle: number, now: Date): Promise<boolean> {
     const key = { objectId: batchItemId(batchId) };
     const running = await conditionHeld(() =>
       this.ddb.send(
@@ -203,7 +205,7 @@ export class BatchBook {
       }),
     );
     const objectId = objectIdOf(ref);
-    const join: BatchJoin = { readerId: reader.id, objectId, bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
+    const join: BatchJoin = { readerId: reader.id, objectId, cycle, bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
     // Past the cap the reader stays a joiner of the whole batch (told with its recipients).
     await conditionHeld(() =>
       this.ddb.send(
@@ -304,9 +306,9 @@ export class BatchBook {
 
   /**
    * Records that S3 completed the restore of a batch's object: its own record (status
-   * RESTORED, cycle 1, naming the batch) and one more on the batch's count. Not `recorded`
-   * when the object already had a record (a duplicate event, or an object restored some other
-   * way). Not `counted` when the count already stands at the restores S3 accepted: a HeadObject
+   * RESTORED, naming the batch: cycle 1, or the cycle after one that had ended, expired or
+   * closed) and one more on the batch's count. Not `recorded` when the object already had a
+   * record of a live cycle (a duplicate event, or an object restored some other way). Not `counted` when the count already stands at the restores S3 accepted: a HeadObject
    * sample that found the objects restored while their events were missing set it there, and
    * the events that arrive late must not lift it past 100%. `batch` is the batch as the count
    * left it (who joined it, for the object's readers).
@@ -336,7 +338,9 @@ export class BatchBook {
       batchId: batch.batchId,
       updatedAt: now.toISOString(),
     };
-    const created = await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(objectId)' })));
+    const created =
+      (await conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: record, ConditionExpression: 'attribute_not_exists(objectId)' })))) ||
+      (await this.replaceEndedCycle(record));
     if (!created) return { recorded: false, counted: false };
     const counted = await unlessConditionFails(() =>
       this.ddb.send(
@@ -352,6 +356,28 @@ export class BatchBook {
       ),
     );
     return { recorded: true, counted: counted !== undefined, ...(counted ? { batch: counted.Attributes as BatchRecord } : {}) };
+  }
+
+  /**
+   * The object had a record: when its last cycle has ended (its copy expired, or the cycle
+   * closed), the batch's restore is the next cycle. Conditional on the cycle read, so a
+   * detection that opened the next cycle meanwhile keeps it.
+   */
+  private async replaceEndedCycle(record: ObjectRecord): Promise<boolean> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { objectId: record.objectId }, ConsistentRead: true }));
+    const previous = out.Item as ObjectRecord | undefined;
+    if (!previous || (previous.status !== 'EXPIRED' && previous.status !== 'CLOSED')) return false;
+    return conditionHeld(() =>
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...record, cycle: previous.cycle + 1 },
+          ConditionExpression: '#status = :status AND #cycle = :cycle',
+          ExpressionAttributeNames: { '#status': 'status', '#cycle': 'cycle' },
+          ExpressionAttributeValues: { ':status': previous.status, ':cycle': previous.cycle },
+        }),
+      ),
+    );
   }
 
   private async addToSet(itemId: string, batchId: string): Promise<void> {
