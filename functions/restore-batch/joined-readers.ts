@@ -8,7 +8,7 @@
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseRestoreHeader } from '../domain/rules/archive.js';
-import { batchIdOfRecord, type BatchBook, type BatchJoin, type BatchRecord } from '../domain/stores/batches.js';
+import { batchFileFacts, batchIdOfRecord, joinedFileOf, type BatchBook, type BatchJoin, type BatchRecord } from '../domain/stores/batches.js';
 import { noticeFileOf, type NoticeBook, type NoticeFile } from '../domain/stores/notices.js';
 
 export interface JoinedReaderDeps {
@@ -38,7 +38,8 @@ export async function tellJoinedReaders(batch: BatchRecord, deps: JoinedReaderDe
     if (!reader) continue;
     const record = records.get(join.objectId);
     let news: { kind: 'ready' | 'failed'; file: NoticeFile } | undefined;
-    if (record && record.status === 'RESTORED' && batchIdOfRecord(record) === batch.batchId) news = { kind: 'ready', file: { ...fileOf(batch, join), ...noticeFileOf(record), ...batchFacts(batch) } };
+    if (record && record.status === 'RESTORED' && batchIdOfRecord(record) === batch.batchId)
+      news = { kind: 'ready', file: { ...joinedFileOf(batch, join), ...noticeFileOf(record), ...batchFileFacts(batch) } };
     else if (ending) news = await askS3(batch, join, ending.reason, deps.s3);
     if (!news) continue;
     await deps.notices.enqueue(reader, news.kind, news.file, deps.now());
@@ -48,18 +49,9 @@ export async function tellJoinedReaders(batch: BatchRecord, deps: JoinedReaderDe
   return { ready: told.filter((t) => t.kind === 'ready').length, failed: told.filter((t) => t.kind === 'failed').length };
 }
 
-/** The batch's object as a notice names it, in the cycle the record restore-completed writes has. */
-function fileOf(batch: BatchRecord, join: BatchJoin): NoticeFile {
-  return { objectId: join.objectId, cycle: join.cycle, bucket: join.bucket, key: join.key, ...(join.versionId ? { versionId: join.versionId } : {}), ...batchFacts(batch) };
-}
-
-function batchFacts(batch: BatchRecord): Pick<NoticeFile, 'tier' | 'expectedReadyAt' | 'executionArn'> {
-  return { tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard', expectedReadyAt: batch.expectedReadyAt, ...(batch.executionArn ? { executionArn: batch.executionArn } : {}) };
-}
-
 /** The batch has ended with no completion counted for the object: S3 says whether it is restored. */
 async function askS3(batch: BatchRecord, join: BatchJoin, reason: string, s3: S3Client): Promise<{ kind: 'ready' | 'failed'; file: NoticeFile }> {
-  const file = fileOf(batch, join);
+  const file = joinedFileOf(batch, join);
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: join.bucket, Key: join.key, ...(join.versionId ? { VersionId: join.versionId } : {}) }));
     const restore = parseRestoreHeader(head.Restore);

@@ -143,7 +143,7 @@ describe('an object whose earlier restore has expired, under a running batch', (
 
   it('a read joins the batch (no execution of its own) and the batch’s restore becomes the object’s next cycle, counted once', async () => {
     await state.ddb.send(new PutCommand({ TableName: state.tableNames.objects, Item: expired() }));
-    await batches.create({ ...batch('again'), status: 'RUNNING', expectedCount: 1 });
+    await batches.create({ ...batch('again'), status: 'RUNNING', expectedCount: 1, startedNotified: true });
     sfn.reset();
 
     const joined = await startOrJoinRestore(
@@ -163,6 +163,9 @@ describe('an object whose earlier restore has expired, under a running batch', (
     expect(joined).toMatchObject({ opened: false, cycle: 3, executionName: 'again' });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
     expect(Object.values((await batches.get('again'))!.joins ?? {})).toEqual([expect.objectContaining({ readerId: READER.id, cycle: 3 })]);
+    // The batch's jobs are with S3: the reader hears now that their file is being restored.
+    const againNotices = async () => (await state.notices.pending()).filter((n) => n.readerId === READER.id && n.file.key === 'p/again.bin').map((n) => [n.kind, n.file.cycle, n.file.expectedReadyAt]);
+    expect(await againNotices()).toEqual([['started', 3, batch('again').expectedReadyAt]]);
 
     // S3 completes the batch's restore: the record's next cycle, naming the batch, counted once.
     expect(await batches.recordRestored((await batches.get('again'))!, ref, { restoredAt: NOW.toISOString() }, NOW)).toMatchObject({ recorded: true, counted: true });
@@ -172,6 +175,7 @@ describe('an object whose earlier restore has expired, under a running batch', (
 
     // The reader is told about that cycle of the file.
     await runBatchStep({ action: 'readiness', batchId: 'again' }, deps(NOW));
-    expect((await state.notices.pending()).filter((n) => n.readerId === READER.id && n.file.key === 'p/again.bin').map((n) => [n.kind, n.file.cycle])).toEqual([['ready', 3]]);
+    // "ready" replaces the "started" still pending.
+    expect(await againNotices()).toEqual([['ready', 3, batch('again').expectedReadyAt]]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { AuditLog } from '../stores/audit.js';
-import { ENDED_BATCH_STATUSES, inBatch, type BatchBook } from '../stores/batches.js';
+import { ENDED_BATCH_STATUSES, inBatch, joinedFileOf, type BatchBook } from '../stores/batches.js';
 import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import { describeReader, type Reader } from '../rules/reader.js';
@@ -52,6 +52,8 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
     if (decision.action === 'open' && (!record || record.status === 'EXPIRED' || record.status === 'CLOSED') && deps.batches) {
       const batch = (await deps.batches.runningIn(ref.bucket)).find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
       if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, decision.cycle, deps.now()))) {
+        // Once S3 has the batch's jobs, the reader hears now that their file is on its way (the workflow tells them when it is ready).
+        if (batch.startedNotified) await deps.notices.enqueue(reader, 'started', joinedFileOf(batch, { objectId, cycle: decision.cycle, ...ref }), deps.now());
         return { opened: false, objectId, cycle: decision.cycle, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
       }
     }

@@ -14,6 +14,7 @@ import type { Reader } from '../rules/reader.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import { batchItemId, runningBatchesItemId } from '../rules/batch-membership.js';
 import { batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
+import type { NoticeFile } from './notices.js';
 import type { ObjectRecord } from './records.js';
 
 export { batchItemId, inBatch } from '../rules/batch-membership.js';
@@ -400,4 +401,14 @@ export class BatchBook {
 export function batchIdOfRecord(record: ObjectRecord): string | undefined {
   const batchId = (record as ObjectRecord & { batchId?: unknown }).batchId;
   return typeof batchId === 'string' ? batchId : undefined;
+}
+
+/** What every notice about a batch's object says of the batch: its tier, when it should be ready, its workflow. */
+export function batchFileFacts(batch: BatchRecord): Pick<NoticeFile, 'tier' | 'expectedReadyAt' | 'executionArn'> {
+  return { tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard', expectedReadyAt: batch.expectedReadyAt, ...(batch.executionArn ? { executionArn: batch.executionArn } : {}) };
+}
+
+/** A batch's object as a joined reader's notices name it, in the cycle the object's record will have. */
+export function joinedFileOf(batch: BatchRecord, join: Pick<BatchJoin, 'objectId' | 'cycle' | 'bucket' | 'key' | 'versionId'>): NoticeFile {
+  return { objectId: join.objectId, cycle: join.cycle, bucket: join.bucket, key: join.key, ...(join.versionId ? { versionId: join.versionId } : {}), ...batchFileFacts(batch) };
 }
