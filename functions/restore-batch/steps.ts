@@ -299,7 +299,8 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
 /**
  * S3 refused a job (CreateJob failed: bad manifest, missing permission). The jobs it did create
  * (the other kind, or earlier ones still running) are recorded on the batch and cancelled, so
- * nothing restores half the request unknown to the batch; the batch ends FAILED with the reason.
+ * nothing restores half the request unknown to the batch; the batch ends FAILED with the reason,
+ * unless earlier submissions had restores accepted: then it waits for those (`waitForRestores`).
  */
 async function refused(batch: BatchRecord, rejected: { Error: string; Cause?: string }, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
@@ -314,6 +315,14 @@ async function refused(batch: BatchRecord, rejected: { Error: string; Cause?: st
       0,
       500,
     );
+  if ((batch.expectedCount ?? 0) > 0) {
+    // A retry's job refused: what this submission held fails with the reason, and the batch
+    // goes on waiting for the restores S3 accepted before (their "ready" email still goes out).
+    const held = jobs.filter((j) => !j.reported).reduce((n, j) => n + j.count, 0);
+    const failures = [...(batch.failures ?? []), { reason, count: held, sample: [] }];
+    await deps.batches.update(batch.batchId, { jobs: jobs.map((j) => ({ ...j, reported: true })), failures, status: 'RESTORING' }, now);
+    return { status: 'RESTORING', waitForRestores: true, cancelled: cancelled.map((j) => j.jobId) };
+  }
   const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
   await deps.batches.update(batch.batchId, { jobs }, now);
   const ended = await deps.batches.end({ ...batch, jobs }, 'FAILED', now);

@@ -72,7 +72,7 @@ it('S3 refuses the Intelligent-Tiering job after creating the archive job: the a
     200,
   );
   expect(execution.status).toBe('FAILED');
-  expect((await h.path(executionArn)).slice(-3)).toEqual(['Create job: Intelligent-Tiering', 'Report: S3 refused the job', 'Batch refused']);
+  expect((await h.path(executionArn)).slice(-4)).toEqual(['Create job: Intelligent-Tiering', 'Report: S3 refused the job', 'Restores accepted before?', 'Batch refused']);
 
   const ended = (await batches.get(batchId))!;
   expect(ended.status).toBe('FAILED');

@@ -120,6 +120,29 @@ describe('a job S3 refuses or fails', () => {
     expect((await batches.get('refused-first'))!.failures![0]!.reason).toBe('S3 refused the archive and intelligent-tiering job: S3Control.AccessDeniedException');
   });
 
+  it('a retry’s job refused: its objects fail with the reason, and the batch goes on to wait for the restores S3 accepted before', async () => {
+    await batches.create({
+      ...batch('retry-refused', [archive({ jobId: 'job-first', status: 'Complete', reported: true, count: 3 }), archive({ attempt: 1, count: 1, manifestKey: 'm/retry.csv' })]),
+      status: 'RUNNING',
+      expectedCount: 2,
+      failures: [],
+    });
+    const control = new ScriptedControl(new Map());
+    expect(await runBatchStep({ action: 'finish', batchId: 'retry-refused', rejected: { Error: 'S3Control.AccessDeniedException' }, created: {} }, deps(control))).toEqual({
+      status: 'RESTORING',
+      waitForRestores: true,
+      cancelled: [],
+    });
+    const waiting = (await batches.get('retry-refused'))!;
+    expect(waiting).toMatchObject({ status: 'RESTORING', expectedCount: 2, failures: [{ reason: 'S3 refused the archive job: S3Control.AccessDeniedException', count: 1, sample: [] }] });
+    expect((await batches.runningIn('b')).map((b) => b.batchId)).toContain('retry-refused');
+    // The two accepted restores complete: the batch ends PARTIAL, one ready and one failed report.
+    await batches.recordRestored(waiting, { bucket: 'b', key: 'p/1' }, { restoredAt: NOW.toISOString() }, NOW);
+    await batches.recordRestored(waiting, { bucket: 'b', key: 'p/2' }, { restoredAt: NOW.toISOString() }, NOW);
+    expect(await runBatchStep({ action: 'readiness', batchId: 'retry-refused' }, deps(control))).toMatchObject({ state: 'ready' });
+    expect(await runBatchStep({ action: 'finish', batchId: 'retry-refused' }, deps(control))).toMatchObject({ status: 'PARTIAL', restored: 2, failed: 1 });
+  });
+
   it('a job S3 fails part-way: the other job of the submission is cancelled with the reason, and the workflow waits for it to end', async () => {
     await batches.create({ ...batch('failed-job', [archive({ jobId: 'job-a', status: 'Active' }), tiered({ jobId: 'job-i', status: 'Active' })]), status: 'RUNNING' });
     const control = new ScriptedControl(
