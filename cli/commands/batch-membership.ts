@@ -37,6 +37,8 @@ export async function batchesNamedBy(book: BatchBook, records: readonly ObjectRe
  */
 export async function membershipsOf(ctx: Context, bucket: string, objects: readonly ObjectNow[]): Promise<Map<string, BatchMembership>> {
   const memberships = new Map<string, BatchMembership>();
+  // Only archived objects can be a batch's: nothing else to read for a listing without any.
+  if (objects.every((o) => o.state === 'NOT_ARCHIVED')) return memberships;
   const book = await batchBookOf(ctx);
   if (!book) return memberships;
   const running = await book.runningIn(bucket);
