@@ -305,6 +305,8 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
 async function refused(batch: BatchRecord, rejected: { Error: string; Cause?: string }, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
   if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
+  // A retry of this step after a retry's refusal was recorded (every job reported): nothing more to write.
+  if ((batch.expectedCount ?? 0) > 0 && batch.jobs.every((j) => j.reported)) return { status: batch.status, waitForRestores: true, cancelled: [] };
   const recorded = withCreated(batch.jobs, created);
   const refusedKinds = [...new Set(recorded.filter((j) => !j.jobId && j.count > 0).map((j) => j.kind))];
   const what = `S3 refused the ${refusedKinds.join(' and ') || 'batch'} job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`;

@@ -133,6 +133,10 @@ describe('a job S3 refuses or fails', () => {
       waitForRestores: true,
       cancelled: [],
     });
+    // The step retried (its answer lost): the refusal is not counted twice.
+    expect(await runBatchStep({ action: 'finish', batchId: 'retry-refused', rejected: { Error: 'S3Control.AccessDeniedException' }, created: {} }, deps(control))).toMatchObject({
+      waitForRestores: true,
+    });
     const waiting = (await batches.get('retry-refused'))!;
     expect(waiting).toMatchObject({ status: 'RESTORING', expectedCount: 2, failures: [{ reason: 'S3 refused the archive job: S3Control.AccessDeniedException', count: 1, sample: [] }] });
     expect((await batches.runningIn('b')).map((b) => b.batchId)).toContain('retry-refused');
