@@ -59,9 +59,13 @@ export async function batchRestoreCommand(ctx: Context, url: S3Url, options: { t
   return signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
 }
 
+/** Restored objects, never more than the restores S3 accepted (the emails count the same way). */
+function restoredOf(batch: BatchRecord): number {
+  return Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? batch.objectCount);
+}
+
 function progressOf(batch: BatchRecord): string {
-  const expected = batch.expectedCount ?? batch.objectCount;
-  return `${batch.restoredCount ?? 0}/${expected} restored`;
+  return `${restoredOf(batch)}/${batch.expectedCount ?? batch.objectCount} restored`;
 }
 
 export async function batchListCommand(ctx: Context): Promise<number> {
@@ -84,7 +88,7 @@ function summary(b: BatchRecord) {
     tier: b.tier,
     objects: b.objectCount,
     expected: b.expectedCount ?? null,
-    restored: b.restoredCount ?? 0,
+    restored: restoredOf(b),
     deleted: b.deletedCount ?? 0,
     createdAt: b.createdAt,
     expectedReadyAt: b.expectedReadyAt,

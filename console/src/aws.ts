@@ -19,7 +19,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { ObjectRef } from '../../functions/domain/rules/object-id-format.js';
-import type { RestoreTier } from '../../functions/domain/rules/archive.js';
+import { inspectArchiveState, type HeadObjectFacts, type RestoreTier } from '../../functions/domain/rules/archive.js';
+import { batchItemId, membershipOf, runningBatchesItemId, type BatchFacts, type BatchMembership } from '../../functions/domain/rules/batch-membership.js';
 import { principalLookupKeys, type Reader } from '../../functions/domain/rules/reader.js';
 import { DEFAULT_STACK_NAME, type StackOutputName } from '../../infra/outputs.js';
 import { LEDGER_TOTAL, OPEN_CYCLES_INDEX, OPEN_PARTITION, PENDING_INDEX, PENDING_PARTITION, ledgerPartitionOf } from './indexes.js';
@@ -110,12 +111,35 @@ export interface ObjectRecordView {
   expiryDate?: string;
   outcome?: string;
   outcomeReason?: string;
+  /** Set when a bulk restore (S3 Batch Operations) restored the object. */
+  batchId?: string;
 }
 
 /** The object's restore record (functions/domain/stores/records.ts), if it was ever read while archived. */
 export async function objectRecord(objectId: string): Promise<ObjectRecordView | undefined> {
   const { objectsTable } = await getStack();
   return (await ddb.send(new GetCommand({ TableName: objectsTable, Key: { objectId }, ConsistentRead: true }))).Item as ObjectRecordView | undefined;
+}
+
+/**
+ * The bulk restore the object is part of, as `autorestore history` says it: the batch its record
+ * names, else a batch its bucket runs now whose prefix holds it (one read of the running batches).
+ */
+export async function batchOfObject(ref: ObjectRef, record: ObjectRecordView | undefined, head: HeadObjectFacts | undefined): Promise<BatchMembership | undefined> {
+  if (!head) return undefined;
+  const { objectsTable } = await getStack();
+  const ids = record?.batchId
+    ? [record.batchId]
+    : [...(((await ddb.send(new GetCommand({ TableName: objectsTable, Key: { objectId: runningBatchesItemId(ref.bucket) } }))).Item?.batches as Set<string> | undefined) ?? [])];
+  if (ids.length === 0) return undefined;
+  const got = await ddb.send(new BatchGetCommand({ RequestItems: { [objectsTable]: { Keys: ids.slice(0, 100).map((id) => ({ objectId: batchItemId(id) })) } } }));
+  const batches = (got.Responses?.[objectsTable] ?? []) as BatchFacts[];
+  const inspected = inspectArchiveState(head);
+  return membershipOf({ key: ref.key, state: inspected.state, ...(inspected.expiryDate ? { restoredUntil: inspected.expiryDate } : {}) }, record, {
+    bucket: ref.bucket,
+    running: record?.batchId ? [] : batches,
+    named: new Map(batches.map((b) => [b.batchId, b])),
+  });
 }
 
 /** What S3 says of the object now: storage class, archive status and the x-amz-restore header; undefined once it is gone. */

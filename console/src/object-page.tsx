@@ -4,7 +4,8 @@
  * entries as `autorestore history --json`) and the emails that listed it.
  */
 import { parseObjectId } from '../../functions/domain/rules/object-id-format';
-import { auditHistory, describeExecutions, headObject, objectRecord, outbox, readerEmails, type AuditEntry } from './aws';
+import { describeMembership } from '../../functions/domain/rules/batch-membership';
+import { auditHistory, batchOfObject, describeExecutions, headObject, objectRecord, outbox, readerEmails, type AuditEntry } from './aws';
 import { mentions } from './mentions';
 import { Failure, link, useLive } from './ui';
 
@@ -14,8 +15,8 @@ async function loadObject(objectId: string) {
   // Every cycle's execution: the audit history names each one, the record names the current one.
   const arns = [...new Set([...timeline.map((e) => e.detail.executionArn), record?.executionArn].filter((arn): arn is string => typeof arn === 'string'))];
   const readers = Object.values(record?.subscribers ?? {});
-  const [runs, emailOf] = await Promise.all([describeExecutions(arns), readerEmails(readers)]);
-  return { object: ref, record, head, timeline, runs, readers: readers.map((r) => ({ reader: r, email: emailOf.get(r.id) })), emails: messages.filter((m) => mentions(m, ref)) };
+  const [runs, emailOf, batch] = await Promise.all([describeExecutions(arns), readerEmails(readers), batchOfObject(ref, record, head)]);
+  return { object: ref, record, head, batch, timeline, runs, readers: readers.map((r) => ({ reader: r, email: emailOf.get(r.id) })), emails: messages.filter((m) => mentions(m, ref)) };
 }
 
 /** The x-amz-restore header: `ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"`. */
@@ -40,7 +41,7 @@ export function ObjectPage({ objectId }: { objectId: string }) {
   );
 }
 
-function ObjectDetails({ object, record, head, timeline, runs, readers, emails }: Awaited<ReturnType<typeof loadObject>>) {
+function ObjectDetails({ object, record, head, batch, timeline, runs, readers, emails }: Awaited<ReturnType<typeof loadObject>>) {
   const open = record && (record.status === 'STARTING' || record.status === 'RESTORING');
   return (
     <>
@@ -52,6 +53,12 @@ function ObjectDetails({ object, record, head, timeline, runs, readers, emails }
       <dl className="facts">
         <dt>State</dt>
         <dd data-fact="status">{record ? `${record.status}${record.outcome ? ` (${record.outcome})` : ''}` : 'never restored'}</dd>
+        {batch && (
+          <>
+            <dt>Bulk restore</dt>
+            <dd data-fact="batch">{describeMembership(batch)}</dd>
+          </>
+        )}
         <dt>Cycle</dt>
         <dd data-fact="cycle">{record?.cycle ?? '-'}</dd>
         <dt>Storage class</dt>

@@ -10,13 +10,13 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { parseRestoreHeader } from '../domain/rules/archive.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
 import { ENDED_BATCH_STATUSES, batchItemId, type BatchBook, type BatchFailure, type BatchJob, type BatchRecord } from '../domain/stores/batches.js';
 import type { NoticeBook, NoticeFile, NoticeKind } from '../domain/stores/notices.js';
 import { TERMINAL_JOB_STATUSES, type JobStatus, type S3ControlClient } from './s3control.js';
 import type { Log } from '../domain/wiring/logger.js';
 import { classifyFailure, failedTasks } from './reports.js';
+import { folderJoiners, isReadable, tellJoinedReaders } from './joined-readers.js';
 
 export interface BatchStepDeps {
   s3: S3Client;
@@ -45,7 +45,13 @@ const stepSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('progress'), batchId }),
   z.object({ action: z.literal('report'), batchId }),
   z.object({ action: z.literal('readiness'), batchId }),
-  z.object({ action: z.literal('finish'), batchId, rejected: z.object({ Error: z.string(), Cause: z.string().optional() }).optional() }),
+  z.object({
+    action: z.literal('finish'),
+    batchId,
+    rejected: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+    // The jobs S3 created before it refused another: they are recorded and cancelled.
+    created: z.record(z.string(), z.object({ JobId: z.string() })).default({}),
+  }),
 ]);
 type Step = z.infer<typeof stepSchema>;
 
@@ -76,7 +82,7 @@ function dispatch(step: Step, batch: BatchRecord, deps: BatchStepDeps) {
     case 'readiness':
       return readiness(batch, deps);
     case 'finish':
-      return finish(batch, step.rejected, deps);
+      return step.rejected ? refused(batch, step.rejected, step.created, deps) : finish(batch, deps);
   }
 }
 
@@ -102,9 +108,14 @@ function prepare(batch: BatchRecord, deps: BatchStepDeps) {
   return requests;
 }
 
+/** The jobs with the ids of those CreateJob just made. */
+function withCreated(jobs: readonly BatchJob[], created: Record<string, { JobId: string }>): BatchJob[] {
+  return jobs.map((job) => (job.jobId || job.count === 0 || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
+}
+
 async function submitted(batch: BatchRecord, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
-  const jobs = batch.jobs.map((job) => (job.jobId || !created[JOB_SLOT[job.kind]] ? job : { ...job, jobId: created[JOB_SLOT[job.kind]]!.JobId }));
+  const jobs = withCreated(batch.jobs, created);
   const first = !batch.startedNotified;
   const timing = first ? batchTiming(batch, now, deps) : {};
   const updated = await deps.batches.update(batch.batchId, { jobs, status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING', ...timing, startedNotified: true }, now);
@@ -138,9 +149,41 @@ async function progress(batch: BatchRecord, deps: BatchStepDeps) {
       ...(reasons.length ? { failureReasons: reasons } : {}),
     });
   }
-  await deps.batches.update(batch.batchId, { jobs }, deps.now());
-  const done = jobs.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
-  return { done, statuses: jobs.map((j) => j.status ?? 'NotCreated') };
+  // S3 failed a job (its manifest unreadable, a permission missing): the batch cannot restore
+  // what it was asked, so the other job is stopped rather than left restoring half of it.
+  // Jobs already reported belong to an earlier submission: only this submission's are looked at.
+  const failedJob = jobs.find((j) => !j.reported && (j.status === 'Failed' || j.status === 'Failing'));
+  const settled = failedJob ? await cancelJobs(jobs, `the ${failedJob.kind} job failed${failedJob.failureReasons?.length ? ` (${failedJob.failureReasons.join('; ')})` : ''}`, deps) : jobs;
+  await deps.batches.update(batch.batchId, { jobs: settled }, deps.now());
+  const done = settled.every((j) => !j.jobId || TERMINAL_JOB_STATUSES.includes(j.status as JobStatus));
+  return { done, statuses: settled.map((j) => j.status ?? 'NotCreated') };
+}
+
+/** Statuses a job leaves only by ending: no need (and no use) to cancel it. */
+const ENDING_JOB_STATUSES: readonly string[] = [...TERMINAL_JOB_STATUSES, 'Cancelling', 'Failing', 'Completing'];
+
+/**
+ * UpdateJobStatus to Cancelled for every created job still running, with the reason on the job
+ * (its untried tasks are then reported with it). A job that ended meanwhile cannot be cancelled:
+ * S3 refuses, and its status is looked up instead.
+ */
+async function cancelJobs(jobs: readonly BatchJob[], why: string, deps: BatchStepDeps): Promise<BatchJob[]> {
+  const out: BatchJob[] = [];
+  for (const job of jobs) {
+    if (!job.jobId || ENDING_JOB_STATUSES.includes(job.status ?? '')) {
+      out.push(job);
+      continue;
+    }
+    let status: string;
+    try {
+      status = (await deps.control.updateJobStatus(job.jobId, 'Cancelled', `autorestore: ${why}`.slice(0, 256))).Status;
+    } catch (err) {
+      deps.log.warn('a batch job could not be cancelled; it has ended meanwhile', { jobId: job.jobId, error: (err as Error).name });
+      status = (await deps.control.describeJob(job.jobId)).Status;
+    }
+    out.push({ ...job, status, failureReasons: [...(job.failureReasons ?? []), `cancelled because ${why}`.slice(0, 300)] });
+  }
+  return out;
 }
 
 /**
@@ -213,6 +256,7 @@ function decodeKey(encoded: string): string {
  */
 async function readiness(batch: BatchRecord, deps: BatchStepDeps) {
   const now = deps.now();
+  await tellJoinedReaders(batch, deps);
   const restored = batch.restoredCount ?? 0;
   const expected = batch.expectedCount ?? 0;
   if (restored >= expected) return { state: 'ready', restored, expected };
@@ -243,9 +287,7 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
   for (const [bucket, encodedKey, versionId] of sample) {
     try {
       const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeKey(encodedKey ?? ''), ...(versionId ? { VersionId: versionId } : {}) }));
-      const restore = parseRestoreHeader(head.Restore);
-      const readable = restore ? !restore.ongoing : head.ArchiveStatus === undefined && head.StorageClass === 'INTELLIGENT_TIERING';
-      if (!readable) return false;
+      if (!isReadable(head)) return false;
     } catch (err) {
       if ((err as Error).name === 'NotFound') continue; // deleted since: nothing to wait for
       throw err;
@@ -254,32 +296,70 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
   return sample.length > 0;
 }
 
-/** The batch's last word: "ready" (with failures reported apart), or "failed"; the batch leaves the running ones. */
-async function finish(batch: BatchRecord, rejected: { Error: string; Cause?: string } | undefined, deps: BatchStepDeps) {
+/**
+ * S3 refused a job (CreateJob failed: bad manifest, missing permission). The jobs it did create
+ * (the other kind, or earlier ones still running) are recorded on the batch and cancelled, so
+ * nothing restores half the request unknown to the batch; the batch ends FAILED with the reason,
+ * unless earlier submissions had restores accepted: then it waits for those (`waitForRestores`).
+ */
+async function refused(batch: BatchRecord, rejected: { Error: string; Cause?: string }, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
   if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
-  if (rejected) {
-    const reason = `S3 refused the batch job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`.slice(0, 500);
-    const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
-    const ended = await deps.batches.end({ ...batch }, 'FAILED', now);
-    const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
-    await notifyAll(updated, 'failed', deps);
-    return { status: 'FAILED' };
+  // A retry of this step after a retry's refusal was recorded (every job reported): nothing more to write.
+  if ((batch.expectedCount ?? 0) > 0 && batch.jobs.every((j) => j.reported)) return { status: batch.status, waitForRestores: true, cancelled: [] };
+  const recorded = withCreated(batch.jobs, created);
+  const refusedKinds = [...new Set(recorded.filter((j) => !j.jobId && j.count > 0).map((j) => j.kind))];
+  const what = `S3 refused the ${refusedKinds.join(' and ') || 'batch'} job: ${rejected.Error}${rejected.Cause ? `: ${rejected.Cause}` : ''}`;
+  const jobs = await cancelJobs(recorded, what, deps);
+  const cancelled = jobs.filter((j, i) => j.status !== recorded[i]!.status);
+  const reason =
+    `${what}${cancelled.length ? `; the ${cancelled.map((j) => `${j.kind} job ${j.jobId} was cancelled (${j.status})`).join(', ')}, so the batch does not restore only part of the request` : ''}`.slice(
+      0,
+      500,
+    );
+  if ((batch.expectedCount ?? 0) > 0) {
+    // A retry's job refused: what this submission held fails with the reason, and the batch
+    // goes on waiting for the restores S3 accepted before (their "ready" email still goes out).
+    const held = jobs.filter((j) => !j.reported).reduce((n, j) => n + j.count, 0);
+    const failures = [...(batch.failures ?? []), { reason, count: held, sample: [] }];
+    await deps.batches.update(batch.batchId, { jobs: jobs.map((j) => ({ ...j, reported: true })), failures, status: 'RESTORING' }, now);
+    return { status: 'RESTORING', waitForRestores: true, cancelled: cancelled.map((j) => j.jobId) };
   }
+  const failures = [...(batch.failures ?? []), { reason, count: batch.objectCount, sample: [] }];
+  await deps.batches.update(batch.batchId, { jobs }, now);
+  const ended = await deps.batches.end({ ...batch, jobs }, 'FAILED', now);
+  const updated = await deps.batches.update(ended.batchId, { failures, endNotified: true }, now);
+  await tellJoinedReaders(updated, deps, { reason });
+  await notifyAll(updated, 'failed', deps);
+  return { status: 'FAILED', cancelled: cancelled.map((j) => j.jobId) };
+}
+
+/** The batch's last word: "ready" (with failures reported apart), or "failed"; the batch leaves the running ones. */
+async function finish(batch: BatchRecord, deps: BatchStepDeps) {
+  const now = deps.now();
+  if (ENDED_BATCH_STATUSES.includes(batch.status) && batch.endNotified) return { status: batch.status };
   const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? 0);
   const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0) + Math.max(0, (batch.expectedCount ?? 0) - restored);
   const status = batch.status === 'CANCELLED' ? 'CANCELLED' : restored === 0 && failed > 0 ? 'FAILED' : failed > 0 ? 'PARTIAL' : 'READY';
   const ended = await deps.batches.end(batch, status, now);
   const updated = await deps.batches.update(ended.batchId, { endNotified: true }, now);
+  const reason =
+    updated.status === 'CANCELLED' ? `the bulk restore ${batch.batchId} was cancelled before S3 restored it` : `the bulk restore ${batch.batchId} did not restore it before ${batch.deadline}`;
+  await tellJoinedReaders(updated, deps, { reason });
   if (restored > 0) await notifyAll(updated, 'ready', deps);
   if (failed > 0) await notifyAll(updated, 'failed', deps);
   return { status, restored, failed, deleted: batch.deletedCount ?? 0 };
 }
 
-/** One notice per recipient, for the batch as one entry (the aggregator emails it like a file). */
+/**
+ * One notice per recipient, for the batch as one entry (the aggregator emails it like a file).
+ * Joined readers hear "started" with them; their "ready" or "failed" names the object they
+ * read (tellJoinedReaders), unless it could not be kept: then they hear about the folder.
+ */
 async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDeps): Promise<void> {
   const file = batchNoticeFile(batch, kind);
-  const readers = new Map([...batch.recipients, ...Object.values(batch.joiners ?? {})].map((r) => [r.id, r]));
+  const joiners = kind === 'started' ? Object.values(batch.joiners ?? {}) : folderJoiners(batch);
+  const readers = new Map([...batch.recipients, ...joiners].map((r) => [r.id, r]));
   await deps.notices.enqueueAll(readers.values(), kind, file, deps.now());
 }
 

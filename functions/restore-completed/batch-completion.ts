@@ -53,7 +53,7 @@ export async function countTowardBatch(batches: BatchBook, s3: S3Client, event: 
   const ref = { bucket: detail.bucket.name, key, ...(detail.object['version-id'] ? { versionId: detail.object['version-id'] } : {}) };
   const batch = candidates.find((b) => inBatch(b, ref));
   if (batch) {
-    const counted = await batches.recordRestored(
+    const { counted } = await batches.recordRestored(
       batch,
       ref,
       {

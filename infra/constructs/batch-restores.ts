@@ -79,7 +79,8 @@ export class BatchRestores extends Construct {
     // The readiness sample: HeadObject on a few restored objects (authorised by s3:GetObject).
     this.steps.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: watchedObjectArns(config.watchedBuckets, stack) }));
     const jobs = Arn.format({ service: 's3', account, resource: 'job', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['s3:DescribeJob'], resources: [jobs] }));
+    // UpdateJobStatus: when S3 refuses or fails one of a batch's jobs, the other is cancelled.
+    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['s3:DescribeJob', 's3:UpdateJobStatus'], resources: [jobs] }));
 
     const stateMachineName = `${stack.stackName}-restore-batch`;
     const logGroup = new LogGroup(this, 'Logs', { logGroupName: `/aws/vendedlogs/states/${stateMachineName}`, retention: props.logRetention, removalPolicy: props.removalPolicy });
@@ -136,7 +137,11 @@ export class BatchRestores extends Construct {
     }
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
-    acknowledge(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:${region}:${account}:job/*]`, 'DescribeJob on the account’s Batch Operations jobs; job ids are made by S3 at run time.');
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:${region}:${account}:job/*]`,
+      'DescribeJob and UpdateJobStatus on the account’s Batch Operations jobs; job ids are made by S3 at run time.',
+    );
     for (const table of [this.objectsTable, this.noticesTable])
       acknowledge(role, `AwsSolutions-IAM5[Resource::<${cfn(table)}.Arn>/index/*]`, 'CDK grantReadWriteData covers the table’s indexes; the function queries none of them.');
     const machineRole = this.stateMachine.role;

@@ -116,6 +116,10 @@ describe('bulk restore', () => {
     expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
     expect(byRecipient('reader@example.com')).toContain('1 file restored and ready to download');
     expect(byRecipient('reader@example.com').length).toBeLessThanOrEqual(2);
+    // The reader who joined hears about the file they read, not the whole folder.
+    const readerReady = (emails as { to: string[]; subject: string; text: string }[]).find((e) => JSON.stringify(e.to).includes('reader@example.com') && e.subject.includes('ready'))!;
+    expect(readerReady.text).toContain('big/part 3+x.bin');
+    expect(readerReady.text).not.toContain('[batch ');
   });
 
   it('a job S3 fails (its manifest changed since it was written) ends the batch FAILED with the reason, and each recipient is told', async () => {

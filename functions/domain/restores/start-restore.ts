@@ -6,7 +6,7 @@
  */
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { AuditLog } from '../stores/audit.js';
-import { ENDED_BATCH_STATUSES, inBatch, type BatchBook } from '../stores/batches.js';
+import { ENDED_BATCH_STATUSES, inBatch, joinedFileOf, type BatchBook } from '../stores/batches.js';
 import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import { describeReader, type Reader } from '../rules/reader.js';
@@ -46,18 +46,20 @@ const MAX_RACES = 5;
 export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef, reader: Reader, readTime: Date, options: RestoreOptions = {}): Promise<RestoreStart> {
   const objectId = objectIdOf(ref);
   for (let attempt = 0; attempt < MAX_RACES; attempt++) {
-    // With bulk restores, the first pass reads the record and the bucket's running batches in
-    // one call; the batches matter only to an object without a record.
+    // With bulk restores, the first pass reads the record and the bucket's running batches in one call.
     const first = attempt === 0 && deps.batches ? await deps.batches.recordAndRunningIn(objectId, ref.bucket) : undefined;
     const record = first ? first.record : await deps.records.get(objectId);
-    if (!record && deps.batches) {
+    const decision = decideCycle(record, readTime);
+    // No restore of its own under way (never restored, or its last cycle ended): a running batch restoring it is joined.
+    if (decision.action === 'open' && (!record || record.status === 'EXPIRED' || record.status === 'CLOSED') && deps.batches) {
       const running = first ? first.running : await deps.batches.runningIn(ref.bucket);
       const batch = running.find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
-      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, deps.now()))) {
-        return { opened: false, objectId, cycle: 1, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
+      if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, decision.cycle, deps.now()))) {
+        // Once S3 has the batch's jobs, the reader hears now that their file is on its way (the workflow tells them when it is ready).
+        if (batch.startedNotified) await deps.notices.enqueue(reader, 'started', joinedFileOf(batch, { objectId, cycle: decision.cycle, ...ref }), deps.now());
+        return { opened: false, objectId, cycle: decision.cycle, executionArn: batch.executionArn ?? '', executionName: batch.batchId };
       }
     }
-    const decision = decideCycle(record, readTime);
     if (decision.action === 'open') {
       const executionName = executionNameOf(ref, decision.cycle);
       const opened = await deps.records.openCycle(ref, decision, { reader, executionName, now: deps.now(), options });
