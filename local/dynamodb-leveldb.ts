@@ -44,7 +44,11 @@ interface DynaliteDbModule {
 const require = createRequire(import.meta.url);
 const patched = new WeakSet();
 
-/** Applies both fixes to every dynalite store created from now on in this process. */
+/**
+ * Applies both fixes to every dynalite store created from now on in this process. (A dynalite
+ * server closed and listening again recreates its store inside dynalite, unfixed; the local
+ * cloud never does that: it starts a new dynalite at each start.)
+ */
 export function fixDynaliteLevelDb(): void {
   // The module dynalite's own `require('./db')` returns: its `create` is looked up at each call.
   const db = require('dynalite/db/index.js') as DynaliteDbModule;
