@@ -14,6 +14,7 @@ import { SimulatedClock } from './clock.js';
 import { localStackOutputs } from './cloudformation.js';
 import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
+import { fixDynaliteLevelDb } from './dynamodb-leveldb.js';
 import { cacheDynaliteTableDescriptions } from './dynamodb-table-cache.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
 import {
@@ -139,6 +140,7 @@ export class LocalCloud {
 
     // --- DynamoDB: dynalite's request listener, on disk in the data folder.
     cacheDynaliteTableDescriptions();
+    fixDynaliteLevelDb();
     const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = dynamoRoute(dynamo.listeners('request')[0] as Listener, dynamoCalls);
