@@ -208,7 +208,7 @@ export class LocalCloud {
     });
 
     // Tables and the state machine, as `cdk deploy` would create them.
-    const { hasOpenCyclesIndex } = await createTables(endpoint, options.dataDir, log);
+    await createTables(endpoint, options.dataDir, log);
     deployStateMachine(stepFunctions, functions, clock, config.waitTimeoutSeconds, config.restorePolicy.approvalTimeoutSeconds);
     deployBatchStateMachine(stepFunctions, functions, clock);
     await createManifestBucket(endpoint);
@@ -217,7 +217,7 @@ export class LocalCloud {
     bus.resume();
     batchJobs.resume();
 
-    const schedules = startSchedules(functions, clock, hasOpenCyclesIndex ? (options.reconcileEveryMinutes ?? 15) : 0, log);
+    const schedules = startSchedules(functions, clock, options.reconcileEveryMinutes ?? 15, log);
     return new LocalCloud({
       endpoint,
       clock,

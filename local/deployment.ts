@@ -4,8 +4,7 @@
  * the reconciler of stuck cycles (on the simulated clock).
  */
 import { BucketAlreadyExists, BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { OPEN_CYCLES_INDEX } from '../functions/domain/stores/records.js';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { archivedReadPattern, restoreLifecyclePattern } from '../infra/event-patterns.js';
 import { createTableInput, TABLES, type TableRole } from '../infra/table-definitions.js';
 import { addMissingIndexes } from './table-indexes.js';
@@ -58,10 +57,9 @@ export function deployRules(bus: EventBus, functions: LocalFunctions, endpoint: 
 
 /**
  * The tables, through the DynamoDB API at `endpoint` (those already there are kept, and given
- * the indexes added since they were made: table-indexes.ts). Answers whether the objects table
- * has the open-cycles index the reconciler reads.
+ * the indexes added since they were made: table-indexes.ts).
  */
-export async function createTables(endpoint: string, dataDir: string, log: (message: string) => void): Promise<{ hasOpenCyclesIndex: boolean }> {
+export async function createTables(endpoint: string, dataDir: string, log: (message: string) => void): Promise<void> {
   const ddb = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'AKIALOCALSETUP000000', secretAccessKey: 'local' } });
   for (const role of Object.keys(TABLES) as TableRole[]) {
     try {
@@ -71,11 +69,7 @@ export async function createTables(endpoint: string, dataDir: string, log: (mess
       await addMissingIndexes(ddb, createTableInput(role, TABLE_NAMES[role]), dataDir, log);
     }
   }
-  const objectsTable = await ddb.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
-  const hasOpenCyclesIndex = Boolean(objectsTable.Table?.GlobalSecondaryIndexes?.some((i) => i.IndexName === OPEN_CYCLES_INDEX));
-  if (!hasOpenCyclesIndex) log(`local cloud: the objects table in ${dataDir} lacks the ${OPEN_CYCLES_INDEX} index; the reconciler of stuck cycles is off`);
   ddb.destroy();
-  return { hasOpenCyclesIndex };
 }
 
 /** The restore state machine, its wait timeout in real seconds. */
