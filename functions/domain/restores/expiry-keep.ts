@@ -64,7 +64,7 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
     return { key: key, outcome: 'kept', storageClass, method: 'CopyObject', ...versionOf(out.VersionId) };
   }
   const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  const tagging = new URLSearchParams((tags.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
+  const tagging = taggingHeader(tags.TagSet ?? []);
   const upload = await s3.send(
     new CreateMultipartUploadCommand({
       Bucket: bucket,
@@ -75,6 +75,7 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
       ContentDisposition: head.ContentDisposition,
       ContentEncoding: head.ContentEncoding,
       ContentLanguage: head.ContentLanguage,
+      WebsiteRedirectLocation: head.WebsiteRedirectLocation,
       ...expiresOf(head.ExpiresString),
       Metadata: head.Metadata,
       ...(tagging ? { Tagging: tagging } : {}),
@@ -94,6 +95,14 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId })).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Tags as `x-amz-tagging` ("URL query parameters"): each key and value percent-encoded, a space
+ * as %20, never `+`, which a decoder that is not a form decoder would keep as a plus sign.
+ */
+export function taggingHeader(tags: readonly { Key?: string; Value?: string }[]): string {
+  return tags.map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&');
 }
 
 function checksumsOf(result: { ChecksumCRC32?: string; ChecksumCRC32C?: string; ChecksumSHA1?: string; ChecksumSHA256?: string; ChecksumCRC64NVME?: string } | undefined) {
