@@ -175,6 +175,8 @@ describe('autorestore keep', () => {
     [['keep', '--yes', `s3://${BUCKET}/it/archived.bin`], /cannot keep it\/archived\.bin: Intelligent-Tiering/],
     [['keep', '--yes', `s3://${BUCKET}/missing/key.bin`], /nothing at s3:\/\/lifecycle-archive\/missing\/key\.bin/],
     [['keep', '--yes', '--storage-class', 'DEEP_ARCHIVE', `s3://${BUCKET}/cold/never-restored.bin`], /'DEEP_ARCHIVE' is invalid/],
+    [['keep', '--yes', '--part-size', String(1024 * 1024), `s3://${BUCKET}/keep/`], /--part-size: S3 takes parts of 5242880 to 5368709120 bytes/],
+    [['keep', '--yes', '--single-copy-limit', String(6 * 1024 ** 3), `s3://${BUCKET}/keep/`], /--single-copy-limit: S3 copies at most 5368709120 bytes/],
   ])('%j: one line naming the problem, exit 2, no copy', async (args, message) => {
     const copies = calls('CopyObject');
     const run = await autorestore(args);
