@@ -1,4 +1,4 @@
-import { HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -263,5 +263,24 @@ describe('restore-completed', () => {
       await expect(restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).rejects.toThrow('slow down');
       expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
     });
+  });
+});
+
+describe('restore-completed with the auto-keep policy', () => {
+  it("resumes the waiting execution (the readers' ready email) before the keep's copy starts, and still when the copy fails", async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-keep', expiryDate: '2026-11-30T00:00:00.000Z' } });
+    const order: string[] = [];
+    sfnMock.on(SendTaskSuccessCommand).callsFake(() => {
+      order.push('resume');
+      return {};
+    });
+    s3Mock.on(CopyObjectCommand).callsFake(() => {
+      order.push('copy');
+      throw new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
+    });
+    const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
+    expect(order).toEqual(['resume', 'copy']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
   });
 });
