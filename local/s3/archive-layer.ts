@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { SimulatedClock } from '../clock.js';
-import { isValidBucketName, type OpaqueKeyStore } from './opaque-key-store.js';
+import { isValidBucketName, noSuchUpload, type OpaqueKeyStore } from './opaque-key-store.js';
 import { BucketVersions, versionOf } from './versions.js';
 import { checkCopyConditions, checkCopySize, copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
@@ -139,6 +139,7 @@ export class ArchiveLayer {
             return;
           }
           if (!has('uploadId')) return next();
+          await this.requireUploadOf(ctx, bucket, key);
           const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
           const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
@@ -150,7 +151,10 @@ export class ArchiveLayer {
         }
         case 'PUT': {
           const copySource = ctx.get('x-amz-copy-source');
-          if (has('partNumber')) return copySource ? this.uploadPartCopy(ctx, bucket, copySource) : next();
+          if (has('partNumber')) {
+            await this.requireUploadOf(ctx, bucket, key);
+            return copySource ? this.uploadPartCopy(ctx, bucket, copySource) : next();
+          }
           if (!isObjectRead) return next();
           checkKeyLength(key);
           const source = copySource ? await this.checkCopySource(ctx, copySource, { bucket, key }) : undefined;
@@ -166,7 +170,10 @@ export class ArchiveLayer {
           return;
         }
         case 'DELETE': {
-          if (has('uploadId')) return this.abortUpload(ctx, bucket);
+          if (has('uploadId')) {
+            await this.requireUploadOf(ctx, bucket, key);
+            return this.abortUpload(ctx, bucket);
+          }
           if (!isObjectRead) return next();
           if (versionId !== undefined) {
             await this.requireBucket(bucket);
@@ -314,6 +321,12 @@ export class ArchiveLayer {
     const content = createReadStream(this.options.store.getResourcePath(source.bucket, source.key, 'object'), { ...range, highWaterMark: PART_COPY_CHUNK });
     const { md5 } = await this.options.store.putPart(bucket, uploadId, partNumber, content);
     ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: JSON.stringify(md5) } };
+  }
+
+  /** An upload id names an upload of one key: with another key in the path it names none (s3rver would use the upload's key). */
+  private async requireUploadOf(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : '';
+    if ((await this.options.store.uploadKey(bucket, uploadId)) !== key) throw noSuchUpload(uploadId);
   }
 
   /** AbortMultipartUpload (s3rver has none): 204, the parts are gone; 404 NoSuchUpload for an upload that is not open. */

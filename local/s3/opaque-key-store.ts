@@ -235,6 +235,12 @@ export class OpaqueKeyStore extends FilesystemStore {
     return { size, md5: etag };
   }
 
+  /** The key an open upload was created for; undefined when the upload is not open. */
+  async uploadKey(bucket: string, uploadId: string): Promise<string | undefined> {
+    checkUploadId(uploadId);
+    return readFile(join(this.uploadFolder(bucket, uploadId), 'key'), 'utf8').catch(() => undefined);
+  }
+
   /** Adds metadata to an open upload's (what its completion stores with the object). */
   async addUploadMetadata(bucket: string, uploadId: string, added: Record<string, string>): Promise<void> {
     const file = join(this.uploadFolder(bucket, uploadId), 'metadata');
@@ -299,7 +305,7 @@ function checkUploadId(uploadId: string): void {
   if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload(String(uploadId));
 }
 
-function noSuchUpload(uploadId: string): Error {
+export function noSuchUpload(uploadId: string): Error {
   return new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', {
     UploadId: uploadId,
   });

@@ -19,6 +19,7 @@ const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'multipart-cli-'));
 
 beforeAll(async () => {
+  // A simulated hour of 40 ms: the restore takes ~2 s, and its 200 days last ~3 minutes, longer than the test.
   h = await startHarness({ realMsPerSimulatedHour: 40 });
   await h.createBucket(BUCKET);
 });
@@ -56,7 +57,7 @@ describe.runIf(cli)('multipart through the AWS CLI', () => {
     const body = randomBytes(12 * MiB + 5);
     writeFileSync(join(dir, 'cold.bin'), body);
     expect((await h.cli(['s3', 'cp', join(dir, 'cold.bin'), `s3://${BUCKET}/cold/cold.bin`, '--storage-class', 'GLACIER'])).code).toBe(0);
-    await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'cold/cold.bin', RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Expedited' } } }));
+    await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'cold/cold.bin', RestoreRequest: { Days: 200, GlacierJobParameters: { Tier: 'Expedited' } } }));
     await eventually(async () => /ongoing-request="false"/.test((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'cold/cold.bin' }))).Restore ?? ''), 'restored');
     const copies = h.cloud.s3.calls.get('UploadPartCopy') ?? 0;
     const kept = await h.cli(['s3', 'cp', `s3://${BUCKET}/cold/cold.bin`, `s3://${BUCKET}/cold/cold.bin`, '--storage-class', 'STANDARD', '--force-glacier-transfer']);

@@ -243,7 +243,7 @@ describe('local S3: a restored copy', () => {
   it('CopyObject and UploadPartCopy honour x-amz-copy-source-if-match: another ETag is 412 PreconditionFailed and copies nothing', async () => {
     const key = 'conditional/source.bin';
     await putArchived(key, 'z'.repeat(6 * 1024 * 1024));
-    await restored(key);
+    await restored(key, 200); // 200 simulated days: ~3 real minutes, longer than the test
     const { ETag: etag } = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     const source = { CopySource: `${BUCKET}/${key}` };
     const stale = '"0123456789abcdef0123456789abcdef"';
@@ -263,7 +263,7 @@ describe('local S3: a restored copy', () => {
   it('a multipart keep whose source changes between two part copies fails (412), aborts its upload and leaves the new bytes as they are', async () => {
     const key = 'conditional/changed-mid-keep.bin';
     await putArchived(key, 'o'.repeat(11 * 1024 * 1024));
-    await restored(key);
+    await restored(key, 200); // 200 simulated days: ~3 real minutes, longer than the test
     const real = h.s3();
     let uploadId: string | undefined;
     let partCopies = 0;
@@ -321,7 +321,7 @@ describe('local S3: a restored copy', () => {
         SSEKMSKeyId: KMS_KEY,
       }),
     );
-    await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: key, RestoreRequest: { Days: 1, GlacierJobParameters: { Tier: 'Standard' } } }));
+    await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: key, RestoreRequest: { Days: 200, GlacierJobParameters: { Tier: 'Standard' } } }));
     await eventually(async () => /ongoing-request="false"/.test((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).Restore ?? ''), `${key} restored`);
     const headers = async () => {
       const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
@@ -350,5 +350,19 @@ describe('local S3: a restored copy', () => {
     expect(await keepObject(h.s3(), BUCKET, key, 'STANDARD_IA', ranges)).toMatchObject({ outcome: 'kept', method: 'multipart', parts: 2 });
     expect(await headers()).toEqual(before);
     expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).StorageClass).toBe('STANDARD_IA');
+  });
+
+  it('an upload id used with another key than its own is NoSuchUpload (404) for its parts, its completion and its abort, and changes neither key', async () => {
+    const upload = await h.s3().send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin' }));
+    const part = await h.s3().send(new UploadPartCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin', UploadId: upload.UploadId, PartNumber: 1, Body: 'own bytes' }));
+    const other = 'uploads/other-key.bin';
+    expect(await errorOf(() => h.s3().send(new UploadPartCommand({ Bucket: BUCKET, Key: other, UploadId: upload.UploadId, PartNumber: 2, Body: 'x' })))).toBe('NoSuchUpload 404');
+    expect(
+      await errorOf(() => h.s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: other, UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }))),
+    ).toBe('NoSuchUpload 404');
+    expect(await errorOf(() => h.s3().send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: other, UploadId: upload.UploadId })))).toBe('NoSuchUpload 404');
+    for (const key of [other, 'uploads/own-key.bin']) expect(await errorOf(() => h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).toBe('NotFound 404');
+    await h.s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
+    expect(await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin' }))).Body!.transformToString()).toBe('own bytes');
   });
 });
