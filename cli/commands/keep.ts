@@ -98,6 +98,8 @@ export async function keepCommand(ctx: Context, target: string, options: KeepCom
               ...(kept.versionId ? { versionId: kept.versionId } : {}),
             },
           });
+          // A kept object no longer expires: its readers get no "expires soon" reminder.
+          if (record) await repos.records.update(objectId, record.cycle, {}, { remove: ['expiringPartition'] });
           return kept;
         } catch (err) {
           return { key: step.key, outcome: 'failed', error: `${(err as Error).name}: ${(err as Error).message}` };

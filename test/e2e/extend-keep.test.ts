@@ -214,6 +214,8 @@ describe('autorestore keep', () => {
     expect((await h.audit.history(objectId)).find((e) => e.type === 'KEPT')).toMatchObject({
       detail: { storageClass: 'STANDARD_IA', previousStorageClass: 'GLACIER', method: 'CopyObject', by: ADMIN },
     });
+    // No "expires soon" reminder for a copy that no longer expires.
+    expect((await h.records.copiesExpiringBefore('2100-01-01T00:00:00.000Z')).map((r) => r.objectId)).not.toContain(objectId);
 
     await eventually(async () => (await h.read(BUCKET, 'keep/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'keep/data.csv', ADMIN)).toBe('OK');

@@ -283,4 +283,13 @@ describe('restore-completed with the auto-keep policy', () => {
     expect(order).toEqual(['resume', 'copy']);
     expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
   });
+
+  it('a kept object leaves the expiring-copies index: its readers get no "expires soon" reminder for it', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-kept' } });
+    s3Mock.on(CopyObjectCommand).resolves({});
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toContain('KEPT');
+    expect((await state.records.copiesExpiringBefore('2100-01-01T00:00:00.000Z')).map((r) => r.objectId)).not.toContain(objectId);
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z' });
+  });
 });

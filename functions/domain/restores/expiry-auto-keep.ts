@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { decideAutoKeep, type AutoKeepDecision, type AutoKeepPolicy } from '../rules/expiry.js';
 import type { AuditLog } from '../stores/audit.js';
-import type { ObjectRecord } from '../stores/records.js';
+import type { ObjectRecord, ObjectRecords } from '../stores/records.js';
 import { keepObject } from './expiry-keep.js';
 
 /** Where a failed copy is reported (the function's logger). */
@@ -18,6 +18,7 @@ interface ErrorLog {
 export interface AutoKeepDeps {
   s3: S3Client;
   audit: AuditLog;
+  records: Pick<ObjectRecords, 'update'>;
   now: () => Date;
   log: ErrorLog;
   /** Absent: the policy is off. */
@@ -55,6 +56,8 @@ export async function applyAutoKeep(deps: AutoKeepDeps, record: ObjectRecord): P
       dedupeKey: `kept#${record.cycle}`,
       detail: { storageClass: policy.storageClass, previousStorageClass: record.storageClass, method: kept.method, ...(kept.parts ? { parts: kept.parts } : {}), by: 'auto-keep policy' },
     });
+    // A kept object no longer expires: its readers get no "expires soon" reminder.
+    await deps.records.update(record.objectId, record.cycle, {}, { remove: ['expiringPartition'] });
   } catch (err) {
     // The restore itself succeeded: the readers still get their file; the copy is tried again on the next restore.
     deps.log.error('auto-keep copy failed', { objectId: record.objectId, cycle: record.cycle, error: (err as Error).name, message: (err as Error).message });
