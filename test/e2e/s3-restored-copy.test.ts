@@ -12,6 +12,8 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   RestoreObjectCommand,
   UploadPartCommand,
@@ -364,5 +366,37 @@ describe('local S3: a restored copy', () => {
     for (const key of [other, 'uploads/own-key.bin']) expect(await errorOf(() => h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))).toBe('NotFound 404');
     await h.s3().send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }));
     expect(await (await h.s3().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'uploads/own-key.bin' }))).Body!.transformToString()).toBe('own bytes');
+  });
+
+  it('in a versioned bucket a keep (CopyObject and multipart) makes a new current version; the archived one stays, noncurrent, with its bytes', async () => {
+    const bucket = 'versioned-keeps';
+    await h.createBucket(bucket);
+    await h.s3().send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const bodies = { 'small.bin': 'small archived bytes', 'large.bin': 'L'.repeat(6 * 1024 * 1024) };
+    for (const [key, body] of Object.entries(bodies)) {
+      await h.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, StorageClass: 'GLACIER' }));
+      await h.s3().send(new RestoreObjectCommand({ Bucket: bucket, Key: key, RestoreRequest: { Days: 200, GlacierJobParameters: { Tier: 'Expedited' } } }));
+      await eventually(async () => /ongoing-request="false"/.test((await h.s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Restore ?? ''), `${key} restored`);
+    }
+    const small = await keepObject(h.s3(), bucket, 'small.bin', 'STANDARD');
+    const large = await keepObject(h.s3(), bucket, 'large.bin', 'STANDARD', [
+      { partNumber: 1, range: `bytes=0-${5 * 1024 * 1024 - 1}` },
+      { partNumber: 2, range: `bytes=${5 * 1024 * 1024}-${6 * 1024 * 1024 - 1}` },
+    ]);
+    const versions = (await h.s3().send(new ListObjectVersionsCommand({ Bucket: bucket }))).Versions ?? [];
+    for (const [key, kept] of [
+      ['small.bin', small],
+      ['large.bin', large],
+    ] as const) {
+      const mine = versions.filter((v) => v.Key === key);
+      expect(mine.map((v) => ({ latest: v.IsLatest, storageClass: v.StorageClass }))).toEqual([
+        { latest: true, storageClass: 'STANDARD' },
+        { latest: false, storageClass: 'GLACIER' },
+      ]);
+      expect(kept.versionId).toBe(mine[0]!.VersionId);
+      const older = await h.s3().send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: mine[1]!.VersionId }));
+      expect(await older.Body!.transformToString()).toBe(bodies[key]);
+      expect(await (await h.s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).toBe(bodies[key]);
+    }
   });
 });
