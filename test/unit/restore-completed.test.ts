@@ -1,4 +1,4 @@
-import { CopyObjectCommand, HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -291,5 +291,18 @@ describe('restore-completed with the auto-keep policy', () => {
     expect((await state.audit.history(objectId)).map((e) => e.type)).toContain('KEPT');
     expect((await state.records.copiesExpiringBefore('2100-01-01T00:00:00.000Z')).map((r) => r.objectId)).not.toContain(objectId);
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z' });
+  });
+
+  it('an object over 5 GiB is not copied by the auto-keep (a multipart copy outlasts the function): no upload is started, the failure is logged, no KEPT', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-large' } });
+    s3Mock.on(HeadObjectCommand).resolves({ ...RESTORED_HEAD, ContentLength: 6 * 1024 ** 3, ETag: '"abc-12"' });
+    s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
+    expect(s3Mock).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
+    expect(s3Mock).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
+    expect(log.error).toHaveBeenCalledWith('auto-keep copy failed', expect.objectContaining({ objectId, error: 'KeepTooLargeError' }));
   });
 });

@@ -5,7 +5,7 @@
  * need no restore. Each decision, keep or not, is in the audit history.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decideAutoKeep, type AutoKeepDecision, type AutoKeepPolicy } from '../rules/expiry.js';
+import { decideAutoKeep, SINGLE_COPY_LIMIT_BYTES, type AutoKeepDecision, type AutoKeepPolicy } from '../rules/expiry.js';
 import type { AuditLog } from '../stores/audit.js';
 import type { ObjectRecord, ObjectRecords } from '../stores/records.js';
 import { keepObject } from './expiry-keep.js';
@@ -47,7 +47,8 @@ export async function applyAutoKeep(deps: AutoKeepDeps, record: ObjectRecord): P
   });
   if (!decision.keep) return decision;
   try {
-    const kept = await keepObject(deps.s3, record.bucket, record.key, policy.storageClass);
+    // One CopyObject at most: a multipart copy of a larger object outlasts the function, and a timed-out upload stays open (and billed).
+    const kept = await keepObject(deps.s3, record.bucket, record.key, policy.storageClass, undefined, { maxBytes: SINGLE_COPY_LIMIT_BYTES });
     await deps.audit.record({
       objectId: record.objectId,
       time: deps.now(),

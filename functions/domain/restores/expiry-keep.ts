@@ -49,13 +49,27 @@ function checksumAlgorithmOf(head: HeadObjectCommandOutput): ChecksumAlgorithm |
   return undefined;
 }
 
+/** The object is larger than the caller may copy (the auto-keep's function has too little time for a multipart copy). */
+export class KeepTooLargeError extends Error {
+  override readonly name = 'KeepTooLargeError';
+}
+
 /**
  * Keeps one object. `ranges`: the part ranges of a multipart copy, when the caller planned one;
- * by default objects over 5 GiB are copied in parts of copyPartSize().
+ * by default objects over 5 GiB are copied in parts of copyPartSize(). `maxBytes`: a larger
+ * object is refused before anything is copied.
  */
-export async function keepObject(s3: S3Client, bucket: string, key: string, storageClass: KeepStorageClass, ranges?: { partNumber: number; range: string }[]): Promise<Kept> {
+export async function keepObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  storageClass: KeepStorageClass,
+  ranges?: { partNumber: number; range: string }[],
+  options: { maxBytes?: number } = {},
+): Promise<Kept> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
   const size = head.ContentLength ?? 0;
+  if (options.maxBytes !== undefined && size > options.maxBytes) throw new KeepTooLargeError(`${size} bytes, over the ${options.maxBytes} this copy may take: keep it with \`autorestore keep\``);
   const parts = ranges ?? (size > SINGLE_COPY_LIMIT_BYTES ? copyPartRanges(size, copyPartSize(size)) : undefined);
   // The copy's source is the version just looked at: a change meanwhile fails the copy (412) instead of keeping other bytes.
   const source = { CopySource: `${bucket}/${encodeURIComponent(key)}`, CopySourceIfMatch: head.ETag };
