@@ -16,6 +16,7 @@ import { identityFor } from './cloudtrail.js';
 import { ControlPlane } from './control-plane/router.js';
 import { fixDynaliteLevelDb } from './dynamodb-leveldb.js';
 import { cacheDynaliteTableDescriptions } from './dynamodb-table-cache.js';
+import { repairStrandedTables } from './table-indexes.js';
 import { localDeploymentConfig, localFunctionEnvironment, type LocalDeploymentOptions } from './deployment-config.js';
 import {
   BATCH_STATE_MACHINE_ARN,
@@ -141,6 +142,7 @@ export class LocalCloud {
     // --- DynamoDB: dynalite's request listener, on disk in the data folder.
     cacheDynaliteTableDescriptions();
     fixDynaliteLevelDb();
+    for (const table of await repairStrandedTables(dirs.dynamodb)) log(`local cloud: table ${table} was left half created or deleted by a stop; repaired`);
     const dynamo = dynalite({ path: dirs.dynamodb, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoCalls = new Map<string, number>();
     routes.dynamodb = dynamoRoute(dynamo.listeners('request')[0] as Listener, dynamoCalls);

@@ -66,8 +66,9 @@ export async function createTables(endpoint: string, dataDir: string, log: (mess
       await ddb.send(new CreateTableCommand(createTableInput(role, TABLE_NAMES[role])));
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw err;
-      await addMissingIndexes(ddb, createTableInput(role, TABLE_NAMES[role]), dataDir, log);
     }
+    // Also for a table just created: a rebuild stopped after deleting the table left its items in a file to put back.
+    await addMissingIndexes(ddb, createTableInput(role, TABLE_NAMES[role]), dataDir, log);
   }
   ddb.destroy();
 }

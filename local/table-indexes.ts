@@ -8,6 +8,7 @@
  * written back (a rebuild cut short is finished at the next start, from that file).
  */
 import { createReadStream, existsSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import {
@@ -144,4 +145,46 @@ function keepBinary(_key: string, value: unknown): unknown {
 function readBinary(_key: string, value: unknown): unknown {
   const base64 = (value as { base64?: unknown } | null)?.base64;
   return typeof base64 === 'string' && Object.keys(value as object).length === 1 ? new Uint8Array(Buffer.from(base64, 'base64')) : value;
+}
+
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  iterator(range: { gte: string; lt: string }): AsyncIterable<[string, { TableStatus?: string; GlobalSecondaryIndexes?: { IndexStatus?: string }[] }]>;
+  put(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+}
+
+/** dynalite keeps each table's description under this key prefix of its LevelDB. */
+const TABLE_KEYS = { gte: 'table~', lt: 'table~\uffff' };
+
+/**
+ * dynalite answers CreateTable and DeleteTable first and marks the table ACTIVE (or removes it)
+ * a moment later; a process stopped in between leaves the table CREATING or DELETING for good,
+ * and every later start would wait on it (a rebuild creates and deletes a table, so a stop at
+ * that moment could not be recovered from). Run before dynalite opens `path`: a CREATING table
+ * (created empty, with its indexes) becomes ACTIVE, a DELETING one (its items already removed)
+ * is gone. Answers the names of the tables repaired.
+ */
+export async function repairStrandedTables(path: string): Promise<string[]> {
+  if (!existsSync(path)) return [];
+  // dynalite's own LevelDB package, so the files are read by the version that wrote them.
+  const { Level } = createRequire(createRequire(import.meta.url).resolve('dynalite'))('level') as { Level: new (path: string, options: { valueEncoding: 'json' }) => LevelDb };
+  const db = new Level(path, { valueEncoding: 'json' });
+  await db.open();
+  const repaired: string[] = [];
+  try {
+    for await (const [key, table] of db.iterator(TABLE_KEYS)) {
+      if (table.TableStatus === 'CREATING') {
+        table.TableStatus = 'ACTIVE';
+        for (const index of table.GlobalSecondaryIndexes ?? []) index.IndexStatus = 'ACTIVE';
+        await db.put(key, table);
+      } else if (table.TableStatus === 'DELETING') await db.del(key);
+      else continue;
+      repaired.push(key.slice(TABLE_KEYS.gte.length));
+    }
+  } finally {
+    await db.close();
+  }
+  return repaired;
 }

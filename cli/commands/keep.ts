@@ -29,7 +29,19 @@ export interface KeepCommandOptions {
 
 type Outcome = Kept | { key: string; outcome: 'failed'; error: string };
 
+/** S3's part sizes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): 5 MiB to 5 GiB, the last part smaller. */
+const MIN_PART_BYTES = 5 * 1024 ** 2;
+
+/** Limits S3 would refuse only after the parts were copied (EntityTooSmall) or never (a CopyObject over 5 GiB fails each object): refused first. */
+function refuseBadCopyLimits(options: KeepCommandOptions): void {
+  if (options.partSize !== undefined && (options.partSize < MIN_PART_BYTES || options.partSize > SINGLE_COPY_LIMIT_BYTES))
+    throw new UsageError(`--part-size: S3 takes parts of ${MIN_PART_BYTES} to ${SINGLE_COPY_LIMIT_BYTES} bytes`);
+  if (options.singleCopyLimit !== undefined && options.singleCopyLimit > SINGLE_COPY_LIMIT_BYTES)
+    throw new UsageError(`--single-copy-limit: S3 copies at most ${SINGLE_COPY_LIMIT_BYTES} bytes in one CopyObject`);
+}
+
 export async function keepCommand(ctx: Context, target: string, options: KeepCommandOptions, signal: AbortSignal): Promise<number> {
+  refuseBadCopyLimits(options);
   const { url, eligible, skipped } = await restoredCopies(ctx, target, 'keep');
   const plan = planKeep(eligible, options.storageClass, { singleCopyLimit: options.singleCopyLimit ?? SINGLE_COPY_LIMIT_BYTES, ...(options.partSize ? { partSize: options.partSize } : {}) });
   const summary = {
@@ -86,6 +98,8 @@ export async function keepCommand(ctx: Context, target: string, options: KeepCom
               ...(kept.versionId ? { versionId: kept.versionId } : {}),
             },
           });
+          // A kept object no longer expires: its readers get no "expires soon" reminder.
+          if (record) await repos.records.update(objectId, record.cycle, {}, { remove: ['expiringPartition'] });
           return kept;
         } catch (err) {
           return { key: step.key, outcome: 'failed', error: `${(err as Error).name}: ${(err as Error).message}` };

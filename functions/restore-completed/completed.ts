@@ -121,9 +121,9 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
     dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
   });
+  const resumed = updated?.taskToken ? await resume(deps, updated) : 'no-token-yet';
+  // After the hand-over: a copy of a large object takes long, and the readers' "ready" email must not wait for it.
   if (updated) await applyAutoKeep(deps, updated);
-  if (!updated?.taskToken) return { outcome: 'restored', objectId: record.objectId, resumed: 'no-token-yet' };
-  const resumed = await resume(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };
 }
 

@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { SimulatedClock } from '../clock.js';
-import { isValidBucketName, type OpaqueKeyStore } from './opaque-key-store.js';
+import { isValidBucketName, noSuchUpload, type OpaqueKeyStore } from './opaque-key-store.js';
 import { BucketVersions, versionOf } from './versions.js';
-import { checkCopySize, copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
+import { checkCopyConditions, checkCopySize, copySourceRange, copyTags, prepareCopyHeaders, putTags, type TaggingStore } from './copy-object.js';
 import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEntry, type ArchiveIndex, type ArchiveStatus } from './archive-index.js';
 
 // s3rver's own error type renders the S3 XML error document with the right status.
@@ -130,11 +130,16 @@ export class ArchiveLayer {
           if (has('restore')) return this.restore(ctx, bucket, key, versionId);
           if (has('uploads')) {
             checkKeyLength(key);
+            // S3 takes a website redirect on CreateMultipartUpload; s3rver refuses it on any POST, so it bypasses s3rver.
+            const redirect = takeWebsiteRedirect(ctx.headers);
             await next();
             this.rememberUploadTags(ctx);
+            const uploadId = uploadIdOf(ctx);
+            if (redirect !== undefined && uploadId) await this.options.store.addUploadMetadata(bucket, uploadId, { [WEBSITE_REDIRECT]: redirect });
             return;
           }
           if (!has('uploadId')) return next();
+          await this.requireUploadOf(ctx, bucket, key);
           const replaced = await this.versions.beforeReplace(bucket, key);
           await next();
           const { versionId: created, olderEntry } = await replaced(ctx.status === 200);
@@ -146,7 +151,10 @@ export class ArchiveLayer {
         }
         case 'PUT': {
           const copySource = ctx.get('x-amz-copy-source');
-          if (has('partNumber')) return copySource ? this.uploadPartCopy(ctx, bucket, copySource) : next();
+          if (has('partNumber')) {
+            await this.requireUploadOf(ctx, bucket, key);
+            return copySource ? this.uploadPartCopy(ctx, bucket, copySource) : next();
+          }
           if (!isObjectRead) return next();
           checkKeyLength(key);
           const source = copySource ? await this.checkCopySource(ctx, copySource, { bucket, key }) : undefined;
@@ -162,6 +170,10 @@ export class ArchiveLayer {
           return;
         }
         case 'DELETE': {
+          if (has('uploadId')) {
+            await this.requireUploadOf(ctx, bucket, key);
+            return this.abortUpload(ctx, bucket);
+          }
           if (!isObjectRead) return next();
           if (versionId !== undefined) {
             await this.requireBucket(bucket);
@@ -276,6 +288,7 @@ export class ArchiveLayer {
     // A missing source is s3rver's to answer (NoSuchBucket, NoSuchKey).
     if (!(await this.options.store.existsObject(source.bucket, source.key))) return source;
     const sourceMetadata = await this.options.store.getMetadata(source.bucket, source.key);
+    checkCopyConditions(ctx.headers, conditionSubject(sourceMetadata));
     checkCopySize(Number(sourceMetadata['content-length']));
     prepareCopyHeaders(ctx.headers, sourceMetadata, source.bucket === dest.bucket && source.key === dest.key);
     return source;
@@ -302,11 +315,28 @@ export class ArchiveLayer {
     const partNumber = typeof ctx.query.partNumber === 'string' ? ctx.query.partNumber : '';
     if (!(await this.options.store.existsObject(source.bucket, source.key))) throw new S3Error('NoSuchKey', 'The specified key does not exist.', { Key: source.key });
     const metadata = await this.options.store.getMetadata(source.bucket, source.key);
+    checkCopyConditions(ctx.headers, conditionSubject(metadata));
     const range = copySourceRange(ctx.get('x-amz-copy-source-range') || undefined, Number(metadata['content-length']));
     checkCopySize(range.end - range.start + 1);
     const content = createReadStream(this.options.store.getResourcePath(source.bucket, source.key, 'object'), { ...range, highWaterMark: PART_COPY_CHUNK });
     const { md5 } = await this.options.store.putPart(bucket, uploadId, partNumber, content);
     ctx.body = { CopyPartResult: { LastModified: new Date().toISOString(), ETag: JSON.stringify(md5) } };
+  }
+
+  /** An upload id names an upload of one key: with another key in the path it names none (s3rver would use the upload's key). */
+  private async requireUploadOf(ctx: KoaContext, bucket: string, key: string): Promise<void> {
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : '';
+    if ((await this.options.store.uploadKey(bucket, uploadId)) !== key) throw noSuchUpload(uploadId);
+  }
+
+  /** AbortMultipartUpload (s3rver has none): 204, the parts are gone; 404 NoSuchUpload for an upload that is not open. */
+  private async abortUpload(ctx: KoaContext, bucket: string): Promise<void> {
+    await this.requireBucket(bucket);
+    const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : '';
+    await this.options.store.abortUpload(bucket, uploadId);
+    this.uploadTags.delete(uploadId);
+    ctx.status = 204;
+    ctx.body = '';
   }
 
   private tagging(): TaggingStore {
@@ -315,7 +345,7 @@ export class ArchiveLayer {
 
   /** CreateMultipartUpload's `x-amz-tagging` applies to the object its completion makes. */
   private rememberUploadTags(ctx: KoaContext): void {
-    const uploadId = (ctx.body as { InitiateMultipartUploadResult?: { UploadId?: string } } | undefined)?.InitiateMultipartUploadResult?.UploadId;
+    const uploadId = uploadIdOf(ctx);
     const tags = ctx.get('x-amz-tagging');
     if (uploadId && tags) this.uploadTags.set(uploadId, tags);
   }
@@ -468,6 +498,28 @@ export class ArchiveLayer {
   }
 }
 
+/** What the copy conditions are checked against: the source's ETag and Last-Modified as the store answers them. */
+function conditionSubject(metadata: Record<string, string>): { etag: string; lastModified: Date } {
+  return { etag: metadata.etag ?? '', lastModified: new Date(metadata['last-modified'] ?? 0) };
+}
+
+const WEBSITE_REDIRECT = 'x-amz-website-redirect-location';
+
+/** Removes the request's website redirect (checked as S3 checks it: a path or an http(s) URL). */
+function takeWebsiteRedirect(headers: KoaContext['headers']): string | undefined {
+  const value = headers[WEBSITE_REDIRECT];
+  if (value === undefined) return undefined;
+  const redirect = Array.isArray(value) ? value[0]! : value;
+  if (!/^(https?:\/)?\//.test(redirect)) throw new S3Error('InvalidArgument', "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.");
+  headers[WEBSITE_REDIRECT] = undefined;
+  return redirect;
+}
+
+/** The upload id a CreateMultipartUpload just answered. */
+function uploadIdOf(ctx: KoaContext): string | undefined {
+  return (ctx.body as { InitiateMultipartUploadResult?: { UploadId?: string } } | undefined)?.InitiateMultipartUploadResult?.UploadId;
+}
+
 /** One timer per version of an object. */
 function timerId(bucket: string, key: string, entry: ArchiveEntry | undefined): string {
   return JSON.stringify([bucket, key, versionOf(entry)]);
@@ -478,6 +530,7 @@ function objectOperation(method: string, has: (q: string) => boolean, plain: boo
   if (method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
   if (method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
   if (method === 'PUT' && has('partNumber')) return copy ? 'UploadPartCopy' : 'UploadPart';
+  if (method === 'DELETE' && has('uploadId')) return 'AbortMultipartUpload';
   if (!plain) return `${method} ?${['acl', 'tagging', 'uploadId', 'attributes'].find(has) ?? 'subresource'}`;
   return { GET: 'GetObject', HEAD: 'HeadObject', PUT: copy ? 'CopyObject' : 'PutObject', DELETE: 'DeleteObject' }[method] ?? method;
 }

@@ -87,6 +87,42 @@ export function checkCopySize(bytes: number): void {
   if (bytes > MAX_COPY_SOURCE_BYTES) throw new S3Error('InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_COPY_SOURCE_BYTES}`);
 }
 
+/**
+ * The `x-amz-copy-source-if-*` conditions of CopyObject and UploadPartCopy, against the source
+ * about to be copied: a condition that does not hold refuses the copy with 412
+ * PreconditionFailed, so a copy made from a version the caller looked at cannot silently copy
+ * other bytes. As S3 documents: when if-match holds, if-unmodified-since is not looked at; when
+ * if-none-match holds (the ETag differs), if-modified-since is not looked at.
+ */
+export function checkCopyConditions(headers: Headers, source: { etag: string; lastModified: Date }): void {
+  const etag = unquote(source.etag);
+  const ifMatch = single(headers['x-amz-copy-source-if-match']);
+  const ifNoneMatch = single(headers['x-amz-copy-source-if-none-match']);
+  const ifUnmodifiedSince = dateOf(single(headers['x-amz-copy-source-if-unmodified-since']));
+  const ifModifiedSince = dateOf(single(headers['x-amz-copy-source-if-modified-since']));
+  const failed = (condition: string) => new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: condition });
+  if (ifMatch !== undefined) {
+    if (!etagList(ifMatch).some((e) => e === '*' || e === etag)) throw failed('x-amz-copy-source-If-Match');
+  } else if (ifUnmodifiedSince && source.lastModified > ifUnmodifiedSince) throw failed('x-amz-copy-source-If-Unmodified-Since');
+  if (ifNoneMatch !== undefined) {
+    if (etagList(ifNoneMatch).some((e) => e === '*' || e === etag)) throw failed('x-amz-copy-source-If-None-Match');
+  } else if (ifModifiedSince && source.lastModified <= ifModifiedSince) throw failed('x-amz-copy-source-If-Modified-Since');
+}
+
+function etagList(header: string): string[] {
+  return header.split(',').map((e) => unquote(e.trim()));
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/"/g, '');
+}
+
+/** An HTTP date; an unreadable one is ignored, as for GetObject's If-Modified-Since. */
+function dateOf(value: string | undefined): Date | undefined {
+  const date = value === undefined ? undefined : new Date(value);
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
 /** `bytes=first-last` of `x-amz-copy-source-range`, checked against the source's size. */
 export function copySourceRange(header: string | undefined, size: number): { start: number; end: number } {
   if (header === undefined) return { start: 0, end: Math.max(0, size - 1) };

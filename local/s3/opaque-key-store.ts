@@ -172,8 +172,10 @@ export class OpaqueKeyStore extends FilesystemStore {
     if (!/^\d{1,5}$/.test(given) || Number(partNumber) < 1 || Number(partNumber) > 10_000) {
       throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: given });
     }
-    const partPath = join(this.uploadFolder(bucket, uploadId), String(Number(given)));
-    await mkdir(dirname(partPath), { recursive: true });
+    const folder = this.uploadFolder(bucket, uploadId);
+    // A part of an upload that was never created, or was completed or aborted, would otherwise start a new one.
+    if (!existsSync(join(folder, 'key'))) throw noSuchUpload(uploadId);
+    const partPath = join(folder, String(Number(given)));
     // Zero runs become holes: a part copied from a sparse object stays sparse (sparse-file.ts).
     const { size, md5 } = await writeSparse(partPath, content as AsyncIterable<Buffer>);
     await writeFile(`${partPath}.md5`, md5);
@@ -181,17 +183,23 @@ export class OpaqueKeyStore extends FilesystemStore {
   }
 
   /**
-   * CompleteMultipartUpload: the parts named, in order, each with the ETag its upload answered
-   * (else InvalidPart, as S3 answers), assembled sparse into the object, whose ETag is S3's
-   * multipart one (`<md5 of the part md5s>-<part count>`), not the MD5 of its bytes.
+   * CompleteMultipartUpload: the parts named in ascending order (else InvalidPartOrder), each
+   * with the ETag its upload answered (else InvalidPart), each but the last at least 5 MiB
+   * (else EntityTooSmall), assembled sparse into the object, whose ETag is S3's multipart one
+   * (`<md5 of the part md5s>-<part count>`), not the MD5 of its bytes. A refused completion
+   * leaves the upload and its parts as they were.
    */
   override async putObjectMultipart(bucket: string, uploadId: string, parts: unknown[]): Promise<{ size: number; md5: string }> {
     checkUploadId(uploadId);
     const folder = this.uploadFolder(bucket, uploadId);
+    if (!existsSync(join(folder, 'key'))) throw noSuchUpload(uploadId);
     const [key, metadata] = await Promise.all([readFile(join(folder, 'key'), 'utf8'), readFile(join(folder, 'metadata'), 'utf8').then((text) => JSON.parse(text) as Record<string, string>)]);
-    const named = [...(parts as { number: number; etag: string }[])].sort((a, b) => a.number - b.number);
+    const named = parts as { number: number; etag: string }[];
+    if (named.some((part, i) => i > 0 && part.number <= named[i - 1]!.number)) {
+      throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', { UploadId: uploadId });
+    }
     const partMd5s: string[] = [];
-    for (const part of named) {
+    for (const [i, part] of named.entries()) {
       const md5 = await readFile(join(folder, `${part.number}.md5`), 'utf8').catch(() => undefined);
       if (md5 === undefined || md5 !== part.etag) {
         throw new S3Error(
@@ -203,6 +211,15 @@ export class OpaqueKeyStore extends FilesystemStore {
             ETag: part.etag,
           },
         );
+      }
+      const size = statSync(join(folder, String(part.number))).size;
+      if (i < named.length - 1 && size < MIN_PART_BYTES) {
+        throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', {
+          ProposedSize: size,
+          MinSizeAllowed: MIN_PART_BYTES,
+          PartNumber: part.number,
+          ETag: part.etag,
+        });
       }
       partMd5s.push(md5);
     }
@@ -216,6 +233,27 @@ export class OpaqueKeyStore extends FilesystemStore {
     await this.putMetadata(bucket, key, new S3Object(bucket, key, null, metadata).metadata, etag);
     await rm(folder, { recursive: true, force: true });
     return { size, md5: etag };
+  }
+
+  /** The key an open upload was created for; undefined when the upload is not open. */
+  async uploadKey(bucket: string, uploadId: string): Promise<string | undefined> {
+    checkUploadId(uploadId);
+    return readFile(join(this.uploadFolder(bucket, uploadId), 'key'), 'utf8').catch(() => undefined);
+  }
+
+  /** Adds metadata to an open upload's (what its completion stores with the object). */
+  async addUploadMetadata(bucket: string, uploadId: string, added: Record<string, string>): Promise<void> {
+    const file = join(this.uploadFolder(bucket, uploadId), 'metadata');
+    const metadata = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+    await writeFile(file, JSON.stringify({ ...metadata, ...added }));
+  }
+
+  /** AbortMultipartUpload: the upload and its parts are gone; NoSuchUpload when there is none (never created, completed or aborted). */
+  async abortUpload(bucket: string, uploadId: string): Promise<void> {
+    checkUploadId(uploadId);
+    const folder = this.uploadFolder(bucket, uploadId);
+    if (!existsSync(join(folder, 'key'))) throw noSuchUpload(uploadId);
+    await rm(folder, { recursive: true, force: true });
   }
 
   private uploadFolder(bucket: string, uploadId: string): string {
@@ -258,15 +296,19 @@ export class OpaqueKeyStore extends FilesystemStore {
   }
 }
 
+/** The smallest part but the last of a multipart upload (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html): 5 MiB. */
+export const MIN_PART_BYTES = 5 * 1024 ** 2;
+
 /** s3rver makes upload ids of 32 hex digits; anything else would be joined into a file path. */
 function checkUploadId(uploadId: string): void {
-  if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- not a string when s3rver passed none
-    const given = String(uploadId);
-    throw new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', {
-      UploadId: given,
-    });
-  }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- not a string when s3rver passed none
+  if (typeof uploadId !== 'string' || !/^[0-9a-f]{32}$/.test(uploadId)) throw noSuchUpload(String(uploadId));
+}
+
+export function noSuchUpload(uploadId: string): Error {
+  return new S3Error('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', {
+    UploadId: uploadId,
+  });
 }
 
 /** Index of the first key >= `bound` ('from') or > `bound` ('after') in sorted `keys`. */

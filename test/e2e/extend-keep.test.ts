@@ -175,6 +175,8 @@ describe('autorestore keep', () => {
     [['keep', '--yes', `s3://${BUCKET}/it/archived.bin`], /cannot keep it\/archived\.bin: Intelligent-Tiering/],
     [['keep', '--yes', `s3://${BUCKET}/missing/key.bin`], /nothing at s3:\/\/lifecycle-archive\/missing\/key\.bin/],
     [['keep', '--yes', '--storage-class', 'DEEP_ARCHIVE', `s3://${BUCKET}/cold/never-restored.bin`], /'DEEP_ARCHIVE' is invalid/],
+    [['keep', '--yes', '--part-size', String(1024 * 1024), `s3://${BUCKET}/keep/`], /--part-size: S3 takes parts of 5242880 to 5368709120 bytes/],
+    [['keep', '--yes', '--single-copy-limit', String(6 * 1024 ** 3), `s3://${BUCKET}/keep/`], /--single-copy-limit: S3 copies at most 5368709120 bytes/],
   ])('%j: one line naming the problem, exit 2, no copy', async (args, message) => {
     const copies = calls('CopyObject');
     const run = await autorestore(args);
@@ -212,23 +214,25 @@ describe('autorestore keep', () => {
     expect((await h.audit.history(objectId)).find((e) => e.type === 'KEPT')).toMatchObject({
       detail: { storageClass: 'STANDARD_IA', previousStorageClass: 'GLACIER', method: 'CopyObject', by: ADMIN },
     });
+    // No "expires soon" reminder for a copy that no longer expires.
+    expect((await h.records.copiesExpiringBefore('2100-01-01T00:00:00.000Z')).map((r) => r.objectId)).not.toContain(objectId);
 
     await eventually(async () => (await h.read(BUCKET, 'keep/control.csv', ADMIN)) === 'InvalidObjectState', 'the control copy expired', 30_000);
     expect(await h.read(BUCKET, 'keep/data.csv', ADMIN)).toBe('OK');
   });
 
-  it('above the single-copy limit the copy is a multipart upload of part copies (limit lowered to 1 MiB for the test)', async () => {
+  it('above the single-copy limit the copy is a multipart upload of part copies (limit lowered to 1 MiB, parts of 5 MiB, for the test)', async () => {
     const key = 'keep/large.bin';
-    const body = 'y'.repeat(3 * 1024 * 1024 + 17);
+    const body = 'y'.repeat(11 * 1024 * 1024 + 17);
     await h.s3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, StorageClass: 'GLACIER', Metadata: { owner: 'lab-7' }, Tagging: 'size=large' }));
     await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: key, RestoreRequest: { Days: 2, GlacierJobParameters: { Tier: 'Expedited' } } }));
     await eventually(async () => Boolean(await expiryOf(key)), 'restored');
     const before = { parts: calls('UploadPartCopy'), copies: calls('CopyObject') };
-    const run = await autorestore(['--json', 'keep', '--single-copy-limit', String(1024 * 1024), '--part-size', String(1024 * 1024), `s3://${BUCKET}/${key}`]);
+    const run = await autorestore(['--json', 'keep', '--single-copy-limit', String(1024 * 1024), '--part-size', String(5 * 1024 * 1024), `s3://${BUCKET}/${key}`]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ results: [{ key, outcome: 'kept', storageClass: 'STANDARD', method: 'multipart', parts: 4 }] });
-    expect(calls('UploadPartCopy') - before.parts).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ results: [{ key, outcome: 'kept', storageClass: 'STANDARD', method: 'multipart', parts: 3 }] });
+    expect(calls('UploadPartCopy') - before.parts).toBe(3);
     expect(calls('CopyObject')).toBe(before.copies);
     const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect({ class: head.StorageClass ?? 'STANDARD', length: head.ContentLength, metadata: head.Metadata }).toEqual({ class: 'STANDARD', length: body.length, metadata: { owner: 'lab-7' } });

@@ -3,11 +3,12 @@
  * objects table gets the index, keeps every item (and its attributes, binary ones too), and the
  * index lists the items that carry its key.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput } from '../../infra/table-definitions.js';
@@ -119,5 +120,75 @@ describe('a data folder from before the expiring-copies index', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // A rebuild killed (SIGKILL) at each of its steps, then started again: every item is there, as it was, and the index too.
+  // Items of 20 KB, so the scan that saves them takes several pages (dynalite answers at most 1 MB a page).
+  describe('a rebuild killed with SIGKILL at each step loses no item at the next start', () => {
+    const BIG = 150;
+    const padding = 'p'.repeat(20_000);
+    const template = mkdtempSync(join(tmpdir(), 'autorestore-kill-template-'));
+    afterAll(() => rmSync(template, { recursive: true, force: true }));
+
+    async function withDynalite<T>(dir: string, use: (client: DynamoDBClient) => Promise<T>): Promise<T> {
+      const server = dynalite({ path: join(dir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      try {
+        return await use(client);
+      } finally {
+        client.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+
+    const itemOf = (i: number): Record<string, AttributeValue> => ({ objectId: { S: `big-${String(i).padStart(4, '0')}` }, cycle: { N: String(i) }, padding: { S: padding } });
+
+    beforeAll(() =>
+      withDynalite(template, async (client) => {
+        const current = createTableInput('objects', TABLE_NAMES.objects);
+        await client.send(new CreateTableCommand({ ...current, GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== EXPIRING_COPIES_INDEX) }));
+        for (let i = 0; i < BIG; i++) await client.send(new PutItemCommand({ TableName: TABLE_NAMES.objects, Item: itemOf(i) }));
+      }),
+    );
+
+    it.each([
+      ['ScanCommand', 1, 'after'],
+      ['ScanCommand', 2, 'after'],
+      ['DeleteTableCommand', 1, 'before'],
+      ['DeleteTableCommand', 1, 'after'],
+      ['CreateTableCommand', 1, 'before'],
+      ['CreateTableCommand', 1, 'after'],
+      ['BatchWriteItemCommand', 1, 'before'],
+      ['BatchWriteItemCommand', 3, 'after'],
+    ] as const)('killed %s before/after #%i (%s)', async (command, nth, when) => {
+      const dir = mkdtempSync(join(tmpdir(), 'autorestore-kill-'));
+      try {
+        cpSync(template, dir, { recursive: true });
+        const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/table-rebuild-child.ts', dir, command, String(nth), when], { encoding: 'utf8', timeout: 120_000 });
+        expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+        // The next start, as the local cloud starts on a data folder.
+        const restarted = await startHarness({ dataDir: dir });
+        const client = new DynamoDBClient({ endpoint: restarted.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATESTADMIN0000001', secretAccessKey: 'local' } });
+        try {
+          const items: Record<string, AttributeValue>[] = [];
+          let startKey: Record<string, AttributeValue> | undefined;
+          do {
+            const page = await client.send(new ScanCommand({ TableName: TABLE_NAMES.objects, ExclusiveStartKey: startKey }));
+            items.push(...(page.Items ?? []));
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+          expect(items.sort((a, b) => a.objectId!.S!.localeCompare(b.objectId!.S!))).toEqual(Array.from({ length: BIG }, (_, i) => itemOf(i)));
+          const table = await client.send(new DescribeTableCommand({ TableName: TABLE_NAMES.objects }));
+          expect(table.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([EXPIRING_COPIES_INDEX, OPEN_CYCLES_INDEX].sort());
+          expect(existsSync(rebuildFile(dir, TABLE_NAMES.objects))).toBe(false);
+        } finally {
+          client.destroy();
+          await restarted.stop();
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyPartRanges, copyPartSize, decideAutoKeep, restoredCopyRefusal, SINGLE_COPY_LIMIT_BYTES, splitByRestoredCopy } from '../../functions/domain/rules/expiry.js';
 import { planKeep, type StoragePriceTable } from '../../cli/keep-plan.js';
+import { taggingHeader } from '../../functions/domain/restores/expiry-keep.js';
 
 const GiB = 1024 ** 3;
 const prices: StoragePriceTable = {
@@ -106,5 +107,22 @@ describe('the auto-keep policy', () => {
       { cycle: 3, time: daysAgo(0) },
     ];
     expect(decideAutoKeep(policy, completions, now)).toEqual({ keep: false, restores: 2 });
+  });
+});
+
+describe("a multipart keep's x-amz-tagging", () => {
+  it('percent-encodes each key and value (a space is %20, never +), so a strict decoder and a form decoder both read the tags back', () => {
+    const tags = [
+      { Key: 'space key', Value: 'with spaces' },
+      { Key: 'a+b', Value: '1+1=2' },
+      { Key: 'amp', Value: 'x&y' },
+      { Key: 'ünï', Value: 'çødé/?#%' },
+      { Key: 'empty', Value: '' },
+    ];
+    const header = taggingHeader(tags);
+    expect(header).not.toMatch(/\+/);
+    const strict = header.split('&').map((pair) => pair.split('=').map(decodeURIComponent));
+    expect(strict).toEqual(tags.map((t) => [t.Key, t.Value]));
+    expect([...new URLSearchParams(header)]).toEqual(tags.map((t) => [t.Key, t.Value]));
   });
 });

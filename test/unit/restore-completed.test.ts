@@ -1,4 +1,4 @@
-import { HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -263,5 +263,46 @@ describe('restore-completed', () => {
       await expect(restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps())).rejects.toThrow('slow down');
       expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING' });
     });
+  });
+});
+
+describe('restore-completed with the auto-keep policy', () => {
+  it("resumes the waiting execution (the readers' ready email) before the keep's copy starts, and still when the copy fails", async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-keep', expiryDate: '2026-11-30T00:00:00.000Z' } });
+    const order: string[] = [];
+    sfnMock.on(SendTaskSuccessCommand).callsFake(() => {
+      order.push('resume');
+      return {};
+    });
+    s3Mock.on(CopyObjectCommand).callsFake(() => {
+      order.push('copy');
+      throw new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' });
+    });
+    const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
+    expect(order).toEqual(['resume', 'copy']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
+  });
+
+  it('a kept object leaves the expiring-copies index: its readers get no "expires soon" reminder for it', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-kept' } });
+    s3Mock.on(CopyObjectCommand).resolves({});
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toContain('KEPT');
+    expect((await state.records.copiesExpiringBefore('2100-01-01T00:00:00.000Z')).map((r) => r.objectId)).not.toContain(objectId);
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z' });
+  });
+
+  it('an object over 5 GiB is not copied by the auto-keep (a multipart copy outlasts the function): no upload is started, the failure is logged, no KEPT', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-large' } });
+    s3Mock.on(HeadObjectCommand).resolves({ ...RESTORED_HEAD, ContentLength: 6 * 1024 ** 3, ETag: '"abc-12"' });
+    s3Mock.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
+    expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
+    expect(s3Mock).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
+    expect(s3Mock).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
+    expect(log.error).toHaveBeenCalledWith('auto-keep copy failed', expect.objectContaining({ objectId, error: 'KeepTooLargeError' }));
   });
 });

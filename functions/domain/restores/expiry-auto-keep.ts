@@ -5,9 +5,9 @@
  * need no restore. Each decision, keep or not, is in the audit history.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decideAutoKeep, type AutoKeepDecision, type AutoKeepPolicy } from '../rules/expiry.js';
+import { decideAutoKeep, SINGLE_COPY_LIMIT_BYTES, type AutoKeepDecision, type AutoKeepPolicy } from '../rules/expiry.js';
 import type { AuditLog } from '../stores/audit.js';
-import type { ObjectRecord } from '../stores/records.js';
+import type { ObjectRecord, ObjectRecords } from '../stores/records.js';
 import { keepObject } from './expiry-keep.js';
 
 /** Where a failed copy is reported (the function's logger). */
@@ -18,6 +18,7 @@ interface ErrorLog {
 export interface AutoKeepDeps {
   s3: S3Client;
   audit: AuditLog;
+  records: Pick<ObjectRecords, 'update'>;
   now: () => Date;
   log: ErrorLog;
   /** Absent: the policy is off. */
@@ -46,7 +47,8 @@ export async function applyAutoKeep(deps: AutoKeepDeps, record: ObjectRecord): P
   });
   if (!decision.keep) return decision;
   try {
-    const kept = await keepObject(deps.s3, record.bucket, record.key, policy.storageClass);
+    // One CopyObject at most: a multipart copy of a larger object outlasts the function, and a timed-out upload stays open (and billed).
+    const kept = await keepObject(deps.s3, record.bucket, record.key, policy.storageClass, undefined, { maxBytes: SINGLE_COPY_LIMIT_BYTES });
     await deps.audit.record({
       objectId: record.objectId,
       time: deps.now(),
@@ -55,6 +57,8 @@ export async function applyAutoKeep(deps: AutoKeepDeps, record: ObjectRecord): P
       dedupeKey: `kept#${record.cycle}`,
       detail: { storageClass: policy.storageClass, previousStorageClass: record.storageClass, method: kept.method, ...(kept.parts ? { parts: kept.parts } : {}), by: 'auto-keep policy' },
     });
+    // A kept object no longer expires: its readers get no "expires soon" reminder.
+    await deps.records.update(record.objectId, record.cycle, {}, { remove: ['expiringPartition'] });
   } catch (err) {
     // The restore itself succeeded: the readers still get their file; the copy is tried again on the next restore.
     deps.log.error('auto-keep copy failed', { objectId: record.objectId, cycle: record.cycle, error: (err as Error).name, message: (err as Error).message });

@@ -49,13 +49,27 @@ function checksumAlgorithmOf(head: HeadObjectCommandOutput): ChecksumAlgorithm |
   return undefined;
 }
 
+/** The object is larger than the caller may copy (the auto-keep's function has too little time for a multipart copy). */
+export class KeepTooLargeError extends Error {
+  override readonly name = 'KeepTooLargeError';
+}
+
 /**
  * Keeps one object. `ranges`: the part ranges of a multipart copy, when the caller planned one;
- * by default objects over 5 GiB are copied in parts of copyPartSize().
+ * by default objects over 5 GiB are copied in parts of copyPartSize(). `maxBytes`: a larger
+ * object is refused before anything is copied.
  */
-export async function keepObject(s3: S3Client, bucket: string, key: string, storageClass: KeepStorageClass, ranges?: { partNumber: number; range: string }[]): Promise<Kept> {
+export async function keepObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  storageClass: KeepStorageClass,
+  ranges?: { partNumber: number; range: string }[],
+  options: { maxBytes?: number } = {},
+): Promise<Kept> {
   const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
   const size = head.ContentLength ?? 0;
+  if (options.maxBytes !== undefined && size > options.maxBytes) throw new KeepTooLargeError(`${size} bytes, over the ${options.maxBytes} this copy may take: keep it with \`autorestore keep\``);
   const parts = ranges ?? (size > SINGLE_COPY_LIMIT_BYTES ? copyPartRanges(size, copyPartSize(size)) : undefined);
   // The copy's source is the version just looked at: a change meanwhile fails the copy (412) instead of keeping other bytes.
   const source = { CopySource: `${bucket}/${encodeURIComponent(key)}`, CopySourceIfMatch: head.ETag };
@@ -64,7 +78,7 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
     return { key: key, outcome: 'kept', storageClass, method: 'CopyObject', ...versionOf(out.VersionId) };
   }
   const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  const tagging = new URLSearchParams((tags.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])).toString();
+  const tagging = taggingHeader(tags.TagSet ?? []);
   const upload = await s3.send(
     new CreateMultipartUploadCommand({
       Bucket: bucket,
@@ -75,6 +89,7 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
       ContentDisposition: head.ContentDisposition,
       ContentEncoding: head.ContentEncoding,
       ContentLanguage: head.ContentLanguage,
+      WebsiteRedirectLocation: head.WebsiteRedirectLocation,
       ...expiresOf(head.ExpiresString),
       Metadata: head.Metadata,
       ...(tagging ? { Tagging: tagging } : {}),
@@ -94,6 +109,14 @@ export async function keepObject(s3: S3Client, bucket: string, key: string, stor
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.UploadId })).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Tags as `x-amz-tagging` ("URL query parameters"): each key and value percent-encoded, a space
+ * as %20, never `+`, which a decoder that is not a form decoder would keep as a plus sign.
+ */
+export function taggingHeader(tags: readonly { Key?: string; Value?: string }[]): string {
+  return tags.map((t) => `${encodeURIComponent(t.Key ?? '')}=${encodeURIComponent(t.Value ?? '')}`).join('&');
 }
 
 function checksumsOf(result: { ChecksumCRC32?: string; ChecksumCRC32C?: string; ChecksumSHA1?: string; ChecksumSHA256?: string; ChecksumCRC64NVME?: string } | undefined) {
