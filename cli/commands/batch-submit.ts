@@ -14,6 +14,7 @@ import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
 import { restoreDurationMs } from '../../functions/domain/rules/archive.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
+import { matchRule, type RestorePolicy } from '../../functions/domain/rules/restore-policy.js';
 import type { BatchBook, BatchJob, BatchJobKind, BatchRecord, BatchTier } from '../../functions/domain/stores/batches.js';
 
 export interface BatchSubmitDeps {
@@ -22,6 +23,8 @@ export interface BatchSubmitDeps {
   batches: BatchBook;
   manifestBucket: string;
   batchStateMachineArn: string;
+  /** The deployment's restore policy: objects under a `restore: never` rule stay out of the manifests, as the per-object workflow refuses them. */
+  policy?: RestorePolicy;
   now: () => Date;
 }
 
@@ -35,9 +38,9 @@ export interface BatchRequest {
 }
 
 export type BatchSubmission =
-  | { outcome: 'submitted'; batchId: string; executionArn: string; objectCount: number; jobs: Pick<BatchJob, 'kind' | 'count' | 'deep'>[]; skipped: number }
+  | { outcome: 'submitted'; batchId: string; executionArn: string; objectCount: number; jobs: Pick<BatchJob, 'kind' | 'count' | 'deep'>[]; skipped: number; refused: number }
   | { outcome: 'joined'; batchId: string }
-  | { outcome: 'nothing-to-restore'; skipped: number };
+  | { outcome: 'nothing-to-restore'; skipped: number; refused: number };
 
 /** The same request names the same batch while it runs. */
 export function requestKeyOf(request: Pick<BatchRequest, 'bucket' | 'prefix' | 'tier' | 'days'>): string {
@@ -89,12 +92,12 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       return { kind, path, stream: createWriteStream(path), count: 0, deep: false };
     };
     const files: Record<BatchJobKind, ManifestFile> = { archive: open('archive'), 'intelligent-tiering': open('intelligent-tiering') };
-    const skipped = await listInto(deps.s3, request, files, onListed);
+    const { skipped, refused } = await listInto(deps.s3, request, files, deps.policy, onListed);
     await Promise.all(Object.values(files).map((f) => new Promise((resolve) => f.stream.end(resolve))));
     const objectCount = files.archive.count + files['intelligent-tiering'].count;
     if (objectCount === 0) {
       await deps.batches.releaseRequest(requestKey, batchId);
-      return { outcome: 'nothing-to-restore', skipped };
+      return { outcome: 'nothing-to-restore', skipped, refused };
     }
     const jobs: BatchJob[] = [];
     for (const file of Object.values(files)) {
@@ -135,7 +138,7 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       throw err;
     }
     await deps.batches.update(batchId, { executionArn }, deps.now());
-    return { outcome: 'submitted', batchId, executionArn, objectCount, jobs: jobs.map(({ kind, count, deep: d }) => ({ kind, count, deep: d })), skipped };
+    return { outcome: 'submitted', batchId, executionArn, objectCount, jobs: jobs.map(({ kind, count, deep: d }) => ({ kind, count, deep: d })), skipped, refused };
   } catch (err) {
     await deps.batches.releaseRequest(requestKey, batchId).catch(() => undefined);
     throw err;
@@ -148,14 +151,25 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
  * Lists the prefix one page (1,000 objects) at a time with RestoreStatus, writing each archived
  * object not already restored or restoring to its manifest. Intelligent-Tiering objects are
  * looked up (the listing does not say whether they sit in an archive tier). Returns how many
- * objects were skipped.
+ * objects were skipped, and how many archived ones the restore policy refuses.
  */
-async function listInto(s3: S3Client, request: BatchRequest, files: Record<BatchJobKind, ManifestFile>, onListed?: (listed: number) => void): Promise<number> {
+async function listInto(
+  s3: S3Client,
+  request: BatchRequest,
+  files: Record<BatchJobKind, ManifestFile>,
+  policy: RestorePolicy | undefined,
+  onListed?: (listed: number) => void,
+): Promise<{ skipped: number; refused: number }> {
   const limit = pLimit(16);
   let token: string | undefined;
   let skipped = 0;
+  let refused = 0;
   let listed = 0;
   const write = async (file: ManifestFile, key: string, deep: boolean) => {
+    if (policy && matchRule(policy, request.bucket, key).restore === 'never') {
+      refused++;
+      return;
+    }
     file.count++;
     file.deep ||= deep;
     if (!file.stream.write(manifestLine(request.bucket, key))) await new Promise<void>((resolve) => file.stream.once('drain', () => resolve()));
@@ -180,7 +194,7 @@ async function listInto(s3: S3Client, request: BatchRequest, files: Record<Batch
     onListed?.(listed);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return skipped;
+  return { skipped, refused };
 }
 
 const PART_BYTES = 8 * 1024 * 1024;
