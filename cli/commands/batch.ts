@@ -10,6 +10,7 @@ import type { StackOutputName } from '../../infra/outputs.js';
 import type { Context } from '../context.js';
 import { EXIT, logLine, printJson, printLine } from '../output.js';
 import { deployedPolicy } from '../policy.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 import type { S3Url } from '../s3-url.js';
 import { UsageError } from '../s3-url.js';
 import { submitBatch } from './batch-submit.js';
@@ -51,6 +52,7 @@ export async function batchRestoreCommand(ctx: Context, url: S3Url, options: { t
       manifestBucket: resources.manifestBucket,
       batchStateMachineArn: resources.stateMachineArn,
       ...(policy ? { policy } : {}),
+      prices: loadPriceTable(),
       now: () => new Date(),
     },
     { bucket: url.bucket, prefix: url.key, tier, days: options.days ?? DEFAULT_DAYS, recipients },

@@ -395,6 +395,7 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
     storageClass: 'archive (bulk restore)',
     tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
     expectedReadyAt: batch.expectedReadyAt,
+    ...(batch.costMicroUsd !== undefined ? { costMicroUsd: batch.costMicroUsd } : {}),
     ...(kind === 'failed' ? { failureReason: reasons || `the restores did not complete before ${batch.deadline}${batch.deletedCount ? `; ${batch.deletedCount} deleted since listed` : ''}` } : {}),
   };
 }

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { resolvePolicy, restorePolicySchema } from '../../functions/domain/rules/restore-policy.js';
+import { restoreCost } from '../../functions/domain/rules/restore-cost.js';
+import { batchNoticeFile } from '../../functions/restore-batch/steps.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook } from '../../functions/domain/stores/batches.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../../local/deployment.js';
@@ -187,6 +190,24 @@ describe('bulk restore', () => {
     const batch = (await batches.get(submitted.batchId))!;
     const manifest = await h.s3().send(new GetObjectCommand({ Bucket: MANIFEST_BUCKET, Key: batch.jobs[0]!.manifestKey }));
     expect((await manifest.Body!.transformToString()).trim().split('\n')).toEqual([`${BUCKET},policy%2Fopen-1.bin`, `${BUCKET},policy%2Fopen-2.bin`]);
+  });
+
+  it('prices the batch as it lists it: the "started" email carries what the restores cost', async () => {
+    await h.putObjects(BUCKET, ['priced/a.bin', 'priced/b.bin'], 'DEEP_ARCHIVE');
+    await h.putObject(BUCKET, 'priced/tiered.bin', 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
+    const prices = loadPriceTable();
+    const sizeOf = async (key: string) => (await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ContentLength ?? 0;
+    const expected =
+      restoreCost(prices, 'DEEP_ARCHIVE', 'Bulk', await sizeOf('priced/a.bin')).microUsd +
+      restoreCost(prices, 'DEEP_ARCHIVE', 'Bulk', await sizeOf('priced/b.bin')).microUsd +
+      restoreCost(prices, 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', 'Bulk', await sizeOf('priced/tiered.bin')).microUsd;
+    expect(expected).toBeGreaterThan(0);
+
+    const submitted = await submitBatch({ ...deps, prices }, { bucket: BUCKET, prefix: 'priced/', tier: 'BULK', days: 2, recipients: [ordererReader(REQUESTER, undefined)] });
+    if (submitted.outcome !== 'submitted') throw new Error('not submitted');
+    const batch = (await batches.get(submitted.batchId))!;
+    expect(batch.costMicroUsd).toBe(expected);
+    expect(batchNoticeFile(batch, 'started').costMicroUsd).toBe(expected);
   });
 
   it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {
