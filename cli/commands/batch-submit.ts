@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
-import { restoreDurationMs } from '../../functions/domain/rules/archive.js';
+import { restoreDurationMs, type ArchiveKind } from '../../functions/domain/rules/archive.js';
+import { restoreCost, UnpricedRestoreError, type RestorePrices } from '../../functions/domain/rules/restore-cost.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
+import { matchRule, type RestorePolicy } from '../../functions/domain/rules/restore-policy.js';
 import type { BatchBook, BatchJob, BatchJobKind, BatchRecord, BatchTier } from '../../functions/domain/stores/batches.js';
 
 export interface BatchSubmitDeps {
@@ -22,6 +24,10 @@ export interface BatchSubmitDeps {
   batches: BatchBook;
   manifestBucket: string;
   batchStateMachineArn: string;
+  /** The deployment's restore policy: objects under a `restore: never` rule stay out of the manifests, as the per-object workflow refuses them. */
+  policy?: RestorePolicy;
+  /** The price table: the batch's cost goes into its "started" email. */
+  prices?: RestorePrices;
   now: () => Date;
 }
 
@@ -35,9 +41,9 @@ export interface BatchRequest {
 }
 
 export type BatchSubmission =
-  | { outcome: 'submitted'; batchId: string; executionArn: string; objectCount: number; jobs: Pick<BatchJob, 'kind' | 'count' | 'deep'>[]; skipped: number }
+  | { outcome: 'submitted'; batchId: string; executionArn: string; objectCount: number; jobs: Pick<BatchJob, 'kind' | 'count' | 'deep'>[]; skipped: number; refused: number }
   | { outcome: 'joined'; batchId: string }
-  | { outcome: 'nothing-to-restore'; skipped: number };
+  | { outcome: 'nothing-to-restore'; skipped: number; refused: number };
 
 /** The same request names the same batch while it runs. */
 export function requestKeyOf(request: Pick<BatchRequest, 'bucket' | 'prefix' | 'tier' | 'days'>): string {
@@ -73,8 +79,6 @@ interface ManifestFile {
   deep: boolean;
 }
 
-const DEEP = new Set(['DEEP_ARCHIVE']);
-
 export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, onListed?: (listed: number) => void): Promise<BatchSubmission> {
   const now = deps.now();
   const requestKey = requestKeyOf(request);
@@ -89,12 +93,23 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       return { kind, path, stream: createWriteStream(path), count: 0, deep: false };
     };
     const files: Record<BatchJobKind, ManifestFile> = { archive: open('archive'), 'intelligent-tiering': open('intelligent-tiering') };
-    const skipped = await listInto(deps.s3, request, files, onListed);
+    const cost: { microUsd: number | undefined } = { microUsd: deps.prices ? 0 : undefined };
+    const price = (kind: ArchiveKind, size: number) => {
+      if (!deps.prices || cost.microUsd === undefined) return;
+      try {
+        cost.microUsd += restoreCost(deps.prices, kind, request.tier === 'BULK' ? 'Bulk' : 'Standard', size).microUsd;
+      } catch (err) {
+        // A price missing from the table: the email says the cost is unknown rather than too low.
+        if (!(err instanceof UnpricedRestoreError)) throw err;
+        cost.microUsd = undefined;
+      }
+    };
+    const { skipped, refused } = await listInto(deps.s3, request, files, deps.policy, price, onListed);
     await Promise.all(Object.values(files).map((f) => new Promise((resolve) => f.stream.end(resolve))));
     const objectCount = files.archive.count + files['intelligent-tiering'].count;
     if (objectCount === 0) {
       await deps.batches.releaseRequest(requestKey, batchId);
-      return { outcome: 'nothing-to-restore', skipped };
+      return { outcome: 'nothing-to-restore', skipped, refused };
     }
     const jobs: BatchJob[] = [];
     for (const file of Object.values(files)) {
@@ -116,6 +131,7 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       days: request.days,
       jobs,
       objectCount,
+      ...(cost.microUsd !== undefined ? { costMicroUsd: cost.microUsd } : {}),
       recipients: request.recipients,
       createdAt: now.toISOString(),
       // Estimates until the jobs are submitted, when the workflow sets them.
@@ -135,7 +151,7 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       throw err;
     }
     await deps.batches.update(batchId, { executionArn }, deps.now());
-    return { outcome: 'submitted', batchId, executionArn, objectCount, jobs: jobs.map(({ kind, count, deep: d }) => ({ kind, count, deep: d })), skipped };
+    return { outcome: 'submitted', batchId, executionArn, objectCount, jobs: jobs.map(({ kind, count, deep: d }) => ({ kind, count, deep: d })), skipped, refused };
   } catch (err) {
     await deps.batches.releaseRequest(requestKey, batchId).catch(() => undefined);
     throw err;
@@ -148,39 +164,56 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
  * Lists the prefix one page (1,000 objects) at a time with RestoreStatus, writing each archived
  * object not already restored or restoring to its manifest. Intelligent-Tiering objects are
  * looked up (the listing does not say whether they sit in an archive tier). Returns how many
- * objects were skipped.
+ * objects were skipped, and how many archived ones the restore policy refuses.
  */
-async function listInto(s3: S3Client, request: BatchRequest, files: Record<BatchJobKind, ManifestFile>, onListed?: (listed: number) => void): Promise<number> {
+async function listInto(
+  s3: S3Client,
+  request: BatchRequest,
+  files: Record<BatchJobKind, ManifestFile>,
+  policy: RestorePolicy | undefined,
+  price: (kind: ArchiveKind, size: number) => void,
+  onListed?: (listed: number) => void,
+): Promise<{ skipped: number; refused: number }> {
   const limit = pLimit(16);
   let token: string | undefined;
   let skipped = 0;
+  let refused = 0;
   let listed = 0;
-  const write = async (file: ManifestFile, key: string, deep: boolean) => {
+  const write = async (file: ManifestFile, key: string, kind: ArchiveKind, size: number) => {
+    if (policy && matchRule(policy, request.bucket, key).restore === 'never') {
+      refused++;
+      return;
+    }
+    const deep = kind === 'DEEP_ARCHIVE' || kind === 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS';
+    price(kind, size);
     file.count++;
     file.deep ||= deep;
     if (!file.stream.write(manifestLine(request.bucket, key))) await new Promise<void>((resolve) => file.stream.once('drain', () => resolve()));
   };
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix || undefined, ContinuationToken: token, OptionalObjectAttributes: ['RestoreStatus'] }));
-    const tiering: string[] = [];
+    const tiering: { key: string; size: number }[] = [];
     for (const item of page.Contents ?? []) {
       const storageClass = item.StorageClass ?? 'STANDARD';
       const restoring = item.RestoreStatus?.IsRestoreInProgress === true || (item.RestoreStatus?.RestoreExpiryDate !== undefined && item.RestoreStatus.RestoreExpiryDate.getTime() > Date.now());
       if (restoring) skipped++;
-      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') await write(files.archive, item.Key!, DEEP.has(storageClass));
-      else if (storageClass === 'INTELLIGENT_TIERING') tiering.push(item.Key!);
+      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') await write(files.archive, item.Key!, storageClass, item.Size ?? 0);
+      else if (storageClass === 'INTELLIGENT_TIERING') tiering.push({ key: item.Key!, size: item.Size ?? 0 });
       else skipped++;
     }
-    const tiers = await Promise.all(tiering.map((key) => limit(async () => ({ key, status: (await s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key }))).ArchiveStatus }))));
-    for (const { key, status } of tiers) {
-      if (status === 'ARCHIVE_ACCESS' || status === 'DEEP_ARCHIVE_ACCESS') await write(files['intelligent-tiering'], key, status === 'DEEP_ARCHIVE_ACCESS');
+    const tiers = await Promise.all(
+      tiering.map(({ key, size }) => limit(async () => ({ key, size, status: (await s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key }))).ArchiveStatus }))),
+    );
+    for (const { key, size, status } of tiers) {
+      if (status === 'ARCHIVE_ACCESS' || status === 'DEEP_ARCHIVE_ACCESS')
+        await write(files['intelligent-tiering'], key, status === 'DEEP_ARCHIVE_ACCESS' ? 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' : 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', size);
       else skipped++;
     }
     listed += page.Contents?.length ?? 0;
     onListed?.(listed);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
-  return skipped;
+  return { skipped, refused };
 }
 
 const PART_BYTES = 8 * 1024 * 1024;

@@ -9,6 +9,8 @@ import { S3ControlClient, TERMINAL_JOB_STATUSES, type JobStatus } from '../../fu
 import type { StackOutputName } from '../../infra/outputs.js';
 import type { Context } from '../context.js';
 import { EXIT, logLine, printJson, printLine } from '../output.js';
+import { deployedPolicy } from '../policy.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 import type { S3Url } from '../s3-url.js';
 import { UsageError } from '../s3-url.js';
 import { submitBatch } from './batch-submit.js';
@@ -40,9 +42,19 @@ export async function batchRestoreCommand(ctx: Context, url: S3Url, options: { t
   const tier = batchTierOf(options.tier);
   const resources = await batchResources(ctx);
   const accessKeyId = await ctx.callerAccessKey();
+  const policy = await deployedPolicy(ctx);
   const recipients = [ordererReader(accessKeyId), ...(options.notify ? [ordererReader(accessKeyId, options.notify)] : [])];
   const submission = await submitBatch(
-    { s3: ctx.s3, sfn: ctx.sfn, batches: resources.batches, manifestBucket: resources.manifestBucket, batchStateMachineArn: resources.stateMachineArn, now: () => new Date() },
+    {
+      s3: ctx.s3,
+      sfn: ctx.sfn,
+      batches: resources.batches,
+      manifestBucket: resources.manifestBucket,
+      batchStateMachineArn: resources.stateMachineArn,
+      ...(policy ? { policy } : {}),
+      prices: loadPriceTable(),
+      now: () => new Date(),
+    },
     { bucket: url.bucket, prefix: url.key, tier, days: options.days ?? DEFAULT_DAYS, recipients },
     (listed) => {
       if (!ctx.options.json && listed % 100_000 === 0) logLine(`listed ${listed} objects`);
@@ -50,13 +62,18 @@ export async function batchRestoreCommand(ctx: Context, url: S3Url, options: { t
   );
   if (ctx.options.json) printJson(submission);
   else if (submission.outcome === 'joined') printLine(`the same restore is already running as batch ${submission.batchId}: joined it (autorestore batch show ${submission.batchId})`);
-  else if (submission.outcome === 'nothing-to-restore') printLine(`nothing to restore (${submission.skipped} objects skipped: not archived, or already restored or restoring)`);
+  else if (submission.outcome === 'nothing-to-restore')
+    printLine(`nothing to restore (${submission.skipped} objects skipped: not archived, or already restored or restoring${refusedNote(submission.refused)})`);
   else {
-    printLine(`batch ${submission.batchId}: ${submission.objectCount} objects to restore with S3 Batch Operations (${tier}), ${submission.skipped} skipped`);
+    printLine(`batch ${submission.batchId}: ${submission.objectCount} objects to restore with S3 Batch Operations (${tier}), ${submission.skipped} skipped${refusedNote(submission.refused)}`);
     for (const job of submission.jobs) printLine(`  ${job.kind.padEnd(20)} ${job.count} objects${job.deep ? ' (some in Deep Archive)' : ''}`);
     printLine(`one email when it starts and one when everything is ready; follow it with: autorestore batch show ${submission.batchId}`);
   }
   return signal.aborted ? EXIT.INTERRUPTED : EXIT.OK;
+}
+
+function refusedNote(refused: number): string {
+  return refused ? `; ${refused} archived objects not restored: the restore policy says never (autorestore restore --dry-run names the rule)` : '';
 }
 
 /** Restored objects, never more than the restores S3 accepted (the emails count the same way). */

@@ -92,6 +92,8 @@ const JOB_SLOT = { archive: 'archive', 'intelligent-tiering': 'intelligentTierin
 /** The CreateJob requests (less what the workflow adds: account, role, report bucket) of the jobs not yet created. */
 function prepare(batch: BatchRecord, deps: BatchStepDeps) {
   const requests: Record<string, unknown> = { archive: null, intelligentTiering: null };
+  // Cancelled before its jobs exist (`batch cancel` had none to stop): none is created.
+  if (batch.status === 'CANCELLED') return requests;
   for (const job of batch.jobs) {
     if (job.jobId || job.count === 0) continue;
     requests[JOB_SLOT[job.kind]] = {
@@ -115,10 +117,12 @@ function withCreated(jobs: readonly BatchJob[], created: Record<string, { JobId:
 
 async function submitted(batch: BatchRecord, created: Record<string, { JobId: string }>, deps: BatchStepDeps) {
   const now = deps.now();
-  const jobs = withCreated(batch.jobs, created);
-  const first = !batch.startedNotified;
+  const cancelled = batch.status === 'CANCELLED';
+  // `batch cancel` ran while CreateJob was under way, before the job had an id to cancel: it is cancelled now.
+  const jobs = cancelled ? await cancelJobs(withCreated(batch.jobs, created), 'the batch was cancelled', deps) : withCreated(batch.jobs, created);
+  const first = !batch.startedNotified && !cancelled;
   const timing = first ? batchTiming(batch, now, deps) : {};
-  const updated = await deps.batches.update(batch.batchId, { jobs, status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING', ...timing, startedNotified: true }, now);
+  const updated = await deps.batches.update(batch.batchId, { jobs, status: cancelled ? 'CANCELLED' : 'RUNNING', ...timing, ...(first ? { startedNotified: true } : {}) }, now);
   if (first) await notifyAll(updated, 'started', deps);
   return { jobs: jobs.filter((j) => j.jobId).length };
 }
@@ -199,6 +203,12 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
   const retries: BatchJob[] = [];
   const jobs = batch.jobs.map((job) => ({ ...job }));
   for (const job of jobs) {
+    if (!job.jobId && !job.reported && batch.status === 'CANCELLED') {
+      // Cancelled before this job was created: S3 never saw these objects.
+      job.reported = true;
+      addFailure(failures, `the batch was cancelled before S3 was asked to restore them`, job.count, undefined);
+      continue;
+    }
     if (!job.jobId || !TERMINAL_JOB_STATUSES.includes(job.status as JobStatus) || job.reported) continue;
     job.reported = true;
     expected += job.succeeded ?? 0;
@@ -385,6 +395,7 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
     storageClass: 'archive (bulk restore)',
     tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
     expectedReadyAt: batch.expectedReadyAt,
+    ...(batch.costMicroUsd !== undefined ? { costMicroUsd: batch.costMicroUsd } : {}),
     ...(kind === 'failed' ? { failureReason: reasons || `the restores did not complete before ${batch.deadline}${batch.deletedCount ? `; ${batch.deletedCount} deleted since listed` : ''}` } : {}),
   };
 }

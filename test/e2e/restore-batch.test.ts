@@ -3,12 +3,16 @@ import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
+import { resolvePolicy, restorePolicySchema } from '../../functions/domain/rules/restore-policy.js';
+import { restoreCost } from '../../functions/domain/rules/restore-cost.js';
+import { batchNoticeFile } from '../../functions/restore-batch/steps.js';
+import { loadPriceTable } from '../../infra/price-table.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook } from '../../functions/domain/stores/batches.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../../local/deployment.js';
@@ -167,6 +171,43 @@ describe('bulk restore', () => {
     const subjects = told.map((m) => m.subject);
     expect(subjects.filter((subject) => subject === '1 file could not be restored')).toHaveLength(1);
     expect(subjects.filter((subject) => subject !== '1 file could not be restored')).toEqual(subjects.length === 2 ? ['Restoring 1 file from archive'] : []);
+  });
+
+  it('leaves out of the manifests what the restore policy never restores, as the per-object workflow does', async () => {
+    await h.putObjects(BUCKET, ['policy/open-1.bin', 'policy/open-2.bin', 'policy/secret/a.bin', 'policy/secret/b.bin'], 'GLACIER');
+    const config = restorePolicySchema.parse({ rules: [{ name: 'legal hold', bucket: BUCKET, prefix: 'policy/secret/', restore: 'never' }] });
+    const policy = resolvePolicy(config, {
+      tiers: { GLACIER: 'Standard', DEEP_ARCHIVE: 'Standard', INTELLIGENT_TIERING_ARCHIVE_ACCESS: 'Standard', INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS: 'Standard' },
+      days: 7,
+    });
+    const withPolicy = { ...deps, policy };
+    const request = { bucket: BUCKET, tier: 'STANDARD' as const, days: 2, recipients: [ordererReader(REQUESTER, undefined)] };
+
+    expect(await submitBatch(withPolicy, { ...request, prefix: 'policy/secret/' })).toEqual({ outcome: 'nothing-to-restore', skipped: 0, refused: 2 });
+    const submitted = await submitBatch(withPolicy, { ...request, prefix: 'policy/' });
+    expect(submitted).toMatchObject({ outcome: 'submitted', objectCount: 2, skipped: 0, refused: 2 });
+    if (submitted.outcome !== 'submitted') throw new Error('not submitted');
+    const batch = (await batches.get(submitted.batchId))!;
+    const manifest = await h.s3().send(new GetObjectCommand({ Bucket: MANIFEST_BUCKET, Key: batch.jobs[0]!.manifestKey }));
+    expect((await manifest.Body!.transformToString()).trim().split('\n')).toEqual([`${BUCKET},policy%2Fopen-1.bin`, `${BUCKET},policy%2Fopen-2.bin`]);
+  });
+
+  it('prices the batch as it lists it: the "started" email carries what the restores cost', async () => {
+    await h.putObjects(BUCKET, ['priced/a.bin', 'priced/b.bin'], 'DEEP_ARCHIVE');
+    await h.putObject(BUCKET, 'priced/tiered.bin', 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
+    const prices = loadPriceTable();
+    const sizeOf = async (key: string) => (await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ContentLength ?? 0;
+    const expected =
+      restoreCost(prices, 'DEEP_ARCHIVE', 'Bulk', await sizeOf('priced/a.bin')).microUsd +
+      restoreCost(prices, 'DEEP_ARCHIVE', 'Bulk', await sizeOf('priced/b.bin')).microUsd +
+      restoreCost(prices, 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', 'Bulk', await sizeOf('priced/tiered.bin')).microUsd;
+    expect(expected).toBeGreaterThan(0);
+
+    const submitted = await submitBatch({ ...deps, prices }, { bucket: BUCKET, prefix: 'priced/', tier: 'BULK', days: 2, recipients: [ordererReader(REQUESTER, undefined)] });
+    if (submitted.outcome !== 'submitted') throw new Error('not submitted');
+    const batch = (await batches.get(submitted.batchId))!;
+    expect(batch.costMicroUsd).toBe(expected);
+    expect(batchNoticeFile(batch, 'started').costMicroUsd).toBe(expected);
   });
 
   it('the CLI: Expedited is refused, auto mode takes the bulk path above the threshold, batch list, show and cancel', async () => {

@@ -176,3 +176,30 @@ describe('a job S3 refuses or fails', () => {
     expect(control.cancels).toEqual([]);
   });
 });
+
+describe('a batch cancelled before its jobs exist', () => {
+  const noticesOf = async (batchId: string) => (await state.notices.pending()).filter((n) => n.file.key.includes(`[batch ${batchId}:`)).map((n) => n.kind);
+
+  it('creates no job, sends no "started" email, and ends CANCELLED with every object reported as never asked for', async () => {
+    // `batch cancel` found no job id to cancel: it only marked the batch.
+    await batches.create({ ...batch('cancelled-early', [archive(), tiered()]), status: 'CANCELLED' });
+    const control = new ScriptedControl(new Map());
+    expect(await runBatchStep({ action: 'prepare', batchId: 'cancelled-early' }, deps(control))).toEqual({ archive: null, intelligentTiering: null });
+    expect(await runBatchStep({ action: 'submitted', batchId: 'cancelled-early', created: {} }, deps(control))).toEqual({ jobs: 0 });
+    expect(await noticesOf('cancelled-early')).toEqual([]);
+    expect(await runBatchStep({ action: 'progress', batchId: 'cancelled-early' }, deps(control))).toMatchObject({ done: true });
+    expect(await runBatchStep({ action: 'report', batchId: 'cancelled-early' }, deps(control))).toMatchObject({ retry: false, expected: 0, failed: 3 });
+    expect(await runBatchStep({ action: 'finish', batchId: 'cancelled-early' }, deps(control))).toMatchObject({ status: 'CANCELLED', restored: 0, failed: 3 });
+    expect((await batches.get('cancelled-early'))!.failures).toEqual([{ reason: 'the batch was cancelled before S3 was asked to restore them', count: 3, sample: [] }]);
+    expect(await noticesOf('cancelled-early')).toEqual(['failed']);
+  });
+
+  it('a job CreateJob made while `batch cancel` ran (it had no id yet) is cancelled as soon as it is recorded', async () => {
+    await batches.create({ ...batch('cancelled-in-flight', [archive(), tiered()]), status: 'CANCELLED' });
+    const control = new ScriptedControl(new Map([['job-late', { status: 'New' }]]));
+    expect(await runBatchStep({ action: 'submitted', batchId: 'cancelled-in-flight', created: { archive: { JobId: 'job-late' } } }, deps(control))).toEqual({ jobs: 1 });
+    expect(control.cancels).toEqual([{ jobId: 'job-late', reason: 'autorestore: the batch was cancelled' }]);
+    expect((await batches.get('cancelled-in-flight'))!).toMatchObject({ status: 'CANCELLED', jobs: [{ jobId: 'job-late', status: 'Cancelling' }, { kind: 'intelligent-tiering' }] });
+    expect(await noticesOf('cancelled-in-flight')).toEqual([]);
+  });
+});

@@ -85,6 +85,8 @@ export interface BatchRecord {
   days?: number;
   jobs: BatchJob[];
   objectCount: number;
+  /** What restoring every object costs (restore requests and retrieval, from the price table), in micro-dollars; absent when a price is missing. */
+  costMicroUsd?: number;
   /** Restores S3 accepted (or found already under way): how many completions make the batch ready. */
   expectedCount?: number;
   restoredCount?: number;
