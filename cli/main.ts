@@ -23,7 +23,7 @@ import { statusCommand } from './commands/status.js';
 import { usersAdd, usersList, usersRemove } from './commands/users.js';
 import { Context, type GlobalOptions } from './context.js';
 import { positiveInt, positiveNumber } from '../lib/option-parsers.js';
-import { EXIT, logLine } from './output.js';
+import { dropOutputWhenReaderLeaves, EXIT, logLine } from './output.js';
 import { UsageError } from './s3-url.js';
 
 export async function run(argv: string[]): Promise<number> {
@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     abort.abort();
   };
   process.on('SIGINT', onSigint);
+  dropOutputWhenReaderLeaves();
   let exitCode: number = EXIT.OK;
   let ctx: Context | undefined;
   const withContext =

@@ -10,11 +10,31 @@ export const EXIT = {
   INTERRUPTED: 130,
 } as const;
 
+/** Set once the reader of stdout has gone (`autorestore status ... | head`). */
+let readerGone = false;
+const watched = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * A reader that closes stdout early ends the output, not the command: the work under way (restores
+ * being started, copies) finishes and the rest of the output is dropped. Node reports the closed
+ * pipe as an EPIPE error on the stream, which would otherwise end the process with a stack trace.
+ */
+export function dropOutputWhenReaderLeaves(stream: NodeJS.WriteStream = process.stdout): void {
+  if (watched.has(stream)) return; // run() may be called more than once in a process
+  watched.add(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    readerGone = true;
+  });
+}
+
 export function printJson(value: unknown): void {
+  if (readerGone) return;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printLine(line = ''): void {
+  if (readerGone) return;
   process.stdout.write(`${line}\n`);
 }
 
