@@ -93,6 +93,21 @@ describe('the "expires soon" email', () => {
   });
 });
 
+describe('dropping a copy from the expiring-copies index', () => {
+  it('takes a record out of the index, and leaves a record that is gone gone (no bare item made)', async () => {
+    const objectId = await restoredCopy('dropped.bin', 10);
+    const indexed = async () => (await state.records.copiesExpiringBefore('9999-12-31T00:00:00.000Z')).map((r) => r.objectId);
+    expect(await indexed()).toContain(objectId);
+    await state.records.dropExpiryReminder(objectId);
+    expect((await state.records.get(objectId))?.status).toBe('RESTORED');
+    expect(await indexed()).not.toContain(objectId);
+
+    const gone = objectIdOf({ bucket: 'b', key: 'deleted-meanwhile.bin' });
+    await state.records.dropExpiryReminder(gone);
+    expect(await state.records.get(gone)).toBeUndefined();
+  });
+});
+
 describe('when the tick looks at the expiring-copies index', () => {
   let fresh: TestState;
   beforeAll(async () => (fresh = await startTestState()));

@@ -462,9 +462,14 @@ export class ObjectRecords {
     return out.Items?.[0]?.expiryDate as string | undefined;
   }
 
-  /** Out of the expiring-copies index without a reminder (the copy is already gone, or the cycle moved on). */
+  /**
+   * Out of the expiring-copies index without a reminder (the copy is already gone, or the cycle
+   * moved on). A record deleted meanwhile stays deleted: an update would otherwise create it bare.
+   */
   async dropExpiryReminder(objectId: string): Promise<void> {
-    await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId }, UpdateExpression: 'REMOVE expiringPartition' }));
+    await unlessConditionFails(() =>
+      this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { objectId }, UpdateExpression: 'REMOVE expiringPartition', ConditionExpression: 'attribute_exists(objectId)' })),
+    );
   }
 
   /**
