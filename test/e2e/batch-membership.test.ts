@@ -1,7 +1,4 @@
 /** `status` and `history` say which bulk restore an object is part of, and the object's own restore state, before and after S3 completes it. */
-import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +9,7 @@ import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batch
 import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
 let ddb: DynamoDBDocumentClient;
@@ -120,21 +118,4 @@ describe('an object of a bulk restore', () => {
   });
 });
 
-async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: tmpdir(),
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: CALLER,
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autorestore = (args: string[]): Promise<CliRun> => runCli({ endpoint: h.cloud.endpoint, accessKeyId: CALLER }, args);

@@ -1,9 +1,7 @@
 /** The `autorestore` CLI as a user runs it (a child process), against the local cloud. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
@@ -11,6 +9,7 @@ import { getObjectOrRestore } from '../../lib/index.js';
 import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
 const BUCKET = 'cli-archive';
@@ -30,29 +29,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => h.stop());
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-async function autorestore(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = {
-    PATH: process.env.PATH ?? '',
-    HOME: work,
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIACLIUSER000000001',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env: { ...base, ...env }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autorestore = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli({ endpoint: h.cloud.endpoint, accessKeyId: 'AKIACLIUSER000000001', home: work, env }, args);
 const calls = (op: string) => h.cloud.s3.calls.get(op) ?? 0;
 
 describe('autorestore status', () => {

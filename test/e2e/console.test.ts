@@ -1,7 +1,5 @@
 /** The local console in a real browser (Debian chromium through playwright-core). */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +10,7 @@ import { TABLE_NAMES } from '../../local/deployment.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { renderDefinition } from '../../statemachines/definition.js';
+import { runCli } from '../support/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 function chromiumAvailable(): boolean {
@@ -31,16 +30,9 @@ const browserOk = chromiumAvailable();
 
 /** The CLI as a user runs it, against the local cloud; its stdout. */
 async function autorestore(args: string[]): Promise<string> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: ARTIFACTS,
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIACONSOLECLI000001',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  return (await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env, maxBuffer: 16 * 1024 * 1024 })).stdout;
+  const run = await runCli({ endpoint: h.cloud.endpoint, accessKeyId: 'AKIACONSOLECLI000001', home: ARTIFACTS }, args);
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+  return run.stdout;
 }
 const definitionStates = () =>
   (JSON.parse(renderDefinition({ RestoreStepsFunctionArn: 'a', NotifyAggregatorFunctionArn: 'b', WaitTimeoutSeconds: '1', ObjectsTableName: 't', ApprovalTimeoutSeconds: '1' })) as { States: object })

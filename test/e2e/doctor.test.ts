@@ -19,6 +19,7 @@ import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { DEFAULT_STACK_NAME, STACK_OUTPUT_NAMES } from '../../infra/outputs.js';
 import { eventually } from '../../local/eventually.js';
 import { awsCliAvailable, startHarness, type Harness } from '../../local/harness.js';
+import { runCli } from '../support/cli.js';
 
 const ARCHIVE = 'doctor-archive';
 const MEDIA = 'doctor-media';
@@ -41,22 +42,7 @@ interface Report {
 }
 
 async function doctor(...flags: string[]): Promise<Report> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: work,
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIADOCTOROPERATOR01',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  let run: { code: number; stdout: string; stderr: string };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', '--json', ...flags, 'doctor'], { env });
-    run = { code: 0, stdout, stderr };
-  } catch (err) {
-    run = err as { code: number; stdout: string; stderr: string };
-  }
+  const run = await runCli({ endpoint: h.cloud.endpoint, accessKeyId: 'AKIADOCTOROPERATOR01', home: work }, ['--json', ...flags, 'doctor']);
   const out = JSON.parse(run.stdout) as { verdict: string; findings: Finding[] };
   return { code: run.code, stderr: run.stderr, ...out };
 }

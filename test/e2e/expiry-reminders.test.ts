@@ -3,12 +3,11 @@
  * "ready", then exactly one reminder before the restored copy expires; none for an
  * Intelligent-Tiering object (nothing expires) and none for a copy extended past the reminder.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli } from '../support/cli.js';
 
 let h: Harness;
 const BUCKET = 'reminded-archive';
@@ -34,20 +33,7 @@ const subjectsTo = (email: string) =>
     .map((m) => m.subject);
 
 async function extend(key: string, days: number): Promise<number> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: 'AKIATESTADMIN0000001',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', 'extend', '--days', String(days), `s3://${BUCKET}/${key}`], { env });
-    return 0;
-  } catch (err) {
-    return (err as { code: number }).code;
-  }
+  return (await runCli({ endpoint: h.cloud.endpoint, accessKeyId: 'AKIATESTADMIN0000001' }, ['extend', '--days', String(days), `s3://${BUCKET}/${key}`])).code;
 }
 
 describe('expiry reminders', () => {

@@ -1,9 +1,7 @@
 /** `autorestore extend` and `autorestore keep` as a user runs them (a child process), against the local cloud. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +12,7 @@ import { parseRestoreHeader } from '../../functions/domain/rules/archive.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
 const BUCKET = 'lifecycle-archive';
@@ -32,24 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: work,
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: ADMIN,
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autorestore = (args: string[]): Promise<CliRun> => runCli({ endpoint: h.cloud.endpoint, accessKeyId: ADMIN, home: work }, args);
 
 /** A Deep Archive restore under way (Bulk: 48 simulated hours, 9.6 real seconds). */
 async function restoreUnderWay(key: string): Promise<void> {

@@ -2,15 +2,14 @@
  * The restore policy, approval and the cost ledger on the local cloud, as users meet them: a
  * reader's failed GetObject, the emails in the outbox, and the `autorestore` CLI as a child process.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
 const BUCKET = 'guarded-archive';
@@ -39,24 +38,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-async function autorestore(args: string[], accessKeyId = APPROVER_KEY): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: work,
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autorestore = (args: string[], accessKeyId = APPROVER_KEY): Promise<CliRun> => runCli({ endpoint: h.cloud.endpoint, accessKeyId, home: work }, args);
 
 const mailTo = (address: string, subject: RegExp) =>
   eventually(() => {
