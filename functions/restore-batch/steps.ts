@@ -220,13 +220,15 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
     }
     const retryLines: string[] = [];
     let retryDeep = false;
+    const sorted = { alreadyRestoring: 0, deleted: 0, retried: 0 };
     const take = (task: FailedTask, key: string) => {
       const kind = classifyFailure(task);
-      if (kind === 'deleted') deleted++;
-      else if (kind === 'in-progress') expected++;
+      if (kind === 'deleted') sorted.deleted++;
+      else if (kind === 'in-progress') sorted.alreadyRestoring++;
       else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS && batch.status !== 'CANCELLED') {
         // Spelt as the manifest spells it (cli/commands/batch-submit.ts `manifestLine`).
         retryLines.push(`${task.bucket},${encodeURIComponent(key)}`);
+        sorted.retried++;
         retryDeep ||= job.deep;
       } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, key);
     };
@@ -249,6 +251,9 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
         addFailure(failures, `the completion report names a key that matches no single key the job submitted (${task.errorCode})`, 1, task.reportKey);
       });
     }
+    Object.assign(job, sorted);
+    deleted += sorted.deleted;
+    expected += sorted.alreadyRestoring;
     if (retryLines.length > 0) {
       const manifestKey = `batches/${batch.batchId}/retry-${job.attempt + 1}-${job.kind}.csv`;
       const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.manifestBucket, Key: manifestKey, Body: `${retryLines.join('\n')}\n`, ContentType: 'text/csv' }));

@@ -95,7 +95,7 @@ const GONE = 'p/x%20y.bin';
 /** A batch whose job reported SLOW as throttled, DENIED as refused and GONE as deleted, the report spelling keys with `spell`. */
 async function reportWith(batchId: string, spell: (key: string) => string) {
   const s3 = new MapS3();
-  const keys = [SLOW, DENIED, GONE, 'p/fine.bin'];
+  const keys = [SLOW, DENIED, GONE, 'p/fine.bin', 'p/done.bin'];
   s3.objects.set(`${MANIFESTS}/batches/${batchId}/archive.csv`, keys.map((k) => `b,${encodeURIComponent(k)}\n`).join(''));
   const reports = `batches/${batchId}/reports/job-job-${batchId}`;
   s3.objects.set(`${MANIFESTS}/${reports}/manifest.json`, JSON.stringify({ Results: [{ TaskExecutionStatus: 'failed', Bucket: MANIFESTS, Key: `${reports}/results/failed.csv` }] }));
@@ -106,6 +106,7 @@ async function reportWith(batchId: string, spell: (key: string) => string) {
       `b,${cell(spell(SLOW))},,failed,SlowDown,503,Please reduce your request rate.`,
       `b,${cell(spell(DENIED))},,failed,AccessDenied,403,Access Denied`,
       `b,${cell(spell(GONE))},,failed,NoSuchKey,404,The specified key does not exist.`,
+      `b,p/fine.bin,,failed,RestoreAlreadyInProgress,409,Object restore is already in progress`,
     ].join('\n'),
   );
   await batches.create(batch(batchId, keys.length));
@@ -118,10 +119,11 @@ describe('completion report keys', () => {
     ['URL-encoded, as in the manifest', encodeURIComponent],
     ['raw', (key: string) => key],
   ] as const) {
-    it(`reads keys spelt ${spelling}: the throttled key is retried as submitted, the refused one named, the deleted one counted`, async () => {
+    it(`reads keys spelt ${spelling}: the throttled key is retried as submitted, the refused one named, the deleted and the already restoring counted apart`, async () => {
       const id = spelling === 'raw' ? 'keys-raw' : 'keys-encoded';
       const { answer, s3, record } = await reportWith(id, spell);
-      expect(answer).toEqual({ retry: true, expected: 1, deleted: 1, failed: 1 });
+      expect(answer).toEqual({ retry: true, expected: 2, deleted: 1, failed: 1 });
+      expect(record.jobs[0]).toMatchObject({ reported: true, alreadyRestoring: 1, deleted: 1, retried: 1 });
       expect(s3.objects.get(`${MANIFESTS}/batches/${id}/retry-1-archive.csv`)).toBe(`b,${encodeURIComponent(SLOW)}\n`);
       expect(record.failures).toEqual([{ reason: 'AccessDenied (403): Access Denied', count: 1, sample: [DENIED] }]);
     });
@@ -141,5 +143,20 @@ describe('completion report keys', () => {
     expect(resolveReportKeys(['p/q%20r'], submitted)).toEqual([undefined]);
     expect(keyReadings('p/plain key.bin')).toEqual(['p/plain key.bin']);
     expect(keyReadings('p/a+b')).toEqual(['p/a b', 'p/a+b']);
+  });
+
+  it('a task S3 found already restoring is waited for like an accepted one: the batch ends READY, nothing reported failed', async () => {
+    const s3 = new MapS3();
+    const reports = 'batches/keys-restoring/reports/job-job-keys-restoring';
+    s3.objects.set(`${MANIFESTS}/batches/keys-restoring/archive.csv`, 'b,p%2Fone.bin\nb,p%2Ftwo.bin\n');
+    s3.objects.set(`${MANIFESTS}/${reports}/manifest.json`, JSON.stringify({ Results: [{ TaskExecutionStatus: 'failed', Bucket: MANIFESTS, Key: `${reports}/failed.csv` }] }));
+    s3.objects.set(`${MANIFESTS}/${reports}/failed.csv`, 'b,p%2Ftwo.bin,,failed,RestoreAlreadyInProgress,409,Object restore is already in progress\n');
+    await batches.create(batch('keys-restoring', 2));
+    expect(await runBatchStep({ action: 'report', batchId: 'keys-restoring' }, deps(s3))).toEqual({ retry: false, expected: 2, deleted: 0, failed: 0 });
+    const waiting = (await batches.get('keys-restoring'))!;
+    await batches.recordRestored(waiting, { bucket: 'b', key: 'p/one.bin' }, { restoredAt: NOW.toISOString() }, NOW);
+    await batches.recordRestored(waiting, { bucket: 'b', key: 'p/two.bin' }, { restoredAt: NOW.toISOString() }, NOW);
+    expect(await runBatchStep({ action: 'readiness', batchId: 'keys-restoring' }, deps(s3))).toMatchObject({ state: 'ready' });
+    expect(await runBatchStep({ action: 'finish', batchId: 'keys-restoring' }, deps(s3))).toEqual({ status: 'READY', restored: 2, failed: 0, deleted: 0 });
   });
 });
