@@ -30,8 +30,9 @@ const READER = 'AKIABULKREADER000001';
 beforeAll(async () => {
   // Three real seconds per simulated hour: a Standard restore of Flexible Retrieval takes 12 s, the
   // batch's partial report comes 33 s after its jobs are prepared. The deadline is simulated time
-  // passing in real seconds: at one second per hour a loaded machine (jobs and completions slowed
-  // by some seconds) reached it before the restores were counted and the batch ended PARTIAL.
+  // passing in real seconds: at one second per hour it came 11 s after the jobs were prepared, and
+  // a loaded machine slowing jobs and completions by a few seconds could reach it before the
+  // restores were counted (the batch then ends PARTIAL).
   h = await startHarness({ realMsPerSimulatedHour: 3000 });
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
     marshallOptions: { removeUndefinedValues: true },
