@@ -4,7 +4,7 @@
  */
 import type { RestoreTier } from '../../functions/domain/rules/archive.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
-import { BatchBook, ENDED_BATCH_STATUSES, type BatchRecord, type BatchTier } from '../../functions/domain/stores/batches.js';
+import { BatchBook, ENDED_BATCH_STATUSES, type BatchJob, type BatchRecord, type BatchTier } from '../../functions/domain/stores/batches.js';
 import { S3ControlClient, TERMINAL_JOB_STATUSES, type JobStatus } from '../../functions/restore-batch/s3control.js';
 import type { StackOutputName } from '../../infra/outputs.js';
 import type { Context } from '../context.js';
@@ -113,6 +113,25 @@ function summary(b: BatchRecord) {
   };
 }
 
+/**
+ * One job's progress. S3 counts as failed every task that did not succeed, restores already
+ * under way among them (not a failure: the batch waits for them); once the job's report is read
+ * those, the deleted and the retried are shown apart.
+ */
+export function jobLine(job: BatchJob): string {
+  const head = `job ${job.jobId ?? '(not created yet)'} ${job.kind}${job.attempt ? ` retry ${job.attempt}` : ''}: ${job.status ?? 'New'}, ${job.succeeded ?? 0} accepted`;
+  const failed = job.failed ?? 0;
+  if (!job.reported) return `${head}, ${failed} not accepted of ${job.count}${failed ? ' (its report, once read, tells the already restoring from the failed)' : ''}`;
+  const apart = [
+    [job.alreadyRestoring, 'already restoring'],
+    [job.deleted, 'deleted since listed'],
+    [job.retried, 'retried'],
+  ] as const;
+  const shown = apart.filter(([n]) => n).map(([n, what]) => `${n} ${what}`);
+  const rest = failed - apart.reduce((sum, [n]) => sum + (n ?? 0), 0);
+  return `${head}, ${[...shown, `${rest} failed`].join(', ')} of ${job.count}`;
+}
+
 export async function batchShowCommand(ctx: Context, batchId: string): Promise<number> {
   const { batches } = await batchResources(ctx);
   const batch = await batches.get(batchId);
@@ -123,10 +142,7 @@ export async function batchShowCommand(ctx: Context, batchId: string): Promise<n
   }
   printLine(`batch ${batch.batchId}: ${batch.status}, ${progressOf(batch)}, s3://${batch.bucket}/${batch.prefix} (${batch.tier})`);
   printLine(`  expected ready ${batch.expectedReadyAt}; partial report after ${batch.deadline}`);
-  for (const job of batch.jobs)
-    printLine(
-      `  job ${job.jobId ?? '(not created yet)'} ${job.kind}${job.attempt ? ` retry ${job.attempt}` : ''}: ${job.status ?? 'New'}, ${job.succeeded ?? 0} accepted, ${job.failed ?? 0} failed of ${job.count}`,
-    );
+  for (const job of batch.jobs) printLine(`  ${jobLine(job)}`);
   if (batch.deletedCount) printLine(`  ${batch.deletedCount} deleted since they were listed`);
   for (const f of batch.failures ?? []) printLine(`  ${f.count} failed: ${f.reason}${f.sample.length ? ` (e.g. ${f.sample.join(', ')})` : ''}`);
   if (batch.executionArn) printLine(`  workflow: ${batch.executionArn}`);

@@ -12,8 +12,8 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface FailedTask {
   bucket: string;
-  /** As the report spells it: URL-encoded, like the manifest. */
-  encodedKey: string;
+  /** As the report spells it: URL-encoded like the manifest, or raw (BO16): see `resolveReportKeys`. */
+  reportKey: string;
   versionId?: string;
   errorCode: string;
   httpStatus?: number;
@@ -62,12 +62,12 @@ export function parseCsvRow(line: string): string[] {
 export function parseReportRow(line: string): FailedTask | undefined {
   const cells = parseCsvRow(line);
   if (cells.length < 6) return undefined;
-  const [bucket, encodedKey, versionId, , first, second, ...rest] = cells as [string, string, string, string, string, string, ...string[]];
+  const [bucket, reportKey, versionId, , first, second, ...rest] = cells as [string, string, string, string, string, string, ...string[]];
   const firstIsStatus = /^\d{3}$/.test(first.trim());
   const status = Number(firstIsStatus ? first : second);
   return {
     bucket,
-    encodedKey,
+    reportKey,
     ...(versionId ? { versionId } : {}),
     errorCode: (firstIsStatus ? second : first).trim(),
     ...(Number.isInteger(status) && status > 0 ? { httpStatus: status } : {}),
@@ -95,4 +95,59 @@ export async function* failedTasks(s3: S3Client, reportBucket: string, reportPre
       if (task) yield task;
     }
   }
+}
+
+/** A report key read as URL-encoded (the manifest's spelling; a `+` read as a space, as S3 may write it). */
+export function decodeReportKey(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, '%20'));
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The keys a report's text can name (BO16: AWS does not say whether the report spells keys
+ * URL-encoded, as in the manifest, or raw): the decoded reading and the text itself. Text
+ * without `%` or `+` reads the same both ways and names one key.
+ */
+export function keyReadings(text: string): string[] {
+  const decoded = decodeReportKey(text);
+  return decoded === text ? [text] : [decoded, text];
+}
+
+/** Which of `candidates` a manifest (lines `bucket,key` with the key URL-encoded, as written for the job) submitted. */
+export async function submittedAmong(manifestLines: AsyncIterable<string>, candidates: ReadonlySet<string>): Promise<Set<string>> {
+  const found = new Set<string>();
+  for await (const line of manifestLines) {
+    const encoded = line.split(',')[1];
+    if (!encoded) continue;
+    const key = decodeReportKey(encoded);
+    if (candidates.has(key)) found.add(key);
+  }
+  return found;
+}
+
+/**
+ * The key each report text names, given the keys the job submitted: a text whose decoded
+ * reading was submitted is that key; else the text itself if it was submitted. When both
+ * readings were submitted (`a%20b` and `a b` in one job), the spelling the other rows of the
+ * same report show settles it; with no such row, or rows showing both, or neither reading
+ * submitted, the text is left unresolved (`undefined`) rather than guessed.
+ */
+export function resolveReportKeys(texts: readonly string[], submitted: ReadonlySet<string>): (string | undefined)[] {
+  const readings = texts.map((text) => keyReadings(text).filter((key) => submitted.has(key)));
+  const spellings = new Set<'encoded' | 'raw'>();
+  texts.forEach((text, i) => {
+    const keys = readings[i]!;
+    if (keys.length === 1 && keys[0] !== decodeReportKey(text)) spellings.add('raw');
+    else if (keys.length === 1 && keys[0] !== text) spellings.add('encoded');
+  });
+  const spelling = spellings.size === 1 ? [...spellings][0] : undefined;
+  return texts.map((text, i) => {
+    const keys = readings[i]!;
+    if (keys.length === 1) return keys[0];
+    if (keys.length === 2 && spelling) return spelling === 'raw' ? text : decodeReportKey(text);
+    return undefined;
+  });
 }

@@ -15,7 +15,7 @@ import { ENDED_BATCH_STATUSES, batchItemId, type BatchBook, type BatchFailure, t
 import type { NoticeBook, NoticeFile, NoticeKind } from '../domain/stores/notices.js';
 import { TERMINAL_JOB_STATUSES, type JobStatus, type S3ControlClient } from './s3control.js';
 import type { Log } from '../domain/wiring/logger.js';
-import { classifyFailure, failedTasks } from './reports.js';
+import { classifyFailure, decodeReportKey, failedTasks, keyReadings, resolveReportKeys, submittedAmong, type FailedTask } from './reports.js';
 import { folderJoiners, isReadable, tellJoinedReaders } from './joined-readers.js';
 
 export interface BatchStepDeps {
@@ -220,15 +220,40 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
     }
     const retryLines: string[] = [];
     let retryDeep = false;
-    for await (const task of failedTasks(deps.s3, deps.manifestBucket, reportPrefixOf(batch.batchId), job.jobId)) {
+    const sorted = { alreadyRestoring: 0, deleted: 0, retried: 0 };
+    const take = (task: FailedTask, key: string) => {
       const kind = classifyFailure(task);
-      if (kind === 'deleted') deleted++;
-      else if (kind === 'in-progress') expected++;
+      if (kind === 'deleted') sorted.deleted++;
+      else if (kind === 'in-progress') sorted.alreadyRestoring++;
       else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS && batch.status !== 'CANCELLED') {
-        retryLines.push(`${task.bucket},${task.encodedKey}`);
+        // Spelt as the manifest spells it (cli/commands/batch-submit.ts `manifestLine`).
+        retryLines.push(`${task.bucket},${encodeURIComponent(key)}`);
+        sorted.retried++;
         retryDeep ||= job.deep;
-      } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, decodeKey(task.encodedKey));
+      } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, key);
+    };
+    // Keys whose spelling is in doubt (BO16) are matched against the job's manifest once, after the report.
+    const doubtful: FailedTask[] = [];
+    for await (const task of failedTasks(deps.s3, deps.manifestBucket, reportPrefixOf(batch.batchId), job.jobId)) {
+      const readings = keyReadings(task.reportKey);
+      if (readings.length === 1) take(task, readings[0]!);
+      else doubtful.push(task);
     }
+    if (doubtful.length > 0) {
+      const keys = resolveReportKeys(
+        doubtful.map((t) => t.reportKey),
+        await submittedKeys(deps, job.manifestKey, new Set(doubtful.flatMap((t) => keyReadings(t.reportKey)))),
+      );
+      doubtful.forEach((task, i) => {
+        const key = keys[i];
+        if (key !== undefined) return take(task, key);
+        deps.log.warn('a completion report names a key that matches no single key of its manifest', { batchId: batch.batchId, jobId: job.jobId, reportKey: task.reportKey });
+        addFailure(failures, `the completion report names a key that matches no single key the job submitted (${task.errorCode})`, 1, task.reportKey);
+      });
+    }
+    Object.assign(job, sorted);
+    deleted += sorted.deleted;
+    expected += sorted.alreadyRestoring;
     if (retryLines.length > 0) {
       const manifestKey = `batches/${batch.batchId}/retry-${job.attempt + 1}-${job.kind}.csv`;
       const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.manifestBucket, Key: manifestKey, Body: `${retryLines.join('\n')}\n`, ContentType: 'text/csv' }));
@@ -251,12 +276,10 @@ function addFailure(failures: Map<string, BatchFailure>, reason: string, count: 
   failures.set(reason, entry);
 }
 
-function decodeKey(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded.replace(/\+/g, '%20'));
-  } catch {
-    return encoded;
-  }
+/** Which of `candidates` the manifest at `manifestKey` submitted. */
+async function submittedKeys(deps: BatchStepDeps, manifestKey: string, candidates: ReadonlySet<string>): Promise<Set<string>> {
+  const out = await deps.s3.send(new GetObjectCommand({ Bucket: deps.manifestBucket, Key: manifestKey }));
+  return submittedAmong(createInterface({ input: out.Body as Readable, crlfDelay: Infinity }), candidates);
 }
 
 /**
@@ -296,7 +319,7 @@ async function sampleRestored(batch: BatchRecord, deps: BatchStepDeps): Promise<
   }
   for (const [bucket, encodedKey, versionId] of sample) {
     try {
-      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeKey(encodedKey ?? ''), ...(versionId ? { VersionId: versionId } : {}) }));
+      const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeReportKey(encodedKey ?? ''), ...(versionId ? { VersionId: versionId } : {}) }));
       if (!isReadable(head)) return false;
     } catch (err) {
       if ((err as Error).name === 'NotFound') continue; // deleted since: nothing to wait for

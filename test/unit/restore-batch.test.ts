@@ -10,7 +10,7 @@ describe('completion report rows', () => {
   it('reads the schema order (error code, then HTTP status) and the order of AWS’s own example', () => {
     expect(parseReportRow('b,k%2Fx,,failed,NoSuchKey,404,The specified key does not exist.')).toEqual({
       bucket: 'b',
-      encodedKey: 'k%2Fx',
+      reportKey: 'k%2Fx',
       errorCode: 'NoSuchKey',
       httpStatus: 404,
       message: 'The specified key does not exist.',

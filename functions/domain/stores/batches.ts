@@ -41,6 +41,14 @@ export interface BatchJob {
   status?: string;
   succeeded?: number;
   failed?: number;
+  /**
+   * Of `failed` (S3 counts every task that did not answer 2xx), what the job's report showed once
+   * read: restores already under way (waited for like accepted ones), objects deleted since
+   * listed, and tasks retried in a new job. The rest failed.
+   */
+  alreadyRestoring?: number;
+  deleted?: number;
+  retried?: number;
   /** Why S3 failed the job, when it did (DescribeJob's FailureReasons). */
   failureReasons?: string[];
   /** Its completion report has been read. */
