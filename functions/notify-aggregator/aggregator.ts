@@ -132,6 +132,9 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     // Withdrawn "started" notices included: planBatches settles them as superseded.
     const pending = await deps.notices.pending({ includeWithdrawn: true });
     expiryCheckAt = nextExpiryCheck(expiryCheckAt, pending, deps.expiryReminderMs);
+    // Brought forward by a notice this tick will settle (no later tick sees it): kept on the lease
+    // now, while the tick surely holds it, since a slow tick's lease can run out before it releases.
+    if (expiryCheckAt !== undefined && lease.expiryCheckAt !== undefined && expiryCheckAt < lease.expiryCheckAt) await deps.notices.keepExpiryCheck(holder, expiryCheckAt);
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
 import { nextExpiryCheck, queueExpiryReminders, queueExpiryRemindersIfDue } from '../../functions/notify-aggregator/expiry-reminders.js';
-import { noticeFileOf, type Notice } from '../../functions/domain/stores/notices.js';
-import { tick } from '../../functions/notify-aggregator/aggregator.js';
+import { noticeFileOf, noticeKeyOf, type Notice } from '../../functions/domain/stores/notices.js';
+import { tick, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { aggregatorDepsFor } from '../support/deps.js';
@@ -207,5 +207,44 @@ describe('the next look, kept on the lease across whole ticks', () => {
     expect(await reminded('ready-later.bin')).toBe(false);
     await tickAt(new Date(start.getTime() + 2 * HOUR + 1));
     expect(await reminded('ready-later.bin')).toBe(true);
+  });
+
+  it('a tick whose lease ran out while it emailed a "ready" notice still leaves the reminder time of its copy to the tick that took over', async () => {
+    const own = await startTestState();
+    try {
+      const at = (when: Date, overrides: Partial<AggregatorDeps> = {}) => tick(aggregatorDepsFor(own, { now: () => when, leaseMs: 300_000, expiryReminderMs: 24 * HOUR, ...overrides }));
+      const leaseOf = async () => (await own.ddb.send(new GetCommand({ TableName: own.tableNames.notices, Key: { readerId: '#lease', noticeKey: '#aggregator' }, ConsistentRead: true }))).Item;
+      await at(NOW);
+      expect((await leaseOf())?.expiryCheckAt).toBe(NOW.getTime() + 12 * HOUR);
+      // Restored after that look: expires 26 h on, so its reminder is due in 2 h, long before the next look.
+      const ref = { bucket: 'b', key: 'slow-tick.bin' };
+      const slowReader = reader('AKIAREADER0000000003');
+      await own.principals.put(slowReader.id, 'slow@example.com', NOW);
+      await own.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: slowReader, executionName: 'x-slow-tick', now: NOW });
+      const record = await own.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 26 * HOUR).toISOString() });
+      await own.notices.enqueue(slowReader, 'ready', noticeFileOf(record!), NOW);
+      // The slow tick: once it has emailed and settled the "ready" notice its lease has run out, and
+      // another tick takes over (it no longer sees the notice) and finishes first.
+      const slowAt = new Date(NOW.getTime() + 60_000);
+      let takenOver = false;
+      const notices = Object.assign(Object.create(own.notices) as typeof own.notices, {
+        settleSent: async (...args: Parameters<typeof own.notices.settleSent>) => {
+          await own.notices.settleSent(...args);
+          if (takenOver) return;
+          takenOver = true;
+          expect(await at(new Date(slowAt.getTime() + 300_001))).toMatchObject({ pending: 0 });
+        },
+      });
+      expect(await at(slowAt, { notices })).toMatchObject({ emailsSent: 1 });
+      expect(takenOver).toBe(true);
+      expect((await leaseOf())?.expiryCheckAt).toBe(NOW.getTime() + 2 * HOUR + 1);
+      await at(new Date(NOW.getTime() + 2 * HOUR + 1));
+      const reminder = await own.ddb.send(
+        new GetCommand({ TableName: own.tableNames.notices, Key: { readerId: slowReader.id, noticeKey: noticeKeyOf(noticeFileOf(record!), 'expiring') }, ConsistentRead: true }),
+      );
+      expect(reminder.Item).toMatchObject({ kind: 'expiring', status: 'sent', sentTo: 'slow@example.com' });
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -278,6 +278,21 @@ export class NoticeBook {
     return typeof checkAt === 'number' ? { expiryCheckAt: checkAt } : {};
   }
 
+  /** While the holder still has the lease: when the expiring-copies index next needs a look, for the tick after it. */
+  async keepExpiryCheck(holder: string, expiryCheckAt: number): Promise<void> {
+    await conditionHeld(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { readerId: '#lease', noticeKey: '#aggregator' },
+          UpdateExpression: 'SET expiryCheckAt = :checkAt',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':checkAt': expiryCheckAt, ':holder': holder },
+        }),
+      ),
+    );
+  }
+
   /** Frees the lease, leaving on it when the expiring-copies index next needs a look (if known). */
   async releaseLease(holder: string, expiryCheckAt?: number): Promise<void> {
     const checkAt = expiryCheckAt === undefined ? {} : { ':checkAt': expiryCheckAt };
