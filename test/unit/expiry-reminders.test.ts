@@ -209,6 +209,28 @@ describe('the next look, kept on the lease across whole ticks', () => {
     expect(await reminded('ready-later.bin')).toBe(true);
   });
 
+  it('a notice that stays pending (its reader has no address yet) makes one more look at the index, not one every tick', async () => {
+    const own = await startTestState();
+    try {
+      let looks = 0;
+      const records = Object.assign(Object.create(own.records) as typeof own.records, {
+        copiesExpiringBefore: (before: string) => (looks++, own.records.copiesExpiringBefore(before)),
+      });
+      const at = (minutes: number) => tick(aggregatorDepsFor(own, { records, now: () => new Date(NOW.getTime() + minutes * 60_000), expiryReminderMs: 24 * HOUR }));
+      // A one-day copy: its reminder is due as soon as it is restored; its reader is not mapped to an address.
+      const ref = { bucket: 'b', key: 'unmapped.bin' };
+      const unmapped = reader('AKIAREADER0000000004');
+      await own.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: unmapped, executionName: 'x-unmapped', now: NOW });
+      const record = await own.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 20 * HOUR).toISOString() });
+      await own.notices.enqueue(unmapped, 'ready', noticeFileOf(record!), NOW);
+      for (let minute = 1; minute <= 10; minute++) expect(await at(minute)).toMatchObject({ unresolved: 2 });
+      // The first tick's look, and one more once the notice is old enough for the index to show its copy.
+      expect(looks).toBe(2);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('a tick whose lease ran out while it emailed a "ready" notice still leaves the reminder time of its copy to the tick that took over', async () => {
     const own = await startTestState();
     try {
