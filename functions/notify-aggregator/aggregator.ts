@@ -127,11 +127,18 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
   }
   // Left as it was if this tick fails before it knows better.
   let expiryCheckAt = lease.expiryCheckAt;
+  let expiryLookedAt = lease.expiryLookedAt;
   try {
+    const lookFrom = deps.now().getTime();
     expiryCheckAt = await queueExpiryRemindersIfDue(deps, expiryCheckAt);
+    // A look moves the next one on; without one, it stays as the lease had it.
+    if (expiryCheckAt !== lease.expiryCheckAt) expiryLookedAt = expiryCheckAt === undefined ? undefined : lookFrom;
     // Withdrawn "started" notices included: planBatches settles them as superseded.
     const pending = await deps.notices.pending({ includeWithdrawn: true });
-    expiryCheckAt = nextExpiryCheck(expiryCheckAt, pending, deps.expiryReminderMs);
+    expiryCheckAt = nextExpiryCheck(expiryCheckAt, pending, deps.expiryReminderMs, expiryLookedAt);
+    // Brought forward by a notice this tick will settle (no later tick sees it): kept on the lease
+    // now, while the tick surely holds it, since a slow tick's lease can run out before it releases.
+    if (expiryCheckAt !== undefined && lease.expiryCheckAt !== undefined && expiryCheckAt < lease.expiryCheckAt) await deps.notices.keepExpiryCheck(holder, expiryCheckAt);
     // Resolved at send time, so a mapping added after the read still reaches the reader.
     const emails = await deps.principals.resolve(pending.map((n) => n.reader));
     const plan = planBatches(pending, (n) => emails.get(n.readerId), deps.now(), deps.rules);
@@ -151,7 +158,7 @@ export async function tick(deps: AggregatorDeps): Promise<TickResult> {
     if (undeliverable > 0) deps.metrics.count('NoticesUndeliverable', undeliverable);
     return { pending: pending.length, emailsSent, emailsFailed, unresolved: plan.unresolved.length, undeliverable };
   } finally {
-    await deps.notices.releaseLease(holder, expiryCheckAt);
+    await deps.notices.releaseLease(holder, expiryCheckAt, expiryLookedAt);
   }
 }
 

@@ -12,7 +12,9 @@
  * reminder falls due. A copy that enters the index later reaches its readers through a notice
  * ("ready", an extension) that a tick reads anyway, and that notice's expiry brings the next look
  * forward. However far the next copy is, the index is looked at again within half the reminder
- * lead, so a copy that entered it some other way is still reminded well before it expires.
+ * lead, so a copy that entered it some other way is still reminded well before it expires. The
+ * lease also keeps when the index was last looked at: a notice queued well before that look (one
+ * still pending because its reader has no address yet) does not bring the next look forward again.
  */
 import type { AggregatorDeps } from './aggregator.js';
 import { describeReader } from '../domain/rules/reader.js';
@@ -70,14 +72,23 @@ export async function queueExpiryRemindersIfDue(deps: ReminderDeps, checkAt: num
   return next === undefined ? latest : Math.min(latest, reminderTimeOf(next, lead));
 }
 
-/** The next look at the index, brought forward to the reminder time of each copy these notices hand to a reader. */
-export function nextExpiryCheck(checkAt: number | undefined, notices: readonly Notice[], leadMs: number | undefined): number | undefined {
+/** How long after a record is written the index may still not show it (DynamoDB's global secondary indexes are eventually consistent). */
+const INDEX_LAG_MS = 60_000;
+
+/**
+ * The next look at the index, brought forward to the reminder time of each copy these notices
+ * hand to a reader. `lookedAt`: when the index was last looked at, if known; a copy already due
+ * then, whose notice was queued (well) before, was in the index at that look, which saw to it, so
+ * a notice that stays pending (a reader with no address yet) does not make every tick look again.
+ */
+export function nextExpiryCheck(checkAt: number | undefined, notices: readonly Notice[], leadMs: number | undefined, lookedAt?: number): number | undefined {
   if (checkAt === undefined || !leadMs || leadMs <= 0) return checkAt;
   let next = checkAt;
   for (const notice of notices) {
     // The reminder itself names the expiry it reminds of: it brings nothing forward.
     if (notice.kind === 'expiring' || !notice.file.expiryDate) continue;
     const due = reminderTimeOf(notice.file.expiryDate, leadMs);
+    if (lookedAt !== undefined && due <= lookedAt && Date.parse(notice.createdAt) < lookedAt - INDEX_LAG_MS) continue;
     if (due < next) next = due;
   }
   return next;

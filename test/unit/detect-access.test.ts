@@ -118,6 +118,10 @@ describe('detect-access', () => {
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
     expect(await state.records.get(objectIdOf({ bucket: BUCKET, key: `${prefix}data.csv` }))).toBeUndefined();
     expect(Object.keys((await new BatchBook(state.ddb, state.tableNames.objects).get(batchId))?.joiners ?? {})).toEqual(['arn:aws:iam::111122223333:user/alice']);
+    // An object with a record of its own never needs the running batches: one read still, however many batches run.
+    reads.length = 0;
+    await detectAccess(archivedReadEvent({ key, eventId: `again-${String(n)}`, identity: iamUser('bob') }), withBatches('2026-11-22T10:00:09Z'));
+    expect(reads).toEqual(['BatchGetCommand']);
   });
 
   it('duplicate deliveries of one event give one audit entry and one execution', async () => {

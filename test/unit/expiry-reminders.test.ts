@@ -1,9 +1,13 @@
 /** The reminder pass of the aggregator's tick, over a real DynamoDB wire protocol (dynalite). */
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import type { Reader } from '../../functions/domain/rules/reader.js';
 import { nextExpiryCheck, queueExpiryReminders, queueExpiryRemindersIfDue } from '../../functions/notify-aggregator/expiry-reminders.js';
-import type { Notice } from '../../functions/domain/stores/notices.js';
+import { noticeFileOf, noticeKeyOf, type Notice } from '../../functions/domain/stores/notices.js';
+import { tick, type AggregatorDeps } from '../../functions/notify-aggregator/aggregator.js';
 import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
 import { renderEmail } from '../../functions/notify-aggregator/email.js';
 import { aggregatorDepsFor } from '../support/deps.js';
@@ -158,5 +162,111 @@ describe('when the tick looks at the expiring-copies index', () => {
     expect(await fresh.notices.takeLease('tick-3', NOW, 60_000)).toEqual({ expiryCheckAt: NOW.getTime() + HOUR });
     await fresh.notices.releaseLease('tick-3');
     expect(await fresh.notices.takeLease('tick-4', NOW, 60_000)).toEqual({});
+  });
+});
+
+describe('the next look, kept on the lease across whole ticks', () => {
+  let fresh: TestState;
+  const ses = mockClient(SESv2Client);
+  beforeAll(async () => {
+    fresh = await startTestState();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm' });
+  });
+  afterAll(async () => {
+    ses.restore();
+    await fresh.stop();
+  });
+  const tickAt = (at: Date) => tick(aggregatorDepsFor(fresh, { now: () => at, expiryReminderMs: 24 * HOUR }));
+  const lease = async () => (await fresh.ddb.send(new GetCommand({ TableName: fresh.tableNames.notices, Key: { readerId: '#lease', noticeKey: '#aggregator' }, ConsistentRead: true }))).Item;
+  const reminded = async (key: string) => (await fresh.notices.pending()).some((n) => n.kind === 'expiring' && n.file.key === key);
+
+  it('a reminder due while the lease item predates the next look is queued by the first tick, which leaves the next look on the lease', async () => {
+    const ref = { bucket: 'b', key: 'old-lease.bin' };
+    await fresh.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: reader('AKIAREADER0000000001'), executionName: 'x-old-lease', now: NOW });
+    await fresh.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 5 * HOUR).toISOString() });
+    // The lease as the version before wrote it: no next look on it.
+    await fresh.ddb.send(new PutCommand({ TableName: fresh.tableNames.notices, Item: { readerId: '#lease', noticeKey: '#aggregator', holder: 'before', expiresAt: NOW.getTime() - 1 } }));
+    await tickAt(NOW);
+    expect(await reminded('old-lease.bin')).toBe(true);
+    expect((await lease())?.expiryCheckAt).toBe(NOW.getTime() + 12 * HOUR);
+  });
+
+  it('a copy handed over by a "ready" notice after the last look is reminded at its own reminder time, not the half-lead look', async () => {
+    const start = new Date(NOW.getTime() + 13 * HOUR);
+    await tickAt(start);
+    const halfLead = (await lease())?.expiryCheckAt as number;
+    expect(halfLead).toBe(start.getTime() + 12 * HOUR);
+    // Restored after that look: expires 26 h on, so its reminder is due in 2 h, long before the next look.
+    const ref = { bucket: 'b', key: 'ready-later.bin' };
+    await fresh.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: reader('AKIAREADER0000000002'), executionName: 'x-ready-later', now: start });
+    const record = await fresh.records.markRestored(objectIdOf(ref), 1, { restoredAt: start.toISOString(), expiryDate: new Date(start.getTime() + 26 * HOUR).toISOString() });
+    await fresh.notices.enqueue(reader('AKIAREADER0000000002'), 'ready', noticeFileOf(record!), start);
+    await tickAt(new Date(start.getTime() + 60_000));
+    expect((await lease())?.expiryCheckAt).toBe(start.getTime() + 2 * HOUR + 1);
+    await tickAt(new Date(start.getTime() + HOUR));
+    expect(await reminded('ready-later.bin')).toBe(false);
+    await tickAt(new Date(start.getTime() + 2 * HOUR + 1));
+    expect(await reminded('ready-later.bin')).toBe(true);
+  });
+
+  it('a notice that stays pending (its reader has no address yet) makes one more look at the index, not one every tick', async () => {
+    const own = await startTestState();
+    try {
+      let looks = 0;
+      const records = Object.assign(Object.create(own.records) as typeof own.records, {
+        copiesExpiringBefore: (before: string) => (looks++, own.records.copiesExpiringBefore(before)),
+      });
+      const at = (minutes: number) => tick(aggregatorDepsFor(own, { records, now: () => new Date(NOW.getTime() + minutes * 60_000), expiryReminderMs: 24 * HOUR }));
+      // A one-day copy: its reminder is due as soon as it is restored; its reader is not mapped to an address.
+      const ref = { bucket: 'b', key: 'unmapped.bin' };
+      const unmapped = reader('AKIAREADER0000000004');
+      await own.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: unmapped, executionName: 'x-unmapped', now: NOW });
+      const record = await own.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 20 * HOUR).toISOString() });
+      await own.notices.enqueue(unmapped, 'ready', noticeFileOf(record!), NOW);
+      for (let minute = 1; minute <= 10; minute++) expect(await at(minute)).toMatchObject({ unresolved: 2 });
+      // The first tick's look, and one more once the notice is old enough for the index to show its copy.
+      expect(looks).toBe(2);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('a tick whose lease ran out while it emailed a "ready" notice still leaves the reminder time of its copy to the tick that took over', async () => {
+    const own = await startTestState();
+    try {
+      const at = (when: Date, overrides: Partial<AggregatorDeps> = {}) => tick(aggregatorDepsFor(own, { now: () => when, leaseMs: 300_000, expiryReminderMs: 24 * HOUR, ...overrides }));
+      const leaseOf = async () => (await own.ddb.send(new GetCommand({ TableName: own.tableNames.notices, Key: { readerId: '#lease', noticeKey: '#aggregator' }, ConsistentRead: true }))).Item;
+      await at(NOW);
+      expect((await leaseOf())?.expiryCheckAt).toBe(NOW.getTime() + 12 * HOUR);
+      // Restored after that look: expires 26 h on, so its reminder is due in 2 h, long before the next look.
+      const ref = { bucket: 'b', key: 'slow-tick.bin' };
+      const slowReader = reader('AKIAREADER0000000003');
+      await own.principals.put(slowReader.id, 'slow@example.com', NOW);
+      await own.records.openCycle(ref, { action: 'open', cycle: 1 }, { reader: slowReader, executionName: 'x-slow-tick', now: NOW });
+      const record = await own.records.markRestored(objectIdOf(ref), 1, { restoredAt: NOW.toISOString(), expiryDate: new Date(NOW.getTime() + 26 * HOUR).toISOString() });
+      await own.notices.enqueue(slowReader, 'ready', noticeFileOf(record!), NOW);
+      // The slow tick: once it has emailed and settled the "ready" notice its lease has run out, and
+      // another tick takes over (it no longer sees the notice) and finishes first.
+      const slowAt = new Date(NOW.getTime() + 60_000);
+      let takenOver = false;
+      const notices = Object.assign(Object.create(own.notices) as typeof own.notices, {
+        settleSent: async (...args: Parameters<typeof own.notices.settleSent>) => {
+          await own.notices.settleSent(...args);
+          if (takenOver) return;
+          takenOver = true;
+          expect(await at(new Date(slowAt.getTime() + 300_001))).toMatchObject({ pending: 0 });
+        },
+      });
+      expect(await at(slowAt, { notices })).toMatchObject({ emailsSent: 1 });
+      expect(takenOver).toBe(true);
+      expect((await leaseOf())?.expiryCheckAt).toBe(NOW.getTime() + 2 * HOUR + 1);
+      await at(new Date(NOW.getTime() + 2 * HOUR + 1));
+      const reminder = await own.ddb.send(
+        new GetCommand({ TableName: own.tableNames.notices, Key: { readerId: slowReader.id, noticeKey: noticeKeyOf(noticeFileOf(record!), 'expiring') }, ConsistentRead: true }),
+      );
+      expect(reminder.Item).toMatchObject({ kind: 'expiring', status: 'sent', sentTo: 'slow@example.com' });
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -77,6 +77,36 @@ describe('the monthly cost ledger', () => {
     expect(await ledger.spent(m)).toBe(15_000);
   });
 
+  it('a refund takes the charge back from the reader it was charged to, whoever the retried step now names', async () => {
+    const m = month();
+    // Charged to the cycle's opener; the step that refunds it (after a recheck, others subscribed) names another reader.
+    await ledger.charge(charge(m, 'later#1', 4_000, { readerId: 'arn:aws:iam::1:user/zoe' }));
+    expect(await ledger.refund(charge(m, 'later#1', 4_000, { readerId: 'arn:aws:iam::1:user/adam' }))).toBe(true);
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 0, restores: 0 });
+    expect(figures.by.reader).toEqual([{ name: 'arn:aws:iam::1:user/zoe', microUsd: 0, restores: 0 }]);
+  });
+
+  it('a charge made by the version before (a marker without its names, counters as items) is refunded to zero', async () => {
+    const m = month();
+    const partition = ledgerPartitionOf(m);
+    const old = charge(m, 'old#1', 2_500, { bucket: 'photos', tier: 'Bulk' });
+    await ledger.charge(old);
+    // Rewrite it as the version before wrote it: the marker knows only the charge id and the cost.
+    const markers = await state.ddb.send(new QueryCommand({ TableName: state.tableNames.audit, KeyConditionExpression: 'objectId = :p', ExpressionAttributeValues: { ':p': `${partition}#charges` } }));
+    const marker = markers.Items?.[0] ?? {};
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId: marker.objectId as string, at: marker.at as string, chargeId: old.chargeId, microUsd: old.microUsd } }));
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId: partition, at: 'total', microUsd: 2_500, restores: 1 } }));
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId: partition, at: 'bucket#photos', microUsd: 2_500, restores: 1 } }));
+    await state.ddb.send(new PutCommand({ TableName: state.tableNames.audit, Item: { objectId: partition, at: 'tier#Bulk', microUsd: 2_500, restores: 1 } }));
+    expect(await ledger.refund(old)).toBe(true);
+    const figures = await ledger.month(m);
+    expect(figures.total).toEqual({ name: 'total', microUsd: 0, restores: 0 });
+    expect(figures.by.bucket).toEqual([{ name: 'photos', microUsd: 0, restores: 0 }]);
+    expect(figures.by.tier).toEqual([{ name: 'Bulk', microUsd: 0, restores: 0 }]);
+    expect(figures.by.reader).toEqual([{ name: 'arn:aws:iam::1:user/alice', microUsd: 0, restores: 0 }]);
+  });
+
   it('a refused charge can be made later, once approved (no budget)', async () => {
     const m = month();
     expect(await ledger.charge(charge(m, 'a#1', 10_000), 5_000)).toBe('OVER_BUDGET');

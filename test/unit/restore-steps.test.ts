@@ -128,6 +128,25 @@ describe('requestRestore', () => {
     }
   });
 
+  it('a request again after a recheck that S3 refuses takes the charge back from the reader it was charged to, not the first reader by id now', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER', ContentLength: 2048 });
+    s3Mock
+      .on(RestoreObjectCommand)
+      .resolvesOnce({ $metadata: { httpStatusCode: 202 } })
+      .rejects(s3Error('ServiceUnavailable', 503));
+    const inspection = await runStep(step('inspect', { executionArn: 'arn:exec' }), deps());
+    await runStep(step('requestRestore', { size: 2048, archiveKind: 'GLACIER', inspection }), deps());
+    // Hours later another reader, first by id, has joined; the copy expired unseen: the recheck finds it archived again.
+    const joined = `aaa-${String(n)}`;
+    await state.records.addSubscriber(objectId, 1, { id: joined }, NOW);
+    const recheck = (await runStep(step('recheck'), deps())) as { readerId?: string };
+    expect(recheck.readerId).toBe(joined);
+    await expect(runStep(step('requestRestore', { size: 2048, archiveKind: 'GLACIER', inspection: recheck }), deps())).rejects.toThrow();
+    const readers = (await deps().ledger.month(NOW.toISOString().slice(0, 7))).by.reader;
+    expect(readers.find((l) => l.name === joined)).toBeUndefined();
+    expect(readers.every((l) => l.microUsd >= 0 && l.restores >= 0)).toBe(true);
+  });
+
   it('Intelligent-Tiering: no Days', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
     await runStep(step('requestRestore', { size: 1024, archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' }), deps());

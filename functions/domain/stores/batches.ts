@@ -313,11 +313,13 @@ export class BatchBook {
   /**
    * An object's record and the batches running in its bucket, for a first detection: the record
    * and the bucket's list of running batches are read in one BatchGetItem (both strongly
-   * consistent), and the batches themselves only when the list names any.
+   * consistent), and the batches themselves only when the list names any and the object has no
+   * record (one with a record joins its own cycle: `running` is then empty, unread).
    */
   async recordAndRunningIn(objectId: string, bucket: string): Promise<{ record: ObjectRecord | undefined; running: BatchRecord[] }> {
     const items = await batchGetAll(this.ddb, this.table, [{ objectId }, { objectId: runningBatchesItemId(bucket) }], undefined, { consistentRead: true });
     const record = items.find((i) => i.objectId === objectId) as ObjectRecord | undefined;
+    if (record) return { record, running: [] };
     const ids = [...((items.find((i) => i.objectId === runningBatchesItemId(bucket))?.batches as Set<string> | undefined) ?? [])];
     return { record, running: await this.batchesNamed(ids) };
   }

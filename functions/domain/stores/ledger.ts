@@ -2,7 +2,8 @@
  * The monthly cost ledger: atomic counters per month, and per month and bucket, reader or
  * tier, kept in the audit table under a partition of their own per month (`#ledger#YYYY-MM`),
  * so a month's figures are one Query and nothing is ever scanned. Amounts are micro-dollars. Each
- * restore's charge is marked (in `#ledger#YYYY-MM#charges`) so that a retried step counts once.
+ * restore's charge is marked (in `#ledger#YYYY-MM#charges`) so that a retried step counts once;
+ * the marker names the bucket, reader and tier it was counted under, which a refund takes it back from.
  *
  * The month's total doubles as the budget counter: a charge under a budget is one conditional
  * ADD (`total + cost <= budget`), which DynamoDB applies to the item one write at a time, so
@@ -17,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RestoreTier } from '../rules/archive.js';
-import { allPages, conditionHeld } from './dynamodb.js';
+import { allPages, conditionHeld, unlessConditionFails } from './dynamodb.js';
 
 export const LEDGER_DIMENSIONS = ['bucket', 'reader', 'tier'] as const;
 export type LedgerDimension = (typeof LEDGER_DIMENSIONS)[number];
@@ -83,7 +84,14 @@ export class CostLedger {
     const partition = ledgerPartitionOf(charge.month);
     const marker = this.markerKey(charge);
     const claimed = await conditionHeld(() =>
-      this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd }, ConditionExpression: 'attribute_not_exists(objectId)' })),
+      this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          // The counters it was added to, so that a refund takes it back from those, whatever a later step names.
+          Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd, bucket: charge.bucket, readerId: charge.readerId, tier: charge.tier },
+          ConditionExpression: 'attribute_not_exists(objectId)',
+        }),
+      ),
     );
     if (!claimed) return 'ALREADY_CHARGED';
     const withinBudget = await conditionHeld(() => this.add(partition, TOTAL, charge.microUsd, budgetMicroUsd, 1, onTotal(charge)));
@@ -102,18 +110,23 @@ export class CostLedger {
    */
   async refund(charge: Charge): Promise<boolean> {
     const partition = ledgerPartitionOf(charge.month);
-    const removed = await conditionHeld(() =>
+    const removed = await unlessConditionFails(() =>
       this.ddb.send(
         new DeleteCommand({
           TableName: this.table,
           Key: this.markerKey(charge),
           ConditionExpression: 'attribute_exists(objectId) AND microUsd = :cost',
           ExpressionAttributeValues: { ':cost': charge.microUsd },
+          ReturnValues: 'ALL_OLD',
         }),
       ),
     );
     if (!removed) return false;
-    await Promise.all([this.add(partition, TOTAL, -charge.microUsd, undefined, -1, onTotal(charge)), this.add(partition, `reader#${charge.readerId}`, -charge.microUsd, undefined, -1)]);
+    // Taken back from the counters the charge was added to (a retried step may name another reader,
+    // read from the record later); markers written before they kept those names fall back to the caller's.
+    const marked = (removed.Attributes ?? {}) as Partial<Pick<Charge, 'bucket' | 'readerId' | 'tier'>>;
+    const charged: Charge = { ...charge, bucket: marked.bucket ?? charge.bucket, readerId: marked.readerId ?? charge.readerId, tier: marked.tier ?? charge.tier };
+    await Promise.all([this.add(partition, TOTAL, -charge.microUsd, undefined, -1, onTotal(charged)), this.add(partition, `reader#${charged.readerId}`, -charge.microUsd, undefined, -1)]);
     return true;
   }
 

@@ -260,7 +260,7 @@ export class NoticeBook {
    * The lease, with what the last tick left on it: when the expiring-copies index next needs a
    * look (absent: now). One conditional write whose old attributes come back with it (no read).
    */
-  async takeLease(holder: string, now: Date, ttlMs: number): Promise<{ expiryCheckAt?: number } | undefined> {
+  async takeLease(holder: string, now: Date, ttlMs: number): Promise<{ expiryCheckAt?: number; expiryLookedAt?: number } | undefined> {
     const out = await unlessConditionFails(() =>
       this.ddb.send(
         new UpdateCommand({
@@ -275,20 +275,51 @@ export class NoticeBook {
     );
     if (!out) return undefined;
     const checkAt: unknown = out.Attributes?.expiryCheckAt;
-    return typeof checkAt === 'number' ? { expiryCheckAt: checkAt } : {};
+    const lookedAt: unknown = out.Attributes?.expiryLookedAt;
+    return { ...(typeof checkAt === 'number' ? { expiryCheckAt: checkAt } : {}), ...(typeof lookedAt === 'number' ? { expiryLookedAt: lookedAt } : {}) };
   }
 
-  /** Frees the lease, leaving on it when the expiring-copies index next needs a look (if known). */
-  async releaseLease(holder: string, expiryCheckAt?: number): Promise<void> {
-    const checkAt = expiryCheckAt === undefined ? {} : { ':checkAt': expiryCheckAt };
+  /** While the holder still has the lease: when the expiring-copies index next needs a look, for the tick after it. */
+  async keepExpiryCheck(holder: string, expiryCheckAt: number): Promise<void> {
     await conditionHeld(() =>
       this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { readerId: '#lease', noticeKey: '#aggregator' },
-          UpdateExpression: expiryCheckAt === undefined ? 'SET expiresAt = :zero REMOVE expiryCheckAt' : 'SET expiresAt = :zero, expiryCheckAt = :checkAt',
+          UpdateExpression: 'SET expiryCheckAt = :checkAt',
           ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':zero': 0, ':holder': holder, ...checkAt },
+          ExpressionAttributeValues: { ':checkAt': expiryCheckAt, ':holder': holder },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Frees the lease, leaving on it when the expiring-copies index next needs a look (if known),
+   * and when it was last looked at (if known).
+   */
+  async releaseLease(holder: string, expiryCheckAt?: number, expiryLookedAt?: number): Promise<void> {
+    const sets = ['expiresAt = :zero'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = { ':zero': 0, ':holder': holder };
+    for (const [attribute, value] of [
+      ['expiryCheckAt', expiryCheckAt],
+      ['expiryLookedAt', expiryLookedAt],
+    ] as const) {
+      if (value === undefined) removes.push(attribute);
+      else {
+        sets.push(`${attribute} = :${attribute}`);
+        values[`:${attribute}`] = value;
+      }
+    }
+    await conditionHeld(() =>
+      this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { readerId: '#lease', noticeKey: '#aggregator' },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: values,
         }),
       ),
     );
