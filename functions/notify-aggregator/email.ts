@@ -155,5 +155,7 @@ export function renderEmail(kind: NoticeKind, files: readonly NoticeFile[], maxF
     '</body></html>',
   ].join('\n');
 
-  return { subject: copy.subject(files.length), html, text };
+  // A bulk restore's entry stands for all the files of its folder.
+  const fileCount = files.reduce((n, file) => n + (file.fileCount ?? 1), 0);
+  return { subject: copy.subject(fileCount), html, text };
 }

@@ -399,12 +399,9 @@ async function notifyAll(batch: BatchRecord, kind: NoticeKind, deps: BatchStepDe
 export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFile {
   const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? batch.objectCount);
   const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0);
+  const notRestored = failed || batch.objectCount - restored;
   const counts =
-    kind === 'started'
-      ? `${batch.objectCount} objects`
-      : kind === 'ready'
-        ? `${restored} of ${batch.objectCount} objects ready`
-        : `${failed || batch.objectCount - restored} of ${batch.objectCount} objects not restored`;
+    kind === 'started' ? `${batch.objectCount} objects` : kind === 'ready' ? `${restored} of ${batch.objectCount} objects ready` : `${notRestored} of ${batch.objectCount} objects not restored`;
   const reasons = (batch.failures ?? [])
     .slice(0, 5)
     .map((f) => `${f.count} x ${f.reason}${f.sample.length ? ` (e.g. ${f.sample.slice(0, 3).join(', ')})` : ''}`)
@@ -415,6 +412,7 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
     bucket: batch.bucket,
     key: `${batch.prefix} [batch ${batch.batchId}: ${counts}]`,
     prefix: batch.prefix,
+    fileCount: kind === 'started' ? batch.objectCount : kind === 'ready' ? restored : notRestored,
     storageClass: 'archive (bulk restore)',
     tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
     expectedReadyAt: batch.expectedReadyAt,

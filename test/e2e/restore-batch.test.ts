@@ -132,8 +132,8 @@ describe('bulk restore', () => {
         .filter((e) => JSON.stringify(e.to).includes(address))
         .map((e) => e.subject)
         .sort();
-    expect(byRecipient('owner@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
-    expect(byRecipient('team@example.com')).toEqual(['1 file restored and ready to download', 'Restoring 1 file from archive']);
+    expect(byRecipient('owner@example.com')).toEqual(['43 files restored and ready to download', 'Restoring 43 files from archive']);
+    expect(byRecipient('team@example.com')).toEqual(['43 files restored and ready to download', 'Restoring 43 files from archive']);
     expect(byRecipient('reader@example.com')).toContain('1 file restored and ready to download');
     expect(byRecipient('reader@example.com').length).toBeLessThanOrEqual(2);
     // The reader who joined hears about the file they read, not the whole folder.
@@ -185,8 +185,8 @@ describe('bulk restore', () => {
     );
     // The job was accepted before it failed: the "started" email may have gone out first, never twice.
     const subjects = told.map((m) => m.subject);
-    expect(subjects.filter((subject) => subject === '1 file could not be restored')).toHaveLength(1);
-    expect(subjects.filter((subject) => subject !== '1 file could not be restored')).toEqual(subjects.length === 2 ? ['Restoring 1 file from archive'] : []);
+    expect(subjects.filter((subject) => subject === '2 files could not be restored')).toHaveLength(1);
+    expect(subjects.filter((subject) => subject !== '2 files could not be restored')).toEqual(subjects.length === 2 ? ['Restoring 2 files from archive'] : []);
   });
 
   it('leaves out of the manifests what the restore policy never restores, as the per-object workflow does', async () => {

@@ -54,6 +54,12 @@ describe('email content', () => {
     expect(fetchCommand({ bucket: 'b', key: 'raw/2019/ [batch b-1: 3 of 3 objects ready]', prefix: 'raw/2019/' })).toBe(`aws s3 cp --recursive 's3://b/raw/2019/' .`);
   });
 
+  it("the subject counts the files of a bulk restore's folder, beside single files", () => {
+    const folder = file('raw/2019/ [batch b-1: 43 objects]', { prefix: 'raw/2019/', fileCount: 43 });
+    expect(renderEmail('started', [folder], 100).subject).toBe('Restoring 43 files from archive');
+    expect(renderEmail('ready', [folder, file('other.csv')], 100).subject).toBe('44 files restored and ready to download');
+  });
+
   it('long lists are cut with a count, never silently', () => {
     const files = Array.from({ length: 250 }, (_, i) => file(`f-${i}.csv`));
     const { subject, html, text } = renderEmail('ready', files, 100);

@@ -8,6 +8,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist
 import type { AuditLog } from '../stores/audit.js';
 import { ENDED_BATCH_STATUSES, inBatch, joinedFileOf, type BatchBook } from '../stores/batches.js';
 import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
+import { mayJoinBatch } from '../rules/batch-membership.js';
 import { executionNameOf, objectIdOf, type ObjectRef } from '../rules/object-id.js';
 import { describeReader, type Reader } from '../rules/reader.js';
 import { decideCycle, executionArnOf, executionEnd, givenOptions, type ExecutionEnd, type ObjectRecord, type ObjectRecords, type RestoreOptions } from '../stores/records.js';
@@ -51,7 +52,7 @@ export async function startOrJoinRestore(deps: RestoreStartDeps, ref: ObjectRef,
     const record = first ? first.record : await deps.records.get(objectId);
     const decision = decideCycle(record, readTime);
     // No restore of its own under way (never restored, or its last cycle ended): a running batch restoring it is joined.
-    if (decision.action === 'open' && (!record || record.status === 'EXPIRED' || record.status === 'CLOSED') && deps.batches) {
+    if (decision.action === 'open' && mayJoinBatch(record) && deps.batches) {
       const running = first ? first.running : await deps.batches.runningIn(ref.bucket);
       const batch = running.find((b) => inBatch(b, ref) && !ENDED_BATCH_STATUSES.includes(b.status));
       if (batch && (await deps.batches.addJoiner(batch.batchId, reader, ref, decision.cycle, deps.now()))) {

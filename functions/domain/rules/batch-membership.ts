@@ -20,6 +20,14 @@ export interface BatchFacts {
   createdAt: string;
 }
 
+/**
+ * Whether a read of the object may join a running batch: it has no restore of its own under way
+ * (no record, or its last cycle ended: the copy expired, or the cycle was closed).
+ */
+export function mayJoinBatch(record: { status: string } | undefined): boolean {
+  return !record || record.status === 'EXPIRED' || record.status === 'CLOSED';
+}
+
 /** Whether an object belongs to a batch: under its prefix, in its bucket. */
 export function inBatch(batch: Pick<BatchFacts, 'bucket' | 'prefix'>, ref: Pick<ObjectRef, 'bucket' | 'key'>): boolean {
   return ref.bucket === batch.bucket && ref.key.startsWith(batch.prefix);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Reader } from '../rules/reader.js';
 import { objectIdOf, type ObjectRef } from '../rules/object-id.js';
-import { batchItemId, runningBatchesItemId } from '../rules/batch-membership.js';
+import { batchItemId, mayJoinBatch, runningBatchesItemId } from '../rules/batch-membership.js';
 import { batchGetAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
 import type { NoticeFile } from './notices.js';
 import type { ObjectRecord } from './records.js';
@@ -313,13 +313,14 @@ export class BatchBook {
   /**
    * An object's record and the batches running in its bucket, for a first detection: the record
    * and the bucket's list of running batches are read in one BatchGetItem (both strongly
-   * consistent), and the batches themselves only when the list names any and the object has no
-   * record (one with a record joins its own cycle: `running` is then empty, unread).
+   * consistent), and the batches themselves only when the list names any and the object may join
+   * one (an object with a restore of its own under way joins its own cycle: `running` is then
+   * empty, unread).
    */
   async recordAndRunningIn(objectId: string, bucket: string): Promise<{ record: ObjectRecord | undefined; running: BatchRecord[] }> {
     const items = await batchGetAll(this.ddb, this.table, [{ objectId }, { objectId: runningBatchesItemId(bucket) }], undefined, { consistentRead: true });
     const record = items.find((i) => i.objectId === objectId) as ObjectRecord | undefined;
-    if (record) return { record, running: [] };
+    if (!mayJoinBatch(record)) return { record, running: [] };
     const ids = [...((items.find((i) => i.objectId === runningBatchesItemId(bucket))?.batches as Set<string> | undefined) ?? [])];
     return { record, running: await this.batchesNamed(ids) };
   }

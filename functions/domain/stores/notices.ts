@@ -36,6 +36,8 @@ export interface NoticeFile {
   failureReason?: string;
   /** For a bulk restore's notice: the prefix it restored (the key is then a label naming the batch). */
   prefix?: string;
+  /** For a bulk restore's notice: how many files the entry stands for (the email's subject counts them). */
+  fileCount?: number;
   /** The cycle's execution, linked from the email (absent on notices queued before it was kept). */
   executionArn?: string;
   /** What the restore costs, in micro-dollars. */
