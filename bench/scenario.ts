@@ -7,6 +7,7 @@ import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@a
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { objectIdOf } from '../functions/domain/rules/object-id.js';
+import type { RestoreTier } from '../functions/domain/rules/archive.js';
 import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
 import { localDeploymentConfig } from '../local/deployment-config.js';
 import { startHarness, type Harness } from '../local/harness.js';
@@ -31,6 +32,8 @@ function latencyTargets(options: Partial<LocalCloudOptions>) {
     waitTimeoutSeconds: config.waitTimeoutSeconds,
     /** Read → first email and completion → "ready": at most the debounce window + 60 s at p95. */
     emailP95: config.debounceSeconds + 60,
+    /** How often the aggregator looks for due notices: a due notice waits up to this long for the next tick. */
+    aggregatorTickSeconds: config.aggregatorScheduleMinutes * 60,
     /** A lost completion event: "ready" within the wait timeout + 1 simulated hour. */
     lostCompletion: config.waitTimeoutSeconds + 3600,
   };
@@ -90,18 +93,33 @@ function handRead(w: Harness, key: string, reader: string, id: string) {
 
 type PathName = 'happy' | 'already-in-progress' | 'already-restored' | 'not-archived' | 'timeout-loop' | 'completion-events-lost' | 'deleted-mid-wait';
 
+/**
+ * A path run at a clock of its own, for latency: at 500 ms per simulated hour a real second of
+ * the local cloud's lag is 2 simulated hours, far above the email targets (minutes).
+ */
+export interface PathTiming {
+  /** Real ms per simulated hour (500 by default). */
+  msPerHour?: number;
+  /** The tier of Glacier Flexible Retrieval restores (Standard by default: 4 simulated hours; Expedited: 3 minutes). */
+  glacierTier?: RestoreTier;
+  /** The workflow's wait for the completion event, simulated seconds (1 day by default). */
+  waitTimeoutSeconds?: number;
+}
+
 /** One path of the workflow, on `count` objects read once each by one mapped reader. */
-async function path(name: PathName, count: number) {
+async function path(name: PathName, count: number, timing: PathTiming = {}) {
   const slowDeep = name === 'timeout-loop' || name === 'deleted-mid-wait' || name === 'already-in-progress';
   // 500 ms per simulated hour: Glacier Standard 2 s, Deep Archive Bulk 24 s (longer than one 12 s wait), a 1-day copy 12 s.
   // The happy path runs at every size, and a large run outlasts a day of simulated time: its
   // wait timeout and restored copies last a year (73 real minutes), so that no object leaves
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
-  const longLived = name === 'happy' ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
+  // A run at a slower clock keeps the defaults: a year there would outlast Node's longest timer (24.8 days).
+  const longLived = name === 'happy' && timing.msPerHour === undefined ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
   const options: Partial<LocalCloudOptions> = {
-    realMsPerSimulatedHour: 500,
+    realMsPerSimulatedHour: timing.msPerHour ?? 500,
     ...longLived,
-    restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {},
+    ...(timing.waitTimeoutSeconds === undefined ? {} : { waitTimeoutSeconds: timing.waitTimeoutSeconds }),
+    restoreTiers: { ...(slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {}), ...(timing.glacierTier ? { GLACIER: timing.glacierTier } : {}) },
     faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {},
   };
   const w = await world(options);
@@ -177,6 +195,8 @@ async function path(name: PathName, count: number) {
       ticks: after.ticks - before.ticks,
       latency: readerLatencies(await sentNotices(w.ddb), firstRefusedReadAt, w.cloud.restoresCompletedAt, w.cloud.clock),
       latencyTargets: latencyTargets(options),
+      simulatedHourMs: w.cloud.clock.factor * 3_600_000,
+      glacierTier: options.restoreTiers?.GLACIER ?? 'Standard',
     };
   } finally {
     restoresRequested?.stop();
@@ -368,8 +388,15 @@ async function baseline(objects: number) {
 
 const [name, rawOptions] = process.argv.slice(2);
 const options = (rawOptions ? JSON.parse(rawOptions) : {}) as Record<string, number>;
+/** The one option that is not a number. */
+const { glacierTier } = options as unknown as { glacierTier?: RestoreTier };
 const scenarios: Record<string, () => Promise<unknown>> = {
-  path: () => path(String(options.path ?? 'happy') as PathName, options.objects ?? 20),
+  path: () =>
+    path(String(options.path ?? 'happy') as PathName, options.objects ?? 20, {
+      msPerHour: options.msPerHour,
+      glacierTier,
+      waitTimeoutSeconds: options.waitTimeoutSeconds,
+    }),
   burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 60_000),
   tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
   baseline: () => baseline(options.objects ?? 500),
