@@ -104,6 +104,12 @@ export interface PathTiming {
   glacierTier?: RestoreTier;
   /** The workflow's wait for the completion event, simulated seconds (1 day by default). */
   waitTimeoutSeconds?: number;
+  /**
+   * Each object read by a reader of its own, one read every this many simulated seconds (by
+   * default one reader reads them all at once). The aggregator ticks once a simulated minute:
+   * reads at once share one tick's phase, so their percentiles are one draw; spread reads sample it.
+   */
+  staggerSeconds?: number;
 }
 
 /** One path of the workflow, on `count` objects read once each by one mapped reader. */
@@ -129,6 +135,9 @@ async function path(name: PathName, count: number, timing: PathTiming = {}) {
   try {
     const reader = 'AKIABENCHREADER00001';
     await w.principals.put(reader, email, new Date());
+    const stagger = timing.staggerSeconds;
+    const ownReader = (i: number) => ({ key: `AKIABENCHREADER${String(i + 2).padStart(5, '0')}`, email: `reader${i}@example.com` });
+    if (stagger !== undefined) for (let i = 0; i < count; i++) await w.principals.put(ownReader(i).key, ownReader(i).email, new Date());
     const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
     await w.putObjects(BUCKET, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
     if (name === 'already-in-progress' || name === 'already-restored') {
@@ -150,6 +159,13 @@ async function path(name: PathName, count: number, timing: PathTiming = {}) {
         await bus.putEvents(batch.map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
         for (const key of batch) firstRefusedReadAt.set(readKey(email, BUCKET, key), Date.now());
       }
+    } else if (stagger !== undefined) {
+      for (const [i, key] of keys.entries()) {
+        await new Promise((r) => setTimeout(r, Math.max(0, started + w.cloud.clock.real(i * stagger * 1000) - Date.now())));
+        const { key: readerKey, email: readerEmail } = ownReader(i);
+        if ((await w.read(BUCKET, key, readerKey)) === 'InvalidObjectState') firstRefusedReadAt.set(readKey(readerEmail, BUCKET, key), Date.now());
+      }
+      expectedExecutions = firstRefusedReadAt.size;
     } else {
       const limit = pLimit(16);
       const outcomes = await Promise.all(
@@ -171,6 +187,8 @@ async function path(name: PathName, count: number, timing: PathTiming = {}) {
     await eventually(() => allEnded(w, expectedExecutions), 'every execution to end', 300_000 + count * 100, pollInterval(count));
     const expectEmails = name !== 'not-archived';
     if (expectEmails) await eventually(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
+    // Readers of their own get emails of their own: every one of them, once no notice is pending.
+    if (stagger !== undefined) await eventually(async () => (await w.notices.pending()).length === 0, 'every notice to be sent', 120_000, 1000);
     await w.cloud.settle();
     const wallMs = Date.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
@@ -197,6 +215,7 @@ async function path(name: PathName, count: number, timing: PathTiming = {}) {
       latencyTargets: latencyTargets(options),
       simulatedHourMs: w.cloud.clock.factor * 3_600_000,
       glacierTier: options.restoreTiers?.GLACIER ?? 'Standard',
+      ...(stagger === undefined ? {} : { readEverySeconds: stagger }),
     };
   } finally {
     restoresRequested?.stop();
@@ -396,6 +415,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
       msPerHour: options.msPerHour,
       glacierTier,
       waitTimeoutSeconds: options.waitTimeoutSeconds,
+      staggerSeconds: options.staggerSeconds,
     }),
   burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 60_000),
   tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
