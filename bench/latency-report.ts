@@ -12,7 +12,8 @@ export type LatencyRun = LatencyReport & { path: string; objects: number; wallMs
 
 /** Simulated seconds, readably. */
 export function simulated(seconds: number): string {
-  if (seconds < 120) return `${seconds} s`;
+  // Seconds up to 10 minutes: the email targets are minutes, and 178 s against 180 s must not both read "3.0 min".
+  if (seconds <= 600) return `${seconds} s`;
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
@@ -75,6 +76,10 @@ export function renderLatency(
 /** Why the design's email latency sits where it does (the aggregator's rules, see functions/notify-aggregator/batching.ts). */
 function latencyDesignNotes(debounce: number, maxWait: number, tick: number): string[] {
   return [
-    `What bounds it: a notice is queued when the workflow reaches it (after the read's CloudTrail event, its detection and the start of the restore; or after the completion event resumes the workflow). A reader's notices of one kind are due once the newest of them is ${simulated(debounce)} old (the debounce window), or the oldest is ${simulated(maxWait)} old (the maximum wait); the aggregator looks for due notices once every ${simulated(tick)} (its schedule). So a notice waits after it is queued from the debounce window to the debounce window + ${simulated(tick)}, and the target (debounce + 60 s) is that same bound: it leaves nothing for the way from the read (or the completion) to the queued notice, nor for the reader's other reads, which move the newest notice on and restart the window (up to the maximum wait).`,
+    `What bounds it: a notice is queued when the workflow reaches it (after the read's CloudTrail event, its detection and the start of the restore; or after the completion event resumes the workflow). A reader's notices of one kind are due once the newest of them is ${simulated(debounce)} old (the debounce window), or the oldest is ${simulated(maxWait)} old (the maximum wait); the aggregator looks for due notices once every ${simulated(tick)} (its schedule). So a notice is emailed between ${simulated(debounce)} and ${simulated(debounce + tick)} after it is queued, spread by where the queueing falls in the aggregator's minute: the p50 sits near the middle, the max at ${simulated(debounce + tick)}.`,
+    '',
+    `The target (debounce + 60 s = ${simulated(debounce + 60)}) is that same bound, the debounce window plus the aggregator's period: it leaves nothing for the way from the read (or the completion) to the queued notice. The local cloud takes it in a fraction of a real second (about a simulated second here: the largest figure is the bound itself), so the rows above meet the target with no margin; on AWS that way starts with CloudTrail's delivery of the data event to EventBridge (best effort, no delivery time documented), so a p95 at most debounce + 60 s cannot be guaranteed by the design as it is. One more way past it, by design: a reader who keeps opening files moves the newest notice on and restarts the window (bounded by the maximum wait: ${simulated(maxWait)} + ${simulated(tick)}). Within the target would take the aggregator to tick more often than the slack (e.g. a period of a few seconds, or a per-notice timer at the window's end), or a target of debounce + the period + the delivery time; this bench changes neither.`,
+    '',
+    'With the completion event lost, the workflow wakes at the end of its wait, finds the object restored and queues the "ready" notice: completion → "ready" is at most the wait timeout less the restore time, plus the same debounce and tick, far inside the wait timeout + 1 hour while the debounce window + the tick stay under an hour.',
   ];
 }
