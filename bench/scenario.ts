@@ -7,6 +7,7 @@ import { HeadObjectCommand, RestoreObjectCommand, DeleteObjectCommand } from '@a
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pLimit from 'p-limit';
 import { objectIdOf } from '../functions/domain/rules/object-id.js';
+import type { RestoreTier } from '../functions/domain/rules/archive.js';
 import { LOCAL_ACCOUNT, TABLE_NAMES, type LocalCloudOptions } from '../local/cloud.js';
 import { localDeploymentConfig } from '../local/deployment-config.js';
 import { startHarness, type Harness } from '../local/harness.js';
@@ -31,6 +32,8 @@ function latencyTargets(options: Partial<LocalCloudOptions>) {
     waitTimeoutSeconds: config.waitTimeoutSeconds,
     /** Read → first email and completion → "ready": at most the debounce window + 60 s at p95. */
     emailP95: config.debounceSeconds + 60,
+    /** How often the aggregator looks for due notices: a due notice waits up to this long for the next tick. */
+    aggregatorTickSeconds: config.aggregatorScheduleMinutes * 60,
     /** A lost completion event: "ready" within the wait timeout + 1 simulated hour. */
     lostCompletion: config.waitTimeoutSeconds + 3600,
   };
@@ -90,18 +93,39 @@ function handRead(w: Harness, key: string, reader: string, id: string) {
 
 type PathName = 'happy' | 'already-in-progress' | 'already-restored' | 'not-archived' | 'timeout-loop' | 'completion-events-lost' | 'deleted-mid-wait';
 
+/**
+ * A path run at a clock of its own, for latency: at 500 ms per simulated hour a real second of
+ * the local cloud's lag is 2 simulated hours, far above the email targets (minutes).
+ */
+export interface PathTiming {
+  /** Real ms per simulated hour (500 by default). */
+  msPerHour?: number;
+  /** The tier of Glacier Flexible Retrieval restores (Standard by default: 4 simulated hours; Expedited: 3 minutes). */
+  glacierTier?: RestoreTier;
+  /** The workflow's wait for the completion event, simulated seconds (1 day by default). */
+  waitTimeoutSeconds?: number;
+  /**
+   * Each object read by a reader of its own, one read every this many simulated seconds (by
+   * default one reader reads them all at once). The aggregator ticks once a simulated minute:
+   * reads at once share one tick's phase, so their percentiles are one draw; spread reads sample it.
+   */
+  staggerSeconds?: number;
+}
+
 /** One path of the workflow, on `count` objects read once each by one mapped reader. */
-async function path(name: PathName, count: number) {
+async function path(name: PathName, count: number, timing: PathTiming = {}) {
   const slowDeep = name === 'timeout-loop' || name === 'deleted-mid-wait' || name === 'already-in-progress';
   // 500 ms per simulated hour: Glacier Standard 2 s, Deep Archive Bulk 24 s (longer than one 12 s wait), a 1-day copy 12 s.
   // The happy path runs at every size, and a large run outlasts a day of simulated time: its
   // wait timeout and restored copies last a year (73 real minutes), so that no object leaves
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
-  const longLived = name === 'happy' ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
+  // A run at a slower clock keeps the defaults: a year there would outlast Node's longest timer (24.8 days).
+  const longLived = name === 'happy' && timing.msPerHour === undefined ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
   const options: Partial<LocalCloudOptions> = {
-    realMsPerSimulatedHour: 500,
+    realMsPerSimulatedHour: timing.msPerHour ?? 500,
     ...longLived,
-    restoreTiers: slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {},
+    ...(timing.waitTimeoutSeconds === undefined ? {} : { waitTimeoutSeconds: timing.waitTimeoutSeconds }),
+    restoreTiers: { ...(slowDeep ? { DEEP_ARCHIVE: 'Bulk' } : {}), ...(timing.glacierTier ? { GLACIER: timing.glacierTier } : {}) },
     faults: name === 'completion-events-lost' ? { dropRestoreEvents: 1 } : {},
   };
   const w = await world(options);
@@ -111,6 +135,9 @@ async function path(name: PathName, count: number) {
   try {
     const reader = 'AKIABENCHREADER00001';
     await w.principals.put(reader, email, new Date());
+    const stagger = timing.staggerSeconds;
+    const ownReader = (i: number) => ({ key: `AKIABENCHREADER${String(i + 2).padStart(5, '0')}`, email: `reader${i}@example.com` });
+    if (stagger !== undefined) for (let i = 0; i < count; i++) await w.principals.put(ownReader(i).key, ownReader(i).email, new Date());
     const keys = Array.from({ length: count }, (_, i) => `${name}/object-${String(i).padStart(5, '0')}.bin`);
     await w.putObjects(BUCKET, keys, name === 'not-archived' ? 'STANDARD' : slowDeep ? 'DEEP_ARCHIVE' : 'GLACIER');
     if (name === 'already-in-progress' || name === 'already-restored') {
@@ -132,6 +159,13 @@ async function path(name: PathName, count: number) {
         await bus.putEvents(batch.map((k, j) => handRead(w, k, reader, `bench-${i + j}`)));
         for (const key of batch) firstRefusedReadAt.set(readKey(email, BUCKET, key), Date.now());
       }
+    } else if (stagger !== undefined) {
+      for (const [i, key] of keys.entries()) {
+        await new Promise((r) => setTimeout(r, Math.max(0, started + w.cloud.clock.real(i * stagger * 1000) - Date.now())));
+        const { key: readerKey, email: readerEmail } = ownReader(i);
+        if ((await w.read(BUCKET, key, readerKey)) === 'InvalidObjectState') firstRefusedReadAt.set(readKey(readerEmail, BUCKET, key), Date.now());
+      }
+      expectedExecutions = firstRefusedReadAt.size;
     } else {
       const limit = pLimit(16);
       const outcomes = await Promise.all(
@@ -153,6 +187,8 @@ async function path(name: PathName, count: number) {
     await eventually(() => allEnded(w, expectedExecutions), 'every execution to end', 300_000 + count * 100, pollInterval(count));
     const expectEmails = name !== 'not-archived';
     if (expectEmails) await eventually(() => w.cloud.ses.sent > before.sesSent && w.cloud.ses.list().some((m) => !m.subject.startsWith('Restoring')), 'the final email', 60_000);
+    // Readers of their own get emails of their own: every one of them, once no notice is pending.
+    if (stagger !== undefined) await eventually(async () => (await w.notices.pending()).length === 0, 'every notice to be sent', 120_000, 1000);
     await w.cloud.settle();
     const wallMs = Date.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
@@ -177,6 +213,9 @@ async function path(name: PathName, count: number) {
       ticks: after.ticks - before.ticks,
       latency: readerLatencies(await sentNotices(w.ddb), firstRefusedReadAt, w.cloud.restoresCompletedAt, w.cloud.clock),
       latencyTargets: latencyTargets(options),
+      simulatedHourMs: w.cloud.clock.factor * 3_600_000,
+      glacierTier: options.restoreTiers?.GLACIER ?? 'Standard',
+      ...(stagger === undefined ? {} : { readEverySeconds: stagger }),
     };
   } finally {
     restoresRequested?.stop();
@@ -368,8 +407,16 @@ async function baseline(objects: number) {
 
 const [name, rawOptions] = process.argv.slice(2);
 const options = (rawOptions ? JSON.parse(rawOptions) : {}) as Record<string, number>;
+/** The one option that is not a number. */
+const { glacierTier } = options as unknown as { glacierTier?: RestoreTier };
 const scenarios: Record<string, () => Promise<unknown>> = {
-  path: () => path(String(options.path ?? 'happy') as PathName, options.objects ?? 20),
+  path: () =>
+    path(String(options.path ?? 'happy') as PathName, options.objects ?? 20, {
+      msPerHour: options.msPerHour,
+      glacierTier,
+      waitTimeoutSeconds: options.waitTimeoutSeconds,
+      staggerSeconds: options.staggerSeconds,
+    }),
   burst: () => burst(options.objects ?? 2000, options.readers ?? 50, options.reads ?? 10_000, options.msPerHour ?? 60_000),
   tick: () => tickCost(options.pending ?? 100, options.sent ?? 10_000),
   baseline: () => baseline(options.objects ?? 500),

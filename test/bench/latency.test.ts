@@ -1,6 +1,7 @@
 /** The latency figures of the benchmark: nearest-rank percentiles, and which notices count. */
 import { describe, expect, it } from 'vitest';
 import { percentiles, readerLatencies, readKey } from '../../bench/latency.js';
+import { renderLatency, type LatencyRun } from '../../bench/latency-report.js';
 import { SimulatedClock } from '../../local/clock.js';
 import { restoredObjectKey } from '../../local/s3/server.js';
 import type { Notice } from '../../functions/domain/stores/notices.js';
@@ -53,5 +54,39 @@ describe('reader latencies', () => {
     const latencies = readerLatencies([notice('started', 'k1', 500, 'other@example.com')], new Map([[readKey('r@example.com', 'b', 'k1'), t0]]), new Map(), clock);
     expect(latencies.readToFirstEmail).toBeUndefined();
     expect(latencies.completedToReady).toBeUndefined();
+  });
+});
+
+describe('the latency section of RESULTS.md', () => {
+  const targets = { debounceSeconds: 120, maxWaitSeconds: 900, waitTimeoutSeconds: 600, emailP95: 180, lostCompletion: 4200, aggregatorTickSeconds: 60 };
+  const run = (path: string, readToFirstEmail: number, completedToReady: number): LatencyRun => ({
+    path,
+    objects: 20,
+    wallMs: 1,
+    simulatedHourMs: 600_000,
+    glacierTier: 'Expedited',
+    readEverySeconds: 23,
+    latency: {
+      readToFirstEmail: { count: 20, p50: readToFirstEmail, p95: readToFirstEmail, max: readToFirstEmail },
+      completedToReady: { count: 20, p50: completedToReady, p95: completedToReady, max: completedToReady },
+    },
+    latencyTargets: targets,
+  });
+
+  it('judges p95 against debounce + 60 s, and a lost completion event against the wait timeout + 1 hour', () => {
+    const rows = renderLatency([run('happy', 181, 180), run('completion-events-lost', 180, 4200)], [], undefined).filter((l) => l.startsWith('| happy') || l.startsWith('| completion'));
+    expect(rows.map((l) => l.split('|').at(-2)!.trim())).toEqual(['not met', 'met', 'met', 'met']);
+    // 4,200 s is 70 minutes: the lost event's target, not the 3 minutes of the others.
+    expect(rows[3]).toContain('| 70.0 min (wait timeout + 1 h) |');
+  });
+
+  it("puts the design's runs apart from, and before, the rows that measure the local cloud's lag", () => {
+    const lines = renderLatency([run('happy', 150, 150)], [{ path: 'happy', latency: run('happy', 20_000, 20_000).latency!, latencyTargets: targets }], undefined);
+    const design = lines.findIndex((l) => l.startsWith('### The design'));
+    const lag = lines.findIndex((l) => l.startsWith("### The local cloud's lag"));
+    expect(design).toBeGreaterThan(-1);
+    expect(lag).toBeGreaterThan(design);
+    expect(lines.slice(design, lag).filter((l) => l.startsWith('| happy | 10 min | Glacier Expedited |'))).toHaveLength(2);
+    expect(lines.slice(lag).filter((l) => l.startsWith('| happy |') && l.endsWith('| not met |'))).toHaveLength(2);
   });
 });

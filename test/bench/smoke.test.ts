@@ -1,6 +1,7 @@
 /** A small run of the benchmark scenarios: the counts they report, not their times. */
 import { describe, expect, it } from 'vitest';
 import { perObject } from '../../bench/cost.js';
+import type { LatencyRun } from '../../bench/latency-report.js';
 import { runScenario as scenario } from '../../bench/run-scenario.js';
 
 describe('benchmark smoke', () => {
@@ -28,5 +29,23 @@ describe('benchmark smoke', () => {
     expect(perObject(run).stateTransitions).toBe(7);
     expect(run.s3).toMatchObject({ GetObject: 5, HeadObject: 10, RestoreObject: 5 });
     expect(run.lambda).toMatchObject({ 'detect-access': 5, 'restore-completed': 5, 'restore-steps': 15 });
+  });
+
+  it('latency run: each staggered reader gets a "started" and a "ready" email, each a sample, none before the debounce window', { timeout: 300_000 }, async () => {
+    const run = await scenario<LatencyRun & { statuses: Record<string, number>; sesSent: number }>('path', {
+      path: 'happy',
+      objects: 3,
+      msPerHour: 600_000,
+      glacierTier: 'Expedited',
+      staggerSeconds: 23,
+    });
+    expect(run.statuses).toEqual({ SUCCEEDED: 3 });
+    expect(run.sesSent).toBe(6);
+    expect(run.readEverySeconds).toBe(23);
+    expect(run.glacierTier).toBe('Expedited');
+    // A notice is due only once the debounce window has passed since it was queued: no email can come sooner.
+    expect(run.latency?.readToFirstEmail).toMatchObject({ count: 3 });
+    expect(run.latency?.completedToReady).toMatchObject({ count: 3 });
+    expect(Math.min(run.latency!.readToFirstEmail!.p50, run.latency!.completedToReady!.p50)).toBeGreaterThanOrEqual(run.latencyTargets!.debounceSeconds);
   });
 });
