@@ -15,6 +15,7 @@ import {
   GetBucketVersioningCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -181,8 +182,8 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
  * Lists the prefix one page (1,000 objects) at a time with RestoreStatus, writing each archived
  * object not already restored or restoring to its manifest. Intelligent-Tiering objects are
  * looked up (the listing does not say whether they sit in an archive tier), and so is every
- * archived object of a versioned bucket (ListObjectsV2 names no version id; HeadObject answers
- * the current one, which the manifest then pins: a version written later is not restored).
+ * archived object of a versioned bucket (ListObjectsV2 names no version id: `listedVersion` finds
+ * the one listed, which the manifest then pins: a version written later is not restored).
  * Returns how many
  * objects were skipped, and how many archived ones the restore policy refuses.
  */
@@ -212,19 +213,23 @@ async function listInto(
   };
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix || undefined, ContinuationToken: token, OptionalObjectAttributes: ['RestoreStatus'] }));
-    const archived: { key: string; size: number; storageClass: 'GLACIER' | 'DEEP_ARCHIVE' }[] = [];
+    const archived: { key: string; size: number; storageClass: 'GLACIER' | 'DEEP_ARCHIVE'; etag: string }[] = [];
     const tiering: { key: string; size: number }[] = [];
     for (const item of page.Contents ?? []) {
       const storageClass = item.StorageClass ?? 'STANDARD';
       const restoring = item.RestoreStatus?.IsRestoreInProgress === true || (item.RestoreStatus?.RestoreExpiryDate !== undefined && item.RestoreStatus.RestoreExpiryDate.getTime() > Date.now());
       if (restoring) skipped++;
-      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') archived.push({ key: item.Key!, size: item.Size ?? 0, storageClass });
+      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') archived.push({ key: item.Key!, size: item.Size ?? 0, storageClass, etag: item.ETag ?? '' });
       else if (storageClass === 'INTELLIGENT_TIERING') tiering.push({ key: item.Key!, size: item.Size ?? 0 });
       else skipped++;
     }
     const head = (key: string) => limit(() => s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key })));
-    const versions = files.archive.versioned ? await Promise.all(archived.map(async ({ key }) => (await head(key)).VersionId)) : [];
-    for (const [i, { key, size, storageClass }] of archived.entries()) await write(files.archive, key, storageClass, size, versions[i]);
+    const versions = files.archive.versioned ? await Promise.all(archived.map(({ key, etag }) => limit(() => listedVersion(s3, request.bucket, key, etag)))) : [];
+    for (const [i, { key, size, storageClass }] of archived.entries()) {
+      // The version listed is gone (deleted since): nothing of what was listed is left to restore.
+      if (files.archive.versioned && versions[i] === undefined) skipped++;
+      else await write(files.archive, key, storageClass, size, versions[i]);
+    }
     const tiers = await Promise.all(tiering.map(async ({ key, size }) => ({ key, size, head: await head(key) })));
     for (const {
       key,
@@ -240,6 +245,28 @@ async function listInto(
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return { skipped, refused };
+}
+
+/**
+ * The id of the version ListObjectsV2 listed (it names none): the current one when its ETag is
+ * the one listed, else (a version written between the listing and now) the version with that
+ * ETag among the key's versions; undefined when no version has it any more.
+ */
+export async function listedVersion(s3: S3Client, bucket: string, key: string, etag: string): Promise<string | undefined> {
+  const current = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  if (current.ETag === etag) return current.VersionId ?? 'null';
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    const found = page.Versions?.find((v) => v.Key === key && v.ETag === etag);
+    if (found) return found.VersionId ?? 'null';
+    // Versions come key by key in order: once past the key, it has no other.
+    if ((page.Versions ?? []).some((v) => v.Key! > key) || (page.DeleteMarkers ?? []).some((m) => m.Key! > key)) return undefined;
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionIdMarker = page.NextVersionIdMarker;
+  } while (keyMarker);
+  return undefined;
 }
 
 const PART_BYTES = 8 * 1024 * 1024;

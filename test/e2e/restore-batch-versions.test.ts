@@ -1,10 +1,10 @@
 /** The bulk path on a versioned bucket: the manifest pins the version listed, and the job restores that version, not one written after. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
+import { listedVersion, submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET } from '../../local/deployment.js';
@@ -80,5 +80,19 @@ describe('bulk restore of a versioned bucket', () => {
     const current = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'v/a 1+x.bin' }));
     expect(current.VersionId).toBe(newer);
     expect(current.Restore).toBeUndefined();
+  });
+
+  it('finds the version listed when another was written between the listing and the lookup of its id; none when it was deleted', async () => {
+    const first = await putArchived('w/k.bin', 'listed bytes');
+    const listedEtag = (await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'w/k.bin' }))).ETag!;
+    await putArchived('w/k.bin', 'written after the listing');
+    await putArchived('w/k.bin-other', 'a key after it, with the same prefix');
+    expect(await listedVersion(h.s3(), BUCKET, 'w/k.bin', listedEtag)).toBe(first);
+    // The version listed was deleted since: there is no version of it left to restore.
+    const gone = await putArchived('w/gone.bin', 'listed, then deleted');
+    const goneEtag = (await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'w/gone.bin' }))).ETag!;
+    await putArchived('w/gone.bin', 'the version left');
+    await h.s3().send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'w/gone.bin', VersionId: gone }));
+    expect(await listedVersion(h.s3(), BUCKET, 'w/gone.bin', goneEtag)).toBeUndefined();
   });
 });
