@@ -9,7 +9,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetBucketVersioningCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import pLimit from 'p-limit';
 import { restoreDurationMs, type ArchiveKind } from '../../functions/domain/rules/archive.js';
@@ -66,9 +76,15 @@ export function batchIdOf(prefix: string, now: Date): string {
   return `${slug}-${now.toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** S3 Batch Operations manifests name keys URL-encoded. */
-export function manifestLine(bucket: string, key: string): string {
-  return `${bucket},${encodeURIComponent(key)}\n`;
+/** S3 Batch Operations manifests name keys URL-encoded (BO19); a version id, when given, is the third column. */
+export function manifestLine(bucket: string, key: string, versionId?: string): string {
+  return `${bucket},${encodeURIComponent(key)}${versionId === undefined ? '' : `,${versionId}`}\n`;
+}
+
+/** A bucket whose versioning is Enabled or Suspended keeps versions: its manifests name the version listed. */
+export async function isVersioned(s3: S3Client, bucket: string): Promise<boolean> {
+  const { Status } = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+  return Status === 'Enabled' || Status === 'Suspended';
 }
 
 interface ManifestFile {
@@ -77,6 +93,7 @@ interface ManifestFile {
   stream: WriteStream;
   count: number;
   deep: boolean;
+  versioned: boolean;
 }
 
 export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, onListed?: (listed: number) => void): Promise<BatchSubmission> {
@@ -88,9 +105,10 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
 
   const dir = mkdtempSync(join(tmpdir(), 'autorestore-manifest-'));
   try {
+    const versioned = await isVersioned(deps.s3, request.bucket);
     const open = (kind: BatchJobKind): ManifestFile => {
       const path = join(dir, `${kind}.csv`);
-      return { kind, path, stream: createWriteStream(path), count: 0, deep: false };
+      return { kind, path, stream: createWriteStream(path), count: 0, deep: false, versioned };
     };
     const files: Record<BatchJobKind, ManifestFile> = { archive: open('archive'), 'intelligent-tiering': open('intelligent-tiering') };
     const cost: { microUsd: number | undefined } = { microUsd: deps.prices ? 0 : undefined };
@@ -116,7 +134,7 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
       if (file.count === 0) continue;
       const manifestKey = `batches/${batchId}/manifest-${file.kind}.csv`;
       const etag = await uploadFile(deps.s3, deps.manifestBucket, manifestKey, file.path);
-      jobs.push({ kind: file.kind, manifestKey, manifestEtag: etag, count: file.count, deep: file.deep, attempt: 0 });
+      jobs.push({ kind: file.kind, manifestKey, manifestEtag: etag, count: file.count, deep: file.deep, attempt: 0, ...(file.versioned ? { versioned: true } : {}) });
     }
     const deep = jobs.some((j) => j.deep);
     const readyMs = restoreDurationMs(deep ? 'DEEP_ARCHIVE' : 'GLACIER', request.tier === 'BULK' ? 'Bulk' : 'Standard');
@@ -163,7 +181,10 @@ export async function submitBatch(deps: BatchSubmitDeps, request: BatchRequest, 
 /**
  * Lists the prefix one page (1,000 objects) at a time with RestoreStatus, writing each archived
  * object not already restored or restoring to its manifest. Intelligent-Tiering objects are
- * looked up (the listing does not say whether they sit in an archive tier). Returns how many
+ * looked up (the listing does not say whether they sit in an archive tier), and so is every
+ * archived object of a versioned bucket (ListObjectsV2 names no version id: `listedVersion` finds
+ * the one listed, which the manifest then pins: a version written later is not restored).
+ * Returns how many
  * objects were skipped, and how many archived ones the restore policy refuses.
  */
 async function listInto(
@@ -179,7 +200,7 @@ async function listInto(
   let skipped = 0;
   let refused = 0;
   let listed = 0;
-  const write = async (file: ManifestFile, key: string, kind: ArchiveKind, size: number) => {
+  const write = async (file: ManifestFile, key: string, kind: ArchiveKind, size: number, versionId: string | undefined) => {
     if (policy && matchRule(policy, request.bucket, key).restore === 'never') {
       refused++;
       return;
@@ -188,25 +209,35 @@ async function listInto(
     price(kind, size);
     file.count++;
     file.deep ||= deep;
-    if (!file.stream.write(manifestLine(request.bucket, key))) await new Promise<void>((resolve) => file.stream.once('drain', () => resolve()));
+    if (!file.stream.write(manifestLine(request.bucket, key, file.versioned ? (versionId ?? 'null') : undefined))) await new Promise<void>((resolve) => file.stream.once('drain', () => resolve()));
   };
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: request.prefix || undefined, ContinuationToken: token, OptionalObjectAttributes: ['RestoreStatus'] }));
+    const archived: { key: string; size: number; storageClass: 'GLACIER' | 'DEEP_ARCHIVE'; etag: string }[] = [];
     const tiering: { key: string; size: number }[] = [];
     for (const item of page.Contents ?? []) {
       const storageClass = item.StorageClass ?? 'STANDARD';
       const restoring = item.RestoreStatus?.IsRestoreInProgress === true || (item.RestoreStatus?.RestoreExpiryDate !== undefined && item.RestoreStatus.RestoreExpiryDate.getTime() > Date.now());
       if (restoring) skipped++;
-      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') await write(files.archive, item.Key!, storageClass, item.Size ?? 0);
+      else if (storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE') archived.push({ key: item.Key!, size: item.Size ?? 0, storageClass, etag: item.ETag ?? '' });
       else if (storageClass === 'INTELLIGENT_TIERING') tiering.push({ key: item.Key!, size: item.Size ?? 0 });
       else skipped++;
     }
-    const tiers = await Promise.all(
-      tiering.map(({ key, size }) => limit(async () => ({ key, size, status: (await s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key }))).ArchiveStatus }))),
-    );
-    for (const { key, size, status } of tiers) {
+    const head = (key: string) => limit(() => s3.send(new HeadObjectCommand({ Bucket: request.bucket, Key: key })));
+    const versions = files.archive.versioned ? await Promise.all(archived.map(({ key, etag }) => limit(() => listedVersion(s3, request.bucket, key, etag)))) : [];
+    for (const [i, { key, size, storageClass }] of archived.entries()) {
+      // The version listed is gone (deleted since): nothing of what was listed is left to restore.
+      if (files.archive.versioned && versions[i] === undefined) skipped++;
+      else await write(files.archive, key, storageClass, size, versions[i]);
+    }
+    const tiers = await Promise.all(tiering.map(async ({ key, size }) => ({ key, size, head: await head(key) })));
+    for (const {
+      key,
+      size,
+      head: { ArchiveStatus: status, VersionId: versionId },
+    } of tiers) {
       if (status === 'ARCHIVE_ACCESS' || status === 'DEEP_ARCHIVE_ACCESS')
-        await write(files['intelligent-tiering'], key, status === 'DEEP_ARCHIVE_ACCESS' ? 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' : 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', size);
+        await write(files['intelligent-tiering'], key, status === 'DEEP_ARCHIVE_ACCESS' ? 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS' : 'INTELLIGENT_TIERING_ARCHIVE_ACCESS', size, versionId);
       else skipped++;
     }
     listed += page.Contents?.length ?? 0;
@@ -214,6 +245,28 @@ async function listInto(
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return { skipped, refused };
+}
+
+/**
+ * The id of the version ListObjectsV2 listed (it names none): the current one when its ETag is
+ * the one listed, else (a version written between the listing and now) the version with that
+ * ETag among the key's versions; undefined when no version has it any more.
+ */
+export async function listedVersion(s3: S3Client, bucket: string, key: string, etag: string): Promise<string | undefined> {
+  const current = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  if (current.ETag === etag) return current.VersionId ?? 'null';
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+    const found = page.Versions?.find((v) => v.Key === key && v.ETag === etag);
+    if (found) return found.VersionId ?? 'null';
+    // Versions come key by key in order: once past the key, it has no other.
+    if ((page.Versions ?? []).some((v) => v.Key! > key) || (page.DeleteMarkers ?? []).some((m) => m.Key! > key)) return undefined;
+    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    versionIdMarker = page.NextVersionIdMarker;
+  } while (keyMarker);
+  return undefined;
 }
 
 const PART_BYTES = 8 * 1024 * 1024;

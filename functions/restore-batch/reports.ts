@@ -116,7 +116,7 @@ export function keyReadings(text: string): string[] {
   return decoded === text ? [text] : [decoded, text];
 }
 
-/** Which of `candidates` a manifest (lines `bucket,key` with the key URL-encoded, as written for the job) submitted. */
+/** Which of `candidates` a manifest (lines `bucket,key` or `bucket,key,versionId` with the key URL-encoded, as written for the job) submitted. */
 export async function submittedAmong(manifestLines: AsyncIterable<string>, candidates: ReadonlySet<string>): Promise<Set<string>> {
   const found = new Set<string>();
   for await (const line of manifestLines) {

@@ -100,7 +100,7 @@ function prepare(batch: BatchRecord, deps: BatchStepDeps) {
       // The same token for the same job: a CreateJob retried after a timeout finds the job it made.
       token: `${batch.batchId}-${job.kind}-${job.attempt}`,
       operation: { S3InitiateRestoreObject: { ...(job.kind === 'archive' && batch.days ? { ExpirationInDays: batch.days } : {}), GlacierJobTier: batch.tier } },
-      fields: ['Bucket', 'Key'],
+      fields: job.versioned ? ['Bucket', 'Key', 'VersionId'] : ['Bucket', 'Key'],
       manifestArn: `arn:aws:s3:::${deps.manifestBucket}/${job.manifestKey}`,
       manifestEtag: job.manifestEtag,
       reportPrefix: reportPrefixOf(batch.batchId),
@@ -227,7 +227,7 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
       else if (kind === 'in-progress') sorted.alreadyRestoring++;
       else if (kind === 'retryable' && job.attempt < MAX_RETRY_ATTEMPTS && batch.status !== 'CANCELLED') {
         // Spelt as the manifest spells it (cli/commands/batch-submit.ts `manifestLine`).
-        retryLines.push(`${task.bucket},${encodeURIComponent(key)}`);
+        retryLines.push(`${task.bucket},${encodeURIComponent(key)}${job.versioned ? `,${task.versionId ?? 'null'}` : ''}`);
         sorted.retried++;
         retryDeep ||= job.deep;
       } else addFailure(failures, `${task.errorCode}${task.httpStatus ? ` (${task.httpStatus})` : ''}: ${task.message}`.slice(0, 300), 1, key);
@@ -257,7 +257,15 @@ async function report(batch: BatchRecord, deps: BatchStepDeps) {
     if (retryLines.length > 0) {
       const manifestKey = `batches/${batch.batchId}/retry-${job.attempt + 1}-${job.kind}.csv`;
       const put = await deps.s3.send(new PutObjectCommand({ Bucket: deps.manifestBucket, Key: manifestKey, Body: `${retryLines.join('\n')}\n`, ContentType: 'text/csv' }));
-      retries.push({ kind: job.kind, manifestKey, manifestEtag: (put.ETag ?? '').replace(/"/g, ''), count: retryLines.length, deep: retryDeep, attempt: job.attempt + 1 });
+      retries.push({
+        kind: job.kind,
+        manifestKey,
+        manifestEtag: (put.ETag ?? '').replace(/"/g, ''),
+        count: retryLines.length,
+        deep: retryDeep,
+        attempt: job.attempt + 1,
+        ...(job.versioned ? { versioned: true } : {}),
+      });
     }
   }
   const failureList = [...failures.values()];

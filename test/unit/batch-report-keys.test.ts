@@ -159,4 +159,37 @@ describe('completion report keys', () => {
     expect(await runBatchStep({ action: 'readiness', batchId: 'keys-restoring' }, deps(s3))).toMatchObject({ state: 'ready' });
     expect(await runBatchStep({ action: 'finish', batchId: 'keys-restoring' }, deps(s3))).toEqual({ status: 'READY', restored: 2, failed: 0, deleted: 0 });
   });
+
+  it('a versioned batch: the report’s version ids go into a three-column retry manifest, whose job is created with the VersionId field', async () => {
+    const s3 = new MapS3();
+    const id = 'keys-versioned';
+    const reports = `batches/${id}/reports/job-job-${id}`;
+    // Report keys spelt with `%` are looked up in the manifest (BO16): its third column must not get in the way.
+    s3.objects.set(`${MANIFESTS}/batches/${id}/archive.csv`, `b,${encodeURIComponent(SLOW)},v-slow\nb,${encodeURIComponent('p/a b')},v-space\nb,p%2Fdenied.bin,v-denied\n`);
+    s3.objects.set(`${MANIFESTS}/${reports}/manifest.json`, JSON.stringify({ Results: [{ TaskExecutionStatus: 'failed', Bucket: MANIFESTS, Key: `${reports}/failed.csv` }] }));
+    s3.objects.set(
+      `${MANIFESTS}/${reports}/failed.csv`,
+      [
+        `b,${encodeURIComponent(SLOW)},v-slow,failed,SlowDown,503,Please reduce your request rate.`,
+        `b,p%2Fdenied.bin,v-denied,failed,AccessDenied,403,Access Denied`,
+        `b,${encodeURIComponent('p/a b')},v-space,failed,NoSuchVersion,404,The specified version does not exist.`,
+      ].join('\n'),
+    );
+    const versioned = batch(id, 3);
+    versioned.jobs = versioned.jobs.map((job) => ({ ...job, versioned: true }));
+    await batches.create(versioned);
+    expect(await runBatchStep({ action: 'report', batchId: id }, deps(s3))).toEqual({ retry: true, expected: 1, deleted: 1, failed: 1 });
+    const record = (await batches.get(id))!;
+    expect(s3.objects.get(`${MANIFESTS}/batches/${id}/retry-1-archive.csv`)).toBe(`b,${encodeURIComponent(SLOW)},v-slow\n`);
+    expect(record.jobs[1]).toMatchObject({ attempt: 1, count: 1, versioned: true });
+    const prepared = (await runBatchStep({ action: 'prepare', batchId: id }, deps(s3))) as { archive: { fields: string[]; manifestArn: string } };
+    expect(prepared.archive).toMatchObject({ fields: ['Bucket', 'Key', 'VersionId'], manifestArn: `arn:aws:s3:::${MANIFESTS}/batches/${id}/retry-1-archive.csv` });
+  });
+
+  it('an unversioned batch keeps two columns: retry manifests and the job’s fields name Bucket and Key only', async () => {
+    const { s3 } = await reportWith('keys-unversioned', encodeURIComponent);
+    expect(s3.objects.get(`${MANIFESTS}/batches/keys-unversioned/retry-1-archive.csv`)).toBe(`b,${encodeURIComponent(SLOW)}\n`);
+    const prepared = (await runBatchStep({ action: 'prepare', batchId: 'keys-unversioned' }, deps(s3))) as { archive: { fields: string[] } };
+    expect(prepared.archive.fields).toEqual(['Bucket', 'Key']);
+  });
 });

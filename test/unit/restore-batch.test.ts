@@ -49,6 +49,14 @@ describe('manifests', () => {
     expect(parseManifestLine('bucket', ['Bucket', 'Key'])).toBeUndefined();
   });
 
+  it('names a version id as the third column when given (a versioned bucket), and the local reader restores that version', () => {
+    const line = manifestLine('bucket', 'a b/c,d.bin', 'v3rs1on_Id.x').trim();
+    expect(line).toBe('bucket,a%20b%2Fc%2Cd.bin,v3rs1on_Id.x');
+    expect(parseManifestLine(line, ['Bucket', 'Key', 'VersionId'])).toEqual({ bucket: 'bucket', key: 'a b/c,d.bin', rawKey: 'a%20b%2Fc%2Cd.bin', versionId: 'v3rs1on_Id.x' });
+    expect(parseManifestLine('bucket,k', ['Bucket', 'Key', 'VersionId'])).toBeUndefined();
+    expect(manifestLine('bucket', 'k')).toBe('bucket,k\n');
+  });
+
   it('names a batch by its prefix, short enough for job tokens; the same request has the same key', () => {
     const id = batchIdOf('photos/2019 summer/', new Date('2026-11-23T05:00:00Z'));
     expect(id).toMatch(/^2019-summer-20261123050000-[0-9a-f]{6}$/);

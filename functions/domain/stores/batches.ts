@@ -37,6 +37,8 @@ export interface BatchJob {
   deep: boolean;
   /** 0 for the first submission, then 1, 2 for the manifests of retried tasks. */
   attempt: number;
+  /** The manifest names each object's version id as a third column (the bucket keeps versions). */
+  versioned?: boolean;
   jobId?: string;
   status?: string;
   succeeded?: number;
