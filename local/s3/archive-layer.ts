@@ -17,6 +17,7 @@ import { ARCHIVE_CLASSES, isArchived, isReadable, restoreHeader, type ArchiveEnt
 
 // s3rver's own error type renders the S3 XML error document with the right status.
 import S3ErrorModule from 's3rver/lib/models/error.js';
+import { setLongTimeout, type LongTimer } from '../long-timer.js';
 
 const S3Error = S3ErrorModule as new (code: string, message: string, detail?: Record<string, unknown>) => Error & { status: number };
 
@@ -71,7 +72,7 @@ interface KoaContext {
 }
 
 export class ArchiveLayer {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, LongTimer>();
   /** S3 API calls by operation, for tests and benchmarks. */
   readonly calls = new Map<string, number>();
 
@@ -89,7 +90,7 @@ export class ArchiveLayer {
   }
 
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) timer.clear();
     this.timers.clear();
     this.options.index.flush();
   }
@@ -453,7 +454,8 @@ export class ArchiveLayer {
     const id = timerId(bucket, key, entry);
     const at = restore.ongoing ? restore.completesAt : restore.expiresAt;
     if (at === undefined) return;
-    const timer = setTimeout(
+    // A copy kept for years on a slow simulated clock outlasts what a plain setTimeout can hold.
+    const timer = setLongTimeout(
       () => {
         this.timers.delete(id);
         const current = this.options.index.version(bucket, key, versionOf(entry)).entry;
@@ -489,7 +491,7 @@ export class ArchiveLayer {
 
   private cancel(bucket: string, key: string, entry: ArchiveEntry | undefined): void {
     const id = timerId(bucket, key, entry);
-    clearTimeout(this.timers.get(id));
+    this.timers.get(id)?.clear();
     this.timers.delete(id);
   }
 
