@@ -1,7 +1,4 @@
 /** The bulk path end to end on the local cloud: manifests, S3 Batch Operations jobs, completions counted, one email of each kind. */
-import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -19,6 +16,7 @@ import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../
 import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
+import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
 let batches: BatchBook;
@@ -256,21 +254,4 @@ describe('bulk restore', () => {
   });
 });
 
-async function autorestore(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: tmpdir(),
-    AWS_ENDPOINT_URL: h.cloud.endpoint,
-    AWS_ACCESS_KEY_ID: REQUESTER,
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_REGION: 'us-east-1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/autorestore.mjs', ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const autorestore = (args: string[]): Promise<CliRun> => runCli({ endpoint: h.cloud.endpoint, accessKeyId: REQUESTER }, args);
