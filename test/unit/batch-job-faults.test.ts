@@ -1,11 +1,11 @@
 /** One of a batch's two jobs refused or failed by S3: the other is cancelled, and the batch records every job and the reason. */
-import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook, type BatchJob, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { S3ControlClient, type JobDescriptor, type JobStatus } from '../../functions/restore-batch/s3control.js';
 import { runBatchStep, type BatchStepDeps } from '../../functions/restore-batch/steps.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
+import { batchRecord, batchStepDeps } from '../support/batches.js';
 
 /** S3 Control as the workflow sees it: jobs with the statuses given, and every UpdateJobStatus call kept. */
 class ScriptedControl extends S3ControlClient {
@@ -39,40 +39,10 @@ beforeAll(async () => {
 });
 afterAll(() => state.stop());
 
-function deps(control: S3ControlClient): BatchStepDeps {
-  const hours = { STANDARD: 5 * 3600, BULK: 12 * 3600 };
-  return {
-    s3: new S3Client({ region: 'us-east-1' }),
-    control,
-    batches,
-    notices: state.notices,
-    manifestBucket: 'manifests',
-    readySeconds: { flexible: hours, deep: hours },
-    deadlineSeconds: { flexible: hours, deep: hours },
-    now: () => NOW,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  };
-}
+const deps = (control: S3ControlClient): BatchStepDeps => batchStepDeps(state, batches, NOW, { control });
 
-function batch(batchId: string, jobs: BatchJob[]): BatchRecord {
-  return {
-    objectId: `#batch#${batchId}`,
-    batchId,
-    bucket: 'b',
-    prefix: 'p/',
-    requestKey: `req-${batchId}`,
-    status: 'SUBMITTING',
-    tier: 'STANDARD',
-    days: 2,
-    jobs,
-    objectCount: 3,
-    recipients: [ordererReader('AKIABATCHOWNER000002', 'owner@example.com')],
-    createdAt: NOW.toISOString(),
-    expectedReadyAt: NOW.toISOString(),
-    deadline: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-  };
-}
+const batch = (batchId: string, jobs: BatchJob[]): BatchRecord =>
+  batchRecord(batchId, NOW, { status: 'SUBMITTING', days: 2, jobs, recipients: [ordererReader('AKIABATCHOWNER000002', 'owner@example.com')] });
 const archive = (fields: Partial<BatchJob> = {}): BatchJob => ({ kind: 'archive', manifestKey: 'm/a.csv', manifestEtag: 'e1', count: 2, deep: false, attempt: 0, ...fields });
 const tiered = (fields: Partial<BatchJob> = {}): BatchJob => ({ kind: 'intelligent-tiering', manifestKey: 'm/i.csv', manifestEtag: 'e2', count: 1, deep: false, attempt: 0, ...fields });
 

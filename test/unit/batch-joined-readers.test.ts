@@ -10,9 +10,9 @@ import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import type { ObjectRecord } from '../../functions/domain/stores/records.js';
 import { folderJoiners } from '../../functions/restore-batch/joined-readers.js';
-import { S3ControlClient } from '../../functions/restore-batch/s3control.js';
 import { runBatchStep, type BatchStepDeps } from '../../functions/restore-batch/steps.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
+import { batchRecord, batchStepDeps } from '../support/batches.js';
 
 let state: TestState;
 let batches: BatchBook;
@@ -29,41 +29,16 @@ beforeAll(async () => {
 afterAll(() => state.stop());
 beforeEach(() => s3.reset());
 
-function deps(now: Date): BatchStepDeps {
-  const hours = { STANDARD: 5 * 3600, BULK: 12 * 3600 };
-  return {
-    s3: new S3Client({ region: 'us-east-1' }),
-    // No job is created or described in these steps.
-    control: new S3ControlClient({ accountId: '111122223333', region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } }),
-    batches,
-    notices: state.notices,
-    manifestBucket: 'manifests',
-    readySeconds: { flexible: hours, deep: hours },
-    deadlineSeconds: { flexible: hours, deep: hours },
-    now: () => now,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  };
-}
+// No job is created or described in these steps.
+const deps = (now: Date): BatchStepDeps => batchStepDeps(state, batches, now);
 
-function batch(batchId: string): BatchRecord {
-  return {
-    objectId: `#batch#${batchId}`,
-    batchId,
-    bucket: 'b',
-    prefix: 'p/',
-    requestKey: `req-${batchId}`,
-    status: 'RESTORING',
-    tier: 'STANDARD',
-    jobs: [],
-    objectCount: 3,
+const batch = (batchId: string): BatchRecord =>
+  batchRecord(batchId, NOW, {
     expectedCount: 3,
     recipients: [OWNER],
-    createdAt: NOW.toISOString(),
     expectedReadyAt: new Date(NOW.getTime() + 5 * 3600_000).toISOString(),
     deadline: new Date(NOW.getTime() + 11 * 3600_000).toISOString(),
-    updatedAt: NOW.toISOString(),
-  };
-}
+  });
 
 const noticesOf = async (readerId: string) => (await state.notices.pending()).filter((n) => n.readerId === readerId).map((n) => [n.kind, n.file.key]);
 

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { keyReadings, resolveReportKeys } from '../../functions/restore-batch/reports.js';
-import { S3ControlClient } from '../../functions/restore-batch/s3control.js';
 import { runBatchStep, type BatchStepDeps } from '../../functions/restore-batch/steps.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
+import { batchRecord, batchStepDeps } from '../support/batches.js';
 
 /** S3 as the report step sees it: objects in a map (GetObject reads, PutObject writes). */
 class MapS3 extends S3Client {
@@ -39,30 +39,11 @@ beforeAll(async () => {
 });
 afterAll(() => state.stop());
 
-function deps(s3: S3Client): BatchStepDeps {
-  const hours = { STANDARD: 5 * 3600, BULK: 12 * 3600 };
-  return {
-    s3,
-    control: new S3ControlClient({ accountId: '111122223333', region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } }),
-    batches,
-    notices: state.notices,
-    manifestBucket: MANIFESTS,
-    readySeconds: { flexible: hours, deep: hours },
-    deadlineSeconds: { flexible: hours, deep: hours },
-    now: () => NOW,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-  };
-}
+const deps = (s3: S3Client): BatchStepDeps => batchStepDeps(state, batches, NOW, { s3, manifestBucket: MANIFESTS });
 
-function batch(batchId: string, count: number): BatchRecord {
-  return {
-    objectId: `#batch#${batchId}`,
-    batchId,
-    bucket: 'b',
-    prefix: 'p/',
-    requestKey: `req-${batchId}`,
+const batch = (batchId: string, count: number): BatchRecord =>
+  batchRecord(batchId, NOW, {
     status: 'RUNNING',
-    tier: 'STANDARD',
     days: 2,
     jobs: [
       {
@@ -80,12 +61,7 @@ function batch(batchId: string, count: number): BatchRecord {
     ],
     objectCount: count,
     recipients: [ordererReader('AKIABATCHOWNER000003', 'owner@example.com')],
-    createdAt: NOW.toISOString(),
-    expectedReadyAt: NOW.toISOString(),
-    deadline: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-  };
-}
+  });
 
 // Keys whose raw and encoded spellings read differently: a `+`, a space with a `+`, a `%`, a comma.
 const SLOW = 'p/a+b.bin';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
+import { batchRecord } from '../support/batches.js';
 
 let state: TestState;
 let batches: BatchBook;
@@ -13,24 +14,7 @@ beforeAll(async () => {
 afterAll(() => state.stop());
 
 const NOW = new Date('2026-11-23T06:00:00Z');
-function batch(batchId: string): BatchRecord {
-  return {
-    objectId: `#batch#${batchId}`,
-    batchId,
-    bucket: 'b',
-    prefix: 'p/',
-    requestKey: `req-${batchId}`,
-    status: 'RESTORING',
-    tier: 'BULK',
-    jobs: [],
-    objectCount: 3,
-    recipients: [],
-    createdAt: NOW.toISOString(),
-    expectedReadyAt: NOW.toISOString(),
-    deadline: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-  };
-}
+const batch = (batchId: string): BatchRecord => batchRecord(batchId, NOW, { tier: 'BULK' });
 
 describe('batch status', () => {
   it('a cancel that lands after the workflow read the batch wins: the batch ends CANCELLED, not READY', async () => {
