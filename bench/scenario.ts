@@ -1,5 +1,5 @@
 /**
- * One benchmark scenario in its own process (the local cloud hosts one set of handlers per
+ * One benchmark scenario in its own process (one local cloud, with its own data folder, per
  * process): `tsx bench/scenario.ts <name> [json options]`; prints one JSON result on stdout.
  */
 import { existsSync, readFileSync } from 'node:fs';

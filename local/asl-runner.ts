@@ -1,7 +1,7 @@
 /**
  * Runs an ASL definition with aws-local-stepfunctions, with Task states served locally:
  * Lambda resources (a function ARN, or `lambda:invoke` with FunctionName) call the project's
- * handlers in process, and `.waitForTaskToken` states really wait for their token.
+ * handlers in the local Lambda runtime, and `.waitForTaskToken` states really wait for their token.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { TaskTokens } from './task-tokens.js';

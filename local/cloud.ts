@@ -271,6 +271,7 @@ export class LocalCloud {
     this.bus.close();
     this.integrations.close();
     await this.front.close();
+    await this.functions.close();
     await new Promise<void>((resolve) => this.dynamo.close(() => resolve()));
   }
 }

@@ -67,8 +67,8 @@ export class ConflictingFunctionEnvironmentError extends Error {
 }
 
 /**
- * One environment for every function: the local cloud runs all handlers in one process, which
- * has one `process.env`. Functions that share a variable give it the same value; a difference
+ * One environment for every function: the local cloud runs all handlers in one runtime thread,
+ * which has one `process.env`. Functions that share a variable give it the same value; a difference
  * would configure one of them wrongly, so it is refused.
  */
 export function localFunctionEnvironment(config: DeploymentConfig, resources: FunctionResources, scale: TimeScale): Record<string, string> {

@@ -22,7 +22,7 @@ afterAll(() => h.stop());
 
 describe('the aggregator lease on the local cloud', () => {
   it('is 300 simulated seconds, handed to the function in real seconds', () => {
-    const env = loadEnv(notifyAggregatorEnvSchema);
+    const env = loadEnv(notifyAggregatorEnvSchema, h.cloud.functions.environment);
     expect(env.AGGREGATOR_LEASE_SECONDS).toBeCloseTo((300 * REAL_MS_PER_SIMULATED_HOUR) / 3_600_000, 9);
     expect(env.AGGREGATOR_LEASE_SECONDS).toBeCloseTo(h.cloud.clock.realSeconds(300), 9);
   });
@@ -30,7 +30,7 @@ describe('the aggregator lease on the local cloud', () => {
   it('a tick killed while holding it holds up the emails only until it lapses on the simulated clock', async () => {
     // The aggregator as the local cloud configured it, killed half way through a tick: it took
     // the lease and never gives it back.
-    const env = loadEnv(notifyAggregatorEnvSchema);
+    const env = loadEnv(notifyAggregatorEnvSchema, h.cloud.functions.environment);
     const notices = Object.assign(Object.create(h.notices) as typeof h.notices, { pending: () => Promise.reject(new Error('killed')), releaseLease: async () => undefined });
     const killed: AggregatorDeps = {
       ses: new SESv2Client({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIAKILLEDTICK000001', secretAccessKey: 'local' } }),
