@@ -14,6 +14,7 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type Exec
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import { AuditLog } from '../functions/domain/stores/audit.js';
+import { BatchBook } from '../functions/domain/stores/batches.js';
 import { NoticeBook } from '../functions/domain/stores/notices.js';
 import { objectIdOf } from '../functions/domain/rules/object-id.js';
 import { PrincipalMap } from '../functions/domain/stores/principals.js';
@@ -36,12 +37,13 @@ export interface Harness {
   cloud: LocalCloud;
   s3(accessKeyId?: string): S3Client;
   sfn: SFNClient;
-  /** A DynamoDB document client as an administrator. */
+  /** A DynamoDB document client as an administrator, marshalling as the handlers' client does. */
   ddb: DynamoDBDocumentClient;
   audit: AuditLog;
   records: ObjectRecords;
   notices: NoticeBook;
   principals: PrincipalMap;
+  batches: BatchBook;
   createBucket(bucket: string): Promise<void>;
   putObject(bucket: string, key: string, storageClass?: string, archiveStatus?: 'ARCHIVE_ACCESS' | 'DEEP_ARCHIVE_ACCESS'): Promise<void>;
   /** Many objects of one storage class, a few at a time. */
@@ -75,7 +77,11 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     return client;
   };
   const sfn = new SFNClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') }));
+  // Undefined attributes dropped, as in functions/domain/wiring/clients.ts: items with optional
+  // fields left undefined (a BatchBook's batches) are then written as the handlers write them.
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   clients.push(sfn, ddb);
   const audit = new AuditLog(ddb, TABLE_NAMES.audit);
 
@@ -88,6 +94,7 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     records: new ObjectRecords(ddb, TABLE_NAMES.objects),
     notices: new NoticeBook(ddb, TABLE_NAMES.notices),
     principals: new PrincipalMap(ddb, TABLE_NAMES.principals),
+    batches: new BatchBook(ddb, TABLE_NAMES.objects),
     async createBucket(bucket) {
       await s3().send(new CreateBucketCommand({ Bucket: bucket }));
     },

@@ -1,33 +1,23 @@
 /** `status` and `history` say which bulk restore an object is part of, and the object's own restore state, before and after S3 completes it. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
-import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
-import { TABLE_NAMES } from '../../local/cloud.js';
+import type { BatchRecord } from '../../functions/domain/stores/batches.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
-let ddb: DynamoDBDocumentClient;
-let batches: BatchBook;
 const BUCKET = 'bulk-members';
 const CALLER = 'AKIABATCHMEMBERS0001';
 
 beforeAll(async () => {
   // 20 s per simulated hour: an Expedited restore takes 1 s, a Standard one 80 s (still under way while the test reads it).
   h = await startHarness({ realMsPerSimulatedHour: 20_000 });
-  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  batches = new BatchBook(ddb, TABLE_NAMES.objects);
   await h.createBucket(BUCKET);
 });
 afterAll(async () => {
-  ddb.destroy();
   await h.stop();
 });
 
@@ -57,7 +47,7 @@ describe('an object of a bulk restore', () => {
     await h.putObjects(BUCKET, ['run/waiting.bin', 'run/restoring.bin', 'done/ready.bin', 'alone/archived.bin'], 'GLACIER');
     await h.putObject(BUCKET, 'run/plain.txt', 'STANDARD');
     // A running batch over run/: S3 has started one restore and not yet the other.
-    await batches.create(batchOf('run-batch', 'run/', 'RUNNING'));
+    await h.batches.create(batchOf('run-batch', 'run/', 'RUNNING'));
     await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'run/restoring.bin', RestoreRequest: { Days: 2, GlacierJobParameters: { Tier: 'Standard' } } }));
     // An ended batch over done/: S3 completed its object's restore, and the completion gave the object its record.
     await h.s3().send(new RestoreObjectCommand({ Bucket: BUCKET, Key: 'done/ready.bin', RestoreRequest: { Days: 2, GlacierJobParameters: { Tier: 'Expedited' } } }));
@@ -70,13 +60,13 @@ describe('an object of a bulk restore', () => {
       30_000,
     );
     const done = batchOf('done-batch', 'done/', 'RESTORING');
-    await batches.create(done);
+    await h.batches.create(done);
     expect(
-      await batches.recordRestored(done, { bucket: BUCKET, key: 'done/ready.bin' }, { restoredAt: new Date().toISOString(), expiryDate: new Date(expiry).toISOString() }, new Date()),
+      await h.batches.recordRestored(done, { bucket: BUCKET, key: 'done/ready.bin' }, { restoredAt: new Date().toISOString(), expiryDate: new Date(expiry).toISOString() }, new Date()),
     ).toMatchObject({
       recorded: true,
     });
-    await batches.end(done, 'READY', new Date());
+    await h.batches.end(done, 'READY', new Date());
 
     const status = await autorestore(['--json', 'status', `s3://${BUCKET}/`]);
     expect(status.code).toBe(0);

@@ -1,12 +1,8 @@
 /** The bulk path when S3's completion events never arrive: a HeadObject sample finds the objects restored, and the batch ends ready, not partial. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { submitBatch } from '../../cli/commands/batch-submit.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
-import { BatchBook } from '../../functions/domain/stores/batches.js';
-import { TABLE_NAMES } from '../../local/cloud.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET } from '../../local/deployment.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
@@ -30,10 +26,8 @@ it('ends READY from a HeadObject sample at the expected time, on the deploymentâ
     Array.from({ length: 30 }, (_, i) => `lost/${i}.bin`),
     'GLACIER',
   );
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }));
-  const batches = new BatchBook(ddb, TABLE_NAMES.objects);
   const submitted = await submitBatch(
-    { s3: h.s3(), sfn: h.sfn, batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() },
+    { s3: h.s3(), sfn: h.sfn, batches: h.batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() },
     { bucket: BUCKET, prefix: 'lost/', tier: 'STANDARD', days: 1, recipients: [ordererReader('AKIALOSTEVENTS000001', 'lost@example.com')] },
   );
   if (submitted.outcome !== 'submitted') throw new Error(`not submitted: ${submitted.outcome}`);
@@ -47,9 +41,8 @@ it('ends READY from a HeadObject sample at the expected time, on the deploymentâ
     200,
   );
   expect(execution.status).toBe('SUCCEEDED');
-  const batch = (await batches.get(submitted.batchId))!;
+  const batch = (await h.batches.get(submitted.batchId))!;
   expect(batch).toMatchObject({ status: 'READY', expectedCount: 30, restoredCount: 30 });
   // It was the sample, not the deadline: the batch ended before its partial report was due.
   expect(Date.parse(batch.updatedAt)).toBeLessThan(Date.parse(batch.deadline));
-  ddb.destroy();
 });

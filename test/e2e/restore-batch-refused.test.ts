@@ -1,32 +1,24 @@
 /** The bulk path when S3 refuses the second of a batch's two jobs: the first is recorded and cancelled, nothing is restored, the batch ends FAILED with the reason. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
-import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
+import type { BatchRecord } from '../../functions/domain/stores/batches.js';
 import { S3ControlClient } from '../../functions/restore-batch/s3control.js';
-import { TABLE_NAMES } from '../../local/cloud.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET } from '../../local/deployment.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
-let ddb: DynamoDBDocumentClient;
 const BUCKET = 'bulk-refused';
 
 beforeAll(async () => {
   // Ten real seconds per simulated minute: a new job waits a simulated minute before it runs,
   // so the cancel reaches it before any task does.
   h = await startHarness({ realMsPerSimulatedHour: 600_000 });
-  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
   await h.createBucket(BUCKET);
 });
 afterAll(async () => {
-  ddb.destroy();
   await h.stop();
 });
 
@@ -35,7 +27,6 @@ it('S3 refuses the Intelligent-Tiering job after creating the archive job: the a
   await h.putObject(BUCKET, 'mixed/tiered.bin', 'INTELLIGENT_TIERING', 'ARCHIVE_ACCESS');
   const archive = await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/refused/manifest-archive.csv', Body: `${BUCKET},mixed%2Fa.bin\n${BUCKET},mixed%2Fb.bin\n` }));
   await h.s3().send(new PutObjectCommand({ Bucket: MANIFEST_BUCKET, Key: 'batches/refused/manifest-it.csv', Body: `${BUCKET},mixed%2Ftiered.bin\n` }));
-  const batches = new BatchBook(ddb, TABLE_NAMES.objects);
   const now = new Date().toISOString();
   const batchId = 'refused-second';
   const batch: BatchRecord = {
@@ -59,7 +50,7 @@ it('S3 refuses the Intelligent-Tiering job after creating the archive job: the a
     deadline: now,
     updatedAt: now,
   };
-  await batches.create(batch);
+  await h.batches.create(batch);
   const started = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: BATCH_STATE_MACHINE_ARN, name: batchId, input: JSON.stringify({ batchId }) }));
   const executionArn = started.executionArn!;
   const execution = await eventually(
@@ -74,7 +65,7 @@ it('S3 refuses the Intelligent-Tiering job after creating the archive job: the a
   expect(execution.status).toBe('FAILED');
   expect((await h.path(executionArn)).slice(-4)).toEqual(['Create job: Intelligent-Tiering', 'Report: S3 refused the job', 'Restores accepted before?', 'Batch refused']);
 
-  const ended = (await batches.get(batchId))!;
+  const ended = (await h.batches.get(batchId))!;
   expect(ended.status).toBe('FAILED');
   const archiveJob = ended.jobs.find((j) => j.kind === 'archive')!;
   expect(archiveJob.jobId).toEqual(expect.any(String));
@@ -98,5 +89,5 @@ it('S3 refuses the Intelligent-Tiering job after creating the archive job: the a
   );
   expect(job.ProgressSummary?.NumberOfTasksSucceeded ?? 0).toBe(0);
   expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'mixed/a.bin' }))).Restore).toBeUndefined();
-  expect((await batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
+  expect((await h.batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
 });

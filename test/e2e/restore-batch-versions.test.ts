@@ -1,29 +1,21 @@
 /** The bulk path on a versioned bucket: the manifest pins the version listed, and the job restores that version, not one written after. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listedVersion, submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
 import { BatchBook, type BatchRecord } from '../../functions/domain/stores/batches.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET } from '../../local/deployment.js';
-import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 
 let h: Harness;
-let batches: BatchBook;
 const BUCKET = 'bulk-versioned';
 const REQUESTER = 'AKIABULKVERSIONS0001';
 
 beforeAll(async () => {
   // Three real seconds per simulated hour, as in restore-batch.test.ts: a Standard restore takes 12 s.
   h = await startHarness({ realMsPerSimulatedHour: 3000 });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  batches = new BatchBook(ddb, TABLE_NAMES.objects);
   await h.createBucket(BUCKET);
   await h.s3().send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   await h.principals.put(REQUESTER, 'owner@example.com', new Date());
@@ -41,10 +33,10 @@ describe('bulk restore of a versioned bucket', () => {
     for (const key of keys) listed.set(key, await putArchived(key, `first ${key}`));
     // A newer (also archived) version of one object is written once the prefix is listed, before the job runs.
     let newer: string | undefined;
-    const book = Object.create(batches) as BatchBook;
+    const book = Object.create(h.batches) as BatchBook;
     book.create = async (batch: BatchRecord) => {
       newer = await putArchived('v/a 1+x.bin', 'written after the listing');
-      return batches.create(batch);
+      return h.batches.create(batch);
     };
     const deps: BatchSubmitDeps = { s3: h.s3(), sfn: h.sfn, batches: book, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
     const restoresBefore = h.cloud.s3.calls.get('RestoreObject') ?? 0;
@@ -55,7 +47,7 @@ describe('bulk restore of a versioned bucket', () => {
     expect(newer).toBeDefined();
     expect(newer).not.toBe(listed.get('v/a 1+x.bin'));
 
-    const batch = (await batches.get(submitted.batchId))!;
+    const batch = (await h.batches.get(submitted.batchId))!;
     expect(batch.jobs).toMatchObject([{ kind: 'archive', versioned: true, count: 3 }]);
     const manifest = await (await h.s3().send(new GetObjectCommand({ Bucket: MANIFEST_BUCKET, Key: batch.jobs[0]!.manifestKey }))).Body!.transformToString();
     expect(manifest.trim().split('\n').sort()).toEqual(keys.map((key) => `${BUCKET},${encodeURIComponent(key)},${listed.get(key)!}`).sort());
@@ -70,7 +62,7 @@ describe('bulk restore of a versioned bucket', () => {
       200,
     );
     expect(execution.status).toBe('SUCCEEDED');
-    expect(await batches.get(submitted.batchId)).toMatchObject({ status: 'READY', expectedCount: 3, restoredCount: 3 });
+    expect(await h.batches.get(submitted.batchId)).toMatchObject({ status: 'READY', expectedCount: 3, restoredCount: 3 });
     expect((h.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore).toBe(3);
     for (const key of keys) {
       const head = await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, VersionId: listed.get(key) }));

@@ -1,8 +1,6 @@
 /** The bulk path end to end on the local cloud: manifests, S3 Batch Operations jobs, completions counted, one email of each kind. */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitBatch, type BatchSubmitDeps } from '../../cli/commands/batch-submit.js';
 import { objectIdOf } from '../../functions/domain/rules/object-id.js';
@@ -11,15 +9,12 @@ import { restoreCost } from '../../functions/domain/rules/restore-cost.js';
 import { batchNoticeFile } from '../../functions/restore-batch/steps.js';
 import { loadPriceTable } from '../../infra/price-table.js';
 import { ordererReader } from '../../functions/domain/restores/order-restore.js';
-import { BatchBook } from '../../functions/domain/stores/batches.js';
 import { BATCH_STATE_MACHINE_ARN, MANIFEST_BUCKET, STATE_MACHINE_ARN } from '../../local/deployment.js';
-import { TABLE_NAMES } from '../../local/cloud.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { runCli, type CliRun } from '../support/cli.js';
 
 let h: Harness;
-let batches: BatchBook;
 let deps: BatchSubmitDeps;
 const BUCKET = 'bulk-source';
 const REQUESTER = 'AKIABULKREQUESTER001';
@@ -32,11 +27,7 @@ beforeAll(async () => {
   // a loaded machine slowing jobs and completions by a few seconds could reach it before the
   // restores were counted (the batch then ends PARTIAL).
   h = await startHarness({ realMsPerSimulatedHour: 3000 });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'local' } }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-  batches = new BatchBook(ddb, TABLE_NAMES.objects);
-  deps = { s3: h.s3(), sfn: h.sfn, batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
+  deps = { s3: h.s3(), sfn: h.sfn, batches: h.batches, manifestBucket: MANIFEST_BUCKET, batchStateMachineArn: BATCH_STATE_MACHINE_ARN, now: () => new Date() };
   await h.createBucket(BUCKET);
   await h.principals.put(REQUESTER, 'owner@example.com', new Date());
   await h.principals.put(READER, 'reader@example.com', new Date());
@@ -69,7 +60,7 @@ describe('bulk restore', () => {
     // Someone reads one of the batch's objects while it runs: they join the batch, no restore of their own.
     expect(await h.read(BUCKET, 'big/part 3+x.bin', READER)).toBe('InvalidObjectState');
     await h.cloud.settle();
-    expect(Object.keys((await batches.get(submitted.batchId))!.joiners ?? {})).toHaveLength(1);
+    expect(Object.keys((await h.batches.get(submitted.batchId))!.joiners ?? {})).toHaveLength(1);
 
     const execution = await eventually(
       async () => {
@@ -92,7 +83,7 @@ describe('bulk restore', () => {
     ]);
     expect(path.at(-2)).toBe('Finish: ready or partial report');
 
-    const batch = (await batches.get(submitted.batchId))!;
+    const batch = (await h.batches.get(submitted.batchId))!;
     expect(batch).toMatchObject({ status: 'READY', expectedCount: 43, restoredCount: 43, objectCount: 43 });
     expect((h.cloud.s3.calls.get('RestoreObject') ?? 0) - restoresBefore).toBe(43);
     // Zero per-object executions.
@@ -163,16 +154,16 @@ describe('bulk restore', () => {
       deadline: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    await batches.create(batch);
+    await h.batches.create(batch);
     const { executionArn } = await h.sfn.send(new StartExecutionCommand({ stateMachineArn: BATCH_STATE_MACHINE_ARN, name: batchId, input: JSON.stringify({ batchId }) }));
     await eventually(async () => (await h.sfn.send(new DescribeExecutionCommand({ executionArn }))).status !== 'RUNNING', 'the batch workflow to end', 60_000, 200);
 
-    const ended = (await batches.get(batchId))!;
+    const ended = (await h.batches.get(batchId))!;
     expect(ended.status).toBe('FAILED');
     expect(ended.failures).toEqual([{ reason: expect.stringMatching(/^job failed before 2 task\(s\) ran: ManifestETagMismatch: /), count: 2, sample: [] }]);
     // Nothing was restored, nothing is left running.
     expect((await h.s3().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'broken/a.bin' }))).Restore).toBeUndefined();
-    expect((await batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
+    expect((await h.batches.runningIn(BUCKET)).map((b) => b.batchId)).not.toContain(batchId);
     const told = await eventually(
       () => {
         const mails = (h.cloud.ses.list() as { to: string[]; subject: string }[]).filter((e) => JSON.stringify(e.to).includes('broken@example.com'));
@@ -201,7 +192,7 @@ describe('bulk restore', () => {
     const submitted = await submitBatch(withPolicy, { ...request, prefix: 'policy/' });
     expect(submitted).toMatchObject({ outcome: 'submitted', objectCount: 2, skipped: 0, refused: 2 });
     if (submitted.outcome !== 'submitted') throw new Error('not submitted');
-    const batch = (await batches.get(submitted.batchId))!;
+    const batch = (await h.batches.get(submitted.batchId))!;
     const manifest = await h.s3().send(new GetObjectCommand({ Bucket: MANIFEST_BUCKET, Key: batch.jobs[0]!.manifestKey }));
     expect((await manifest.Body!.transformToString()).trim().split('\n')).toEqual([`${BUCKET},policy%2Fopen-1.bin`, `${BUCKET},policy%2Fopen-2.bin`]);
   });
@@ -219,7 +210,7 @@ describe('bulk restore', () => {
 
     const submitted = await submitBatch({ ...deps, prices }, { bucket: BUCKET, prefix: 'priced/', tier: 'BULK', days: 2, recipients: [ordererReader(REQUESTER, undefined)] });
     if (submitted.outcome !== 'submitted') throw new Error('not submitted');
-    const batch = (await batches.get(submitted.batchId))!;
+    const batch = (await h.batches.get(submitted.batchId))!;
     expect(batch.costMicroUsd).toBe(expected);
     expect(batchNoticeFile(batch, 'started').costMicroUsd).toBe(expected);
   });
