@@ -160,7 +160,7 @@ export class LocalCloud {
       ...localFunctionEnvironment(config, { tables: TABLE_NAMES, stateMachineArn, account: LOCAL_ACCOUNT }, clock),
       ...batchFunctionEnvironment({ objectsTable: TABLE_NAMES.objects, noticesTable: TABLE_NAMES.notices, manifestBucket: MANIFEST_BUCKET, account: LOCAL_ACCOUNT }, clock),
     };
-    const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION);
+    const functions = await LocalFunctions.load(env, LOCAL_ACCOUNT, LOCAL_REGION, log);
 
     // --- EventBridge: accepted events are journaled in the data folder and delivered after a restart.
     const bus = new EventBus(LOCAL_ACCOUNT, LOCAL_REGION, { attempts: 8, baseDelayMs: 200 }, log, undefined, join(options.dataDir, 'eventbridge.jsonl'));

@@ -18,20 +18,95 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 
 type Pending = { resolve(result: unknown): void; reject(err: Error): void };
 
+interface RuntimeSpec {
+  env: Record<string, string>;
+  account: string;
+  region: string;
+}
+
+/** Starts a runtime thread and resolves once it has imported every handler. */
+async function startRuntime(spec: RuntimeSpec): Promise<Worker> {
+  const worker = new Worker(new URL('./function-runtime.ts', import.meta.url), {
+    workerData: { names: FUNCTION_NAMES, account: spec.account, region: spec.region } satisfies RuntimeData,
+    env: { ...process.env, ...spec.env },
+    // A profiled host profiles its functions too (`node --cpu-prof`: one profile a thread).
+    execArgv: ['--import', TSX_LOADER, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
+  });
+  let onMessage: (message: RuntimeMessage) => void = () => undefined;
+  let onError: (err: Error) => void = () => undefined;
+  let onExit: (code: number) => void = () => undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      onMessage = (message) => {
+        if ('ready' in message) resolve();
+        else if ('loadFailed' in message) reject(new Error(`the local Lambda runtime could not import the handlers: ${message.loadFailed}`));
+      };
+      onError = reject;
+      onExit = (code) => reject(new Error(`the local Lambda runtime exited while starting (code ${code})`));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    });
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  } finally {
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+  }
+  return worker;
+}
+
 export class LocalFunctions {
   /** Invocations per function, for tests and benchmarks. */
   readonly invocations = new Map<FunctionName, number>();
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private exited: Error | undefined;
+  private closed = false;
+  /** The runtime, or the start of its replacement after a crash. */
+  private runtime: Promise<Worker>;
 
   private constructor(
-    private readonly worker: Worker,
-    /** The functions' environment, as the runtime sees it. */
-    readonly environment: Readonly<Record<string, string>>,
-    private readonly account: string,
-    private readonly region: string,
+    worker: Worker,
+    private readonly spec: RuntimeSpec,
+    private readonly log: (message: string) => void,
   ) {
+    this.runtime = Promise.resolve(this.attach(worker));
+  }
+
+  /** Starts the runtime with `env` as the functions' environment, once every handler is imported. */
+  static async load(env: Record<string, string>, account: string, region: string, log: (message: string) => void): Promise<LocalFunctions> {
+    const spec = { env, account, region };
+    return new LocalFunctions(await startRuntime(spec), spec, log);
+  }
+
+  /** The functions' environment, as the runtime sees it. */
+  get environment(): Readonly<Record<string, string>> {
+    return this.spec.env;
+  }
+
+  arn(name: FunctionName): string {
+    return `arn:aws:lambda:${this.spec.region}:${this.spec.account}:function:${name}`;
+  }
+
+  /** Invokes by name or ARN. Payload and result cross a JSON boundary, as with Lambda. */
+  async invoke(nameOrArn: string, payload: unknown): Promise<unknown> {
+    const name = nameOrArn.split(':').pop()! as FunctionName;
+    if (!FUNCTION_NAMES.includes(name)) throw Object.assign(new Error(`Function not found: ${nameOrArn}`), { name: 'Lambda.ResourceNotFoundException' });
+    if (this.closed) throw Object.assign(new Error('the local Lambda runtime is stopped'), { name: 'Lambda.ServiceException' });
+    this.invocations.set(name, (this.invocations.get(name) ?? 0) + 1);
+    const worker = await this.runtime;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, name, payload: JSON.stringify(payload ?? null) } satisfies InvokeMessage);
+    });
+  }
+
+  /** Stops the runtime; invocations still running are failed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await (await this.runtime.catch(() => undefined))?.terminate();
+  }
+
+  private attach(worker: Worker): Worker {
     worker.on('message', (message: RuntimeMessage) => {
       if (!('id' in message)) return;
       const waiting = this.pending.get(message.id);
@@ -39,54 +114,19 @@ export class LocalFunctions {
       if ('result' in message) waiting?.resolve(JSON.parse(message.result));
       else waiting?.reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack }));
     });
+    // An error no handler caught (a rejection left floating, say) ends the thread, as it ends a
+    // Lambda environment: the invocations in it fail, and the next ones get a fresh runtime.
+    worker.on('error', (err) => this.log(`local Lambda runtime crashed: ${err.stack ?? err.message}`));
     worker.on('exit', (code) => {
-      this.exited = new Error(`the local Lambda runtime exited (code ${code})`);
-      for (const waiting of this.pending.values()) waiting.reject(this.exited);
+      const lost = [...this.pending.values()];
       this.pending.clear();
+      const crash = Object.assign(new Error(`the local Lambda runtime exited (code ${code}) during the invocation`), { name: 'Lambda.ServiceException' });
+      for (const waiting of lost) waiting.reject(crash);
+      if (this.closed) return;
+      this.runtime = startRuntime(this.spec).then((next) => this.attach(next));
+      // A runtime that cannot start again fails the invocations that wait for it, each with the reason.
+      this.runtime.catch((err: unknown) => this.log(`local Lambda runtime did not restart: ${(err as Error).message}`));
     });
-  }
-
-  /** Starts the runtime with `env` as the functions' environment, once every handler is imported. */
-  static async load(env: Record<string, string>, account: string, region: string): Promise<LocalFunctions> {
-    const worker = new Worker(new URL('./function-runtime.ts', import.meta.url), {
-      workerData: { names: FUNCTION_NAMES, account, region } satisfies RuntimeData,
-      env: { ...process.env, ...env },
-      // A profiled host profiles its functions too (`node --cpu-prof`: one profile a thread).
-      execArgv: ['--import', TSX_LOADER, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
-    });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: RuntimeMessage) => {
-        if ('ready' in message) resolve();
-        else if ('loadFailed' in message) reject(new Error(`the local Lambda runtime could not import the handlers: ${message.loadFailed}`));
-        else return;
-        worker.off('message', onMessage);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the local Lambda runtime exited while starting (code ${code})`)));
-    });
-    return new LocalFunctions(worker, env, account, region);
-  }
-
-  arn(name: FunctionName): string {
-    return `arn:aws:lambda:${this.region}:${this.account}:function:${name}`;
-  }
-
-  /** Invokes by name or ARN. Payload and result cross a JSON boundary, as with Lambda. */
-  invoke(nameOrArn: string, payload: unknown): Promise<unknown> {
-    const name = nameOrArn.split(':').pop()! as FunctionName;
-    if (!FUNCTION_NAMES.includes(name)) return Promise.reject(Object.assign(new Error(`Function not found: ${nameOrArn}`), { name: 'Lambda.ResourceNotFoundException' }));
-    if (this.exited) return Promise.reject(this.exited);
-    this.invocations.set(name, (this.invocations.get(name) ?? 0) + 1);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, name, payload: JSON.stringify(payload ?? null) } satisfies InvokeMessage);
-    });
-  }
-
-  /** Stops the runtime; invocations still running are failed. */
-  async close(): Promise<void> {
-    await this.worker.terminate();
+    return worker;
   }
 }
