@@ -11,9 +11,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 type Handler = (event: unknown, context: object) => Promise<unknown>;
 
 export interface RuntimeData {
-  names: readonly string[];
-  account: string;
-  region: string;
+  /** Each function's ARN, by name: the functions the runtime imports. */
+  arns: Record<string, string>;
 }
 
 /** Host → runtime: one invocation; the payload crosses as JSON text, as Lambda's does. */
@@ -26,11 +25,11 @@ export interface InvokeMessage {
 /** Runtime → host: `ready` once every handler is imported, then one answer per invocation. */
 export type RuntimeMessage = { ready: true } | { loadFailed: string } | { id: number; result: string } | { id: number; error: { name: string; message: string; stack?: string } };
 
-function lambdaContext(account: string, region: string, name: string) {
+function lambdaContext(name: string, arn: string) {
   return {
     functionName: name,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${name}`,
+    invokedFunctionArn: arn,
     memoryLimitInMB: '512',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
@@ -43,7 +42,7 @@ function lambdaContext(account: string, region: string, name: string) {
 async function serve(port: NonNullable<typeof parentPort>, data: RuntimeData): Promise<void> {
   const handlers = new Map<string, Handler>();
   try {
-    for (const name of data.names) {
+    for (const name of Object.keys(data.arns)) {
       const module = (await import(`../functions/${name}/handler.ts`)) as { handler: Handler };
       handlers.set(name, module.handler);
     }
@@ -55,7 +54,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: RuntimeData): P
     const handler = handlers.get(message.name)!;
     void (async () => {
       try {
-        const result = await handler(JSON.parse(message.payload), lambdaContext(data.account, data.region, message.name));
+        const result = await handler(JSON.parse(message.payload), lambdaContext(message.name, data.arns[message.name]!));
         port.postMessage({ id: message.id, result: JSON.stringify(result ?? null) } satisfies RuntimeMessage);
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));

@@ -24,10 +24,14 @@ interface RuntimeSpec {
   region: string;
 }
 
+function functionArn(spec: RuntimeSpec, name: FunctionName): string {
+  return `arn:aws:lambda:${spec.region}:${spec.account}:function:${name}`;
+}
+
 /** Starts a runtime thread and resolves once it has imported every handler. */
 async function startRuntime(spec: RuntimeSpec): Promise<Worker> {
   const worker = new Worker(new URL('./function-runtime.ts', import.meta.url), {
-    workerData: { names: FUNCTION_NAMES, account: spec.account, region: spec.region } satisfies RuntimeData,
+    workerData: { arns: Object.fromEntries(FUNCTION_NAMES.map((name) => [name, functionArn(spec, name)])) } satisfies RuntimeData,
     env: { ...process.env, ...spec.env },
     // A profiled host profiles its functions too (`node --cpu-prof`: one profile a thread).
     execArgv: ['--import', TSX_LOADER, ...process.execArgv.filter((flag) => flag.startsWith('--cpu-prof'))],
@@ -83,7 +87,7 @@ export class LocalFunctions {
   }
 
   arn(name: FunctionName): string {
-    return `arn:aws:lambda:${this.spec.region}:${this.spec.account}:function:${name}`;
+    return functionArn(this.spec, name);
   }
 
   /** Invokes by name or ARN. Payload and result cross a JSON boundary, as with Lambda. */
