@@ -273,13 +273,27 @@ function throughput(r: Results, objects: number): number | undefined {
   return run?.allRestoresRequestedMs ? run.objects / (run.allRestoresRequestedMs / 1000) : undefined;
 }
 
+/** One row of the targets table; `met` is `null` for a figure with no target of its own (shown for what it explains). */
+function row(figure: string, before: string, after: string, target: string, met: boolean | undefined | null): string {
+  return `| ${figure} | ${before} | ${after} | ${target} | ${met === null ? '' : met === undefined ? 'not measured' : met ? 'met' : 'not met'} |`;
+}
+
+/** A burst's drain and peak memory against the targets (under 6 minutes, under 1 GiB); a figure not measured reads "not run". */
+function burstRows(label: string, before: { drainMs?: number; peakRssMiB?: number }, after: { drainWallMs?: number; peakRssMiB?: number } | undefined): string[] {
+  const seconds = (ms: number | undefined) => (ms === undefined ? 'not run' : `${(ms / 1000).toFixed(0)} s`);
+  const mib = (value: number | undefined) => (value === undefined ? 'not run' : `${value} MiB`);
+  const drain = after?.drainWallMs;
+  const peak = after?.peakRssMiB;
+  return [
+    row(`${label}: drained`, seconds(before.drainMs), seconds(drain), 'under 360 s', drain === undefined ? undefined : drain < 360_000),
+    row(`${label}: peak memory`, mib(before.peakRssMiB), mib(peak), 'under 1024 MiB', peak === undefined ? undefined : peak < 1024),
+  ];
+}
+
 function renderTargets(r: Results): string[] {
   // A burst measured before latency was (an older bench) is the "before", not an "after".
   const b = r.burst?.latencyTargets ? (r.burst as { drainWallMs?: number; peakRssMiB?: number }) : undefined;
   const tp = throughput(r, 10_000);
-  // `null`: a figure with no target of its own (shown for what it explains).
-  const row = (figure: string, before: string, after: string, target: string, met: boolean | undefined | null) =>
-    `| ${figure} | ${before} | ${after} | ${target} | ${met === null ? '' : met === undefined ? 'not measured' : met ? 'met' : 'not met'} |`;
   return [
     '## Targets of the local cloud: before and after',
     '',
@@ -304,21 +318,8 @@ function renderTargets(r: Results): string[] {
       'no target',
       null,
     ),
-    row(
-      'burst: drained',
-      `${(BEFORE.burstDrainMs / 1000).toFixed(0)} s`,
-      b?.drainWallMs === undefined ? 'not run' : `${(b.drainWallMs / 1000).toFixed(0)} s`,
-      'under 360 s',
-      b?.drainWallMs === undefined ? undefined : b.drainWallMs < 360_000,
-    ),
-    row(
-      'burst: peak memory',
-      `${BEFORE.burstPeakRssMiB} MiB`,
-      b?.peakRssMiB === undefined ? 'not run' : `${b.peakRssMiB} MiB`,
-      'under 1024 MiB',
-      b?.peakRssMiB === undefined ? undefined : b.peakRssMiB < 1024,
-    ),
-    ...fastBurstRows(r.burstFastClock, row),
+    ...burstRows('burst', { drainMs: BEFORE.burstDrainMs, peakRssMiB: BEFORE.burstPeakRssMiB }, b),
+    ...burstRows(`burst at ${FAST_BURST_MS_PER_HOUR / 1000} s per simulated hour`, {}, r.burstFastClock),
     row(
       'ratio to the bare HeadObject + RestoreObject script',
       String(BEFORE.baselineRatio),
@@ -326,23 +327,6 @@ function renderTargets(r: Results): string[] {
       'at most 3',
       r.baseline ? r.baseline.ratio <= 3 : undefined,
     ),
-  ];
-}
-
-function fastBurstRows(
-  b: { drainWallMs?: number; peakRssMiB?: number } | undefined,
-  row: (figure: string, before: string, after: string, target: string, met: boolean | undefined | null) => string,
-): string[] {
-  const clock = `${FAST_BURST_MS_PER_HOUR / 1000} s per simulated hour`;
-  return [
-    row(
-      `burst at ${clock}: drained`,
-      'not run',
-      b?.drainWallMs === undefined ? 'not run' : `${(b.drainWallMs / 1000).toFixed(0)} s`,
-      'under 360 s',
-      b?.drainWallMs === undefined ? undefined : b.drainWallMs < 360_000,
-    ),
-    row(`burst at ${clock}: peak memory`, 'not run', b?.peakRssMiB === undefined ? 'not run' : `${b.peakRssMiB} MiB`, 'under 1024 MiB', b?.peakRssMiB === undefined ? undefined : b.peakRssMiB < 1024),
   ];
 }
 

@@ -119,7 +119,7 @@ async function path(name: PathName, count: number, timing: PathTiming = {}) {
   // The happy path runs at every size, and a large run outlasts a day of simulated time: its
   // wait timeout and restored copies last a year (73 real minutes), so that no object leaves
   // the happy path because the one-process local cloud fell behind (AWS delivers in seconds).
-  // A run at a slower clock keeps the defaults: a year there would outlast Node's longest timer (24.8 days).
+  // A run at a slower clock keeps the defaults: there the local cloud's lag is seconds of simulated time, not a day.
   const longLived = name === 'happy' && timing.msPerHour === undefined ? { waitTimeoutSeconds: 365 * 86_400, restoreDays: 365 } : {};
   const options: Partial<LocalCloudOptions> = {
     realMsPerSimulatedHour: timing.msPerHour ?? 500,
