@@ -408,8 +408,13 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
   const restored = Math.min(batch.restoredCount ?? 0, batch.expectedCount ?? batch.objectCount);
   const failed = (batch.failures ?? []).reduce((n, f) => n + f.count, 0);
   const notRestored = failed || batch.objectCount - restored;
-  const counts =
-    kind === 'started' ? `${batch.objectCount} objects` : kind === 'ready' ? `${restored} of ${batch.objectCount} objects ready` : `${notRestored} of ${batch.objectCount} objects not restored`;
+  // How many files the entry stands for (the email's subject counts them), and how its label says so.
+  const { fileCount, counts } =
+    kind === 'started'
+      ? { fileCount: batch.objectCount, counts: `${batch.objectCount} objects` }
+      : kind === 'ready'
+        ? { fileCount: restored, counts: `${restored} of ${batch.objectCount} objects ready` }
+        : { fileCount: notRestored, counts: `${notRestored} of ${batch.objectCount} objects not restored` };
   const reasons = (batch.failures ?? [])
     .slice(0, 5)
     .map((f) => `${f.count} x ${f.reason}${f.sample.length ? ` (e.g. ${f.sample.slice(0, 3).join(', ')})` : ''}`)
@@ -420,7 +425,7 @@ export function batchNoticeFile(batch: BatchRecord, kind: NoticeKind): NoticeFil
     bucket: batch.bucket,
     key: `${batch.prefix} [batch ${batch.batchId}: ${counts}]`,
     prefix: batch.prefix,
-    fileCount: kind === 'started' ? batch.objectCount : kind === 'ready' ? restored : notRestored,
+    fileCount,
     storageClass: 'archive (bulk restore)',
     tier: batch.tier === 'BULK' ? 'Bulk' : 'Standard',
     expectedReadyAt: batch.expectedReadyAt,
