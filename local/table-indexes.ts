@@ -113,7 +113,7 @@ async function exists(ddb: DynamoDBClient, table: string): Promise<boolean> {
 }
 
 /** Creates the table when it is not there, and waits until it is ACTIVE. */
-async function ensureTable(ddb: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
+export async function ensureTable(ddb: DynamoDBClient, definition: CreateTableCommandInput): Promise<void> {
   const table = definition.TableName!;
   if (!(await exists(ddb, table))) await ddb.send(new CreateTableCommand(definition));
   await eventually(async () => (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus === 'ACTIVE', `table ${table} active`, 60_000);

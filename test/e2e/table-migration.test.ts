@@ -15,7 +15,7 @@ import { createTableInput } from '../../infra/table-definitions.js';
 import { EXPIRING_COPIES_INDEX, EXPIRING_PARTITION, OPEN_CYCLES_INDEX } from '../../functions/domain/stores/records.js';
 import { TABLE_NAMES } from '../../local/deployment.js';
 import { startHarness, type Harness } from '../../local/harness.js';
-import { addMissingIndexes, rebuildFile } from '../../local/table-indexes.js';
+import { addMissingIndexes, ensureTable, rebuildFile } from '../../local/table-indexes.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'autorestore-old-data-'));
 const ITEMS = 60;
@@ -29,13 +29,12 @@ async function oldDataFolder(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'old', secretAccessKey: 'old' } });
   const current = createTableInput('objects', TABLE_NAMES.objects);
-  await client.send(
-    new CreateTableCommand({
-      ...current,
-      AttributeDefinitions: current.AttributeDefinitions.filter((a) => a.AttributeName !== 'expiringPartition' && a.AttributeName !== 'expiryDate'),
-      GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== EXPIRING_COPIES_INDEX),
-    }),
-  );
+  // ACTIVE before the first write: dynalite answers CreateTable while the table is still CREATING.
+  await ensureTable(client, {
+    ...current,
+    AttributeDefinitions: current.AttributeDefinitions.filter((a) => a.AttributeName !== 'expiringPartition' && a.AttributeName !== 'expiryDate'),
+    GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== EXPIRING_COPIES_INDEX),
+  });
   for (let i = 0; i < ITEMS; i++) {
     await client.send(
       new PutItemCommand({
@@ -147,7 +146,7 @@ describe('a data folder from before the expiring-copies index', () => {
     beforeAll(() =>
       withDynalite(template, async (client) => {
         const current = createTableInput('objects', TABLE_NAMES.objects);
-        await client.send(new CreateTableCommand({ ...current, GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== EXPIRING_COPIES_INDEX) }));
+        await ensureTable(client, { ...current, GlobalSecondaryIndexes: current.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== EXPIRING_COPIES_INDEX) });
         for (let i = 0; i < BIG; i++) await client.send(new PutItemCommand({ TableName: TABLE_NAMES.objects, Item: itemOf(i) }));
       }),
     );
