@@ -1,19 +1,21 @@
 /**
- * The monthly cost ledger: atomic counters per month, and per month and bucket, reader or
- * tier, kept in the audit table under a partition of their own per month (`#ledger#YYYY-MM`),
- * so a month's figures are one Query and nothing is ever scanned. Amounts are micro-dollars. Each
- * restore's charge is marked (in `#ledger#YYYY-MM#charges`) so that a retried step counts once;
- * the marker names the bucket, reader and tier it was counted under, which a refund takes it back from.
+ * The monthly cost ledger: atomic counters per month, and per month and bucket or tier, kept in
+ * the audit table under a partition of their own per month (`#ledger#YYYY-MM`). Amounts are
+ * micro-dollars. Each restore's charge is marked (in `#ledger#YYYY-MM#charges`) so that a retried
+ * step counts once; the marker names the bucket, reader and tier it was counted under, which a
+ * refund takes it back from. A month's figures are two Queries (its counters, its markers); nothing is ever scanned.
  *
  * The month's total doubles as the budget counter: a charge under a budget is one conditional
  * ADD (`total + cost <= budget`), which DynamoDB applies to the item one write at a time, so
  * two restores racing for the last of the budget never both pass.
  *
  * Buckets and tiers are few, so their counters are attributes of the total's item, added in
- * the same write (a charge is three writes: marker, total, reader). Readers are unbounded and
- * keep an item each, so the total's item stays far under DynamoDB's 400 KB. Months written
- * before kept bucket and tier counters as items of their own (`bucket#<name>`, `tier#<name>`):
- * they still read, added to the attributes of the same name.
+ * the same write (a charge is two writes: marker, total). Readers are unbounded, so the total's
+ * item does not hold them: a reader's figures are the sum of the markers naming them
+ * (`countsReader`), read only for the month's figures, an operator's command. Months written
+ * before kept counters as items of their own (`bucket#<name>`, `tier#<name>`, `reader#<id>`):
+ * they still read, added to the lines of the same name; a marker written before counts for its
+ * reader through such an item, not by itself.
  */
 import { createHash } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -68,6 +70,16 @@ interface CounterItem {
   restores?: number;
 }
 
+/** A charge's marker: what it was counted under. Markers written before have no `countsReader` (their reader has a counter item), the oldest no names. */
+interface ChargeMarker {
+  chargeId: string;
+  microUsd: number;
+  bucket?: string;
+  readerId?: string;
+  tier?: RestoreTier;
+  countsReader?: boolean;
+}
+
 export class CostLedger {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -88,7 +100,7 @@ export class CostLedger {
         new PutCommand({
           TableName: this.table,
           // The counters it was added to, so that a refund takes it back from those, whatever a later step names.
-          Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd, bucket: charge.bucket, readerId: charge.readerId, tier: charge.tier },
+          Item: { ...marker, chargeId: charge.chargeId, microUsd: charge.microUsd, bucket: charge.bucket, readerId: charge.readerId, tier: charge.tier, countsReader: true },
           ConditionExpression: 'attribute_not_exists(objectId)',
         }),
       ),
@@ -100,7 +112,6 @@ export class CostLedger {
       await this.ddb.send(new DeleteCommand({ TableName: this.table, Key: marker }));
       return 'OVER_BUDGET';
     }
-    await this.add(partition, `reader#${charge.readerId}`, charge.microUsd);
     return 'CHARGED';
   }
 
@@ -124,15 +135,17 @@ export class CostLedger {
     if (!removed) return false;
     // Taken back from the counters the charge was added to (a retried step may name another reader,
     // read from the record later); markers written before they kept those names fall back to the caller's.
-    const marked = (removed.Attributes ?? {}) as Partial<Pick<Charge, 'bucket' | 'readerId' | 'tier'>>;
+    const marked = (removed.Attributes ?? {}) as Partial<ChargeMarker>;
     const charged: Charge = { ...charge, bucket: marked.bucket ?? charge.bucket, readerId: marked.readerId ?? charge.readerId, tier: marked.tier ?? charge.tier };
-    await Promise.all([this.add(partition, TOTAL, -charge.microUsd, undefined, -1, onTotal(charged)), this.add(partition, `reader#${charged.readerId}`, -charge.microUsd, undefined, -1)]);
+    await this.add(partition, TOTAL, -charge.microUsd, undefined, -1, onTotal(charged));
+    // A marker that counted for its reader took the reader's share with it; one written before counted through the reader's item.
+    if (!marked.countsReader) await this.add(partition, `reader#${charged.readerId}`, -charge.microUsd, undefined, -1);
     return true;
   }
 
-  /** Charge markers live in a partition of their own, so reading a month's counters never reads one per restore. */
+  /** Charge markers live in a partition of their own, so charging and the console's total never read one per restore. */
   private markerKey(charge: Pick<Charge, 'month' | 'chargeId'>) {
-    return { objectId: `${ledgerPartitionOf(charge.month)}#charges`, at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
+    return { objectId: chargesPartitionOf(charge.month), at: `${CHARGE_PREFIX}${createHash('sha256').update(charge.chargeId).digest('hex').slice(0, 32)}` };
   }
 
   /** ADDs to one counter item, and to the `names` counted as attributes of it (the total's bucket and tier). */
@@ -162,19 +175,12 @@ export class CostLedger {
     return (await this.month(month)).total.microUsd;
   }
 
-  /** The month's counters: one Query of its partition (the total with its bucket and tier counters, an item per reader). */
+  /**
+   * The month's figures: a Query of its counters (the total with its bucket and tier counters;
+   * items written before), and one of its charge markers, the readers' figures.
+   */
   async month(month: string): Promise<MonthFigures> {
-    const items = await allPages<CounterItem>((startKey) =>
-      this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'objectId = :p',
-          ExpressionAttributeValues: { ':p': ledgerPartitionOf(month) },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      ),
-    );
+    const [items, markers] = await Promise.all([this.partition<CounterItem>(ledgerPartitionOf(month)), this.partition<ChargeMarker>(chargesPartitionOf(month))]);
     const line = (name: string, item: CounterItem): LedgerLine => ({ name, microUsd: item.microUsd ?? 0, restores: item.restores ?? 0 });
     const by = Object.fromEntries(LEDGER_DIMENSIONS.map((d) => [d, new Map<string, LedgerLine>()])) as Record<LedgerDimension, Map<string, LedgerLine>>;
     const lineOf = (dimension: LedgerDimension, name: string) => {
@@ -203,9 +209,34 @@ export class CostLedger {
       counted.microUsd += item.microUsd ?? 0;
       counted.restores += item.restores ?? 0;
     }
+    for (const marker of markers) {
+      if (!marker.countsReader || marker.readerId === undefined) continue;
+      const counted = lineOf('reader', marker.readerId);
+      counted.microUsd += marker.microUsd;
+      counted.restores += 1;
+    }
     const sorted = (lines: Map<string, LedgerLine>) => [...lines.values()].sort((a, b) => b.microUsd - a.microUsd || a.name.localeCompare(b.name));
     return { month, total, by: { bucket: sorted(by.bucket), reader: sorted(by.reader), tier: sorted(by.tier) } };
   }
+
+  private partition<T>(partition: string): Promise<T[]> {
+    return allPages<T>((startKey) =>
+      this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'objectId = :p',
+          ExpressionAttributeValues: { ':p': partition },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+  }
+}
+
+/** The partition of a month's charge markers, apart from its counters. */
+function chargesPartitionOf(month: string): string {
+  return `${ledgerPartitionOf(month)}#charges`;
 }
 
 /** The counters of a charge kept as attributes of the month's total: `bucket#<name>`, `tier#<name>`. */
