@@ -201,13 +201,8 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
     deps.metrics.count('EmailsSent', 1, { name: 'kind', value: batch.kind });
     const delay = EMAIL_DELAY_METRIC[batch.kind];
     if (delay) for (const notice of toSend) deps.metrics.milliseconds(delay, now.getTime() - Date.parse(notice.createdAt));
-    // The ledger first, then the history: written per email (25 files a call), not per file.
-    await deps.notices.recordSent(
-      batch.email,
-      toSend.map((n) => n.noticeKey),
-      now,
-    );
-    await deps.audit.recordAll(
+    // The ledger, the history and the settled notices: written per email (25 items a call), not per file.
+    const history = deps.audit.stablePuts(
       toSend.map((notice) => ({
         objectId: notice.file.objectId,
         time: now,
@@ -220,10 +215,10 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
         detail: { kind: batch.kind, recipient: batch.email, filesInEmail: toSend.length },
       })),
     );
+    await deps.notices.settleEmail(batch.email, toSend, now, history);
   }
   // The notices listed in the email are sent; the others (another identity of the same person, or already emailed) are duplicates.
   const listed = new Set(toSend);
-  await deps.notices.settleSent(toSend, now, batch.email);
   await forEach(
     batch.notices.filter((notice) => !listed.has(notice)),
     (notice) => deps.notices.transition(notice, 'duplicate', now, batch.email),

@@ -250,8 +250,8 @@ describe('the next look, kept on the lease across whole ticks', () => {
       const slowAt = new Date(NOW.getTime() + 60_000);
       let takenOver = false;
       const notices = Object.assign(Object.create(own.notices) as typeof own.notices, {
-        settleSent: async (...args: Parameters<typeof own.notices.settleSent>) => {
-          await own.notices.settleSent(...args);
+        settleEmail: async (...args: Parameters<typeof own.notices.settleEmail>) => {
+          await own.notices.settleEmail(...args);
           if (takenOver) return;
           takenOver = true;
           expect(await at(new Date(slowAt.getTime() + 300_001))).toMatchObject({ pending: 0 });

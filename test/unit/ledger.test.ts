@@ -122,7 +122,9 @@ describe('the monthly cost ledger', () => {
     await ledger.charge(charge(m, 'a#1', 10_050, { bucket: 'photos', tier: 'Bulk' }));
     const out = await state.ddb.send(new QueryCommand({ TableName: state.tableNames.audit, KeyConditionExpression: 'objectId = :p', ExpressionAttributeValues: { ':p': ledgerPartitionOf(m) } }));
     expect(out.Items?.map((i) => i.at as string)).toEqual(['total']);
-    const markers = await state.ddb.send(new QueryCommand({ TableName: state.tableNames.audit, KeyConditionExpression: 'objectId = :p', ExpressionAttributeValues: { ':p': `${ledgerPartitionOf(m)}#charges` } }));
+    const markers = await state.ddb.send(
+      new QueryCommand({ TableName: state.tableNames.audit, KeyConditionExpression: 'objectId = :p', ExpressionAttributeValues: { ':p': `${ledgerPartitionOf(m)}#charges` } }),
+    );
     expect(markers.Items).toEqual([expect.objectContaining({ readerId: 'arn:aws:iam::1:user/alice', microUsd: 10_050, countsReader: true })]);
     expect(out.Items?.find((i) => i.at === 'total')).toMatchObject({ 'microUsd#bucket#photos': 10_050, 'restores#bucket#photos': 1, 'microUsd#tier#Bulk': 10_050, 'restores#tier#Bulk': 1 });
   });

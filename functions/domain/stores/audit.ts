@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, batchPutAll, conditionHeld } from './dynamodb.js';
+import { allPages, conditionHeld, putsInto, type TablePut } from './dynamodb.js';
 
 const MARKER_PREFIX = '#dedupe#';
 
@@ -124,13 +124,14 @@ export class AuditLog {
   }
 
   /**
-   * Writes entries whose key is stable (a dedupe key and a stable time), up to 25 a call: for
-   * entries one step writes together, such as one email's lines on each file it lists. Writing
-   * such an entry again replaces it with itself, so no condition is needed.
+   * The puts of entries whose key is stable (a dedupe key and a stable time), for a caller that
+   * writes them in a batch with its own items: such as one email's lines on each file it lists,
+   * written with the email's ledger. Writing such an entry again replaces it with itself, so no
+   * condition is needed.
    */
-  async recordAll(inputs: StableAuditInput[]): Promise<void> {
+  stablePuts(inputs: StableAuditInput[]): TablePut[] {
     const entries = new Map(inputs.map((input) => entryOf(input).entry).map((entry) => [`${entry.objectId}\n${entry.at}`, entry]));
-    await batchPutAll(this.ddb, this.table, [...entries.values()] as unknown as Record<string, unknown>[]);
+    return putsInto(this.table, [...entries.values()] as unknown as Record<string, unknown>[]);
   }
 
   private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {

@@ -70,15 +70,28 @@ export async function batchGetAll(
 
 const BATCH_WRITE_MAX_ITEMS = 25;
 
+/** One put of a BatchWriteItem, which may span tables. */
+export interface TablePut {
+  table: string;
+  item: Item;
+}
+
+/** Puts of these items into one table. */
+export function putsInto(table: string, items: readonly Item[]): TablePut[] {
+  return items.map((item) => ({ table, item }));
+}
+
 /**
- * Puts every item into `table`: one BatchWriteItem per 25 items (its limit), sending again the
- * puts it left unprocessed after a growing pause, as the BatchWriteItem reference recommends.
- * Each put replaces an item with the same key and takes no condition: only for items whose key
- * says everything (writing one twice leaves one). The items of one call must have distinct keys.
+ * Makes every put, in order: one BatchWriteItem per 25 puts (its limit, whatever the tables),
+ * sending again the puts it left unprocessed after a growing pause, as the BatchWriteItem
+ * reference recommends. Each put replaces an item with the same key and takes no condition: only
+ * for items whose key says everything (writing one twice leaves one). The puts of one call must
+ * have distinct keys. DynamoDB applies the puts of one call in no set order.
  */
-export async function batchPutAll(ddb: DynamoDBDocumentClient, table: string, items: Item[], pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH_WRITE_MAX_ITEMS) {
-    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [table]: items.slice(i, i + BATCH_WRITE_MAX_ITEMS).map((Item) => ({ PutRequest: { Item } })) };
+export async function batchPutAll(ddb: DynamoDBDocumentClient, puts: readonly TablePut[], pause = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+  for (let i = 0; i < puts.length; i += BATCH_WRITE_MAX_ITEMS) {
+    let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {};
+    for (const { table, item } of puts.slice(i, i + BATCH_WRITE_MAX_ITEMS)) (request[table] ??= []).push({ PutRequest: { Item: item } });
     for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
       if (attempt > 0) await pause(Math.min(50 * 2 ** (attempt - 1), 2_000));
       const out = await ddb.send(new BatchWriteCommand({ RequestItems: request }));

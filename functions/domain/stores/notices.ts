@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, batchGetAll, batchPutAll, conditionHeld, unlessConditionFails } from './dynamodb.js';
+import { allPages, batchGetAll, batchPutAll, conditionHeld, putsInto, unlessConditionFails, type TablePut } from './dynamodb.js';
 import type { ObjectRecord } from './records.js';
 import type { Reader } from '../rules/reader.js';
 
@@ -184,18 +184,18 @@ export class NoticeBook {
   }
 
   /**
-   * Moves the notices an email listed out of the pending index, as sent: whole items, 25 a
-   * BatchWriteItem, so an email costs one call per 25 files, not one per file. Only the tick
-   * holding the lease writes a pending notice (queueing never overwrites one), so nothing
-   * written since the tick read them is lost; a notice an earlier tick already emailed is in
-   * the sent ledger and never gets here.
+   * What an email's sending leaves behind, in as few BatchWriteItem calls as its puts need (25
+   * a call): the sent ledger's line for each file, so no later tick emails the address about it
+   * again (another identity of the same person, a tick retried after a crash); the caller's
+   * history lines; and the notices it listed, put back whole as sent, out of the pending index.
+   * Puts need no condition: only the tick holding the lease writes a pending notice (queueing
+   * never overwrites one), so nothing written since the tick read them is lost; a notice an
+   * earlier tick already emailed is in the ledger and never gets here.
    */
-  async settleSent(notices: readonly Notice[], now: Date, sentTo: string): Promise<void> {
-    await batchPutAll(
-      this.ddb,
-      this.table,
-      notices.map(({ pendingPartition: _leavesTheIndex, ...notice }) => ({ ...notice, status: 'sent', sentAt: now.toISOString(), sentTo })),
-    );
+  async settleEmail(email: string, sent: readonly Notice[], now: Date, history: readonly TablePut[]): Promise<void> {
+    const ledger = [...new Set(sent.map((n) => n.noticeKey))].map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() }));
+    const settled = sent.map(({ pendingPartition: _leavesTheIndex, ...notice }) => ({ ...notice, status: 'sent', sentAt: now.toISOString(), sentTo: email }));
+    await batchPutAll(this.ddb, [...putsInto(this.table, ledger), ...history, ...putsInto(this.table, settled)]);
   }
 
   async markUnresolvedRecorded(key: Pick<Notice, 'readerId' | 'noticeKey'>): Promise<void> {
@@ -234,19 +234,6 @@ export class NoticeBook {
   async alreadySent(email: string, noticeKeys: string[]): Promise<Set<string>> {
     const keys = [...new Set(noticeKeys)].map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey }));
     return new Set((await batchGetAll(this.ddb, this.table, keys)).map((item) => item.noticeKey as string));
-  }
-
-  /**
-   * Remembers that these (object, cycle, kind) keys were emailed to this address: the files of
-   * one email are written together, up to 25 a call, so an email's ledger costs per email, not per file.
-   */
-  async recordSent(email: string, noticeKeys: string[], now: Date): Promise<void> {
-    const keys = [...new Set(noticeKeys)];
-    await batchPutAll(
-      this.ddb,
-      this.table,
-      keys.map((noticeKey) => ({ readerId: ledgerPartition(email), noticeKey, sentAt: now.toISOString() })),
-    );
   }
 
   /**
