@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { allPages, batchGetAll, conditionHeld, unlessConditionFails } from '../../functions/domain/stores/dynamodb.js';
+import { allPages, batchGetAll, batchPutAll, conditionHeld, putsInto, unlessConditionFails } from '../../functions/domain/stores/dynamodb.js';
 
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
@@ -50,5 +50,27 @@ describe('batchGetAll', () => {
     expect(sent.map((s) => s.length)).toEqual([100, 60, 50]);
     expect(items.map((i) => i.id).sort()).toEqual(keys.map((k) => k.id).sort());
     expect(pauses).toEqual([50]);
+  });
+});
+
+describe('batchPutAll', () => {
+  it('sends 25 puts a call whatever their tables, in order, and sends again, after a growing pause, the puts left unprocessed', async () => {
+    type Request = Record<string, { PutRequest: { Item: { id: string } } }[]>;
+    const sent: Record<string, string[]>[] = [];
+    let unprocessedTwice = 2;
+    const ddb = {
+      send: async (command: { input: { RequestItems: Request } }) => {
+        const request = command.input.RequestItems;
+        sent.push(Object.fromEntries(Object.entries(request).map(([table, puts]) => [table, puts.map((p) => p.PutRequest.Item.id)])));
+        // The first call, and the retry of what it left, each leave the last put of table "b" unprocessed.
+        if (unprocessedTwice-- > 0) return { UnprocessedItems: { b: request.b!.slice(-1) } };
+        return { UnprocessedItems: {} };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}` }));
+    const pauses: number[] = [];
+    await batchPutAll(ddb, [...putsInto('a', ids('a', 20)), ...putsInto('b', ids('b', 10))], async (ms) => void pauses.push(ms));
+    expect(sent).toEqual([{ a: ids('a', 20).map((i) => i.id), b: ['b0', 'b1', 'b2', 'b3', 'b4'] }, { b: ['b4'] }, { b: ['b4'] }, { b: ['b5', 'b6', 'b7', 'b8', 'b9'] }]);
+    expect(pauses).toEqual([50, 100]);
   });
 });
