@@ -219,7 +219,7 @@ export class LocalCloud {
     bus.resume();
     batchJobs.resume();
 
-    const schedules = startSchedules(functions, clock, options.reconcileEveryMinutes ?? 15, log);
+    const schedules = startSchedules(functions, clock, { aggregatorEveryMinutes: config.aggregatorScheduleMinutes, reconcileEveryMinutes: options.reconcileEveryMinutes ?? 15 }, log);
     return new LocalCloud({
       endpoint,
       clock,

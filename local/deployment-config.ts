@@ -26,6 +26,8 @@ export interface LocalDeploymentOptions {
   maxWaitCycles?: number;
   /** How often the reconciler of stuck cycles runs, in simulated minutes (15, as on AWS); 0 turns it off. */
   reconcileEveryMinutes?: number;
+  /** How often the notification aggregator runs, in simulated minutes (1 to 60; 1, as on AWS by default). */
+  aggregatorScheduleMinutes?: number;
   /** @default restores@autorestore.local */
   senderAddress?: string;
   /** Restore tier per archive kind (default: Standard everywhere, as the CDK default). */
@@ -55,6 +57,7 @@ export function localDeploymentConfig(options: LocalDeploymentOptions): Deployme
     maxWaitCycles: options.maxWaitCycles,
     // 0 turns the local schedule off; the reconciler's grace then keeps the default period.
     reconcileScheduleMinutes: options.reconcileEveryMinutes || undefined,
+    aggregatorScheduleMinutes: options.aggregatorScheduleMinutes,
     restorePolicy: options.restorePolicy,
     expiryReminderHours: options.expiryReminderHours,
     autoKeep: options.autoKeep,

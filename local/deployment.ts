@@ -130,10 +130,15 @@ export interface Schedules {
 }
 
 /**
- * The aggregator's schedule (rate 1 minute on AWS) and the reconciler's (every
- * `reconcileEveryMinutes`, 0 for none), on the simulated clock. A run never overlaps the last.
+ * The aggregator's schedule (every `aggregatorEveryMinutes`, the stack's rate) and the reconciler's
+ * (every `reconcileEveryMinutes`, 0 for none), on the simulated clock. A run never overlaps the last.
  */
-export function startSchedules(functions: LocalFunctions, clock: SimulatedClock, reconcileEveryMinutes: number, log: (message: string) => void): Schedules {
+export function startSchedules(
+  functions: LocalFunctions,
+  clock: SimulatedClock,
+  { aggregatorEveryMinutes, reconcileEveryMinutes }: { aggregatorEveryMinutes: number; reconcileEveryMinutes: number },
+  log: (message: string) => void,
+): Schedules {
   let ticks = 0;
   let ticking: Promise<unknown> | undefined;
   const ticker = setInterval(
@@ -145,7 +150,7 @@ export function startSchedules(functions: LocalFunctions, clock: SimulatedClock,
         .catch((err: unknown) => log(`aggregator tick failed: ${(err as Error).message}`))
         .finally(() => (ticking = undefined));
     },
-    Math.max(50, clock.real(60_000)),
+    Math.max(50, clock.real(aggregatorEveryMinutes * 60_000)),
   );
 
   // At least a second apart in real time, since each run describes every open cycle's execution.
