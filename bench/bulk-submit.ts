@@ -3,13 +3,12 @@
  * workflow start) in a process of its own, so its peak memory is its own: prints the
  * submission, the wall time and the peak RSS as JSON. Used by bench/bulk.ts.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { submitBatch } from '../cli/commands/batch-submit.js';
 import { ordererReader } from '../functions/domain/restores/order-restore.js';
 import { BatchBook } from '../functions/domain/stores/batches.js';
+import { documentClient } from '../functions/domain/wiring/clients.js';
 
 const [endpoint, table, manifestBucket, stateMachineArn, bucket, prefix, requester, notify, tier] = process.argv.slice(2) as [
   string,
@@ -26,7 +25,7 @@ const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: requ
 // BULK_S3_ENDPOINT: a listing generator in place of S3 (bench/bulk-listing.ts).
 const s3 = new S3Client({ ...config, endpoint: process.env.BULK_S3_ENDPOINT ?? endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
 const sfn = new SFNClient(config);
-const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+const ddb = documentClient(config);
 
 const started = process.hrtime.bigint();
 const submission = await submitBatch(

@@ -3,7 +3,6 @@
  * the stack's resources are, from the CloudFormation stack's outputs or from flags.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +12,7 @@ import { PrincipalMap } from '../functions/domain/stores/principals.js';
 import { ObjectRecords } from '../functions/domain/stores/records.js';
 import type { StackOutputName } from '../infra/outputs.js';
 import { UsageError } from './s3-url.js';
+import { documentClient } from '../functions/domain/wiring/clients.js';
 
 export interface GlobalOptions {
   endpointUrl?: string;
@@ -60,7 +60,7 @@ export class Context {
     this.clientConfig = config;
     this.s3 = new S3Client({ ...config, forcePathStyle: Boolean(endpoint) });
     this.sfn = new SFNClient({ ...config, maxAttempts: 8 });
-    this.ddb = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+    this.ddb = documentClient(config);
     this.cfn = new CloudFormationClient(config);
   }
 

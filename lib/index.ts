@@ -5,13 +5,7 @@ export { AuditLog } from '../functions/domain/stores/audit.js';
 export { NoticeBook } from '../functions/domain/stores/notices.js';
 export { ObjectRecords } from '../functions/domain/stores/records.js';
 export type { Reader } from '../functions/domain/rules/reader.js';
-
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
 /** The DynamoDB client the repositories expect (undefined attributes are left out, as the functions do). */
-export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-}
+export { documentClient } from '../functions/domain/wiring/clients.js';
 export { decideRestore, matchRule, resolvePolicy, restorePolicySchema, type PolicyDecision, type RestorePolicy, type RestorePolicyConfig } from '../functions/domain/rules/restore-policy.js';
 export { restoreCost, type RestoreCost, type RestorePrices } from '../functions/domain/rules/restore-cost.js';

@@ -4,11 +4,10 @@
  * Everything goes through the local endpoint's public APIs, as a user's own setup would.
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PrincipalMap } from '../functions/domain/stores/principals.js';
 import { TABLE_NAMES } from './cloud.js';
 import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
+import { documentClient } from '../functions/domain/wiring/clients.js';
 
 export const DEMO_BUCKET = 'autorestore-demo';
 export const DEMO_ACCESS_KEY = 'AKIADEMOREADER000001';
@@ -45,7 +44,7 @@ export async function seedDemo(endpoint: string): Promise<void> {
     await s3.send(put);
   }
   s3.destroy();
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials }));
+  const ddb = documentClient({ endpoint, region: 'us-east-1', credentials });
   await new PrincipalMap(ddb, TABLE_NAMES.principals).put(DEMO_ACCESS_KEY, DEMO_EMAIL, new Date());
   ddb.destroy();
 }

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
@@ -22,6 +21,7 @@ import { ObjectRecords } from '../functions/domain/stores/records.js';
 import { LocalCloud, TABLE_NAMES, type LocalCloudOptions } from './cloud.js';
 import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
 import { eventually } from './eventually.js';
+import { documentClient } from '../functions/domain/wiring/clients.js';
 
 export const AWS_CLI = '/usr/bin/aws';
 
@@ -77,11 +77,8 @@ export async function startHarness(options: Partial<LocalCloudOptions> = {}): Pr
     return client;
   };
   const sfn = new SFNClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') });
-  // Undefined attributes dropped, as in functions/domain/wiring/clients.ts: items with optional
-  // fields left undefined (a BatchBook's batches) are then written as the handlers write them.
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  // As the handlers build theirs: items with optional fields left undefined (a BatchBook's batches) are written as they write them.
+  const ddb = documentClient({ endpoint, region: 'us-east-1', credentials: creds('AKIATESTADMIN0000001') });
   clients.push(sfn, ddb);
   const audit = new AuditLog(ddb, TABLE_NAMES.audit);
 

@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
@@ -24,6 +23,7 @@ import { ObjectRecords } from '../../functions/domain/stores/records.js';
 import { STATE_MACHINE_NAME, TABLE_NAMES } from '../../local/cloud.js';
 import { parseEml, type OutboxMessage } from '../../local/ses.js';
 import { eventually } from '../../local/eventually.js';
+import { documentClient } from '../../functions/domain/wiring/clients.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Four real seconds per simulated hour: Glacier Standard restores take 16 s and Deep Archive 48 s,
@@ -205,7 +205,7 @@ beforeAll(async () => {
   await restart();
   const credentials = { accessKeyId: 'AKIACRASHADMIN000001', secretAccessKey: 'local' };
   sfn = new SFNClient({ endpoint, region: 'us-east-1', credentials });
-  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials }));
+  ddb = documentClient({ endpoint, region: 'us-east-1', credentials });
   clients.push(sfn, ddb);
   audit = new AuditLog(ddb, TABLE_NAMES.audit);
   records = new ObjectRecords(ddb, TABLE_NAMES.objects);

@@ -3,8 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpiryReminderOptOuts } from '../../functions/domain/stores/expiry-opt-outs.js';
 import { TABLE_NAMES } from '../../local/cloud.js';
@@ -13,6 +11,7 @@ import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { runCli, type CliRun } from '../support/cli.js';
+import { documentClient } from '../../functions/domain/wiring/clients.js';
 
 let h: Harness;
 const BUCKET = 'lifecycle-archive';
@@ -227,7 +226,7 @@ describe('autorestore reminders', () => {
     const off = await autorestore(['--json', 'reminders', 'off', 'Reader@Example.com']);
     expect(off.code).toBe(0);
     expect(JSON.parse(off.stdout)).toEqual({ email: 'Reader@Example.com', reminders: false });
-    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: ADMIN, secretAccessKey: 'local' } }));
+    const ddb = documentClient({ endpoint: h.cloud.endpoint, region: 'us-east-1', credentials: { accessKeyId: ADMIN, secretAccessKey: 'local' } });
     const optOuts = new ExpiryReminderOptOuts(ddb, TABLE_NAMES.notices);
     expect(await optOuts.optedOut(['reader@example.com'])).toEqual(new Set(['reader@example.com']));
     expect((await autorestore(['reminders', 'on', 'reader@example.com'])).stdout).toBe('reader@example.com: "expires soon" reminders again\n');

@@ -2,7 +2,7 @@
  * SDK clients, created once per process. With AWS_ENDPOINT_URL set (the local cloud) S3 is
  * addressed path-style, which every S3-compatible local server understands.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -15,13 +15,18 @@ let sfn: SFNClient | undefined;
 let ddb: DynamoDBDocumentClient | undefined;
 let ses: SESv2Client | undefined;
 
+/**
+ * A DynamoDB document client as the stores expect it: undefined attributes are left out of the
+ * items written (an optional field left undefined), where the SDK's default would refuse the write.
+ */
+export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+}
+
 export const clients = {
   s3: () => (s3 ??= new S3Client({ forcePathStyle: localEndpoint })),
   /** StartExecution is throttled under bursts: more attempts than the default three. */
   sfn: () => (sfn ??= new SFNClient({ maxAttempts: 8 })),
-  ddb: () =>
-    (ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 8 }), {
-      marshallOptions: { removeUndefinedValues: true },
-    })),
+  ddb: () => (ddb ??= documentClient({ maxAttempts: 8 })),
   ses: () => (ses ??= new SESv2Client({})),
 };
