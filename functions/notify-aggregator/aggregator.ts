@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { AuditLog } from '../domain/stores/audit.js';
+import type { AuditLog, StableAuditInput } from '../domain/stores/audit.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
 import { noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
 import type { PrincipalMap } from '../domain/stores/principals.js';
@@ -90,19 +90,23 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
   // The first hand-over's time, kept by the record: a retry (or the reconciler handing the
   // notice again) writes the same audit entry, so one conditional write deduplicates it.
-  const queuedAt = new Date(record[FIRST_NOTIFIED_AT[input.kind]] ?? now);
+  const queuedAt = record[FIRST_NOTIFIED_AT[input.kind]] ?? now.toISOString();
   const file = noticeFileOf(record);
   const readers = Object.values(record.subscribers);
-  const queued = await deps.notices.enqueueAll(readers, input.kind, file, now);
-  await deps.audit.record({
+  const line: StableAuditInput = {
     objectId: input.objectId,
-    time: queuedAt,
+    time: new Date(queuedAt),
     timeIsTheEvents: true,
     type: 'NOTICES_QUEUED',
     cycle: input.cycle,
     dedupeKey: `notices#${input.cycle}#${input.kind}`,
     detail: { kind: input.kind, readers: readers.map(describeReader) },
-  });
+  };
+  // The first hand-over (it set the time): no subscriber has this notice yet, so the notices and
+  // the history line go in one batch. A later one (a retry, the reconciler) queues each only if absent.
+  if (queuedAt === now.toISOString()) return { queued: await deps.notices.enqueueFirst(readers, input.kind, file, now, deps.audit.stablePuts([line])), readers: readers.length };
+  const queued = await deps.notices.enqueueAll(readers, input.kind, file, now);
+  await deps.audit.record(line);
   return { queued, readers: readers.length };
 }
 

@@ -131,7 +131,7 @@ export class AuditLog {
    */
   stablePuts(inputs: StableAuditInput[]): TablePut[] {
     const entries = new Map(inputs.map((input) => entryOf(input).entry).map((entry) => [`${entry.objectId}\n${entry.at}`, entry]));
-    return putsInto(this.table, [...entries.values()] as unknown as Record<string, unknown>[]);
+    return putsInto(this.table, [...entries.values()]);
   }
 
   private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {

@@ -77,8 +77,8 @@ export interface TablePut {
 }
 
 /** Puts of these items into one table. */
-export function putsInto(table: string, items: readonly Item[]): TablePut[] {
-  return items.map((item) => ({ table, item }));
+export function putsInto(table: string, items: readonly object[]): TablePut[] {
+  return items.map((item) => ({ table, item: item as Item }));
 }
 
 /**

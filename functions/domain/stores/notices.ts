@@ -111,6 +111,10 @@ export function withdrawnStarted(pending: readonly Notice[]): Notice[] {
 /** Partition of the ledger that remembers which (recipient, object, kind) was emailed. */
 const ledgerPartition = (email: string) => `#sent#${email.toLowerCase()}`;
 
+function noticeOf(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Notice {
+  return { readerId: reader.id, noticeKey: noticeKeyOf(file, kind), kind, reader, file, createdAt: now.toISOString(), status: 'pending', pendingPartition: PENDING_PARTITION };
+}
+
 export class NoticeBook {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -125,17 +129,21 @@ export class NoticeBook {
    * (a conditional update, almost always refused: the "started" went out hours before).
    */
   async enqueue(reader: Reader, kind: NoticeKind, file: NoticeFile, now: Date): Promise<boolean> {
-    const notice: Notice = {
-      readerId: reader.id,
-      noticeKey: noticeKeyOf(file, kind),
-      kind,
-      reader,
-      file,
-      createdAt: now.toISOString(),
-      status: 'pending',
-      pendingPartition: PENDING_PARTITION,
-    };
+    const notice = noticeOf(reader, kind, file, now);
     return conditionHeld(() => this.ddb.send(new PutCommand({ TableName: this.table, Item: notice, ConditionExpression: 'attribute_not_exists(readerId)' })));
+  }
+
+  /**
+   * Queues the same notice for each reader when none of them can have it yet (the first hand-over
+   * of its kind for the file), with the caller's history lines, 25 puts a call. No condition:
+   * the only notice such a put could meet is one a reader who joined meanwhile queued for
+   * themselves, the same pending notice; if a tick has already emailed that one, the sent ledger
+   * settles the copy put back pending as a duplicate.
+   */
+  async enqueueFirst(readers: Iterable<Reader>, kind: NoticeKind, file: NoticeFile, now: Date, history: readonly TablePut[]): Promise<number> {
+    const notices = [...readers].map((reader) => noticeOf(reader, kind, file, now));
+    await batchPutAll(this.ddb, [...putsInto(this.table, notices), ...history]);
+    return notices.length;
   }
 
   /** Queues the same notice for each reader, one after another; returns how many were new. */
