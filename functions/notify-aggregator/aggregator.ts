@@ -104,7 +104,7 @@ export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, 
   };
   // The first hand-over (it set the time): no subscriber has this notice yet, so the notices and
   // the history line go in one batch. A later one (a retry, the reconciler) queues each only if absent.
-  if (queuedAt === now.toISOString()) return { queued: await deps.notices.enqueueFirst(readers, input.kind, file, now, deps.audit.stablePuts([line])), readers: readers.length };
+  if (queuedAt === now.toISOString()) return { queued: await deps.notices.enqueueFirst(readers, input.kind, file, now, deps.audit.puts([line])), readers: readers.length };
   const queued = await deps.notices.enqueueAll(readers, input.kind, file, now);
   await deps.audit.record(line);
   return { queued, readers: readers.length };
@@ -206,7 +206,7 @@ async function sendBatch(batch: Batch, deps: AggregatorDeps): Promise<BatchOutco
     const delay = EMAIL_DELAY_METRIC[batch.kind];
     if (delay) for (const notice of toSend) deps.metrics.milliseconds(delay, now.getTime() - Date.parse(notice.createdAt));
     // The ledger, the history and the settled notices: written per email (25 items a call), not per file.
-    const history = deps.audit.stablePuts(
+    const history = deps.audit.puts(
       toSend.map((notice) => ({
         objectId: notice.file.objectId,
         time: now,

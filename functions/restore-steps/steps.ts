@@ -18,7 +18,7 @@ import {
   type HeadObjectFacts,
   type RestoreTier,
 } from '../domain/rules/archive.js';
-import type { AuditLog } from '../domain/stores/audit.js';
+import type { AuditLog, BatchableAuditInput } from '../domain/stores/audit.js';
 import type { TierByKind } from '../domain/wiring/config.js';
 import {
   InvalidInputError,
@@ -170,8 +170,8 @@ async function applyInspection(
   inspection: SizedInspection | 'GONE',
   deps: StepDeps,
   extra: Partial<Pick<ObjectRecord, 'executionArn' | 'waitCount'>> = {},
-): Promise<InspectResult> {
-  if (inspection === 'GONE') return { state: 'GONE' };
+): Promise<{ result: InspectResult; record?: ObjectRecord }> {
+  if (inspection === 'GONE') return { result: { state: 'GONE' } };
   const restored = inspection.state === 'RESTORED';
   const seen = { ...extra, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind };
   // One write: a restore seen for the first time gets its time, an earlier one keeps its own.
@@ -179,14 +179,33 @@ async function applyInspection(
     ? await deps.records.markRestored(step.objectId, step.cycle, { ...seen, expiryDate: inspection.expiryDate }, { setIfAbsent: { restoredAt: deps.now().toISOString() } })
     : await deps.records.update(step.objectId, step.cycle, seen);
   const result = { state: inspection.state, storageClass: inspection.storageClass, archiveKind: inspection.archiveKind, expiryDate: inspection.expiryDate, size: inspection.size };
-  return inspection.state === 'ARCHIVED' ? { ...result, readerId: chargedReaderOf(record) } : result;
+  return { result: inspection.state === 'ARCHIVED' ? { ...result, readerId: chargedReaderOf(record) } : result, record };
 }
 
 async function inspect(step: Extract<StepInput, { action: 'inspect' }>, deps: StepDeps): Promise<InspectResult> {
   const inspection = await headObject(step.object, deps);
-  const result = await applyInspection(step, inspection, deps, { executionArn: step.executionArn });
+  const { result, record } = await applyInspection(step, inspection, deps, { executionArn: step.executionArn });
   const { readerId: _chargedTo, ...seen } = result;
-  await deps.audit.record({ objectId: step.objectId, time: deps.now(), type: 'OBJECT_INSPECTED', cycle: step.cycle, detail: { ...seen } });
+  // An object gone writes nothing on the record: read for the start's time.
+  const known = record ?? (result.state === 'GONE' ? await deps.records.get(step.objectId) : undefined);
+  const executionArn = step.executionArn ?? known?.executionArn;
+  // The execution records its own start, in one write with its first line: timed by the cycle's
+  // start and keyed by the cycle, so every attempt of this step writes the same entry.
+  const started: BatchableAuditInput[] =
+    known?.cycle === step.cycle && executionArn
+      ? [
+          {
+            objectId: step.objectId,
+            time: new Date(known.cycleStartedAt),
+            timeIsTheEvents: true,
+            type: 'EXECUTION_STARTED',
+            cycle: step.cycle,
+            dedupeKey: `execution#${step.cycle}`,
+            detail: { executionArn, executionName: known.executionName },
+          },
+        ]
+      : [];
+  await deps.audit.recordAll([...started, { objectId: step.objectId, time: deps.now(), type: 'OBJECT_INSPECTED', cycle: step.cycle, detail: { ...seen } }]);
   return result;
 }
 
@@ -198,7 +217,7 @@ async function recheck(step: Extract<StepInput, { action: 'recheck' }>, deps: St
   // one running); the record keeps the archive kind it saw then.
   const sawArchived = sameCycle && before.archiveKind !== undefined;
   const inspection = await headObject(step.object, deps, sawArchived ? inspectAfterArchived : inspectArchiveState);
-  const result = await applyInspection(step, inspection, deps, { waitCount });
+  const { result } = await applyInspection(step, inspection, deps, { waitCount });
   // Every state that sends the workflow round again counts against the cap: still restoring
   // (wait again) and archived again (the copy expired before this check and its completion
   // event was lost: request again, one RestoreObject per round).

@@ -2,7 +2,7 @@
  * The real restore-object.asl.json, run by the local interpreter with the real step and
  * aggregator logic: each scenario asserts the path of states taken.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { restoreCompleted } from '../../functions/restore-completed/completed.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
@@ -70,11 +70,11 @@ describe('restore-object state machine', () => {
     expect(path.length).toBeLessThanOrEqual(8);
     expect(world.s3.mock.commandCalls(RestoreObjectCommandRef).length).toBe(1);
     expect(await pendingKinds()).toEqual(['ready:alice', 'ready:bob']);
-    expect(await auditTypes()).toEqual(['OBJECT_INSPECTED', 'RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'RESTORE_COMPLETED', 'NOTICES_QUEUED']);
+    expect(await auditTypes()).toEqual(['EXECUTION_STARTED', 'OBJECT_INSPECTED', 'RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'RESTORE_COMPLETED', 'NOTICES_QUEUED']);
     expect(await state.records.get(objectIdOf(ref))).toMatchObject({ status: 'RESTORED', readyNotified: true, startedNotified: true });
   });
 
-  it('fresh restore: one write per history line (no dedupe marker) and one record write per step', async () => {
+  it('fresh restore: one record write per step, history lines without dedupe markers, batched with what the step writes beside them', async () => {
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'GLACIER' });
     const sent = vi.spyOn(state.ddb, 'send');
     try {
@@ -82,14 +82,19 @@ describe('restore-object state machine', () => {
       await waitingForRestore();
       await s3CompletesRestore();
       expect((await execution.done).status).toBe('SUCCEEDED');
-      const writes = sent.mock.calls.map(([command]) => command).filter((c) => c instanceof PutCommand || c instanceof UpdateCommand);
+      const commands = sent.mock.calls.map(([command]) => command);
+      const writes = commands.filter((c) => c instanceof PutCommand || c instanceof UpdateCommand);
       const ledgerWrite = (c: PutCommand | UpdateCommand) => String(c instanceof PutCommand ? c.input.Item?.objectId : c.input.Key?.objectId).startsWith('#ledger#');
       const on = (table: string) => writes.filter((c) => c.input.TableName === table && !ledgerWrite(c)).length;
+      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
       // Inspect, request, wait, completion, and the two hand-overs to the aggregator.
       expect(on(state.tableNames.objects)).toBe(6);
-      expect(on(state.tableNames.audit)).toBe(6);
-      // The cost ledger (in the audit table): the charge's marker, the month's total (with its bucket and tier), the reader's.
-      expect(writes.filter(ledgerWrite)).toHaveLength(3);
+      // The request's, the wait's and the completion's lines; the inspection's goes with the execution's start,
+      // each hand-over's with its notices (one per subscriber: alice and bob).
+      expect(on(state.tableNames.audit)).toBe(3);
+      expect(batches).toEqual([{ [state.tableNames.audit]: 2 }, { [state.tableNames.notices]: 2, [state.tableNames.audit]: 1 }, { [state.tableNames.notices]: 2, [state.tableNames.audit]: 1 }]);
+      // The cost ledger (in the audit table): the charge's marker, which counts for its reader, and the month's total (with its bucket and tier).
+      expect(writes.filter(ledgerWrite)).toHaveLength(2);
     } finally {
       sent.mockRestore();
     }

@@ -61,20 +61,18 @@ describe('detect-access', () => {
     const record = await state.records.get(`s3://${BUCKET}/${key}`);
     expect(record).toMatchObject({ status: 'STARTING', cycle: 1, executionArn: expect.stringContaining(':execution:') });
     expect(Object.keys(record!.subscribers)).toEqual(['arn:aws:iam::111122223333:user/alice']);
-    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+    // The execution records its own start, in its first step (test/unit/restore-steps.test.ts).
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED']);
   });
 
-  it('the read and the execution start are one write each in the audit table (no dedupe marker)', async () => {
+  it('the read is one write in the audit table (no dedupe marker); a reader joining an unconfirmed start starts the same execution', async () => {
     await detectAccess(archivedReadEvent({ key }), deps());
-    // A second reader joins an unconfirmed start and starts the same execution again: still one entry.
     const objectId = objectIdOf({ bucket: BUCKET, key });
-    const record = await state.records.get(objectId);
     await state.records.update(objectId, 1, {}, { remove: ['executionArn'] });
     await detectAccess(archivedReadEvent({ key, eventId: 'second-reader', eventTime: '2026-11-22T10:08:00Z', identity: iamUser('bob') }), deps({ now: () => new Date('2026-11-22T10:09:00Z') }));
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
-    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED', 'READ_DETECTED', 'READER_JOINED']);
-    const started = (await state.audit.history(objectId)).find((e) => e.type === 'EXECUTION_STARTED');
-    expect(started?.time).toBe(record!.cycleStartedAt);
+    expect(new Set(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).size).toBe(1);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'READ_DETECTED', 'READER_JOINED']);
     // The joined reader's entry has no time of its own to be keyed by: it keeps its marker.
     expect(await dedupeMarkers(state, objectId)).toHaveLength(1);
   });
@@ -130,7 +128,7 @@ describe('detect-access', () => {
     const names = new Set(sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name));
     expect(names.size).toBe(1);
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 1);
-    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED']);
   });
 
   it('concurrent detections of one object start one execution', async () => {
@@ -149,7 +147,7 @@ describe('detect-access', () => {
     const record = await state.records.get(`s3://${BUCKET}/${key}`);
     expect(Object.keys(record!.subscribers).sort()).toEqual(['arn:aws:iam::111122223333:user/alice', 'arn:aws:sts::111122223333:assumed-role/Analysts/bob@example.com']);
     // Reads are recorded at CloudTrail's event time, the rest when they happen.
-    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'READ_DETECTED', 'EXECUTION_STARTED', 'READER_JOINED']);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'READ_DETECTED', 'READER_JOINED']);
   });
 
   it('a reader joining after the "started" notices went out gets one of their own', async () => {
@@ -193,7 +191,7 @@ describe('detect-access', () => {
     expect(sfnMock).toHaveReceivedCommandTimes(StartExecutionCommand, 2);
     const names = sfnMock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
     expect(names[0]).toBe(names[1]);
-    expect(await auditTypes(key)).toEqual(['READ_DETECTED', 'EXECUTION_STARTED']);
+    expect(await auditTypes(key)).toEqual(['READ_DETECTED']);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runStep, type StepDeps } from '../../functions/restore-steps/steps.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
@@ -50,7 +50,31 @@ describe('inspect', () => {
     expect(result).toMatchObject({ state: expected });
     const record = await state.records.get(objectId);
     expect(record).toMatchObject({ executionArn: 'arn:exec', storageClass: head.StorageClass });
-    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['OBJECT_INSPECTED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['OBJECT_INSPECTED', 'EXECUTION_STARTED']);
+  });
+
+  it('the execution records its start, timed by the cycle, with its inspection: one write to the history, one entry however often the step is retried', async () => {
+    s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'GLACIER' });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await runStep(step('inspect', { executionArn: 'arn:exec' }), deps());
+      const toAudit = sent.mock.calls.map(([command]) => command).filter((c) => (c as { input: { TableName?: string } }).input.TableName === state.tableNames.audit || c instanceof BatchWriteCommand);
+      expect(toAudit).toHaveLength(1);
+      expect(Object.values((toAudit[0] as BatchWriteCommand).input.RequestItems!)[0]).toHaveLength(2);
+    } finally {
+      sent.mockRestore();
+    }
+    await runStep(step('inspect', { executionArn: 'arn:exec' }), deps({ now: () => new Date(NOW.getTime() + 5_000) }));
+    const history = await state.audit.history(objectId);
+    expect(history.map((e) => e.type)).toEqual(['OBJECT_INSPECTED', 'OBJECT_INSPECTED', 'EXECUTION_STARTED']);
+    const record = await state.records.get(objectId);
+    expect(history[2]).toMatchObject({ time: record!.cycleStartedAt, cycle: 1, detail: { executionArn: 'arn:exec', executionName: record!.executionName } });
+  });
+
+  it('an object gone before the first step: the start is still in the history', async () => {
+    s3Mock.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+    expect(await runStep(step('inspect', { executionArn: 'arn:exec' }), deps())).toEqual({ state: 'GONE' });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['OBJECT_INSPECTED', 'EXECUTION_STARTED']);
   });
 
   it('already restored: the record says RESTORED with the expiry date', async () => {

@@ -213,20 +213,8 @@ async function startExecution(deps: RestoreStartDeps, record: ObjectRecord): Pro
     executionArn = executionArnOf(deps.stateMachineArn, record.executionName);
     const ended = await executionEndOf(deps.sfn, executionArn);
     if (ended && ended !== 'SUCCEEDED') return { ended };
-    await deps.records.update(record.objectId, record.cycle, { executionArn });
-    return { executionArn };
   }
+  // The history's EXECUTION_STARTED is written by the execution's own first step (restore-steps `inspect`).
   await deps.records.update(record.objectId, record.cycle, { executionArn });
-  // Timed by the cycle's start, which every request that starts this cycle's execution reads
-  // the same from the record: one conditional write deduplicates the entry.
-  await deps.audit.record({
-    objectId: record.objectId,
-    time: new Date(record.cycleStartedAt),
-    timeIsTheEvents: true,
-    type: 'EXECUTION_STARTED',
-    cycle: record.cycle,
-    dedupeKey: `execution#${record.cycle}`,
-    detail: { executionArn, executionName: record.executionName },
-  });
   return { executionArn };
 }

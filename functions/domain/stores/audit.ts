@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { allPages, conditionHeld, putsInto, type TablePut } from './dynamodb.js';
+import { allPages, batchPutAll, conditionHeld, putsInto, type TablePut } from './dynamodb.js';
 
 const MARKER_PREFIX = '#dedupe#';
 
@@ -77,6 +77,9 @@ export interface AuditInput {
 /** An entry that every attempt keys alike: deduplicated, with a time that is the same on every attempt. */
 export type StableAuditInput = AuditInput & { dedupeKey: string; timeIsTheEvents: true };
 
+/** An entry that needs no marker, so a batch can write it: stable, or not deduplicated at all (each attempt's own line). */
+export type BatchableAuditInput = StableAuditInput | (AuditInput & { dedupeKey?: undefined });
+
 function entryOf(input: AuditInput): { entry: AuditEntry; dedupe?: string } {
   const time = input.time.toISOString();
   // Hashed: dedupe keys can hold object ids, and sort keys are limited to 1,024 bytes.
@@ -124,14 +127,18 @@ export class AuditLog {
   }
 
   /**
-   * The puts of entries whose key is stable (a dedupe key and a stable time), for a caller that
-   * writes them in a batch with its own items: such as one email's lines on each file it lists,
-   * written with the email's ledger. Writing such an entry again replaces it with itself, so no
-   * condition is needed.
+   * The puts of entries that need no marker, for a caller that writes them in a batch with its
+   * own items: such as one email's lines on each file it lists, written with the email's ledger.
+   * Writing a stable entry again replaces it with itself, so no condition is needed.
    */
-  stablePuts(inputs: StableAuditInput[]): TablePut[] {
+  puts(inputs: BatchableAuditInput[]): TablePut[] {
     const entries = new Map(inputs.map((input) => entryOf(input).entry).map((entry) => [`${entry.objectId}\n${entry.at}`, entry]));
     return putsInto(this.table, [...entries.values()]);
+  }
+
+  /** Writes entries that need no marker together: 25 a BatchWriteItem, where `record` is a call each. */
+  async recordAll(inputs: BatchableAuditInput[]): Promise<void> {
+    await batchPutAll(this.ddb, this.puts(inputs));
   }
 
   private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
