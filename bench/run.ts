@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { costPer1000, perObject, type FullPriceTable } from './cost.js';
+import { costPer1000, perObject, type FullPriceTable, type PerObjectCounts } from './cost.js';
 import { renderLatency, type LatencyReport, type LatencyRun } from './latency-report.js';
 import { BEFORE, PROFILE_NOTES } from './profile-notes.js';
 import { runScenario } from './run-scenario.js';
@@ -278,6 +278,29 @@ function row(figure: string, before: string, after: string, target: string, met:
   return `| ${figure} | ${before} | ${after} | ${target} | ${met === null ? '' : met === undefined ? 'not measured' : met ? 'met' : 'not met'} |`;
 }
 
+/** The happy path's work per object against the targets: DynamoDB calls (writes, reads) and no more transitions or invocations than before. */
+function happyPathRows(after: PerObjectCounts | undefined): string[] {
+  const figure = (n: number | undefined) => (n === undefined ? 'not run' : n.toFixed(1));
+  return [
+    row('happy path: DynamoDB write calls per object', figure(BEFORE.happyWritesPerObject), figure(after?.dynamodbWrites), 'at most 12', after && after.dynamodbWrites <= 12),
+    row('happy path: DynamoDB read calls per object', figure(BEFORE.happyReadsPerObject), figure(after?.dynamodbReads), 'at most 3', after && after.dynamodbReads <= 3),
+    row(
+      'happy path: state transitions per object',
+      figure(BEFORE.happyTransitionsPerObject),
+      figure(after?.stateTransitions),
+      `at most ${BEFORE.happyTransitionsPerObject}`,
+      after && after.stateTransitions <= BEFORE.happyTransitionsPerObject,
+    ),
+    row(
+      'happy path: Lambda invocations per object',
+      figure(BEFORE.happyLambdaPerObject),
+      figure(after?.lambdaInvocations),
+      `at most ${BEFORE.happyLambdaPerObject}`,
+      after && after.lambdaInvocations <= BEFORE.happyLambdaPerObject,
+    ),
+  ];
+}
+
 /** A burst's drain and peak memory against the targets (under 6 minutes, under 1 GiB); a figure not measured reads "not run". */
 function burstRows(label: string, before: { drainMs?: number; peakRssMiB?: number }, after: { drainWallMs?: number; peakRssMiB?: number } | undefined): string[] {
   const seconds = (ms: number | undefined) => (ms === undefined ? 'not run' : `${(ms / 1000).toFixed(0)} s`);
@@ -320,6 +343,7 @@ function renderTargets(r: Results): string[] {
     ),
     ...burstRows('burst', { drainMs: BEFORE.burstDrainMs, peakRssMiB: BEFORE.burstPeakRssMiB }, b),
     ...burstRows(`burst at ${FAST_BURST_MS_PER_HOUR / 1000} s per simulated hour`, {}, r.burstFastClock),
+    ...happyPathRows(r.paths.find((p) => p.path === 'happy')?.perObject),
     row(
       'ratio to the bare HeadObject + RestoreObject script',
       String(BEFORE.baselineRatio),
