@@ -175,9 +175,10 @@ export class CycleReconciler extends Construct {
     const fn = this.function;
     fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tables.objects.tableArn}/index/${OPEN_CYCLES_INDEX}`] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tables.objects.tableArn] }));
-    // The aggregator's enqueue path: one notice per reader, a "ready" supersedes a pending "started".
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [tables.notices.tableArn] }));
-    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [tables.audit.tableArn] }));
+    // The aggregator's enqueue path: one notice per reader, a "ready" supersedes a pending "started";
+    // a first hand-over puts its notices and its history line in one BatchWriteItem.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], resources: [tables.notices.tableArn] }));
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'], resources: [tables.audit.tableArn] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [restoreExecutionsArn(this)] }));
     fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachineArn] }));
     const stack = Stack.of(this);

@@ -102,7 +102,10 @@ describe('the reconciler', () => {
     const statements = statementsOf('WorkflowReconcilerReconcileCyclesRole');
     expect(actionsOf(statements).filter((a) => a.startsWith('ses:'))).toEqual([]);
     const notices = statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(built.stack.tables.notices)));
-    expect(actionsOf(notices).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(notices).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // A first hand-over writes its notices and its history line in one batch.
+    const audit = statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(built.stack.tables.audit)));
+    expect(actionsOf(audit).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
   });
 
   it('detect-access may check that a joined cycle’s execution still runs', () => {
