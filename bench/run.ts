@@ -280,25 +280,15 @@ function row(figure: string, before: string, after: string, target: string, met:
 
 /** The happy path's work per object against the targets: DynamoDB calls (writes, reads) and no more transitions or invocations than before. */
 function happyPathRows(after: PerObjectCounts | undefined): string[] {
-  const figure = (n: number | undefined) => (n === undefined ? 'not run' : n.toFixed(1));
-  return [
-    row('happy path: DynamoDB write calls per object', figure(BEFORE.happyWritesPerObject), figure(after?.dynamodbWrites), 'at most 12', after && after.dynamodbWrites <= 12),
-    row('happy path: DynamoDB read calls per object', figure(BEFORE.happyReadsPerObject), figure(after?.dynamodbReads), 'at most 3', after && after.dynamodbReads <= 3),
-    row(
-      'happy path: state transitions per object',
-      figure(BEFORE.happyTransitionsPerObject),
-      figure(after?.stateTransitions),
-      `at most ${BEFORE.happyTransitionsPerObject}`,
-      after && after.stateTransitions <= BEFORE.happyTransitionsPerObject,
-    ),
-    row(
-      'happy path: Lambda invocations per object',
-      figure(BEFORE.happyLambdaPerObject),
-      figure(after?.lambdaInvocations),
-      `at most ${BEFORE.happyLambdaPerObject}`,
-      after && after.lambdaInvocations <= BEFORE.happyLambdaPerObject,
-    ),
+  const targets: [string, keyof PerObjectCounts, number, number][] = [
+    ['DynamoDB write calls', 'dynamodbWrites', BEFORE.happyWritesPerObject, 12],
+    ['DynamoDB read calls', 'dynamodbReads', BEFORE.happyReadsPerObject, 3],
+    ['state transitions', 'stateTransitions', BEFORE.happyTransitionsPerObject, BEFORE.happyTransitionsPerObject],
+    ['Lambda invocations', 'lambdaInvocations', BEFORE.happyLambdaPerObject, BEFORE.happyLambdaPerObject],
   ];
+  return targets.map(([what, field, before, most]) =>
+    row(`happy path: ${what} per object`, before.toFixed(1), after ? after[field].toFixed(1) : 'not run', `at most ${String(most)}`, after && after[field] <= most),
+  );
 }
 
 /** A burst's drain and peak memory against the targets (under 6 minutes, under 1 GiB); a figure not measured reads "not run". */
