@@ -8,7 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { submitBatch } from '../cli/commands/batch-submit.js';
 import { ordererReader } from '../functions/domain/restores/order-restore.js';
 import { BatchBook } from '../functions/domain/stores/batches.js';
-import { documentClient } from '../functions/domain/wiring/clients.js';
+import { documentClient } from '../functions/domain/wiring/document-client.js';
 
 const [endpoint, table, manifestBucket, stateMachineArn, bucket, prefix, requester, notify, tier] = process.argv.slice(2) as [
   string,

@@ -12,7 +12,7 @@ import { PrincipalMap } from '../functions/domain/stores/principals.js';
 import { ObjectRecords } from '../functions/domain/stores/records.js';
 import type { StackOutputName } from '../infra/outputs.js';
 import { UsageError } from './s3-url.js';
-import { documentClient } from '../functions/domain/wiring/clients.js';
+import { documentClient } from '../functions/domain/wiring/document-client.js';
 
 export interface GlobalOptions {
   endpointUrl?: string;

@@ -7,7 +7,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { PrincipalMap } from '../functions/domain/stores/principals.js';
 import { TABLE_NAMES } from './cloud.js';
 import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
-import { documentClient } from '../functions/domain/wiring/clients.js';
+import { documentClient } from '../functions/domain/wiring/document-client.js';
 
 export const DEMO_BUCKET = 'autorestore-demo';
 export const DEMO_ACCESS_KEY = 'AKIADEMOREADER000001';

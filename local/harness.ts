@@ -21,7 +21,7 @@ import { ObjectRecords } from '../functions/domain/stores/records.js';
 import { LocalCloud, TABLE_NAMES, type LocalCloudOptions } from './cloud.js';
 import { ARCHIVE_STATUS_HEADER } from './s3/archive-layer.js';
 import { eventually } from './eventually.js';
-import { documentClient } from '../functions/domain/wiring/clients.js';
+import { documentClient } from '../functions/domain/wiring/document-client.js';
 
 export const AWS_CLI = '/usr/bin/aws';
 

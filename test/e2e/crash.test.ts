@@ -23,7 +23,7 @@ import { ObjectRecords } from '../../functions/domain/stores/records.js';
 import { STATE_MACHINE_NAME, TABLE_NAMES } from '../../local/cloud.js';
 import { parseEml, type OutboxMessage } from '../../local/ses.js';
 import { eventually } from '../../local/eventually.js';
-import { documentClient } from '../../functions/domain/wiring/clients.js';
+import { documentClient } from '../../functions/domain/wiring/document-client.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Four real seconds per simulated hour: Glacier Standard restores take 16 s and Deep Archive 48 s,

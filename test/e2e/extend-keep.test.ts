@@ -11,7 +11,7 @@ import { objectIdOf } from '../../functions/domain/rules/object-id.js';
 import { eventually } from '../../local/eventually.js';
 import { startHarness, type Harness } from '../../local/harness.js';
 import { runCli, type CliRun } from '../support/cli.js';
-import { documentClient } from '../../functions/domain/wiring/clients.js';
+import { documentClient } from '../../functions/domain/wiring/document-client.js';
 
 let h: Harness;
 const BUCKET = 'lifecycle-archive';

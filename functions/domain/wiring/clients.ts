@@ -2,11 +2,11 @@
  * SDK clients, created once per process. With AWS_ENDPOINT_URL set (the local cloud) S3 is
  * addressed path-style, which every S3-compatible local server understands.
  */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './document-client.js';
 
 const localEndpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
 
@@ -14,14 +14,6 @@ let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
 let ddb: DynamoDBDocumentClient | undefined;
 let ses: SESv2Client | undefined;
-
-/**
- * A DynamoDB document client as the stores expect it: undefined attributes are left out of the
- * items written (an optional field left undefined), where the SDK's default would refuse the write.
- */
-export function documentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-}
 
 export const clients = {
   s3: () => (s3 ??= new S3Client({ forcePathStyle: localEndpoint })),
