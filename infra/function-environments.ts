@@ -79,6 +79,7 @@ export function functionEnvironments(config: FunctionSettings, resources: Functi
     },
     'restore-completed': {
       ...recorded,
+      NOTICES_TABLE: tables.notices,
       WATCHED_BUCKETS: watched,
       ACCOUNT_ID: resources.account,
       ...(config.autoKeep ? { AUTO_KEEP: JSON.stringify(config.autoKeep) } : {}),

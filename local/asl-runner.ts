@@ -66,6 +66,8 @@ export function runDefinition(definition: Definition, input: unknown, options: R
         const token = options.tokens.findIn(Payload);
         if (!token) throw Object.assign(new Error(`${name}: no $$.Task.Token in the payload`), { name: 'States.Runtime' });
         const waiting = options.tokens.wait(token, timeoutMs);
+        // A function may settle its own token before it returns (it failed, or found its wait already over): awaited below.
+        waiting.catch(() => undefined);
         await options.invoke(FunctionName, Payload);
         return waiting;
       };

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import pLimit from 'p-limit';
 import { z } from 'zod';
-import type { AuditLog, StableAuditInput } from '../domain/stores/audit.js';
+import type { AuditLog } from '../domain/stores/audit.js';
+import { WORKFLOW_NOTICE_KINDS, handOverFields, queueHandedNotices } from '../domain/restores/hand-over.js';
 import { InvalidInputError, withWorkflowErrors } from '../domain/rules/errors.js';
-import { noticeFileOf, type Notice, type NoticeBook, type NoticeKind } from '../domain/stores/notices.js';
+import type { Notice, NoticeBook, NoticeKind } from '../domain/stores/notices.js';
 import type { PrincipalMap } from '../domain/stores/principals.js';
 import { describeReader } from '../domain/rules/reader.js';
 import type { ObjectRecords } from '../domain/stores/records.js';
@@ -49,20 +50,6 @@ export interface AggregatorDeps {
   executionLink?: (executionArn: string) => string;
 }
 
-/** The kinds the workflow hands over for every subscriber (the approval notices are queued by the approval step itself). */
-const WORKFLOW_NOTICE_KINDS = ['started', 'ready', 'failed'] as const satisfies readonly NoticeKind[];
-const FLAG: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotified' | 'readyNotified' | 'failureNotified'> = {
-  started: 'startedNotified',
-  ready: 'readyNotified',
-  failed: 'failureNotified',
-};
-
-const FIRST_NOTIFIED_AT: Record<(typeof WORKFLOW_NOTICE_KINDS)[number], 'startedNotifiedAt' | 'readyNotifiedAt' | 'failureNotifiedAt'> = {
-  started: 'startedNotifiedAt',
-  ready: 'readyNotifiedAt',
-  failed: 'failureNotifiedAt',
-};
-
 export const enqueueInputSchema = z.object({
   action: z.literal('enqueue'),
   kind: z.enum(WORKFLOW_NOTICE_KINDS),
@@ -81,33 +68,16 @@ export async function handleAggregatorEvent(event: unknown, deps: AggregatorDeps
 }
 
 /**
- * Queues one notice per subscriber. Setting the record's flag and reading the subscribers is
- * one atomic write, so a reader who joins concurrently is either seen here or sees the flag.
+ * Hands the cycle's notices of one kind to the aggregator (hand-over.ts). Setting the record's
+ * flag and reading the subscribers is one atomic write, so a reader who joins concurrently is
+ * either seen here or sees the flag.
  */
 export async function enqueueNotices(input: z.infer<typeof enqueueInputSchema>, deps: Pick<AggregatorDeps, 'records' | 'notices' | 'audit' | 'now'>): Promise<{ queued: number; readers: number }> {
   const now = deps.now();
-  const record = await deps.records.update(input.objectId, input.cycle, { [FLAG[input.kind]]: true }, { setIfAbsent: { [FIRST_NOTIFIED_AT[input.kind]]: now.toISOString() } });
+  const handOver = handOverFields(input.kind, now);
+  const record = await deps.records.update(input.objectId, input.cycle, handOver.fields, { setIfAbsent: handOver.setIfAbsent });
   if (!record) throw new InvalidInputError(`${input.objectId} is no longer on cycle ${input.cycle}`);
-  // The first hand-over's time, kept by the record: a retry (or the reconciler handing the
-  // notice again) writes the same audit entry, so one conditional write deduplicates it.
-  const queuedAt = record[FIRST_NOTIFIED_AT[input.kind]] ?? now.toISOString();
-  const file = noticeFileOf(record);
-  const readers = Object.values(record.subscribers);
-  const line: StableAuditInput = {
-    objectId: input.objectId,
-    time: new Date(queuedAt),
-    timeIsTheEvents: true,
-    type: 'NOTICES_QUEUED',
-    cycle: input.cycle,
-    dedupeKey: `notices#${input.cycle}#${input.kind}`,
-    detail: { kind: input.kind, readers: readers.map(describeReader) },
-  };
-  // The first hand-over (it set the time): no subscriber has this notice yet, so the notices and
-  // the history line go in one batch. A later one (a retry, the reconciler) queues each only if absent.
-  if (queuedAt === now.toISOString()) return { queued: await deps.notices.enqueueFirst(readers, input.kind, file, now, deps.audit.puts([line])), readers: readers.length };
-  const queued = await deps.notices.enqueueAll(readers, input.kind, file, now);
-  await deps.audit.record(line);
-  return { queued, readers: readers.length };
+  return queueHandedNotices(deps, record, input.kind, now);
 }
 
 export interface TickResult {

@@ -9,6 +9,8 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut, type SFNClient } from '@aws-sdk/client-sfn';
 import { inspectArchiveState, type ArchiveInspection } from '../domain/rules/archive.js';
 import type { AuditLog } from '../domain/stores/audit.js';
+import type { NoticeBook } from '../domain/stores/notices.js';
+import { handOverFields, isFirstHandOver, queueHandedNotices } from '../domain/restores/hand-over.js';
 import { isWatched } from '../domain/wiring/config.js';
 import { awsErrorCode, isDeleteMarker } from '../domain/rules/errors.js';
 import { restoreEventSchema, type RestoreEvent } from '../domain/rules/events.js';
@@ -28,6 +30,11 @@ export interface CompletedDeps {
   audit: AuditLog;
   watchedBuckets: readonly string[];
   accountId: string;
+  /**
+   * Where the readers' "ready" notices go: the completion hands them over itself, with its own
+   * writes. Without it the workflow's "ready" step hands them over.
+   */
+  notices?: NoticeBook;
   /** Bulk restores, which count completions of objects that have no record of their own. */
   batches?: BatchBook;
   now: () => Date;
@@ -103,25 +110,39 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
   // The expiry comes from S3's answer now, not from an event that may belong to another restore.
   const expiryDate = confirmation.inspection.expiryDate;
   // Marked RESTORED even without a token: the waiting step reads the record when it stores its token.
+  // The same write hands the readers' "ready" notices over (hand-over.ts), a millisecond after the
+  // confirmation so the history lists the completion first.
+  const confirmedNow = auditBase.time;
+  const handedAt = new Date(confirmedNow.getTime() + 1);
+  const handOver = deps.notices ? handOverFields('ready', handedAt) : { fields: {}, setIfAbsent: {} };
   const updated = await deps.records.markRestored(
     record.objectId,
     record.cycle,
-    { expiryDate: expiryDate ?? record.expiryDate },
-    { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: auditBase.time.toISOString() } },
+    { expiryDate: expiryDate ?? record.expiryDate, ...handOver.fields },
+    { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: confirmedNow.toISOString(), ...handOver.setIfAbsent } },
   );
   // Timed by the first confirmation the record keeps, so a duplicate delivery of the event
   // computes the same entry and one conditional write deduplicates it (also when the cycle has
   // since expired or closed and the write above was refused: the record read first has the time).
   // A cycle with no confirmation yet whose record refused the write: the entry is deduplicated by a marker.
   const confirmedAt = updated?.completionConfirmedAt ?? record.completionConfirmedAt;
-  await deps.audit.record({
+  const completed = {
     ...auditBase,
-    ...(confirmedAt ? { time: new Date(confirmedAt), timeIsTheEvents: true } : {}),
     type: 'RESTORE_COMPLETED',
     dedupeKey: `completed#${event.id}`,
     detail: { expiryDate, eventExpiryTime: detail['restore-expiry-time'], sourceStorageClass: detail['source-storage-class'], eventTime: eventTime.toISOString(), keyForm },
-  });
-  const resumed = updated?.taskToken ? await resume(deps, updated) : 'no-token-yet';
+  } as const;
+  // The first hand-over queues the notices with the completion's line in one batch. Any other
+  // (a duplicate event, a retry after a crash) leaves the notices to the workflow's own "ready"
+  // step, which queues each only if absent: the resumed task says the readers were not told here.
+  let readyHanded = false;
+  if (deps.notices && updated?.completionConfirmedAt && isFirstHandOver(updated, 'ready', handedAt)) {
+    await queueHandedNotices({ notices: deps.notices, audit: deps.audit }, updated, 'ready', handedAt, [{ ...completed, time: new Date(updated.completionConfirmedAt), timeIsTheEvents: true }]);
+    readyHanded = true;
+  } else {
+    await deps.audit.record({ ...completed, ...(confirmedAt ? { time: new Date(confirmedAt), timeIsTheEvents: true } : {}) });
+  }
+  const resumed = updated?.taskToken ? await resume(deps, updated, readyHanded) : 'no-token-yet';
   // After the hand-over: a copy of a large object takes long, and the readers' "ready" email must not wait for it.
   if (updated) await applyAutoKeep(deps, updated);
   return { outcome: 'restored', objectId: record.objectId, resumed };
@@ -173,9 +194,9 @@ async function confirmRestored(deps: CompletedDeps, record: ObjectRecord): Promi
   return { ready: false, reason: inspection.state === 'RESTORE_IN_PROGRESS' ? 'S3 says the restore is still ongoing' : 'S3 shows no restored copy' };
 }
 
-async function resume(deps: CompletedDeps, record: ObjectRecord): Promise<'now' | 'already-handled'> {
+async function resume(deps: CompletedDeps, record: ObjectRecord, readyHanded: boolean): Promise<'now' | 'already-handled'> {
   try {
-    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: record.taskToken!, output: JSON.stringify(completionOutput(record)) }));
+    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: record.taskToken!, output: JSON.stringify(completionOutput(record, readyHanded)) }));
     return 'now';
   } catch (err) {
     // The wait already ended (resumed by the other side, timed out, or the execution finished).

@@ -5,6 +5,7 @@ import { BatchBook } from '../domain/stores/batches.js';
 import { clients } from '../domain/wiring/clients.js';
 import { loadEnv, restoreCompletedEnvSchema } from '../domain/wiring/config.js';
 import { logger } from '../domain/wiring/logger.js';
+import { NoticeBook } from '../domain/stores/notices.js';
 import { ObjectRecords } from '../domain/stores/records.js';
 import { restoreCompleted } from './completed.js';
 
@@ -20,6 +21,7 @@ async function restoreCompletedHandler(event: unknown) {
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
     ...(env.AUTO_KEEP ? { autoKeep: env.AUTO_KEEP } : {}),
+    notices: new NoticeBook(ddb, env.NOTICES_TABLE),
     batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     now: () => new Date(),
     log: logger,

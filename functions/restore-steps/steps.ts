@@ -4,7 +4,7 @@
  * machine graph shows one task per step while the code stays in one place.
  */
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import {
   RESTORE_TIERS,
@@ -38,7 +38,8 @@ import { noticeFileOf, type NoticeBook } from '../domain/stores/notices.js';
 import { describeReader } from '../domain/rules/reader.js';
 import { chargeRestore, chargedReaderOf, rechargeAtTier } from '../domain/restores/charge-restore.js';
 import type { ObjectRef } from '../domain/rules/object-id.js';
-import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords } from '../domain/stores/records.js';
+import { completionOutput, type CloseOutcome, type ObjectRecord, type ObjectRecords, type OnceFields } from '../domain/stores/records.js';
+import { handOverFields, queueHandedNotices } from '../domain/restores/hand-over.js';
 import type { Log } from '../domain/wiring/logger.js';
 import { describeIssues } from '../domain/rules/zod-issues.js';
 
@@ -75,6 +76,8 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     options: z.object({ tier: z.enum(RESTORE_TIERS).optional(), days: z.number().int().min(1).max(30_000).optional() }).default({}),
     /** The inspection's result: its reader spares the charge a read of the record (absent from workflows started before it carried one). */
     inspection: z.object({ readerId: z.string().min(1).optional() }).optional(),
+    /** The task waits on this token for the restore to complete (absent from workflows whose wait was a step of its own). */
+    taskToken: z.string().min(1).optional(),
   }),
   z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
   z.object({
@@ -124,7 +127,31 @@ export interface RestoreResult {
 export async function runStep(input: unknown, deps: StepDeps): Promise<unknown> {
   const parsed = stepInputSchema.safeParse(input);
   if (!parsed.success) throw new InvalidInputError(`invalid step input: ${describeIssues(parsed.error, '(input)')}`);
-  return withWorkflowErrors(() => dispatch(parsed.data, deps));
+  const step = parsed.data;
+  const taskToken = 'taskToken' in step ? step.taskToken : undefined;
+  if (!taskToken) return withWorkflowErrors(() => dispatch(step, deps));
+  try {
+    return await withWorkflowErrors(() => dispatch(step, deps));
+  } catch (err) {
+    return failTask(taskToken, err, deps);
+  }
+}
+
+/**
+ * A step the workflow waits on by task token reports its own failure by the token, under the
+ * error's name, so the state's Retry and Catch see the same name whatever Step Functions makes
+ * of a function error during such an invocation. If Step Functions cannot be told, the function
+ * fails with the error instead.
+ */
+async function failTask(taskToken: string, err: unknown, deps: StepDeps): Promise<{ failed: string }> {
+  const error = err instanceof Error ? err : new Error(String(err));
+  try {
+    await deps.sfn.send(new SendTaskFailureCommand({ taskToken, error: error.name, cause: JSON.stringify({ errorType: error.name, errorMessage: error.message }) }));
+  } catch (sendError) {
+    deps.log.warn('the task could not be failed by its token; the function fails instead', { error: error.name, sendError: sendError instanceof Error ? sendError.name : String(sendError) });
+    throw error;
+  }
+  return { failed: error.name };
 }
 
 function dispatch(step: StepInput, deps: StepDeps): Promise<unknown> {
@@ -257,15 +284,13 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
   const readyAt = expectedReadyAt(kind, tier, requestedAt);
   const days = restoreRequestFor(kind, tier, restoreDays).Days;
   const fields = { tier, restoreDays: days, expectedReadyAt: readyAt, policyRule: decision.rule, costMicroUsd: charge.cost.microUsd, ...(charge.downgraded ? { downgradedToBulk: true } : {}) };
-  // Never move a record that the completion event already marked RESTORED back to RESTORING.
-  if (outcome === 'ALREADY_RESTORED') {
-    // S3 says the copy is there: one write, from whatever status (a completion may have come first).
-    await deps.records.markRestored(step.objectId, step.cycle, { ...fields, restoredAt: requestedAt.toISOString() });
-  } else {
-    const moved = await deps.records.markRestoring(step.objectId, step.cycle, fields);
-    if (!moved) await deps.records.update(step.objectId, step.cycle, fields);
-  }
-  await deps.audit.record({
+  // The same write hands the readers' "started" notices over and stores the waiting task's token.
+  // The lines this step writes together are a millisecond apart, so the history keeps their order.
+  const handedAt = new Date(requestedAt.getTime() + 1);
+  const handOver = handOverFields('started', handedAt);
+  const record = await recordRequest(step, outcome, { ...fields, ...handOver.fields }, handOver.setIfAbsent, requestedAt, deps);
+  if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}`);
+  const requested: BatchableAuditInput = {
     objectId: step.objectId,
     time: requestedAt,
     type: 'RESTORE_REQUESTED',
@@ -289,8 +314,42 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
       },
       ...(charge.downgraded ? { downgradedToBulk: true } : {}),
     },
-  });
+  };
+  const restored = record.status === 'RESTORED';
+  const waiting: BatchableAuditInput[] = step.taskToken
+    ? [
+        {
+          objectId: step.objectId,
+          time: new Date(requestedAt.getTime() + 2),
+          type: 'WAITING_FOR_RESTORE',
+          cycle: step.cycle,
+          detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: restored },
+        },
+      ]
+    : [];
+  await queueHandedNotices(deps, record, 'started', handedAt, [requested, ...waiting]);
+  // The copy is already there (S3 said so, or its completion event came first): nobody else will resume the wait.
+  if (step.taskToken && restored) await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
   return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt, rule: decision.rule, costMicroUsd: charge.cost.microUsd };
+}
+
+/**
+ * The request's one record write: RESTORING with the task's token (never back from RESTORED,
+ * which a completion event may already have written; that write then sets the fields alone),
+ * or RESTORED when S3 says the copy is there. Undefined when the record is on another cycle.
+ */
+async function recordRequest(
+  step: Extract<StepInput, { action: 'requestRestore' }>,
+  outcome: RestoreResult['outcome'],
+  fields: Pick<ObjectRecord, 'tier' | 'restoreDays' | 'expectedReadyAt' | 'policyRule' | 'costMicroUsd' | 'downgradedToBulk' | 'startedNotified'>,
+  setIfAbsent: OnceFields,
+  requestedAt: Date,
+  deps: StepDeps,
+): Promise<ObjectRecord | undefined> {
+  // S3 says the copy is there: one write, from whatever status, and no token (this step resumes the wait itself).
+  if (outcome === 'ALREADY_RESTORED') return deps.records.markRestored(step.objectId, step.cycle, { ...fields, restoredAt: requestedAt.toISOString() }, { setIfAbsent });
+  const withToken = { ...fields, ...(step.taskToken ? { taskToken: step.taskToken } : {}) };
+  return (await deps.records.markRestoring(step.objectId, step.cycle, withToken, { setIfAbsent })) ?? (await deps.records.update(step.objectId, step.cycle, withToken, { setIfAbsent }));
 }
 
 /** The policy's tier and days for the object; a restore the policy does not allow ends the cycle with the reason. */

@@ -71,6 +71,9 @@ export class Detection extends Construct {
     });
     tables.objects.grantReadWriteData(this.restoreCompleted);
     tables.grantAuditRecording(this.restoreCompleted);
+    // A completion queues its readers' "ready" notices only on the cycle's first hand-over, in one
+    // batch with its history line (a later one is the workflow's); on the table, not its index.
+    this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [tables.notices.tableArn] }));
     this.restoreCompleted.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [props.stateMachineArn] }));
     // Before resuming a wait, S3 is asked whether the restore really finished (HeadObject, which
     // s3:GetObject / s3:GetObjectVersion authorise); ListBucket makes a deleted object a 404, not a 403.

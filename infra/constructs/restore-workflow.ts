@@ -73,9 +73,10 @@ export class RestoreWorkflow extends Construct {
     });
     tables.objects.grantReadWriteData(this.steps);
     tables.grantAuditRecording(this.steps);
-    // The approval step queues the approvers' and the readers' emails: new notices only (a
-    // conditional PutItem), on the table itself, not its index.
-    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [tables.notices.tableArn] }));
+    // The restore request queues the readers' "started" notices (one batch on the first hand-over,
+    // a conditional PutItem each on a retry) and the approval step the approvers' and the readers'
+    // emails (conditional PutItems): on the table itself, not its index.
+    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], resources: [tables.notices.tableArn] }));
     this.steps.addToRolePolicy(
       new PolicyStatement({
         // HeadObject is authorised by s3:GetObject (s3:GetObjectVersion with a version id).
@@ -86,8 +87,9 @@ export class RestoreWorkflow extends Construct {
     // With ListBucket, HeadObject on a deleted object answers 404 (the "object deleted" path);
     // without it S3 answers 403, which reads as a refused restore.
     this.steps.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: watchedBucketArns(config.watchedBuckets, stack) }));
-    // The wait step resumes its own task when the restore finished before the token was stored.
-    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachineArn] }));
+    // A waiting step resumes its own task when the restore finished before the token was stored,
+    // and a step waited on by token reports its own failure by that token.
+    this.steps.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachineArn] }));
 
     const logGroup = new LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,

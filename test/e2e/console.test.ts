@@ -75,14 +75,14 @@ describe.runIf(browserOk)('the console', () => {
     const mine = executions.find((e) => e.name!.startsWith('q4_summary_csv-'))!;
     await page.goto(`${h.cloud.endpoint}/_console/#/executions`);
     await page.getByRole('link', { name: mine.name! }).click();
-    await page.locator('.state[data-state="Request restore"]').waitFor();
+    await page.locator('.state[data-state="Request restore and wait"]').waitFor();
     const visited = await page.locator('.state.visited').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')));
-    expect(visited.sort()).toEqual(['File is ready', 'Inspect object', 'Notify: file ready', 'Notify: restore started', 'Request restore', 'Wait for restore', 'What state is the object in?'].sort());
+    expect(visited.sort()).toEqual(['File is ready', 'Inspect object', 'Request restore and wait', 'Were the readers told it is ready?', 'What state is the object in?'].sort());
     // Every state of the definition is drawn, visited or not.
     expect(await page.locator('.state').count()).toBe(Object.keys(definitionStates()).length);
-    await page.locator('.state[data-state="Request restore"]').click();
-    // Input and output of the state as GetExecutionHistory has them: the inspection in, the restore result out.
-    await expect.poll(() => page.locator('aside').innerText()).toMatch(/Input[\s\S]*"inspection"[\s\S]*Output[\s\S]*"restore": \{[\s\S]*"tier": "Standard"/);
+    await page.locator('.state[data-state="Request restore and wait"]').click();
+    // Input and output of the state as GetExecutionHistory has them: the inspection in, the completion that resumed the wait out.
+    await expect.poll(() => page.locator('aside').innerText()).toMatch(/Input[\s\S]*"inspection"[\s\S]*Output[\s\S]*"completion": \{[\s\S]*"readyHanded": true/);
     await page.screenshot({ path: `${ARTIFACTS}/execution.png` });
   });
 
@@ -285,7 +285,7 @@ describe.runIf(browserOk)('the console', () => {
     await autorestore(['restore', '--tier', 'Bulk', '--yes', `s3://${BUCKET}/deep/bulk.bin`]);
     const running = await eventually(async () => (await h.executions()).find((e) => e.name!.startsWith('bulk_bin-') && e.status === 'RUNNING'), 'the bulk restore running', 30_000);
     await page.goto(`${h.cloud.endpoint}/_console/#/execution/${encodeURIComponent(running.executionArn!)}`);
-    await expect.poll(() => page.locator('.state.current').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['Wait for restore']);
+    await expect.poll(() => page.locator('.state.current').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state'))), { timeout: 15_000 }).toEqual(['Request restore and wait']);
     const navigations: string[] = [];
     page.on('framenavigated', (frame) => navigations.push(frame.url()));
     await expect.poll(() => page.locator('.state[data-state="File is ready"]').getAttribute('data-visited'), { timeout: 60_000 }).toBe('true');

@@ -49,7 +49,7 @@ describe('faults', () => {
       30_000,
     );
     const path = await h.path(execution!.executionArn!);
-    expect(path.slice(-5)).toEqual(['Wait for restore', 'Check restore after timeout', 'Is the restore done?', 'Notify: file ready', 'File is ready']);
+    expect(path.slice(-5)).toEqual(['Request restore and wait', 'Check restore after timeout', 'Is the restore done?', 'Notify: file ready', 'File is ready']);
     expect(await h.auditTypes(BUCKET, 'lost/lost.bin')).not.toContain('RESTORE_COMPLETED');
     await eventually(() => emailsTo('lost@example.com').some((m) => m.subject.includes('ready')), 'the ready email');
   });

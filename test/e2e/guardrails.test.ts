@@ -87,12 +87,10 @@ describe('restore policy and approval on the local cloud', () => {
     expect(await ended(await executionOf(key))).toEqual([
       'Inspect object',
       'What state is the object in?',
-      'Request restore',
+      'Request restore and wait',
       'Wait for approval',
-      'Request restore',
-      'Notify: restore started',
-      'Wait for restore',
-      'Notify: file ready',
+      'Request restore and wait',
+      'Were the readers told it is ready?',
       'File is ready',
     ]);
     const history = JSON.parse((await autorestore(['--json', 'history', `s3://${BUCKET}/${key}`])).stdout) as { entries: { type: string; detail: Record<string, unknown> }[] };

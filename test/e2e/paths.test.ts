@@ -64,7 +64,7 @@ describe('restore paths end to end', () => {
     await h.putObject(BUCKET, key, 'INTELLIGENT_TIERING', 'DEEP_ARCHIVE_ACCESS');
     expect(await h.read(BUCKET, key, READER)).toBe('InvalidObjectState');
     const { path } = await finishedExecution(key);
-    expect(path).toContain('Request restore');
+    expect(path).toContain('Request restore and wait');
     const requested = (await h.audit.history(objectIdOf({ bucket: BUCKET, key }))).find((e) => e.type === 'RESTORE_REQUESTED')!;
     expect(requested.detail).toMatchObject({ archiveKind: 'INTELLIGENT_TIERING_DEEP_ARCHIVE_ACCESS', tier: 'Standard' });
     expect(requested.detail).not.toHaveProperty('days');

@@ -269,14 +269,26 @@ describe('least privilege', () => {
     expect(aggregator!.Properties.Environment.Variables).not.toHaveProperty('SES_CONFIGURATION_SET');
   });
 
-  it('StartExecution, DescribeExecution and SendTaskSuccess only on the restore state machine and its executions', () => {
+  it('StartExecution, DescribeExecution, SendTaskSuccess and SendTaskFailure only on the restore state machine and its executions', () => {
     // The reconciler's own grants: test/infra/reconciler.test.ts.
     const states = ['Detection', 'Workflow'].flatMap((prefix) => policyStatementsOf(prefix)).filter((s) => [s.Action].flat().some((a) => a.startsWith('states:') && a !== 'states:DescribeExecution'));
-    expect(states.map((s) => s.Action).sort()).toEqual(['states:SendTaskSuccess', 'states:SendTaskSuccess', 'states:StartExecution', 'states:StartExecution']);
+    // The completion resumes a wait; the workflow's steps resume their own wait, or fail their own task by its token.
+    expect(states.map((s) => JSON.stringify(s.Action)).sort()).toEqual(
+      ['"states:SendTaskSuccess"', '["states:SendTaskSuccess","states:SendTaskFailure"]', '"states:StartExecution"', '"states:StartExecution"'].sort(),
+    );
     for (const s of states) expect(JSON.stringify(s.Resource)).toContain(':stateMachine:S3Autorestore-restore-object"');
     expect(withAction(policyStatementsOf('DetectionDetectAccess'), 'states:DescribeExecution')).toEqual([
       { Effect: 'Allow', Action: 'states:DescribeExecution', Resource: arn(':states:eu-west-1:111122223333:execution:S3Autorestore-restore-object:*') },
     ]);
+  });
+
+  it('the functions that hand notices over write only items of the notices table, never its index, and only as they write them', () => {
+    const noticesArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::DynamoDB::Table')).find((id) => id.startsWith('StateNotices'))!, 'Arn'] };
+    const onNotices = (prefix: string) => policyStatementsOf(prefix).filter((s) => JSON.stringify([s.Resource].flat()).includes(JSON.stringify(noticesArn)));
+    // The completion queues the readers' "ready" notices on the first hand-over only: one batch.
+    expect(onNotices('DetectionRestoreCompleted')).toEqual([{ Effect: 'Allow', Action: 'dynamodb:BatchWriteItem', Resource: noticesArn }]);
+    // The restore request queues the "started" ones (a batch first, a conditional put each on a retry), the approval step its own.
+    expect(onNotices('WorkflowRestoreSteps')).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], Resource: noticesArn }]);
   });
 
   it('every role that records audit entries may also read a dedupe marker (GetItem on a duplicate event)', () => {

@@ -90,11 +90,19 @@ describe('restore-object.asl.json', () => {
     expect([...retried].sort()).toEqual([...errors.LAMBDA_TRANSIENT_ERROR_NAMES, ...errors.DYNAMODB_TRANSIENT_ERROR_NAMES, 'TransientServiceError'].sort());
   });
 
-  it('the wait for the completion event has an explicit timeout and a HeadObject fallback on States.Timeout', () => {
-    const wait = definition.States['Wait for restore'] as State & { Resource: string; TimeoutSeconds: number; Catch: { ErrorEquals: string[]; Next: string }[] };
-    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
-    expect(wait.TimeoutSeconds).toBe(86_400);
-    expect(wait.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Check restore after timeout' });
+  it('both waits for the completion event (after the request, and after finding one running) have an explicit timeout and a HeadObject fallback on States.Timeout', () => {
+    for (const name of ['Request restore and wait', 'Wait for restore']) {
+      const wait = definition.States[name] as State & { Resource: string; TimeoutSeconds: number; Catch: { ErrorEquals: string[]; Next: string }[]; Next: string };
+      expect(wait.Resource, name).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      expect(wait.TimeoutSeconds, name).toBe(86_400);
+      expect(
+        wait.Catch.find((c) => c.ErrorEquals.includes('States.Timeout')),
+        name,
+      ).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Check restore after timeout' });
+      // Resumed, the readers hear the file is ready: from the completion, or else from the workflow.
+      expect(wait.Next, name).toBe('Were the readers told it is ready?');
+    }
+    expect(definition.States['Were the readers told it is ready?']).toMatchObject({ Type: 'Choice', Default: 'Notify: file ready' });
   });
 
   it('no Task can fail silently: every Task catches States.ALL (a closing step that keeps failing still ends in a recorded Fail)', () => {

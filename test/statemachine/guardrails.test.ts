@@ -17,7 +17,7 @@ import { seedCycle } from '../support/records.js';
 import { workflowWorld, type WorkflowWorld } from '../support/workflow.js';
 
 const GiB = 1024 ** 3;
-const HAPPY_PATH = ['Inspect object', 'What state is the object in?', 'Request restore', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready'];
+const HAPPY_PATH = ['Inspect object', 'What state is the object in?', 'Request restore and wait', 'Were the readers told it is ready?', 'File is ready'];
 const APPROVER = 'approver@example.com';
 const RULES: PolicyRuleInput[] = [
   { name: 'vault', prefix: 'vault/', restore: 'never', reason: 'the vault is kept for audits and never restored on a read' },
@@ -54,6 +54,7 @@ function s3CompletesRestore(world: WorkflowWorld, ref: ObjectRef) {
     s3: new S3Client({ region: 'us-east-1' }),
     records: state.records,
     audit: state.audit,
+    notices: state.notices,
     watchedBuckets: [BUCKET],
     accountId: ACCOUNT,
     now: () => new Date(),
@@ -81,7 +82,7 @@ describe('restore policy in the workflow', () => {
     world = worldFor();
   });
 
-  it('an object no rule limits takes the automatic path unchanged: 7 states, priced and counted', async () => {
+  it('an object no rule limits takes the automatic path unchanged: 5 states, priced and counted', async () => {
     const ref = await archived(world, 'plain/object');
     const execution = world.run(ref);
     await waitingForRestore(ref);
@@ -103,7 +104,7 @@ describe('restore policy in the workflow', () => {
     expect(path).toEqual([
       'Inspect object',
       'What state is the object in?',
-      'Request restore',
+      'Request restore and wait',
       'Close cycle: not allowed by policy',
       'Notify readers of the failure',
       'How did it end?',
@@ -139,12 +140,10 @@ describe('approval', () => {
     expect(path).toEqual([
       'Inspect object',
       'What state is the object in?',
-      'Request restore',
+      'Request restore and wait',
       'Wait for approval',
-      'Request restore',
-      'Notify: restore started',
-      'Wait for restore',
-      'Notify: file ready',
+      'Request restore and wait',
+      'Were the readers told it is ready?',
       'File is ready',
     ]);
     expect(world.s3.mock.commandCalls(RestoreObjectCommand)).toHaveLength(1);
@@ -168,7 +167,7 @@ describe('approval', () => {
     expect(path).toEqual([
       'Inspect object',
       'What state is the object in?',
-      'Request restore',
+      'Request restore and wait',
       'Wait for approval',
       'Close cycle: approval denied',
       'Notify readers of the failure',
@@ -188,7 +187,7 @@ describe('approval', () => {
     expect(path).toEqual([
       'Inspect object',
       'What state is the object in?',
-      'Request restore',
+      'Request restore and wait',
       'Wait for approval',
       'Close cycle: approval denied',
       'Notify readers of the failure',

@@ -1,7 +1,8 @@
 import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, HeadObjectCommand, S3Client, S3ServiceException, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { SendTaskSuccessCommand, SFNClient, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchWriteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { restoreCompleted, type CompletedDeps } from '../../functions/restore-completed/completed.js';
 import { objectIdOf, type ObjectRef } from '../../functions/domain/rules/object-id.js';
 import { ACCOUNT, BUCKET, restoreCompletedEvent, restoreExpiredEvent } from '../fixtures/events.js';
@@ -33,12 +34,18 @@ beforeEach(async () => {
   objectId = objectIdOf(ref);
 });
 
+/** The notices pending for an object, as `kind:reader`. */
+async function pendingFor(id: string): Promise<string[]> {
+  return (await state.notices.pending()).filter((p) => p.file.objectId === id).map((p) => `${p.kind}:${p.reader.userName}`);
+}
+
 function deps(): CompletedDeps {
   return {
     sfn: new SFNClient({ region: 'us-east-1' }),
     s3: new S3Client({ region: 'us-east-1' }),
     records: state.records,
     audit: state.audit,
+    notices: state.notices,
     watchedBuckets: [BUCKET],
     accountId: ACCOUNT,
     now: () => new Date('2026-11-22T14:00:01Z'),
@@ -47,16 +54,54 @@ function deps(): CompletedDeps {
 }
 
 describe('restore-completed', () => {
-  it('resumes the waiting execution with the expiry date S3 reports (form-encoded key decoded)', async () => {
-    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-a' } });
+  it('resumes the waiting execution with the expiry date S3 reports (form-encoded key decoded), the readers\' "ready" notices handed over', async () => {
+    await seedCycle(state, ref, { readers: ['alice', 'bob'], fields: { status: 'RESTORING', taskToken: 'token-a' } });
     const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
     expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
       taskToken: 'token-a',
-      output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-11-30T00:00:00.000Z' }),
+      output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-11-30T00:00:00.000Z', readyHanded: true }),
     });
-    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z' });
-    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_COMPLETED']);
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ status: 'RESTORED', expiryDate: '2026-11-30T00:00:00.000Z', readyNotified: true, readyNotifiedAt: '2026-11-22T14:00:01.001Z' });
+    // Nothing left for the reconciler: out of the open-cycles index.
+    expect(record).not.toHaveProperty('openPartition');
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['NOTICES_QUEUED', 'RESTORE_COMPLETED']);
+    expect((await pendingFor(objectId)).sort()).toEqual(['ready:alice', 'ready:bob']);
+  });
+
+  it("one record write and one batch: the completion's line goes with the notices", async () => {
+    await seedCycle(state, ref, { readers: ['alice', 'bob'], fields: { status: 'RESTORING', taskToken: 'token-b1' } });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+      const commands = sent.mock.calls.map(([command]) => command);
+      expect(commands.filter((c) => c instanceof UpdateCommand || c instanceof PutCommand).map((c) => c.input.TableName)).toEqual([state.tableNames.objects]);
+      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
+      expect(batches).toEqual([{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 2 }]);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it("a duplicate delivery hands nothing over again and resumes saying so: the workflow's own step then queues only what is missing", async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-dup' } });
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
+    sfnMock.resetHistory();
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key, id: 'another-delivery' }), { ...deps(), now: () => new Date('2026-11-22T14:03:00Z') });
+    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!)).toMatchObject({ readyHanded: false });
+    expect(await pendingFor(objectId)).toEqual(['ready:alice']);
+    expect((await state.audit.history(objectId)).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('without a notice book the completion hands nothing over: the workflow\'s "ready" step does', async () => {
+    await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-nb' } });
+    const { notices: _notices, ...withoutNotices } = deps();
+    await restoreCompleted(restoreCompletedEvent({ key: ref.key }), withoutNotices);
+    expect(JSON.parse(sfnMock.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!)).toMatchObject({ readyHanded: false });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', openPartition: 'OPEN' });
+    expect(await state.records.get(objectId)).not.toHaveProperty('readyNotified');
+    expect(await pendingFor(objectId)).toEqual([]);
   });
 
   it('before the token is stored: marks the record restored, resumes nobody', async () => {
@@ -79,14 +124,17 @@ describe('restore-completed', () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-c' } });
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
-    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_COMPLETED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['NOTICES_QUEUED', 'RESTORE_COMPLETED']);
   });
 
   it('a duplicate delivered later is the same entry, timed by the first confirmation and written without a dedupe marker', async () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-e' } });
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T14:05:00Z') });
-    expect((await state.audit.history(objectId)).map((e) => [e.type, e.time])).toEqual([['RESTORE_COMPLETED', '2026-11-22T14:00:01.000Z']]);
+    expect((await state.audit.history(objectId)).map((e) => [e.type, e.time])).toEqual([
+      ['NOTICES_QUEUED', '2026-11-22T14:00:01.001Z'],
+      ['RESTORE_COMPLETED', '2026-11-22T14:00:01.000Z'],
+    ]);
     expect(await state.records.get(objectId)).toMatchObject({ completionConfirmedAt: '2026-11-22T14:00:01.000Z', restoredAt: '2026-11-22T14:00:00.000Z' });
     expect(await dedupeMarkers(state, objectId)).toEqual([]);
   });
@@ -94,9 +142,9 @@ describe('restore-completed', () => {
   it('a duplicate delivered after the copy expired adds no second entry', async () => {
     await seedCycle(state, ref, { fields: { status: 'RESTORING', taskToken: 'token-f' } });
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), deps());
-    expect(await restoreCompleted(restoreExpiredEvent({ key: ref.key }), deps())).toEqual({ outcome: 'expired', objectId });
+    expect(await restoreCompleted(restoreExpiredEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T15:00:00Z') })).toEqual({ outcome: 'expired', objectId });
     await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), now: () => new Date('2026-11-22T16:00:00Z') });
-    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_EXPIRED', 'RESTORE_COMPLETED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['RESTORE_EXPIRED', 'NOTICES_QUEUED', 'RESTORE_COMPLETED']);
   });
 
   it('an event with a version id finds the record of a reader who did not name the version', async () => {
@@ -225,7 +273,9 @@ describe('restore-completed', () => {
       s3Mock.on(HeadObjectCommand).resolves({ StorageClass: 'DEEP_ARCHIVE', Restore: 'ongoing-request="false", expiry-date="Fri, 04 Dec 2026 00:00:00 GMT"' });
       await restoreCompleted(restoreCompletedEvent({ key: ref.key, expiry: '2026-11-25T00:00:00Z' }), deps());
       expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORED', expiryDate: '2026-12-04T00:00:00.000Z' });
-      expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-12-04T00:00:00.000Z' }) });
+      expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+        output: JSON.stringify({ restoredAt: '2026-11-22T14:00:00.000Z', expiryDate: '2026-12-04T00:00:00.000Z', readyHanded: true }),
+      });
     });
 
     it('an Intelligent-Tiering object back in Frequent Access (no restore header) counts as restored', async () => {
@@ -281,7 +331,7 @@ describe('restore-completed with the auto-keep policy', () => {
     const result = await restoreCompleted(restoreCompletedEvent({ key: ref.key }), { ...deps(), autoKeep: { afterRestores: 1, withinDays: 30, storageClass: 'STANDARD' } });
     expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
     expect(order).toEqual(['resume', 'copy']);
-    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'NOTICES_QUEUED', 'RESTORE_COMPLETED']);
   });
 
   it('a kept object leaves the expiring-copies index: its readers get no "expires soon" reminder for it', async () => {
@@ -302,7 +352,7 @@ describe('restore-completed with the auto-keep policy', () => {
     expect(result).toEqual({ outcome: 'restored', objectId, resumed: 'now' });
     expect(s3Mock).not.toHaveReceivedCommand(CreateMultipartUploadCommand);
     expect(s3Mock).not.toHaveReceivedCommand(CopyObjectCommand);
-    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'RESTORE_COMPLETED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).sort()).toEqual(['AUTO_KEEP_DECIDED', 'NOTICES_QUEUED', 'RESTORE_COMPLETED']);
     expect(log.error).toHaveBeenCalledWith('auto-keep copy failed', expect.objectContaining({ objectId, error: 'KeepTooLargeError' }));
   });
 });

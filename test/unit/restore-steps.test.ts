@@ -1,5 +1,5 @@
 import { HeadObjectCommand, NotFound, RestoreObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -125,7 +125,10 @@ describe('requestRestore', () => {
     expect(result).toEqual({ tier: 'Standard', days: 7, outcome: 'REQUESTED', expectedReadyAt: '2026-11-22T15:01:00.000Z', rule: 'default', costMicroUsd: 50 });
     expect(s3Mock).toHaveReceivedCommandWith(RestoreObjectCommand, { Bucket: BUCKET, Key: ref.key, RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } } });
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', tier: 'Standard', restoreDays: 7 });
-    expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'RESTORE_REQUESTED', detail: { tier: 'Standard', days: 7, outcome: 'REQUESTED' } });
+    expect((await state.audit.history(objectId)).reverse()).toMatchObject([
+      { type: 'RESTORE_REQUESTED', detail: { tier: 'Standard', days: 7, outcome: 'REQUESTED' } },
+      { type: 'NOTICES_QUEUED', detail: { kind: 'started', readers: ['alice'] } },
+    ]);
   });
 
   it('the inspection passes on whom the restore is charged to, so the request step reads no record (a workflow started before still charges the record reader)', async () => {
@@ -196,7 +199,7 @@ describe('requestRestore', () => {
     expect(result).toMatchObject({ tier: 'Standard', outcome: 'REQUESTED' });
     const tiers = s3Mock.commandCalls(RestoreObjectCommand).map((c) => c.args[0].input.RestoreRequest!.GlacierJobParameters!.Tier);
     expect(tiers).toEqual(['Expedited', 'Standard']);
-    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['EXPEDITED_UNAVAILABLE', 'RESTORE_REQUESTED']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['EXPEDITED_UNAVAILABLE', 'RESTORE_REQUESTED', 'NOTICES_QUEUED']);
   });
 
   it('200 (a restored copy already existed) records the object as restored', async () => {
@@ -238,6 +241,76 @@ describe('requestRestore', () => {
   });
 });
 
+describe('requestRestore with a task token (the request and the wait are one task)', () => {
+  const requestAndWait = (extra: object = {}) => step('requestRestore', { size: 1024, archiveKind: 'GLACIER', taskToken: 'token-r', ...extra });
+  const pendingOf = async () =>
+    (await state.notices.pending())
+      .filter((p) => p.file.key === ref.key)
+      .map((p) => `${p.kind}:${p.reader.userName}`)
+      .sort();
+
+  it('one record write (RESTORING, the token, the "started" hand-over) and one batch (the request, the notices, the wait), in the order they happened', async () => {
+    ref = { bucket: BUCKET, key: `data/two readers ${n}.parquet` };
+    objectId = objectIdOf(ref);
+    await seedCycle(state, ref, { readers: ['alice', 'bob'] });
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      expect(await runStep(requestAndWait(), deps())).toMatchObject({ tier: 'Standard', outcome: 'REQUESTED' });
+      const commands = sent.mock.calls.map(([command]) => command);
+      expect(commands.filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.objects)).toHaveLength(1);
+      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
+      expect(batches).toEqual([{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 3 }]);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-r', startedNotified: true, startedNotifiedAt: '2026-11-22T10:01:00.001Z' });
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['RESTORE_REQUESTED', 'NOTICES_QUEUED', 'WAITING_FOR_RESTORE']);
+    expect(await pendingOf()).toEqual(['started:alice', 'started:bob']);
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('a retried request keeps the first hand-over: each notice queued once, one NOTICES_QUEUED line', async () => {
+    s3Mock
+      .on(RestoreObjectCommand)
+      .resolvesOnce({ $metadata: { httpStatusCode: 202 } })
+      .rejects(s3Error('RestoreAlreadyInProgress', 409));
+    await runStep(requestAndWait(), deps());
+    await runStep(requestAndWait({ taskToken: 'token-retry' }), deps({ now: () => new Date(NOW.getTime() + 5000) }));
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-retry', startedNotifiedAt: '2026-11-22T10:01:00.001Z' });
+    expect(await pendingOf()).toEqual(['started:alice']);
+    expect((await state.audit.history(objectId)).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('a copy already there (200): recorded RESTORED without a token, and the step resumes its own task', async () => {
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    await runStep(requestAndWait(), deps());
+    const record = await state.records.get(objectId);
+    expect(record).toMatchObject({ status: 'RESTORED', restoredAt: NOW.toISOString() });
+    expect(record).not.toHaveProperty('taskToken');
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-r', output: JSON.stringify({ restoredAt: NOW.toISOString(), readyHanded: false }) });
+    expect((await state.audit.history(objectId))[0]).toMatchObject({ type: 'WAITING_FOR_RESTORE', detail: { alreadyRestored: true } });
+  });
+
+  it("fails its own task by the token, under the error's name, so the state's Catch sees it; nothing is recorded", async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('NoSuchKey', 404));
+    sfnMock.on(SendTaskFailureCommand).resolves({});
+    expect(await runStep(requestAndWait(), deps())).toEqual({ failed: 'ObjectGoneError' });
+    const failure = sfnMock.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
+    expect(failure).toMatchObject({ taskToken: 'token-r', error: 'ObjectGoneError' });
+    expect(JSON.parse(failure.cause!)).toEqual({ errorType: 'ObjectGoneError', errorMessage: `s3://${BUCKET}/${ref.key} no longer exists` });
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'STARTING' });
+    expect(await pendingOf()).toEqual([]);
+  });
+
+  it('when Step Functions cannot be told by the token, the function fails with the error itself', async () => {
+    s3Mock.on(RestoreObjectCommand).rejects(s3Error('SlowDown', 503));
+    sfnMock.on(SendTaskFailureCommand).rejects(new Error('network down'));
+    await expect(runStep(requestAndWait(), deps())).rejects.toMatchObject({ name: 'TransientServiceError' });
+  });
+});
+
 describe('awaitRestore', () => {
   it('stores the token and waits', async () => {
     expect(await runStep(step('awaitRestore', { taskToken: 'token-1' }), deps())).toEqual({ tokenStored: true, resumedNow: false });
@@ -249,7 +322,11 @@ describe('awaitRestore', () => {
     await state.records.markRestored(objectId, 1, { restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' });
     sfnMock.on(SendTaskSuccessCommand).resolves({});
     expect(await runStep(step('awaitRestore', { taskToken: 'token-2' }), deps())).toEqual({ tokenStored: true, resumedNow: true });
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-2', output: JSON.stringify({ restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' }) });
+    // Resumed here, the wait cannot know whether the completion handed the "ready" notices over: the workflow does.
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
+      taskToken: 'token-2',
+      output: JSON.stringify({ restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z', readyHanded: false }),
+    });
   });
 });
 

@@ -169,8 +169,8 @@ export function executionArnOf(stateMachineArn: string, executionName: string): 
 }
 
 /** What the waiting task resumes with, whoever resumes it. */
-export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expiryDate'>): { restoredAt?: string; expiryDate?: string } {
-  return { restoredAt: record.restoredAt, expiryDate: record.expiryDate };
+export function completionOutput(record: Pick<ObjectRecord, 'restoredAt' | 'expiryDate'>, readyHanded = false): { restoredAt?: string; expiryDate?: string; readyHanded: boolean } {
+  return { restoredAt: record.restoredAt, expiryDate: record.expiryDate, readyHanded };
 }
 
 type Fields = Partial<Omit<ObjectRecord, 'objectId' | 'cycle'>>;
@@ -329,9 +329,10 @@ export class ObjectRecords {
   async markRestoring(
     objectId: string,
     cycle: number,
-    fields: Pick<Fields, 'tier' | 'restoreDays' | 'expectedReadyAt' | 'policyRule' | 'costMicroUsd' | 'downgradedToBulk'>,
+    fields: Pick<Fields, 'tier' | 'restoreDays' | 'expectedReadyAt' | 'policyRule' | 'costMicroUsd' | 'downgradedToBulk' | 'startedNotified' | 'taskToken'>,
+    options: { setIfAbsent?: OnceFields } = {},
   ): Promise<ObjectRecord | undefined> {
-    return this.write(objectId, cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'] });
+    return this.write(objectId, cycle, { ...fields, status: 'RESTORING' }, { onlyIfStatus: ['STARTING', 'RESTORING'], setIfAbsent: options.setIfAbsent });
   }
 
   /**

@@ -49,6 +49,8 @@ export const autoKeepSchema = z.object({
 
 export const restoreCompletedEnvSchema = z.object({
   ...tables,
+  /** Where a completion queues its readers' "ready" notices. */
+  NOTICES_TABLE: name,
   WATCHED_BUCKETS: bucketList,
   ACCOUNT_ID: z.string().regex(/^\d{12}$/),
   /** The auto-keep policy as JSON ({"afterRestores","withinDays","storageClass"}); absent: off. */
@@ -104,7 +106,7 @@ export const restoreStepsEnvSchema = z.object({
   RESTORE_DAYS: z.coerce.number().int().min(1).max(30_000),
   /** After this many wait timeouts with the restore still running, the cycle ends as overdue. */
   MAX_WAIT_CYCLES: z.coerce.number().int().min(1),
-  /** Where the approval step queues its emails to the approvers and the readers. */
+  /** Where the restore request queues its readers' "started" notices and the approval step its emails to the approvers and the readers. */
   NOTICES_TABLE: name,
   /** The deployment's restore policy (infra/config.ts `restorePolicy`), as JSON. */
   RESTORE_POLICY: jsonVar('RESTORE_POLICY', restorePolicySchema),
