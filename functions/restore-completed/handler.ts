@@ -21,7 +21,7 @@ async function restoreCompletedHandler(event: unknown) {
     watchedBuckets: env.WATCHED_BUCKETS,
     accountId: env.ACCOUNT_ID,
     ...(env.AUTO_KEEP ? { autoKeep: env.AUTO_KEEP } : {}),
-    notices: new NoticeBook(ddb, env.NOTICES_TABLE),
+    ...(env.NOTICES_TABLE ? { notices: new NoticeBook(ddb, env.NOTICES_TABLE) } : {}),
     batches: new BatchBook(ddb, env.OBJECTS_TABLE),
     now: () => new Date(),
     log: logger,

@@ -49,8 +49,8 @@ export const autoKeepSchema = z.object({
 
 export const restoreCompletedEnvSchema = z.object({
   ...tables,
-  /** Where a completion queues its readers' "ready" notices. */
-  NOTICES_TABLE: name,
+  /** Where a completion queues its readers' "ready" notices; absent (a stack deployed before it did), the workflow queues them. */
+  NOTICES_TABLE: name.optional(),
   WATCHED_BUCKETS: bucketList,
   ACCOUNT_ID: z.string().regex(/^\d{12}$/),
   /** The auto-keep policy as JSON ({"afterRestores","withinDays","storageClass"}); absent: off. */
