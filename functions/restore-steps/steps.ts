@@ -327,10 +327,29 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
         },
       ]
     : [];
-  await queueHandedNotices(deps, record, 'started', handedAt, [requested, ...waiting]);
+  await handStartedOver(record, handedAt, [requested, ...waiting], deps);
   // The copy is already there (S3 said so, or its completion event came first): nobody else will resume the wait.
   if (step.taskToken && restored) await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
   return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt, rule: decision.rule, costMicroUsd: charge.cost.microUsd };
+}
+
+/**
+ * Queues the readers' "started" notices with the step's history lines. S3 already runs the
+ * restore, so a hand-over that fails must not stop it (nor fail the cycle after the step's
+ * retries): the failure is logged, the step's lines are written on their own, and the wait goes
+ * on. The readers still hear when the file is ready.
+ */
+async function handStartedOver(record: ObjectRecord, handedAt: Date, lines: BatchableAuditInput[], deps: StepDeps): Promise<void> {
+  try {
+    await queueHandedNotices(deps, record, 'started', handedAt, lines);
+  } catch (err) {
+    deps.log.error('the "started" notices could not be handed to the aggregator; the restore and its wait go on', {
+      objectId: record.objectId,
+      cycle: record.cycle,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+    await deps.audit.recordAll(lines);
+  }
 }
 
 /**

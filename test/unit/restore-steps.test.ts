@@ -9,6 +9,7 @@ import { BUCKET } from '../fixtures/events.js';
 import { startTestState, type TestState } from '../support/dynamo.js';
 import { stepDepsFor } from '../support/deps.js';
 import { seedCycle } from '../support/records.js';
+import { recordingLog } from '../support/log.js';
 
 const s3Mock = mockClient(S3Client);
 const sfnMock = mockClient(SFNClient);
@@ -280,6 +281,29 @@ describe('requestRestore with a task token (the request and the wait are one tas
     expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-retry', startedNotifiedAt: '2026-11-22T10:01:00.001Z' });
     expect(await pendingOf()).toEqual(['started:alice']);
     expect((await state.audit.history(objectId)).filter((e) => e.type === 'NOTICES_QUEUED')).toHaveLength(1);
+  });
+
+  it('a "started" hand-over that fails does not stop the restore: the token is stored, the step\'s lines written, the failure logged', async () => {
+    s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
+    const log = recordingLog();
+    const send = state.ddb.send.bind(state.ddb);
+    const sent = vi.spyOn(state.ddb, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof BatchWriteCommand && Object.keys(command.input.RequestItems ?? {}).includes(state.tableNames.notices))
+        return Promise.reject(Object.assign(new Error('no access to the notices table'), { name: 'AccessDeniedException' }));
+      return send(command as never);
+    }) as never);
+    try {
+      expect(await runStep(requestAndWait(), deps({ log }))).toMatchObject({ outcome: 'REQUESTED' });
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ status: 'RESTORING', taskToken: 'token-r' });
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['RESTORE_REQUESTED', 'WAITING_FOR_RESTORE']);
+    expect(log.error).toHaveBeenCalledWith(
+      expect.stringContaining('could not be handed to the aggregator'),
+      expect.objectContaining({ objectId, error: expect.stringContaining('AccessDeniedException') }),
+    );
+    expect(sfnMock).not.toHaveReceivedCommand(SendTaskFailureCommand);
   });
 
   it('a copy already there (200): recorded RESTORED without a token, and the step resumes its own task', async () => {
