@@ -1,6 +1,8 @@
 /**
- * The notification aggregator. The workflow hands it "started", "ready" and "failed" notices
- * for an object; on a schedule it sends one email per recipient per batch.
+ * The notification aggregator. It is handed "started", "ready" and "failed" notices for an
+ * object: by the restore request and the completion in their own writes, or through its own
+ * `enqueue` by the workflow's other paths and the reconciler (domain/restores/hand-over.ts). On a
+ * schedule it sends one email per recipient per batch.
  */
 import { randomUUID } from 'node:crypto';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';

@@ -1,6 +1,6 @@
 /**
- * S3 says a restore finished (or its copy expired). Mark the object's record, and resume the
- * execution waiting on it. Events are delivered at least once and may arrive before the
+ * S3 says a restore finished (or its copy expired). Mark the object's record, hand the readers'
+ * "ready" notices to the aggregator in the same write, and resume the execution waiting on it. Events are delivered at least once and may arrive before the
  * workflow stored its token, after it timed out, twice, or during the object's next cycle:
  * a completion is acted on only when it belongs to the current cycle and S3 itself confirms
  * that the restored copy is there.
