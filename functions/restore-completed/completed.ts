@@ -1,9 +1,9 @@
 /**
  * S3 says a restore finished (or its copy expired). Mark the object's record, hand the readers'
- * "ready" notices to the aggregator in the same write, and resume the execution waiting on it. Events are delivered at least once and may arrive before the
- * workflow stored its token, after it timed out, twice, or during the object's next cycle:
- * a completion is acted on only when it belongs to the current cycle and S3 itself confirms
- * that the restored copy is there.
+ * "ready" notices to the aggregator in the same write, and resume the execution waiting on it.
+ * Events are delivered at least once and may arrive before the workflow stored its token, after
+ * it timed out, twice, or during the object's next cycle: a completion is acted on only when it
+ * belongs to the current cycle and S3 itself confirms that the restored copy is there.
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidToken, SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut, type SFNClient } from '@aws-sdk/client-sfn';
@@ -112,14 +112,13 @@ async function handleMatch(deps: CompletedDeps, event: RestoreEvent, record: Obj
   // Marked RESTORED even without a token: the waiting step reads the record when it stores its token.
   // The same write hands the readers' "ready" notices over (hand-over.ts), a millisecond after the
   // confirmation so the history lists the completion first.
-  const confirmedNow = auditBase.time;
-  const handedAt = new Date(confirmedNow.getTime() + 1);
+  const handedAt = new Date(auditBase.time.getTime() + 1);
   const handOver = deps.notices ? handOverFields('ready', handedAt) : { fields: {}, setIfAbsent: {} };
   const updated = await deps.records.markRestored(
     record.objectId,
     record.cycle,
     { expiryDate: expiryDate ?? record.expiryDate, ...handOver.fields },
-    { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: confirmedNow.toISOString(), ...handOver.setIfAbsent } },
+    { from: ['STARTING', 'RESTORING', 'RESTORED'], setIfAbsent: { restoredAt: eventTime.toISOString(), completionConfirmedAt: auditBase.time.toISOString(), ...handOver.setIfAbsent } },
   );
   // Timed by the first confirmation the record keeps, so a duplicate delivery of the event
   // computes the same entry and one conditional write deduplicates it (also when the cycle has

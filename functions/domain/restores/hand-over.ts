@@ -11,10 +11,11 @@
  */
 import { describeReader } from '../rules/reader.js';
 import type { AuditLog, BatchableAuditInput, StableAuditInput } from '../stores/audit.js';
-import { noticeFileOf, type NoticeBook } from '../stores/notices.js';
+import { noticeFileOf, type NoticeBook, type NoticeKind } from '../stores/notices.js';
 import type { ObjectRecord, OnceFields } from '../stores/records.js';
 
-export const WORKFLOW_NOTICE_KINDS = ['started', 'ready', 'failed'] as const;
+/** The kinds the workflow hands over for every subscriber (the approval notices are queued by the approval step itself). */
+export const WORKFLOW_NOTICE_KINDS = ['started', 'ready', 'failed'] as const satisfies readonly NoticeKind[];
 export type WorkflowNoticeKind = (typeof WORKFLOW_NOTICE_KINDS)[number];
 
 const FLAG = { started: 'startedNotified', ready: 'readyNotified', failed: 'failureNotified' } as const satisfies Record<WorkflowNoticeKind, keyof ObjectRecord>;
