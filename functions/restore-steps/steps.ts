@@ -79,7 +79,18 @@ export const stepInputSchema = z.discriminatedUnion('action', [
     /** The task waits on this token for the restore to complete (absent from workflows whose wait was a step of its own). */
     taskToken: z.string().min(1).optional(),
   }),
-  z.object({ action: z.literal('awaitRestore'), ...cycleInput, taskToken: z.string().min(1) }),
+  z.object({
+    action: z.literal('awaitRestore'),
+    ...cycleInput,
+    taskToken: z.string().min(1),
+    /**
+     * The inspection that led to the wait. The first inspection's (no `waitCount`): S3 was
+     * already restoring, and this wait hands the readers' "started" notices over. A recheck's
+     * after a timeout (`waitCount`): a step before it did. Absent from workflows started when the
+     * hand-over was a step of its own, which had run it.
+     */
+    inspection: z.object({ waitCount: z.number().int().optional() }).optional(),
+  }),
   z.object({
     action: z.literal('awaitApproval'),
     ...cycleInput,
@@ -401,16 +412,23 @@ async function sendRestore(ref: ObjectRef, kind: ArchiveKind, tier: RestoreTier,
 }
 
 async function awaitRestore(step: Extract<StepInput, { action: 'awaitRestore' }>, deps: StepDeps): Promise<{ tokenStored: boolean; resumedNow: boolean }> {
-  const record = await deps.records.update(step.objectId, step.cycle, { taskToken: step.taskToken });
+  const now = deps.now();
+  // The first wait of a restore found running carries the "started" hand-over in its record write, as the request does.
+  const handOver = step.inspection && step.inspection.waitCount === undefined ? handOverFields('started', now) : undefined;
+  const record = await deps.records.update(step.objectId, step.cycle, { taskToken: step.taskToken, ...handOver?.fields }, handOver ? { setIfAbsent: handOver.setIfAbsent } : {});
   if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}`);
-  await deps.audit.record({
+  const restored = record.status === 'RESTORED';
+  const waiting: BatchableAuditInput = {
     objectId: step.objectId,
-    time: deps.now(),
+    // After the hand-over's NOTICES_QUEUED (timed `now`), so the history keeps their order.
+    time: handOver ? new Date(now.getTime() + 1) : now,
     type: 'WAITING_FOR_RESTORE',
     cycle: step.cycle,
-    detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: record.status === 'RESTORED' },
-  });
-  if (record.status !== 'RESTORED') return { tokenStored: true, resumedNow: false };
+    detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: restored },
+  };
+  if (handOver) await handStartedOver(record, now, [waiting], deps);
+  else await deps.audit.record(waiting);
+  if (!restored) return { tokenStored: true, resumedNow: false };
   // The completion event came before the token was stored: nobody else will resume us.
   await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
   return { tokenStored: true, resumedNow: true };

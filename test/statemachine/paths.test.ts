@@ -108,7 +108,7 @@ describe('restore-object state machine', () => {
     await waitingForRestore();
     await s3CompletesRestore();
     const { path } = await execution.done;
-    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Notify: restore started', 'Wait for restore', 'Were the readers told it is ready?', 'File is ready']);
+    expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Wait for restore', 'Were the readers told it is ready?', 'File is ready']);
     expect(world.s3.mock.commandCalls(RestoreObjectCommandRef)).toHaveLength(0);
   });
 

@@ -52,7 +52,7 @@ describe('the graph of the state machine', () => {
       for (const b of nodes.slice(i + 1)) expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y, `${a.name} / ${b.name}`).toBe(true);
     const y = (name: string) => nodes.find((n) => n.name === name)!.y;
     // The happy path reads downwards.
-    const happy = ['Inspect object', 'What state is the object in?', 'Request restore and wait', 'Notify: restore started', 'Wait for restore', 'Notify: file ready', 'File is ready'];
+    const happy = ['Inspect object', 'What state is the object in?', 'Request restore and wait', 'Wait for restore', 'Notify: file ready', 'File is ready'];
     for (const [i, name] of happy.slice(1).entries()) expect(y(name)).toBeGreaterThan(y(happy[i]!));
     for (const e of edges.filter((e) => e.kind !== 'retry')) expect(e.points.length).toBeGreaterThanOrEqual(2);
   });

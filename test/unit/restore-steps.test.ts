@@ -336,10 +336,79 @@ describe('requestRestore with a task token (the request and the wait are one tas
 });
 
 describe('awaitRestore', () => {
+  const pendingOf = async () =>
+    (await state.notices.pending())
+      .filter((p) => p.file.key === ref.key)
+      .map((p) => `${p.kind}:${p.reader.userName}`)
+      .sort();
+  /** The inspection the workflow passes: the first one's (S3 already restoring), or a recheck's after a timeout. */
+  const firstInspection = { state: 'RESTORE_IN_PROGRESS', storageClass: 'DEEP_ARCHIVE' };
+  const recheckInspection = { ...firstInspection, waitCount: 1, overdue: false };
+
   it('stores the token and waits', async () => {
-    expect(await runStep(step('awaitRestore', { taskToken: 'token-1' }), deps())).toEqual({ tokenStored: true, resumedNow: false });
+    expect(await runStep(step('awaitRestore', { taskToken: 'token-1', inspection: recheckInspection }), deps())).toEqual({ tokenStored: true, resumedNow: false });
     expect(await state.records.get(objectId)).toMatchObject({ taskToken: 'token-1' });
     expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+  });
+
+  it('the first wait of a restore found running: one record write (the token, the "started" hand-over) and one batch (the notices, the wait), in order', async () => {
+    ref = { bucket: BUCKET, key: `data/running for two ${n}.parquet` };
+    objectId = objectIdOf(ref);
+    await seedCycle(state, ref, { readers: ['alice', 'bob'] });
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      expect(await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps())).toEqual({ tokenStored: true, resumedNow: false });
+      const commands = sent.mock.calls.map(([command]) => command);
+      expect(commands.filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.objects)).toHaveLength(1);
+      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
+      expect(batches).toEqual([{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 2 }]);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ taskToken: 'token-w', startedNotified: true, startedNotifiedAt: NOW.toISOString() });
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['NOTICES_QUEUED', 'WAITING_FOR_RESTORE']);
+    expect(await pendingOf()).toEqual(['started:alice', 'started:bob']);
+  });
+
+  it('a retried first wait keeps the first hand-over; a wait after a timeout hands nothing over', async () => {
+    await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps());
+    await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps({ now: () => new Date(NOW.getTime() + 5000) }));
+    const sent = vi.spyOn(state.ddb, 'send');
+    try {
+      await runStep(step('awaitRestore', { taskToken: 'token-next', inspection: recheckInspection }), deps({ now: () => new Date(NOW.getTime() + 86_400_000) }));
+      expect(
+        sent.mock.calls.map(([command]) => command).filter((c) => (c as { input: { TableName?: string } }).input.TableName === state.tableNames.notices || c instanceof BatchWriteCommand),
+      ).toEqual([]);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ taskToken: 'token-next', startedNotifiedAt: NOW.toISOString() });
+    expect(await pendingOf()).toEqual(['started:alice']);
+    expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'WAITING_FOR_RESTORE', 'WAITING_FOR_RESTORE']);
+  });
+
+  it('a wait from a workflow started before the wait handed notices over (no inspection) hands nothing over', async () => {
+    await runStep(step('awaitRestore', { taskToken: 'token-old' }), deps());
+    expect(await state.records.get(objectId)).not.toHaveProperty('startedNotified');
+    expect(await pendingOf()).toEqual([]);
+  });
+
+  it('a "started" hand-over that fails does not stop the wait: the token is stored, the wait recorded, the failure logged', async () => {
+    const log = recordingLog();
+    const send = state.ddb.send.bind(state.ddb);
+    const sent = vi.spyOn(state.ddb, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof BatchWriteCommand && Object.keys(command.input.RequestItems ?? {}).includes(state.tableNames.notices))
+        return Promise.reject(Object.assign(new Error('no access to the notices table'), { name: 'AccessDeniedException' }));
+      return send(command as never);
+    }) as never);
+    try {
+      expect(await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps({ log }))).toEqual({ tokenStored: true, resumedNow: false });
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await state.records.get(objectId)).toMatchObject({ taskToken: 'token-w' });
+    expect((await state.audit.history(objectId)).map((e) => e.type)).toEqual(['WAITING_FOR_RESTORE']);
+    expect(log.error).toHaveBeenCalledWith(expect.stringContaining('could not be handed to the aggregator'), expect.objectContaining({ objectId }));
   });
 
   it('completion came before the token: resumes its own task at once', async () => {
