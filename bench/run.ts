@@ -92,7 +92,8 @@ interface Results {
   /** The latency section (absent from results written before it existed). */
   latency?: LatencyRun[];
   aggregatorTick: Record<string, unknown>[];
-  baseline?: { objects: number; scriptMs: number; orchestratedMs: number; ratio: number };
+  /** CPU of the whole process in each phase (absent from runs before it was measured). */
+  baseline?: { objects: number; scriptMs: number; orchestratedMs: number; ratio: number; scriptCpuMs?: number; orchestratedCpuMs?: number };
   restoreFeesPer1000: { glacierStandardRequests: number; glacierStandardPerGB: number; note: string };
   /** Sections run again later with `--only`; `note` says what was different about the run. */
   reruns?: { date: string; command: string; sections: string[]; note?: string }[];
@@ -268,7 +269,7 @@ function render(r: Results): string {
     '## Against a plain script',
     '',
     r.baseline
-      ? `The S3 part alone (HeadObject + RestoreObject per object, 16 at a time, as the AWS Storage Blog script does) for ${r.baseline.objects} objects: ${f(r.baseline.scriptMs / 1000, 1)} s. The same number of failed reads through the whole system (CloudTrail event, detection, execution, inspection) until every restore is requested: ${f(r.baseline.orchestratedMs / 1000, 1)} s, a ratio of ${r.baseline.ratio}.`
+      ? `The S3 part alone (HeadObject + RestoreObject per object, 16 at a time, as the AWS Storage Blog script does) for ${r.baseline.objects} objects: ${f(r.baseline.scriptMs / 1000, 1)} s. The same number of failed reads through the whole system (CloudTrail event, detection, execution, inspection) until every restore is requested: ${f(r.baseline.orchestratedMs / 1000, 1)} s, a ratio of ${r.baseline.ratio}.${baselineCpu(r.baseline, r.machine.cpus)}`
       : 'Not run.',
     '',
   ];
@@ -276,6 +277,13 @@ function render(r: Results): string {
 }
 
 /** Objects per second from a read to its restore being requested, in the scaling run of `objects`. */
+/** What the machine's cores allow: the system's CPU spread over every core is the least wall time it can take. */
+function baselineCpu(b: NonNullable<Results['baseline']>, cores: number): string {
+  if (b.scriptCpuMs === undefined || b.orchestratedCpuMs === undefined) return '';
+  const floorMs = b.orchestratedCpuMs / cores;
+  return ` CPU of the whole process (every thread): ${(b.scriptCpuMs / 1000).toFixed(1)} s for the script, ${(b.orchestratedCpuMs / 1000).toFixed(1)} s for the system (${(b.orchestratedCpuMs / b.objects).toFixed(1)} ms per object). Spread evenly over the ${cores} cores, the system's CPU alone takes ${(floorMs / 1000).toFixed(1)} s: a ratio of at least ${(floorMs / b.scriptMs).toFixed(1)} at this CPU per object.`;
+}
+
 function throughput(r: Results, objects: number): number | undefined {
   const run = r.scaling.find((s) => s.objects === objects);
   return run?.allRestoresRequestedMs ? run.objects / (run.allRestoresRequestedMs / 1000) : undefined;
