@@ -106,6 +106,9 @@ describe('restore-object state machine', () => {
     world.s3.objects.set(`${ref.bucket}/${ref.key}`, { StorageClass: 'DEEP_ARCHIVE', restore: 'ongoing' });
     const execution = world.run(ref);
     await waitingForRestore();
+    // The wait handed the "started" notices over itself, with its history lines.
+    expect(await pendingKinds()).toEqual(['started:alice', 'started:bob']);
+    expect(await auditTypes()).toEqual(expect.arrayContaining(['NOTICES_QUEUED', 'WAITING_FOR_RESTORE']));
     await s3CompletesRestore();
     const { path } = await execution.done;
     expect(path).toEqual(['Inspect object', 'What state is the object in?', 'Wait for restore', 'Were the readers told it is ready?', 'File is ready']);

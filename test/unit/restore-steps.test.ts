@@ -387,6 +387,17 @@ describe('awaitRestore', () => {
     expect((await state.audit.history(objectId)).map((e) => e.type).reverse()).toEqual(['NOTICES_QUEUED', 'WAITING_FOR_RESTORE', 'WAITING_FOR_RESTORE', 'WAITING_FOR_RESTORE']);
   });
 
+  it('a first wait that finds the copy already there hands "started" over, then resumes its own task', async () => {
+    await state.records.markRestored(objectId, 1, { restoredAt: '2026-11-22T10:00:30Z', expiryDate: '2026-11-29T00:00:00.000Z' });
+    sfnMock.on(SendTaskSuccessCommand).resolves({});
+    expect(await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps())).toEqual({ tokenStored: true, resumedNow: true });
+    expect(await pendingOf()).toEqual(['started:alice']);
+    const history = (await state.audit.history(objectId)).reverse();
+    expect(history.map((e) => e.type)).toEqual(['NOTICES_QUEUED', 'WAITING_FOR_RESTORE']);
+    expect(history[1]).toMatchObject({ detail: { alreadyRestored: true } });
+    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-w', output: expect.stringContaining('"readyHanded":false') });
+  });
+
   it('a wait from a workflow started before the wait handed notices over (no inspection) hands nothing over', async () => {
     await runStep(step('awaitRestore', { taskToken: 'token-old' }), deps());
     expect(await state.records.get(objectId)).not.toHaveProperty('startedNotified');
