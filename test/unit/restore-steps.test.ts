@@ -35,6 +35,31 @@ function deps(overrides: Partial<StepDeps> = {}): StepDeps {
   return stepDepsFor(state, { now: () => NOW, ...overrides });
 }
 const step = (action: string, extra: object = {}) => ({ action, object: ref, objectId, cycle: 1, ...extra });
+/** The object's pending notices, as `kind:reader`. */
+const pendingOf = async () =>
+  (await state.notices.pending())
+    .filter((p) => p.file.key === ref.key)
+    .map((p) => `${p.kind}:${p.reader.userName}`)
+    .sort();
+
+/** What a step wrote, seen by a spy on the DynamoDB client: its updates of object records, and its batches' items per table. */
+function writesSeen(sent: { mock: { calls: unknown[][] } }) {
+  const commands = sent.mock.calls.map(([command]) => command);
+  return {
+    recordUpdates: commands.filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.objects).length,
+    batches: commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length]))),
+  };
+}
+
+/** Every BatchWriteItem that touches the notices table is refused (the rest goes through); `mockRestore()` ends it. */
+function refuseNoticeBatches() {
+  const send = state.ddb.send.bind(state.ddb);
+  return vi.spyOn(state.ddb, 'send').mockImplementation(((command: unknown) => {
+    if (command instanceof BatchWriteCommand && Object.keys(command.input.RequestItems ?? {}).includes(state.tableNames.notices))
+      return Promise.reject(Object.assign(new Error('no access to the notices table'), { name: 'AccessDeniedException' }));
+    return send(command as never);
+  }) as never);
+}
 function s3Error(name: string, status: number) {
   return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
 }
@@ -244,11 +269,6 @@ describe('requestRestore', () => {
 
 describe('requestRestore with a task token (the request and the wait are one task)', () => {
   const requestAndWait = (extra: object = {}) => step('requestRestore', { size: 1024, archiveKind: 'GLACIER', taskToken: 'token-r', ...extra });
-  const pendingOf = async () =>
-    (await state.notices.pending())
-      .filter((p) => p.file.key === ref.key)
-      .map((p) => `${p.kind}:${p.reader.userName}`)
-      .sort();
 
   it('one record write (RESTORING, the token, the "started" hand-over) and one batch (the request, the notices, the wait), in the order they happened', async () => {
     ref = { bucket: BUCKET, key: `data/two readers ${n}.parquet` };
@@ -258,10 +278,7 @@ describe('requestRestore with a task token (the request and the wait are one tas
     const sent = vi.spyOn(state.ddb, 'send');
     try {
       expect(await runStep(requestAndWait(), deps())).toMatchObject({ tier: 'Standard', outcome: 'REQUESTED' });
-      const commands = sent.mock.calls.map(([command]) => command);
-      expect(commands.filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.objects)).toHaveLength(1);
-      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
-      expect(batches).toEqual([{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 3 }]);
+      expect(writesSeen(sent)).toEqual({ recordUpdates: 1, batches: [{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 3 }] });
     } finally {
       sent.mockRestore();
     }
@@ -286,12 +303,7 @@ describe('requestRestore with a task token (the request and the wait are one tas
   it('a "started" hand-over that fails does not stop the restore: the token is stored, the step\'s lines written, the failure logged', async () => {
     s3Mock.on(RestoreObjectCommand).resolves({ $metadata: { httpStatusCode: 202 } });
     const log = recordingLog();
-    const send = state.ddb.send.bind(state.ddb);
-    const sent = vi.spyOn(state.ddb, 'send').mockImplementation(((command: unknown) => {
-      if (command instanceof BatchWriteCommand && Object.keys(command.input.RequestItems ?? {}).includes(state.tableNames.notices))
-        return Promise.reject(Object.assign(new Error('no access to the notices table'), { name: 'AccessDeniedException' }));
-      return send(command as never);
-    }) as never);
+    const sent = refuseNoticeBatches();
     try {
       expect(await runStep(requestAndWait(), deps({ log }))).toMatchObject({ outcome: 'REQUESTED' });
     } finally {
@@ -336,11 +348,6 @@ describe('requestRestore with a task token (the request and the wait are one tas
 });
 
 describe('awaitRestore', () => {
-  const pendingOf = async () =>
-    (await state.notices.pending())
-      .filter((p) => p.file.key === ref.key)
-      .map((p) => `${p.kind}:${p.reader.userName}`)
-      .sort();
   /** The inspection the workflow passes: the first one's (S3 already restoring), or a recheck's after a timeout. */
   const firstInspection = { state: 'RESTORE_IN_PROGRESS', storageClass: 'DEEP_ARCHIVE' };
   const recheckInspection = { ...firstInspection, waitCount: 1, overdue: false };
@@ -358,10 +365,7 @@ describe('awaitRestore', () => {
     const sent = vi.spyOn(state.ddb, 'send');
     try {
       expect(await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps())).toEqual({ tokenStored: true, resumedNow: false });
-      const commands = sent.mock.calls.map(([command]) => command);
-      expect(commands.filter((c) => c instanceof UpdateCommand && c.input.TableName === state.tableNames.objects)).toHaveLength(1);
-      const batches = commands.filter((c) => c instanceof BatchWriteCommand).map((c) => Object.fromEntries(Object.entries(c.input.RequestItems ?? {}).map(([table, puts]) => [table, puts.length])));
-      expect(batches).toEqual([{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 2 }]);
+      expect(writesSeen(sent)).toEqual({ recordUpdates: 1, batches: [{ [state.tableNames.notices]: 2, [state.tableNames.audit]: 2 }] });
     } finally {
       sent.mockRestore();
     }
@@ -406,12 +410,7 @@ describe('awaitRestore', () => {
 
   it('a "started" hand-over that fails does not stop the wait: the token is stored, the wait recorded, the failure logged', async () => {
     const log = recordingLog();
-    const send = state.ddb.send.bind(state.ddb);
-    const sent = vi.spyOn(state.ddb, 'send').mockImplementation(((command: unknown) => {
-      if (command instanceof BatchWriteCommand && Object.keys(command.input.RequestItems ?? {}).includes(state.tableNames.notices))
-        return Promise.reject(Object.assign(new Error('no access to the notices table'), { name: 'AccessDeniedException' }));
-      return send(command as never);
-    }) as never);
+    const sent = refuseNoticeBatches();
     try {
       expect(await runStep(step('awaitRestore', { taskToken: 'token-w', inspection: firstInspection }), deps({ log }))).toEqual({ tokenStored: true, resumedNow: false });
     } finally {
