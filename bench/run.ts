@@ -276,7 +276,6 @@ function render(r: Results): string {
   return lines.join('\n');
 }
 
-/** Objects per second from a read to its restore being requested, in the scaling run of `objects`. */
 /** What the machine's cores allow: the system's CPU spread over every core is the least wall time it can take. */
 function baselineCpu(b: NonNullable<Results['baseline']>, cores: number): string {
   if (b.scriptCpuMs === undefined || b.orchestratedCpuMs === undefined) return '';
@@ -284,6 +283,7 @@ function baselineCpu(b: NonNullable<Results['baseline']>, cores: number): string
   return ` CPU of the whole process (every thread): ${(b.scriptCpuMs / 1000).toFixed(1)} s for the script, ${(b.orchestratedCpuMs / 1000).toFixed(1)} s for the system (${(b.orchestratedCpuMs / b.objects).toFixed(1)} ms per object). Spread evenly over the ${cores} cores, the system's CPU alone takes ${(floorMs / 1000).toFixed(1)} s: a ratio of at least ${(floorMs / b.scriptMs).toFixed(1)} at this CPU per object.`;
 }
 
+/** Objects per second from a read to its restore being requested, in the scaling run of `objects`. */
 function throughput(r: Results, objects: number): number | undefined {
   const run = r.scaling.find((s) => s.objects === objects);
   return run?.allRestoresRequestedMs ? run.objects / (run.allRestoresRequestedMs / 1000) : undefined;

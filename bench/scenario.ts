@@ -391,7 +391,7 @@ async function baseline(objects: number) {
     await w.putObjects(BUCKET, [...keys, ...orchestrated], 'GLACIER');
     const limit = pLimit(16);
     const t0 = Date.now();
-    // CPU of the whole process (every thread): with two cores, the wall time cannot fall below half of it.
+    // CPU of the whole process (every thread): on N cores, the wall time cannot fall below CPU / N.
     const cpu0 = process.cpuUsage();
     await Promise.all(
       keys.map((Key) =>
