@@ -326,21 +326,9 @@ async function requestRestore(step: Extract<StepInput, { action: 'requestRestore
       ...(charge.downgraded ? { downgradedToBulk: true } : {}),
     },
   };
-  const restored = record.status === 'RESTORED';
-  const waiting: BatchableAuditInput[] = step.taskToken
-    ? [
-        {
-          objectId: step.objectId,
-          time: new Date(requestedAt.getTime() + 2),
-          type: 'WAITING_FOR_RESTORE',
-          cycle: step.cycle,
-          detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: restored },
-        },
-      ]
-    : [];
+  const waiting = step.taskToken ? [waitingLine(record, new Date(requestedAt.getTime() + 2))] : [];
   await handStartedOver(record, handedAt, [requested, ...waiting], deps);
-  // The copy is already there (S3 said so, or its completion event came first): nobody else will resume the wait.
-  if (step.taskToken && restored) await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
+  if (step.taskToken) await resumeIfRestored(step.taskToken, record, deps);
   return { tier, ...(days ? { days } : {}), outcome, expectedReadyAt: readyAt, rule: decision.rule, costMicroUsd: charge.cost.microUsd };
 }
 
@@ -417,21 +405,26 @@ async function awaitRestore(step: Extract<StepInput, { action: 'awaitRestore' }>
   const handOver = step.inspection && step.inspection.waitCount === undefined ? handOverFields('started', now) : undefined;
   const record = await deps.records.update(step.objectId, step.cycle, { taskToken: step.taskToken, ...handOver?.fields }, handOver ? { setIfAbsent: handOver.setIfAbsent } : {});
   if (!record) throw new InvalidInputError(`${step.objectId} is no longer on cycle ${step.cycle}`);
-  const restored = record.status === 'RESTORED';
-  const waiting: BatchableAuditInput = {
-    objectId: step.objectId,
-    // After the hand-over's NOTICES_QUEUED (timed `now`), so the history keeps their order.
-    time: handOver ? new Date(now.getTime() + 1) : now,
-    type: 'WAITING_FOR_RESTORE',
-    cycle: step.cycle,
-    detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: restored },
-  };
+  // After the hand-over's NOTICES_QUEUED (timed `now`), so the history keeps their order.
+  const waiting = waitingLine(record, handOver ? new Date(now.getTime() + 1) : now);
   if (handOver) await handStartedOver(record, now, [waiting], deps);
   else await deps.audit.record(waiting);
-  if (!restored) return { tokenStored: true, resumedNow: false };
-  // The completion event came before the token was stored: nobody else will resume us.
-  await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: step.taskToken, output: JSON.stringify(completionOutput(record)) }));
-  return { tokenStored: true, resumedNow: true };
+  return { tokenStored: true, resumedNow: await resumeIfRestored(step.taskToken, record, deps) };
+}
+
+/** The wait's history line: when the copy is expected, and whether it was already there when the token was stored. */
+function waitingLine(record: ObjectRecord, time: Date): BatchableAuditInput {
+  return { objectId: record.objectId, time, type: 'WAITING_FOR_RESTORE', cycle: record.cycle, detail: { expectedReadyAt: record.expectedReadyAt, alreadyRestored: record.status === 'RESTORED' } };
+}
+
+/**
+ * A waiting task whose copy is already there (S3 said so, or its completion event came before
+ * the token was stored) is resumed by its own step: nobody else will. True when it was.
+ */
+async function resumeIfRestored(taskToken: string, record: ObjectRecord, deps: StepDeps): Promise<boolean> {
+  if (record.status !== 'RESTORED') return false;
+  await deps.sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(completionOutput(record)) }));
+  return true;
 }
 
 /**
